@@ -1,0 +1,88 @@
+/**
+ * The contracts as loaded schemas, and the one way wasl compiles them: Ajv for JSON Schema
+ * 2020-12, strict about types (no coercion, nothing removed), with formats.
+ */
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import orderSchema from './order.schema.json';
+import serviceSchema from './service.schema.json';
+import eventSchema from './event.schema.json';
+import problemSchema from './problem.schema.json';
+
+export const CONTRACT_BASE = 'https://contracts.wasl.sy/';
+export const schemas = [orderSchema, serviceSchema, eventSchema, problemSchema] as const;
+
+/** A `$ref` to a definition of a contract, e.g. ref('order', 'OrderRequest'). */
+export function ref(contract: 'order' | 'service' | 'event' | 'problem', def?: string): string {
+  return `${CONTRACT_BASE}${contract}.schema.json${def ? `#/$defs/${def}` : ''}`;
+}
+
+export interface AjvOptions {
+  /** Querystrings arrive as strings: coerce them to the declared types. Never for bodies. */
+  coerceTypes?: boolean;
+}
+
+export function createAjv(opts: AjvOptions = {}): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    discriminator: true,
+    coerceTypes: opts.coerceTypes ?? false,
+    removeAdditional: false,
+    useDefaults: false,
+  });
+  addFormats(ajv);
+  // OpenAPI's `example(s)` inside schemas are documentation, not validation.
+  ajv.addKeyword({ keyword: 'example', schemaType: ['object', 'array', 'string', 'number', 'boolean', 'null'] });
+  for (const s of schemas) ajv.addSchema(s);
+  return ajv;
+}
+
+/** One Ajv error as a JSON pointer into the validated document and an English text. */
+export interface PointedError {
+  pointer: string;
+  keyword: string;
+  message: string;
+  params: Record<string, unknown>;
+}
+
+export function pointErrors(errors: ErrorObject[] | null | undefined, prefix = ''): PointedError[] {
+  const out: PointedError[] = [];
+  const seen = new Set<string>();
+  for (const e of errors ?? []) {
+    // With a discriminator, oneOf reports the failing branch itself; the umbrella error adds nothing.
+    if (e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    let pointer = prefix + e.instancePath;
+    if (e.keyword === 'required') pointer += `/${escapePointer(String(e.params.missingProperty))}`;
+    if (e.keyword === 'additionalProperties') pointer += `/${escapePointer(String(e.params.additionalProperty))}`;
+    const message = describe(e);
+    const key = `${pointer}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ pointer, keyword: e.keyword, message, params: e.params as Record<string, unknown> });
+  }
+  return out;
+}
+
+function describe(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not allowed here';
+    case 'pattern':
+      return 'has characters or a form that is not allowed';
+    case 'enum':
+      return `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    default:
+      return e.message ?? 'is invalid';
+  }
+}
+
+export function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export type { ValidateFunction };

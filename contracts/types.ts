@@ -1,0 +1,786 @@
+/* Generated from contracts/*.schema.json by `npm run contracts:types`. Do not edit. */
+
+/**
+ * ord_ followed by a ULID: sortable by creation time, 80 random bits so it cannot be guessed.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "OrderId".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "OrderId".
+ */
+export type OrderId = string;
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ServiceCode".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ServiceCode".
+ */
+export type ServiceCode = string;
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ChannelId".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ChannelId".
+ */
+export type ChannelId = string;
+/**
+ * centre: a service-centre counter; portal: the self-service web portal; expat-portal: the portal for citizens living abroad.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ChannelKind".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ChannelKind".
+ */
+export type ChannelKind = 'centre' | 'portal' | 'expat-portal';
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Governorate".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Governorate".
+ */
+export type Governorate =
+  | 'damascus'
+  | 'rif-dimashq'
+  | 'aleppo'
+  | 'homs'
+  | 'hama'
+  | 'latakia'
+  | 'tartus'
+  | 'idlib'
+  | 'deir-ez-zor'
+  | 'raqqa'
+  | 'hasakah'
+  | 'daraa'
+  | 'as-suwayda'
+  | 'quneitra';
+/**
+ * Syrian national number: exactly 11 ASCII digits.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "NationalNumber".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "NationalNumber".
+ */
+export type NationalNumber = string;
+/**
+ * Arabic letters and marks, words separated by one space or hyphen; no digits, Latin letters or control characters.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ArabicName".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ArabicName".
+ */
+export type ArabicName = string;
+/**
+ * Latin letters (accents allowed), words separated by one space, hyphen, apostrophe or dot-space.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "LatinName".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "LatinName".
+ */
+export type LatinName = string;
+/**
+ * E.164, with the leading +.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Phone".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Phone".
+ */
+export type Phone = string;
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Email".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Email".
+ */
+export type Email = string;
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Language".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Language".
+ */
+export type Language = 'ar' | 'en';
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "PaymentMethod".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "PaymentMethod".
+ */
+export type PaymentMethod = 'e-payment' | 'international-card' | 'cash-at-counter';
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Delivery".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Delivery".
+ */
+export type Delivery =
+  CounterDelivery | ElectronicDelivery | DomesticPostDelivery | InternationalPostDelivery;
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "AddressLine".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "AddressLine".
+ */
+export type AddressLine = string;
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "OrderStatus".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "OrderStatus".
+ */
+export type OrderStatus =
+  | 'received'
+  | 'awaiting-payment'
+  | 'paid'
+  | 'submitted-to-provider'
+  | 'provider-completed'
+  | 'ready-for-pickup'
+  | 'dispatched'
+  | 'delivered'
+  | 'rejected'
+  | 'failed'
+  | 'cancelled'
+  | 'refunded';
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "DeliveryMethod".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "DeliveryMethod".
+ */
+export type DeliveryMethod = 'counter' | 'electronic' | 'domestic-post' | 'international-post';
+/**
+ * draft: being defined; certified: passed its sandbox scenarios; live: offered in production; retired: no longer accepted.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "Lifecycle".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Lifecycle".
+ */
+export type Lifecycle = 'draft' | 'certified' | 'live' | 'retired';
+
+export interface Contracts {}
+/**
+ * What the store writes to the outbox with every transition and the bus carries to flows. It names the order and the step, never the citizen: consumers read the order from the store.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "OrderEvent".
+ */
+export interface OrderEvent {
+  id: string;
+  /**
+   * order.<status reached>, e.g. order.received, order.paid.
+   */
+  type: string;
+  /**
+   * ord_ followed by a ULID: sortable by creation time, 80 random bits so it cannot be guessed.
+   */
+  orderId: string;
+  service: string;
+  serviceVersion?: number;
+  channel?: string;
+  at: string;
+  /**
+   * The timeline step that produced it; orders events of one order.
+   */
+  seq: number;
+  from?:
+    | 'received'
+    | 'awaiting-payment'
+    | 'paid'
+    | 'submitted-to-provider'
+    | 'provider-completed'
+    | 'ready-for-pickup'
+    | 'dispatched'
+    | 'delivered'
+    | 'rejected'
+    | 'failed'
+    | 'cancelled'
+    | 'refunded';
+  status:
+    | 'received'
+    | 'awaiting-payment'
+    | 'paid'
+    | 'submitted-to-provider'
+    | 'provider-completed'
+    | 'ready-for-pickup'
+    | 'dispatched'
+    | 'delivered'
+    | 'rejected'
+    | 'failed'
+    | 'cancelled'
+    | 'refunded';
+  reason?: Reason;
+}
+export interface Reason {
+  code: string;
+  message?: Text;
+}
+/**
+ * A text in Arabic and English.
+ */
+export interface Text {
+  ar: string;
+  en: string;
+}
+/**
+ * One citizen request for one service: the central model every channel, flow and provider mapping speaks.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Order".
+ */
+export interface Order {
+  id: OrderId;
+  service: {
+    code: ServiceCode;
+    version: number;
+  };
+  channel: ChannelRef;
+  applicant: Applicant;
+  beneficiary?: Beneficiary;
+  fields: ServiceFields;
+  language?: Language;
+  fees: Fees;
+  payment: Payment;
+  delivery: Delivery;
+  status: OrderStatus;
+  statusReason?: Reason1;
+  timeline: TimelineEvent[];
+  results: Results;
+  createdAt: string;
+  updatedAt: string;
+  links?: OrderLinks;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ChannelRef".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ChannelRef".
+ */
+export interface ChannelRef {
+  id: ChannelId;
+  kind: ChannelKind;
+  centre?: Centre;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Centre".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Centre".
+ */
+export interface Centre {
+  code: string;
+  governorate: Governorate;
+}
+/**
+ * The citizen who asks, pays and collects.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Applicant".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Applicant".
+ */
+export interface Applicant {
+  nationalNumber: NationalNumber;
+  fullName: PersonName;
+  fatherName: ArabicName;
+  motherName: ArabicName;
+  birthDate: string;
+  phone: Phone;
+  email?: Email;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "PersonName".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "PersonName".
+ */
+export interface PersonName {
+  ar: ArabicName;
+  latin?: LatinName;
+}
+/**
+ * The person the document is about, when not the applicant.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Beneficiary".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Beneficiary".
+ */
+export interface Beneficiary {
+  relation:
+    'child' | 'spouse' | 'parent' | 'sibling' | 'grandparent' | 'grandchild' | 'legal-ward' | 'principal';
+  person: Person;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Person".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Person".
+ */
+export interface Person {
+  nationalNumber: NationalNumber;
+  fullName: PersonName;
+  fatherName: ArabicName;
+  motherName: ArabicName;
+  birthDate: string;
+}
+/**
+ * Service-specific data, validated by the fields schema of the service's definition.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ServiceFields".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ServiceFields".
+ */
+export interface ServiceFields {
+  [k: string]: unknown | undefined;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Fees".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Fees".
+ */
+export interface Fees {
+  currency: string;
+  items: {
+    code: 'service' | 'delivery';
+    label: Text1;
+    amount: number;
+  }[];
+  total: number;
+}
+/**
+ * A text in Arabic and English.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Text".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Text".
+ */
+export interface Text1 {
+  ar: string;
+  en: string;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Payment".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Payment".
+ */
+export interface Payment {
+  method: PaymentMethod;
+  status: 'not-required' | 'pending' | 'paid' | 'failed' | 'refunded';
+  reference?: string;
+  paidAt?: string;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "CounterDelivery".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CounterDelivery".
+ */
+export interface CounterDelivery {
+  method: 'counter';
+  centre?: Centre;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ElectronicDelivery".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ElectronicDelivery".
+ */
+export interface ElectronicDelivery {
+  method: 'electronic';
+  email?: Email;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "DomesticPostDelivery".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "DomesticPostDelivery".
+ */
+export interface DomesticPostDelivery {
+  method: 'domestic-post';
+  governorate: Governorate;
+  city: string;
+  address: AddressLine;
+  phone?: Phone;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "InternationalPostDelivery".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "InternationalPostDelivery".
+ */
+export interface InternationalPostDelivery {
+  method: 'international-post';
+  /**
+   * ISO 3166-1 alpha-2
+   */
+  country: string;
+  city: string;
+  address: AddressLine;
+  postalCode?: string;
+  phone?: Phone;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Reason".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Reason".
+ */
+export interface Reason1 {
+  code: string;
+  message?: Text1;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "TimelineEvent".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "TimelineEvent".
+ */
+export interface TimelineEvent {
+  seq: number;
+  at: string;
+  /**
+   * What happened, e.g. order.received, order.cancelled.
+   */
+  event: string;
+  from?: OrderStatus;
+  status: OrderStatus;
+  actor: Actor;
+  reason?: Reason1;
+}
+/**
+ * Who caused a step: a channel, the system (a flow, the relay), an operator, or a provider's callback.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Actor".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Actor".
+ */
+export interface Actor {
+  kind: 'channel' | 'system' | 'operator' | 'provider';
+  id: string;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Results".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Results".
+ */
+export interface Results {
+  documents: Document[];
+  providerReferences: {
+    provider: string;
+    operation?: string;
+    reference: string;
+  }[];
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Document".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Document".
+ */
+export interface Document {
+  type: string;
+  reference: string;
+  issuedAt: string;
+  issuer?: string;
+  sha256?: string;
+}
+/**
+ * Where a channel follows the order; added by the gateway to what it returns, never stored.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "OrderLinks".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "OrderLinks".
+ */
+export interface OrderLinks {
+  self: string;
+  cancel?: string;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Money".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Money".
+ */
+export interface Money {
+  /**
+   * In the currency's smallest unit used by the provider (whole pounds for SYP).
+   */
+  amount: number;
+  currency: string;
+}
+/**
+ * What a channel submits to POST /v1/orders. The service's fields schema validates `fields`.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "OrderRequest".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "OrderRequest".
+ */
+export interface OrderRequest {
+  service: ServiceCode;
+  centre?: Centre;
+  applicant: Applicant;
+  beneficiary?: Beneficiary;
+  fields: ServiceFields;
+  delivery: Delivery;
+  paymentMethod?: PaymentMethod;
+  language?: Language;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "CancelRequest".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CancelRequest".
+ */
+export interface CancelRequest {
+  reason?: Reason1;
+}
+/**
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "OrderSummary".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "OrderSummary".
+ */
+export interface OrderSummary {
+  id: OrderId;
+  service: {
+    code: ServiceCode;
+    version: number;
+  };
+  channel: ChannelRef;
+  status: OrderStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+/**
+ * An error, as application/problem+json (RFC 9457), with its text in English and Arabic.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Problem".
+ */
+export interface Problem {
+  /**
+   * urn:wasl:problem:<code>
+   */
+  type: string;
+  /**
+   * English.
+   */
+  title: string;
+  /**
+   * Arabic.
+   */
+  titleAr: string;
+  status: number;
+  /**
+   * Stable code; see docs/errors.md.
+   */
+  code: string;
+  detail?: string;
+  detailAr?: string;
+  /**
+   * The request id, to quote to support.
+   */
+  instance?: string;
+  errors?: {
+    /**
+     * JSON pointer (RFC 6901) into the part of the request named by `in`.
+     */
+    pointer: string;
+    in?: 'body' | 'query' | 'path' | 'header';
+    detail: string;
+    detailAr?: string;
+  }[];
+  retryAfter?: number;
+  currentStatus?: string;
+}
+/**
+ * A transaction type in the catalogue: who provides it, who may ask for it, what it needs, what it costs, how it is delivered, how fast, and where it stands in its lifecycle.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ServiceDefinition".
+ */
+export interface ServiceDefinition {
+  $schema?: string;
+  code: string;
+  /**
+   * Raised on every change of the definition; orders record the version they were accepted under.
+   */
+  version: number;
+  names: Text;
+  description?: Text;
+  provider: {
+    code: string;
+    operation?: string;
+  };
+  /**
+   * The channel kinds that may submit it.
+   *
+   * @minItems 1
+   */
+  channels: ('centre' | 'portal' | 'expat-portal')[];
+  /**
+   * Where centres offer it; ["*"] for everywhere.
+   *
+   * @minItems 1
+   */
+  governorates: (
+    | '*'
+    | (
+        | 'damascus'
+        | 'rif-dimashq'
+        | 'aleppo'
+        | 'homs'
+        | 'hama'
+        | 'latakia'
+        | 'tartus'
+        | 'idlib'
+        | 'deir-ez-zor'
+        | 'raqqa'
+        | 'hasakah'
+        | 'daraa'
+        | 'as-suwayda'
+        | 'quneitra'
+      )
+  )[];
+  fields: FieldsSchema;
+  fees: FeeTable;
+  /**
+   * @minItems 1
+   */
+  delivery: ('counter' | 'electronic' | 'domestic-post' | 'international-post')[];
+  /**
+   * Whether the order may, must or must not name a beneficiary other than the applicant.
+   */
+  beneficiary?: 'none' | 'optional' | 'required';
+  sla: {
+    /**
+     * From acceptance to the document being ready or dispatched.
+     */
+    hours: number;
+  };
+  lifecycle: Lifecycle;
+}
+/**
+ * A JSON Schema (2020-12) for the order's fields: an object that closes its properties and gives at least one example.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "FieldsSchema".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "FieldsSchema".
+ */
+export interface FieldsSchema {
+  type: 'object';
+  properties: {};
+  required?: string[];
+  additionalProperties: false;
+  /**
+   * @minItems 1
+   */
+  examples: {}[];
+  [k: string]: unknown | undefined;
+}
+/**
+ * The service fee (by channel kind, else the default) plus the fee of the chosen delivery method.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "FeeTable".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "FeeTable".
+ */
+export interface FeeTable {
+  currency: 'SYP';
+  service: {
+    default: number;
+    byChannel?: {
+      [k: string]: number | undefined;
+    };
+  };
+  delivery: {
+    [k: string]: number | undefined;
+  };
+}
+/**
+ * A service as GET /v1/services shows it to channels.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "CatalogueEntry".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CatalogueEntry".
+ */
+export interface CatalogueEntry {
+  code: string;
+  version: number;
+  names: Text;
+  description?: Text;
+  provider: string;
+  channels: ('centre' | 'portal' | 'expat-portal')[];
+  governorates: string[];
+  delivery: ('counter' | 'electronic' | 'domestic-post' | 'international-post')[];
+  fees: FeeTable;
+  sla: {
+    hours: number;
+  };
+  lifecycle: Lifecycle;
+  /**
+   * The fields schema, so a channel can build its form.
+   */
+  fields: {
+    [k: string]: unknown | undefined;
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The catalogue of services, read from flows/<code>/service.json. Each definition is checked
+ * against contracts/service.schema.json and its fields schema compiled once, at load; a broken
+ * definition stops the hub with the file and the pointer at fault.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAjv, pointErrors, ref, type ValidateFunction } from '../contracts';
+import type { ChannelKind, DeliveryMethod, Fees, ServiceDefinition, CatalogueEntry } from '../contracts/types';
+import type { WaslEnv } from './config';
+
+export interface CatalogueService {
+  definition: ServiceDefinition;
+  validateFields: ValidateFunction;
+}
+
+export class CatalogueError extends Error {
+  override name = 'CatalogueError';
+}
+
+export const FEE_LABELS = {
+  service: { ar: 'رسم الخدمة', en: 'Service fee' },
+  delivery: { ar: 'رسم التسليم', en: 'Delivery fee' },
+} as const;
+
+export class Catalogue {
+  private readonly services = new Map<string, CatalogueService>();
+
+  constructor(definitions: ServiceDefinition[]) {
+    const ajv = createAjv();
+    const validateDefinition = ajv.getSchema(ref('service'));
+    if (!validateDefinition) throw new Error('service schema missing');
+    for (const def of definitions) {
+      if (!validateDefinition(def)) {
+        const why = pointErrors(validateDefinition.errors).map((e) => `${e.pointer} ${e.message}`).join('; ');
+        throw new CatalogueError(`service ${def?.code ?? '?'}: invalid definition: ${why}`);
+      }
+      if (this.services.has(def.code)) throw new CatalogueError(`service ${def.code} is defined twice`);
+      let validateFields: ValidateFunction;
+      try {
+        validateFields = ajv.compile(def.fields);
+      } catch (err) {
+        throw new CatalogueError(`service ${def.code}: fields schema does not compile: ${(err as Error).message}`);
+      }
+      def.fields.examples.forEach((example, i) => {
+        if (!validateFields(example)) {
+          const why = pointErrors(validateFields.errors).map((e) => `${e.pointer} ${e.message}`).join('; ');
+          throw new CatalogueError(`service ${def.code}: fields example ${i} is invalid: ${why}`);
+        }
+      });
+      for (const method of def.delivery) {
+        if (def.fees.delivery[method] === undefined) throw new CatalogueError(`service ${def.code}: no fee for delivery method ${method}`);
+      }
+      this.services.set(def.code, { definition: def, validateFields });
+    }
+  }
+
+  /** Reads every flows/<code>/service.json under `dir`. */
+  static load(dir: string): Catalogue {
+    const defs: ServiceDefinition[] = [];
+    const entries = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : [];
+    for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = join(dir, entry.name, 'service.json');
+      if (!existsSync(file)) continue;
+      let def: ServiceDefinition;
+      try {
+        def = JSON.parse(readFileSync(file, 'utf8')) as ServiceDefinition;
+      } catch (err) {
+        throw new CatalogueError(`${file}: not valid JSON: ${(err as Error).message}`);
+      }
+      if (def.code !== entry.name) throw new CatalogueError(`${file}: code "${def.code}" does not match its folder`);
+      defs.push(def);
+    }
+    return new Catalogue(defs);
+  }
+
+  get(code: string): CatalogueService | undefined {
+    return this.services.get(code);
+  }
+
+  all(): CatalogueService[] {
+    return [...this.services.values()];
+  }
+
+  /** Services that accept orders in `env`: everything not retired in the sandbox, only live ones in production. */
+  offered(env: WaslEnv): CatalogueService[] {
+    return this.all().filter((s) => acceptsOrders(s.definition, env));
+  }
+}
+
+export function acceptsOrders(def: ServiceDefinition, env: WaslEnv): boolean {
+  return env === 'production' ? def.lifecycle === 'live' : def.lifecycle !== 'retired';
+}
+
+export function computeFees(def: ServiceDefinition, channel: ChannelKind, delivery: DeliveryMethod): Fees {
+  const service = def.fees.service.byChannel?.[channel] ?? def.fees.service.default;
+  const deliveryFee = def.fees.delivery[delivery] ?? 0;
+  return {
+    currency: def.fees.currency,
+    items: [
+      { code: 'service', label: FEE_LABELS.service, amount: service },
+      { code: 'delivery', label: FEE_LABELS.delivery, amount: deliveryFee },
+    ],
+    total: service + deliveryFee,
+  };
+}
+
+export function catalogueEntry(def: ServiceDefinition): CatalogueEntry {
+  const entry: CatalogueEntry = {
+    code: def.code,
+    version: def.version,
+    names: def.names,
+    provider: def.provider.code,
+    channels: def.channels,
+    governorates: def.governorates,
+    delivery: def.delivery,
+    fees: def.fees,
+    sla: def.sla,
+    lifecycle: def.lifecycle,
+    fields: def.fields,
+  };
+  if (def.description) entry.description = def.description;
+  return entry;
+}

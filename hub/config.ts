@@ -1,0 +1,121 @@
+/**
+ * Configuration, from environment variables only (README, "Configuration"). Read once at start;
+ * anything wrong stops the hub with a message naming the variable.
+ */
+import { resolve } from 'node:path';
+import { createAjv, pointErrors } from '../contracts';
+import type { ChannelKind } from '../contracts/types';
+
+export type WaslEnv = 'sandbox' | 'production';
+
+export interface ChannelKey {
+  channel: string;
+  key: string;
+  /** Service codes this channel may submit, or ["*"]. */
+  services: string[];
+  /** centre, portal or expat-portal; by default the channel's own name when it is one of them, else centre. */
+  kind: ChannelKind;
+  /** Requests per minute; defaults to WASL_RATE_LIMIT. */
+  rateLimit?: number;
+  /** May list and read every channel's orders (a back office), not only its own. */
+  readAll?: boolean;
+}
+
+export interface HubConfig {
+  env: WaslEnv;
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  dataDir: string;
+  flowsDir: string;
+  /** Undefined when WASL_CHANNEL_KEYS is unset: the sandbox then makes a demo key. */
+  channelKeys?: ChannelKey[];
+  secret?: string;
+  logLevel: string;
+  bodyLimit: number;
+  rateLimitPerMinute: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const channelKeysSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['channel', 'key', 'services'],
+    properties: {
+      channel: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+      key: { type: 'string', minLength: 24, maxLength: 256, pattern: '^[\\x21-\\x7E]+$' },
+      services: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(\\*|[a-z][a-z0-9-]{2,63})$' } },
+      kind: { enum: ['centre', 'portal', 'expat-portal'] },
+      rateLimit: { type: 'integer', minimum: 1 },
+      readAll: { type: 'boolean' },
+    },
+  },
+} as const;
+
+const validateKeys = createAjv().compile(channelKeysSchema);
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+  return n;
+}
+
+export function parseChannelKeys(raw: string): ChannelKey[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('WASL_CHANNEL_KEYS is not valid JSON: expected an array of {"channel","key","services"}');
+  }
+  if (!validateKeys(parsed)) {
+    // Never echo the value: it holds keys.
+    const where = pointErrors(validateKeys.errors).map((e) => `${e.pointer} ${e.message}`).join('; ');
+    throw new ConfigError(`WASL_CHANNEL_KEYS is invalid: ${where}`);
+  }
+  const entries = parsed as Array<Omit<ChannelKey, 'kind'> & { kind?: ChannelKind }>;
+  const names = new Set<string>();
+  const keys = new Set<string>();
+  for (const e of entries) {
+    if (names.has(e.channel)) throw new ConfigError(`WASL_CHANNEL_KEYS names channel "${e.channel}" twice`);
+    if (keys.has(e.key)) throw new ConfigError(`WASL_CHANNEL_KEYS gives the same key to two channels (second: "${e.channel}")`);
+    names.add(e.channel);
+    keys.add(e.key);
+  }
+  return entries.map((e) => ({ ...e, kind: e.kind ?? defaultKind(e.channel) }));
+}
+
+function defaultKind(channel: string): ChannelKind {
+  return channel === 'portal' || channel === 'expat-portal' ? channel : 'centre';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const waslEnv = env.WASL_ENV ?? 'sandbox';
+  if (waslEnv !== 'sandbox' && waslEnv !== 'production') throw new ConfigError(`WASL_ENV must be sandbox or production, not "${waslEnv}"`);
+  const secret = env.WASL_SECRET || undefined;
+  if (waslEnv === 'production' && !secret) throw new ConfigError('WASL_SECRET is required in production: it encrypts provider credentials');
+  if (secret && secret.length < 32) throw new ConfigError('WASL_SECRET must be at least 32 characters');
+  const channelKeys = env.WASL_CHANNEL_KEYS ? parseChannelKeys(env.WASL_CHANNEL_KEYS) : undefined;
+  if (waslEnv === 'production' && !channelKeys) throw new ConfigError('WASL_CHANNEL_KEYS is required in production');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  return {
+    env: waslEnv,
+    host: env.HOST || '0.0.0.0',
+    port: int(env, 'PORT', 8080, 0, 65535),
+    databaseUrl,
+    dataDir: resolve(env.WASL_DATA_DIR || 'data'),
+    flowsDir: resolve(env.WASL_FLOWS_DIR || resolve(__dirname, '..', 'flows')),
+    channelKeys,
+    secret,
+    logLevel: env.WASL_LOG_LEVEL || 'info',
+    bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
+    rateLimitPerMinute: int(env, 'WASL_RATE_LIMIT', 6000, 1),
+  };
+}

@@ -1,0 +1,169 @@
+/** /v1/orders: submit, read, list and cancel orders. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ref } from '../../../contracts';
+import type { CancelRequest, Order, OrderRequest, OrderStatus } from '../../../contracts/types';
+import type { Catalogue } from '../../catalogue';
+import type { WaslEnv } from '../../config';
+import { WaslError } from '../../errors';
+import { buildOrder, requestHash } from '../../intake';
+import { CANCELLABLE, ORDER_STATUSES } from '../../state-machine';
+import { BadCursorError } from '../../store/order-records';
+import type { Store } from '../../store';
+import { requireChannel } from '../auth';
+import { problemResponses } from '../schemas';
+
+export interface OrderRoutesOptions {
+  store: Store;
+  catalogue: Catalogue;
+  env: WaslEnv;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
+
+function withLinks(order: Order): Order {
+  const self = `/v1/orders/${order.id}`;
+  return { ...order, links: CANCELLABLE.includes(order.status) ? { self, cancel: `${self}/cancel` } : { self } };
+}
+
+export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions): Promise<void> {
+  const { store, catalogue, env } = opts;
+
+  app.post<{ Body: OrderRequest; Headers: { 'idempotency-key'?: string } }>(
+    '/v1/orders',
+    {
+      schema: {
+        summary: 'Submit an order',
+        description:
+          'Accepts a citizen\'s request for one service. Requires an Idempotency-Key: the same key with the same body returns the same order (with `Idempotency-Replayed: true`); with another body it is refused with 409.',
+        tags: ['orders'],
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', description: '1 to 255 visible ASCII characters, unique per request of this channel.' } },
+        },
+        body: { $ref: ref('order', 'OrderRequest') },
+        response: { 202: { $ref: ref('order') }, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const channel = requireChannel(request);
+      const key = request.headers['idempotency-key'];
+      if (key === undefined) throw new WaslError('idempotency-key-missing');
+      if (!IDEMPOTENCY_KEY.test(key)) throw new WaslError('idempotency-key-invalid');
+      const order = buildOrder(request.body, channel, catalogue, env);
+      const result = await store.createOrder(order, { channel: channel.channel, key, requestHash: requestHash(request.body) });
+      reply.locals = { orderId: result.order.id };
+      if (result.replayed) reply.header('idempotency-replayed', 'true');
+      else request.log.info({ orderId: result.order.id, service: order.service.code, channel: channel.channel, status: 'received' }, 'order accepted');
+      return reply.code(202).header('location', `/v1/orders/${result.order.id}`).send(withLinks(result.order));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/orders/:id',
+    {
+      schema: {
+        summary: 'Read an order',
+        tags: ['orders'],
+        params: { type: 'object', required: ['id'], properties: { id: { $ref: ref('order', 'OrderId') } } },
+        response: { 200: { $ref: ref('order') }, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const order = await readOwned(store, request.params.id, requireChannel(request), reply);
+      return withLinks(order);
+    },
+  );
+
+  app.get<{ Querystring: { status?: OrderStatus; service?: string; channel?: string; from?: string; to?: string; cursor?: string; limit: number } }>(
+    '/v1/orders',
+    {
+      schema: {
+        summary: 'List orders, newest first',
+        description: 'A channel sees its own orders; a channel with readAll may see every channel\'s and filter by channel. Follow `nextCursor` for the next page.',
+        tags: ['orders'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: ORDER_STATUSES },
+            service: { $ref: ref('order', 'ServiceCode') },
+            channel: { $ref: ref('order', 'ChannelId') },
+            from: { type: 'string', format: 'date-time', description: 'Created at or after.' },
+            to: { type: 'string', format: 'date-time', description: 'Created before.' },
+            cursor: { type: 'string', maxLength: 200 },
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['items'],
+            properties: { items: { type: 'array', items: { $ref: ref('order', 'OrderSummary') } }, nextCursor: { type: 'string' } },
+          },
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const channel = requireChannel(request);
+      const q = request.query;
+      if (q.channel && q.channel !== channel.channel && !channel.readAll) throw new WaslError('forbidden');
+      try {
+        return await store.listOrders({
+          channel: channel.readAll ? q.channel : channel.channel,
+          status: q.status,
+          service: q.service,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+          cursor: q.cursor,
+          limit: q.limit,
+        });
+      } catch (err) {
+        if (err instanceof BadCursorError) {
+          throw new WaslError('validation-failed', { errors: [{ pointer: '/cursor', in: 'query', detail: 'is not a cursor from this API', detailAr: 'مؤشر صفحة غير صالح' }] });
+        }
+        throw err;
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: CancelRequest | undefined }>(
+    '/v1/orders/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel an order',
+        description: `Possible while the order is ${CANCELLABLE.join(', ')}; a paid order is then refunded.`,
+        tags: ['orders'],
+        params: { type: 'object', required: ['id'], properties: { id: { $ref: ref('order', 'OrderId') } } },
+        body: { $ref: ref('order', 'CancelRequest') },
+        response: { 200: { $ref: ref('order') }, ...problemResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const channel = requireChannel(request);
+      await readOwned(store, request.params.id, channel, reply);
+      const order = await store.transition(request.params.id, {
+        to: 'cancelled',
+        actor: { kind: 'channel', id: channel.channel },
+        reason: request.body?.reason ?? { code: 'cancelled-by-channel' },
+      });
+      request.log.info({ orderId: order.id, service: order.service.code, channel: channel.channel, status: 'cancelled' }, 'order cancelled');
+      return withLinks(order);
+    },
+  );
+}
+
+/** An order the channel may see; another channel's order is reported as not found, not forbidden. */
+async function readOwned(store: Store, id: string, channel: { channel: string; readAll?: boolean }, reply: FastifyReply): Promise<Order> {
+  reply.locals = { orderId: id };
+  const order = await store.getOrder(id);
+  if (!order || (!channel.readAll && order.channel.id !== channel.channel)) throw new WaslError('order-not-found');
+  return order;
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** What the request log line carries besides the request itself. */
+    locals?: { orderId?: string };
+  }
+}

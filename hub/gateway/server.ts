@@ -1,0 +1,98 @@
+/**
+ * The gateway: encapsulated Fastify plugins whose route schemas, taken from contracts/, both
+ * validate requests and serialise responses. Health is open; everything else needs a channel key.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { randomUUID } from 'node:crypto';
+import { createAjv, schemas } from '../../contracts';
+import type { Catalogue } from '../catalogue';
+import type { ChannelKey, HubConfig } from '../config';
+import { WaslError } from '../errors';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import { ChannelAuthenticator } from './auth';
+import { openApiRoute, registerOpenApi } from './openapi';
+import { installProblemHandlers } from './problems';
+import { healthRoutes } from './routes/health';
+import { orderRoutes } from './routes/orders';
+import { serviceRoutes } from './routes/services';
+
+export interface GatewayDeps {
+  config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'>;
+  store: Store;
+  catalogue: Catalogue;
+  logger: Logger;
+  channelKeys: ChannelKey[];
+  version?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
+  const { config, store, catalogue, logger } = deps;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    bodyLimit: config.bodyLimit,
+    // A caller's X-Request-Id is kept when it is well formed, so a counter can quote it to support.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+
+  const bodyAjv = createAjv();
+  const paramAjv = createAjv({ coerceTypes: true });
+  const compile: FastifySchemaCompiler<Record<string, unknown>> = ({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema) as ReturnType<FastifySchemaCompiler<unknown>>;
+  app.setValidatorCompiler(compile);
+  for (const s of schemas) {
+    // Fastify's serialiser and the OpenAPI generator resolve $refs against these; $schema is Ajv's business.
+    const { $schema: _ignored, ...rest } = s as Record<string, unknown>;
+    app.addSchema(rest);
+  }
+  installProblemHandlers(app);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // One line per request, with the order id when there is one; never the body or the query.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        channel: request.channel?.channel,
+        orderId: reply.locals?.orderId,
+      },
+      'request',
+    );
+  });
+
+  // The sandbox shows its API to anyone who can reach it; production only to channels.
+  const sandbox = config.env === 'sandbox';
+  await registerOpenApi(app, { services: catalogue.offered(config.env), docsUi: sandbox, version: deps.version ?? '0.0.0' });
+  if (sandbox) openApiRoute(app, app);
+
+  await app.register(healthRoutes, { store });
+
+  const auth = new ChannelAuthenticator(deps.channelKeys);
+  await app.register(async (api) => {
+    api.addHook('onRequest', auth.hook);
+    await api.register(rateLimit, {
+      hook: 'preParsing',
+      timeWindow: 60_000,
+      max: (request) => request.channel?.rateLimit ?? config.rateLimitPerMinute,
+      keyGenerator: (request) => request.channel?.channel ?? request.ip,
+      errorResponseBuilder: (_request, context) =>
+        new WaslError('rate-limited', { detail: `Try again in ${Math.ceil(context.ttl / 1000)} s.`, extra: { retryAfter: Math.ceil(context.ttl / 1000) } }),
+    });
+    if (!sandbox) openApiRoute(api, app);
+    await api.register(orderRoutes, { store, catalogue, env: config.env });
+    await api.register(serviceRoutes, { catalogue, env: config.env });
+  });
+  return app;
+}

@@ -1,0 +1,20 @@
+/**
+ * Identifiers: a prefix and a ULID — 48 bits of milliseconds, so ids sort by creation time and
+ * a date range is an id range; 80 bits from the CSPRNG, so an order id cannot be guessed.
+ */
+import { monotonicFactory, ulid, decodeTime } from 'ulidx';
+
+// Monotonic within a millisecond keeps ids issued by one process strictly increasing.
+const next = monotonicFactory();
+
+export const newOrderId = (): string => `ord_${next()}`;
+export const newEventId = (): string => `evt_${next()}`;
+
+/** The smallest order id that can be issued at or after `at`: lower bound of a date filter. */
+export function orderIdFloor(at: Date): string {
+  return `ord_${ulid(at.getTime()).slice(0, 10)}0000000000000000`;
+}
+
+export function orderIdTime(id: string): Date {
+  return new Date(decodeTime(id.slice(4)));
+}

@@ -1,0 +1,91 @@
+/**
+ * What both back ends share: the pure part of a write (the timeline step, the outbox event, the
+ * changed order) and the paging cursor. The back ends only do I/O around it.
+ */
+import type { Order, OrderEvent, OrderSummary, TimelineEvent } from '../../contracts/types';
+import { assertTransition, eventType } from '../state-machine';
+import { newEventId, orderIdFloor } from '../ids';
+import type { OrderQuery, TransitionRequest } from './store';
+
+/** The order without its timeline, as stored in the orders table. */
+export type OrderDoc = Omit<Order, 'timeline'>;
+
+export function splitOrder(order: Order): { doc: OrderDoc; timeline: TimelineEvent[] } {
+  const { timeline, ...doc } = order;
+  return { doc, timeline };
+}
+
+export function eventFor(order: OrderDoc, step: TimelineEvent): OrderEvent {
+  const event: OrderEvent = {
+    id: newEventId(),
+    type: step.event,
+    orderId: order.id,
+    service: order.service.code,
+    serviceVersion: order.service.version,
+    channel: order.channel.id,
+    at: step.at,
+    seq: step.seq,
+    status: step.status,
+  };
+  if (step.from) event.from = step.from;
+  if (step.reason) event.reason = step.reason;
+  return event;
+}
+
+export interface PlannedTransition {
+  doc: OrderDoc;
+  step: TimelineEvent;
+  event: OrderEvent;
+}
+
+/** Applies a transition to the stored order, or throws illegal-transition. */
+export function planTransition(current: OrderDoc, lastSeq: number, req: TransitionRequest, now = new Date()): PlannedTransition {
+  assertTransition(current.status, req.to);
+  const at = now.toISOString();
+  const step: TimelineEvent = {
+    seq: lastSeq + 1,
+    at,
+    event: req.event ?? eventType(req.to),
+    from: current.status,
+    status: req.to,
+    actor: req.actor,
+  };
+  if (req.reason) step.reason = req.reason;
+  const doc: OrderDoc = { ...current, ...req.patch, status: req.to, updatedAt: at };
+  if (req.reason) doc.statusReason = req.reason;
+  else delete doc.statusReason;
+  return { doc, step, event: eventFor(doc, step) };
+}
+
+export function summarize(doc: OrderDoc): OrderSummary {
+  return {
+    id: doc.id,
+    service: doc.service,
+    channel: doc.channel,
+    status: doc.status,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** Id bounds of a query: ids sort by creation time, so a date range is an id range. */
+export function idBounds(q: OrderQuery): { upper?: string; lower?: string } {
+  let upper = q.cursor ? decodeCursor(q.cursor) : undefined;
+  if (q.to) {
+    const toFloor = orderIdFloor(q.to);
+    if (!upper || toFloor < upper) upper = toFloor;
+  }
+  return { upper, lower: q.from ? orderIdFloor(q.from) : undefined };
+}
+
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(lastId, 'utf8').toString('base64url');
+}
+
+export class BadCursorError extends Error {}
+
+export function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^ord_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new BadCursorError('bad cursor');
+  return id;
+}

@@ -1,0 +1,215 @@
+/**
+ * The PostgreSQL back end, for many gateway and worker processes. Each write is one
+ * transaction; a status change locks its order row (SELECT … FOR UPDATE) so concurrent workers
+ * serialise on the order, not on the table. PostgreSQL commits durably and groups commits itself.
+ */
+import { Pool, type PoolClient } from 'pg';
+import type { Order, TimelineEvent } from '../../contracts/types';
+import { WaslError } from '../errors';
+import { loadMigrations } from './migrations';
+import { encodeCursor, eventFor, idBounds, planTransition, splitOrder, summarize, type OrderDoc } from './order-records';
+import type { CreateResult, IdempotencyClaim, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** A schema of its own (tests use one per run); public by default. */
+  schema?: string;
+  poolSize?: number;
+}
+
+const UNIQUE_VIOLATION = '23505';
+// Any fixed 64-bit number: the advisory lock that keeps two starting processes from migrating at once.
+const MIGRATION_LOCK = 0x7761736c;
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: Pool;
+
+  private constructor(pool: Pool) {
+    this.pool = pool;
+  }
+
+  static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
+    const schema = opts.schema;
+    if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+    const pool = new Pool({
+      connectionString: opts.connectionString,
+      max: opts.poolSize ?? 20,
+      connectionTimeoutMillis: 5000,
+      options: schema ? `-c search_path=${schema}` : undefined,
+    });
+    // An idle client that loses its server must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    const store = new PostgresStore(pool);
+    try {
+      await store.migrate(schema);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return store;
+  }
+
+  private async migrate(schema?: string): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      if (schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)');
+      const { rows } = await c.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const done = new Set(rows.map((r) => r.version));
+      for (const m of loadMigrations('postgres')) {
+        if (done.has(m.version)) continue;
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [m.version, m.name]);
+      }
+    });
+  }
+
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const result = await fn(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult> {
+    try {
+      return await this.tx(async (c) => {
+        const existing = await c.query<{ request_hash: string; order_id: string }>(
+          'SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = $1 AND key = $2',
+          [idem.channel, idem.key],
+        );
+        if (existing.rows[0]) return this.replay(c, existing.rows[0], idem);
+        const { doc, timeline } = splitOrder(order);
+        // The key first: a concurrent request with the same key waits here, then fails on the unique key.
+        await c.query('INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4, $5)', [
+          idem.channel,
+          idem.key,
+          idem.requestHash,
+          doc.id,
+          doc.createdAt,
+        ]);
+        await c.query('INSERT INTO orders (id, service_code, channel_id, status, doc) VALUES ($1, $2, $3, $4, $5)', [
+          doc.id,
+          doc.service.code,
+          doc.channel.id,
+          doc.status,
+          doc,
+        ]);
+        for (const step of timeline) await this.appendStep(c, doc, step);
+        return { order, replayed: false };
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      // Lost a race with the same key: answer as the winner's replay would.
+      const row = await this.pool.query<{ request_hash: string; order_id: string }>(
+        'SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = $1 AND key = $2',
+        [idem.channel, idem.key],
+      );
+      if (!row.rows[0]) throw err;
+      const c = await this.pool.connect();
+      try {
+        return await this.replay(c, row.rows[0], idem);
+      } finally {
+        c.release();
+      }
+    }
+  }
+
+  private async replay(c: PoolClient, existing: { request_hash: string; order_id: string }, idem: IdempotencyClaim): Promise<CreateResult> {
+    if (existing.request_hash !== idem.requestHash) throw new WaslError('idempotency-key-reused');
+    const order = await this.readOrder(c, existing.order_id);
+    if (!order) throw new Error(`idempotency key points at missing order ${existing.order_id}`);
+    return { order, replayed: true };
+  }
+
+  private async appendStep(c: PoolClient, doc: OrderDoc, step: TimelineEvent): Promise<void> {
+    await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [doc.id, step.seq, step]);
+    const event = eventFor(doc, step);
+    await c.query('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      event.id,
+      event.orderId,
+      event.type,
+      event.service,
+      event,
+      step.at,
+    ]);
+  }
+
+  private async readOrder(c: Pick<PoolClient, 'query'>, id: string, lock = false): Promise<Order | undefined> {
+    const o = await c.query<{ doc: OrderDoc }>(`SELECT doc FROM orders WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    if (!o.rows[0]) return undefined;
+    const t = await c.query<{ doc: TimelineEvent }>('SELECT doc FROM order_timeline WHERE order_id = $1 ORDER BY seq', [id]);
+    return { ...o.rows[0].doc, timeline: t.rows.map((r) => r.doc) };
+  }
+
+  async getOrder(id: string): Promise<Order | undefined> {
+    return this.readOrder(this.pool, id);
+  }
+
+  async listOrders(q: OrderQuery): Promise<OrderPage> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (q.channel) add('channel_id = ?', q.channel);
+    if (q.status) add('status = ?', q.status);
+    if (q.service) add('service_code = ?', q.service);
+    const { upper, lower } = idBounds(q);
+    if (upper) add('id < ?', upper);
+    if (lower) add('id >= ?', lower);
+    args.push(q.limit + 1);
+    const sql = `SELECT doc FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${args.length}`;
+    const { rows } = await this.pool.query<{ doc: OrderDoc }>(sql, args);
+    const docs = rows.slice(0, q.limit).map((r) => r.doc);
+    const page: OrderPage = { items: docs.map(summarize) };
+    const last = docs[docs.length - 1];
+    if (rows.length > q.limit && last) page.nextCursor = encodeCursor(last.id);
+    return page;
+  }
+
+  transition(id: string, req: TransitionRequest): Promise<Order> {
+    return this.tx(async (c) => {
+      const o = await c.query<{ doc: OrderDoc }>('SELECT doc FROM orders WHERE id = $1 FOR UPDATE', [id]);
+      const current = o.rows[0]?.doc;
+      if (!current) throw new WaslError('order-not-found');
+      const s = await c.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = $1', [id]);
+      const { doc, step } = planTransition(current, s.rows[0]?.seq ?? 0, req);
+      await c.query('UPDATE orders SET status = $1, doc = $2 WHERE id = $3', [doc.status, doc, id]);
+      await this.appendStep(c, doc, step);
+      const order = await this.readOrder(c, id);
+      if (!order) throw new Error('order vanished inside its own transaction');
+      return order;
+    });
+  }
+
+  async outboxPending(limit: number): Promise<OutboxRecord[]> {
+    const { rows } = await this.pool.query<{ seq: string; payload: OutboxRecord['event'] }>(
+      'SELECT seq, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
+      [limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), event: r.payload }));
+  }
+
+  async markPublished(seqs: number[]): Promise<void> {
+    if (seqs.length) await this.pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [seqs]);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

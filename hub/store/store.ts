@@ -1,0 +1,75 @@
+/**
+ * The store: one interface, two back ends (SQLite by default, PostgreSQL with DATABASE_URL).
+ * It owns the truth about orders: every write of an order, its timeline step, its outbox event
+ * and its idempotency key happens in one transaction, and every status change goes through the
+ * state machine inside that transaction.
+ */
+import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Results, Payment } from '../../contracts/types';
+
+export interface IdempotencyClaim {
+  channel: string;
+  key: string;
+  /** sha256 of the canonical request body: the same key with another body is refused. */
+  requestHash: string;
+}
+
+export interface CreateResult {
+  order: Order;
+  /** True when the key had been used with the same body: nothing was written. */
+  replayed: boolean;
+}
+
+/** What a step may change on the order besides its status. */
+export interface OrderPatch {
+  payment?: Payment;
+  results?: Results;
+}
+
+export interface TransitionRequest {
+  to: OrderStatus;
+  actor: Actor;
+  reason?: Reason;
+  /** Timeline event name; order.<to> by default. */
+  event?: string;
+  patch?: OrderPatch;
+}
+
+export interface OrderQuery {
+  /** Only this channel's orders (always set for a channel that may not read all). */
+  channel?: string;
+  status?: OrderStatus;
+  service?: string;
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
+  /** Opaque, from a previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface OrderPage {
+  items: OrderSummary[];
+  nextCursor?: string;
+}
+
+export interface OutboxRecord {
+  seq: number;
+  event: OrderEvent;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Writes a new order (status received, first timeline step) with its outbox event and idempotency key. */
+  createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult>;
+  getOrder(id: string): Promise<Order | undefined>;
+  listOrders(query: OrderQuery): Promise<OrderPage>;
+  /** Moves an order through the state machine; throws illegal-transition or order-not-found. */
+  transition(id: string, req: TransitionRequest): Promise<Order>;
+  /** Unpublished outbox events, oldest first. */
+  outboxPending(limit: number): Promise<OutboxRecord[]>;
+  markPublished(seqs: number[]): Promise<void>;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
