@@ -18,8 +18,9 @@ export function ref(contract: 'order' | 'service' | 'event' | 'problem', def?: s
 }
 
 export interface AjvOptions {
-  /** Querystrings arrive as strings: coerce them to the declared types. Never for bodies. */
-  coerceTypes?: boolean;
+  /** For querystrings and path parameters, which arrive as strings: coerce them to the declared
+   * types and fill declared defaults. Never for bodies, which must say what they mean. */
+  forParameters?: boolean;
 }
 
 export function createAjv(opts: AjvOptions = {}): Ajv2020 {
@@ -29,9 +30,9 @@ export function createAjv(opts: AjvOptions = {}): Ajv2020 {
     strictRequired: false,
     allowUnionTypes: true,
     discriminator: true,
-    coerceTypes: opts.coerceTypes ?? false,
+    coerceTypes: opts.forParameters ?? false,
     removeAdditional: false,
-    useDefaults: false,
+    useDefaults: opts.forParameters ?? false,
   });
   addFormats(ajv);
   // OpenAPI's `example(s)` inside schemas are documentation, not validation.

@@ -639,6 +639,9 @@ export interface Problem {
      * JSON pointer (RFC 6901) into the part of the request named by `in`.
      */
     pointer: string;
+    /**
+     * Absent for the body.
+     */
     in?: 'body' | 'query' | 'path' | 'header';
     detail: string;
     detailAr?: string;

@@ -25,10 +25,8 @@ export const ERROR_CODES = {
   forbidden: { status: 403, title: 'This channel may not see this', titleAr: 'لا يحق لهذه القناة الاطلاع على ذلك' },
   'order-not-found': { status: 404, title: 'No such order', titleAr: 'الطلب غير موجود' },
   'illegal-transition': { status: 409, title: 'The order cannot make this step from its current state', titleAr: 'لا يمكن للطلب الانتقال إلى هذه الحالة من حالته الحالية' },
-  'concurrent-update': { status: 409, title: 'The order changed meanwhile; try again', titleAr: 'تغيّر الطلب في أثناء ذلك؛ أعد المحاولة' },
   'rate-limited': { status: 429, title: 'Too many requests from this channel', titleAr: 'طلبات كثيرة جداً من هذه القناة' },
   'not-found': { status: 404, title: 'No such resource', titleAr: 'المورد غير موجود' },
-  'method-not-allowed': { status: 405, title: 'Method not allowed', titleAr: 'الطريقة غير مسموحة' },
   'not-ready': { status: 503, title: 'The hub is not ready', titleAr: 'المنصة غير جاهزة' },
   internal: { status: 500, title: 'Internal error', titleAr: 'خطأ داخلي' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -72,7 +72,7 @@ export function buildOrder(req: OrderRequest, channel: ChannelKey, catalogue: Ca
   const fees = computeFees(def, channel.kind, delivery.method);
   const at = now.toISOString();
   const order: Order = {
-    id: newOrderId(),
+    id: newOrderId(now),
     service: { code: def.code, version: def.version },
     channel: req.centre ? { id: channel.channel, kind: channel.kind, centre: req.centre } : { id: channel.channel, kind: channel.kind },
     applicant: req.applicant,

@@ -43,7 +43,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
 
   const bodyAjv = createAjv();
-  const paramAjv = createAjv({ coerceTypes: true });
+  const paramAjv = createAjv({ forParameters: true });
   const compile: FastifySchemaCompiler<Record<string, unknown>> = ({ schema, httpPart }) =>
     (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema) as ReturnType<FastifySchemaCompiler<unknown>>;
   app.setValidatorCompiler(compile);

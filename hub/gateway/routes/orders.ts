@@ -138,6 +138,10 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
         body: { $ref: ref('order', 'CancelRequest') },
         response: { 200: { $ref: ref('order') }, ...problemResponses(400, 401, 404, 409) },
       },
+      // The body is optional: no body is a cancellation without a reason.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       const channel = requireChannel(request);

@@ -1,0 +1,294 @@
+/**
+ * Intake benchmark: how many orders per second the hub accepts durably, against a bare
+ * node:http server on the same machine, and how GET /v1/orders/{id} latency grows with the store.
+ *
+ * Method
+ * - Each server runs in its own child process (bench/bare-child.ts, bench/hub-child.ts); this
+ *   process only runs autocannon, so load generator and server never share an event loop.
+ * - The hub child is the product's loadConfig + startHub: WASL_ENV=sandbox, a fresh temp data
+ *   dir (SQLite, WAL, synchronous=FULL), one "centre" channel for every service with a rate
+ *   limit out of reach, and the production default log level "info" (one line per request plus
+ *   one per accepted order), written to a file in the data dir as a deployment would.
+ * - Both servers get the same load: autocannon, 50 connections, pipelining 1, 2 s warm-up then
+ *   --duration s (10 by default) measured, POST /v1/orders with the OpenAPI example order for
+ *   no-criminal-record-certificate and a fresh Idempotency-Key per request. Throughput counts
+ *   2xx responses only; latencies are every 2xx response's, as floats. Non-2xx or socket errors
+ *   are reported loudly. The store's order count, read before and after the measured window,
+ *   must grow by the number of 2xx (plus at most the requests in flight at the cut-off).
+ * - --pg: the same hub load with a PostgresStore in a fresh schema (dropped at the end) of
+ *   WASL_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+ * - GET scaling: orders seeded through the store API (buildOrder + createOrder, 2,000 in flight),
+ *   then GET on ids drawn from a uniform sample of 10k stored ids, p50 at 10k and at 1M orders
+ *   (100k with --quick or WASL_BENCH_QUICK=1); with --pg, on PostgreSQL too.
+ * - --cpu-prof: profile the SQLite hub child during the intake run and print its hot spots
+ *   (the profile slows the hub: its ratio is then not the figure to quote).
+ * The last line is `intake: ratio X.XX (target >= 0.50)`: SQLite hub 2xx/s over bare 2xx/s.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import { PostgresStore } from '../hub/store/postgres';
+import { SqliteStore } from '../hub/store/sqlite';
+import type { Store } from '../hub/store';
+import { runLoad, type LoadResult, type LoadSpec } from './lib/load';
+import { benchChannel, keyFactory, loadCatalogue, orderBody } from './lib/order';
+import { cleanupSync, startServer, tempDir, type Server } from './lib/procs';
+import { summariseProfile } from './lib/profile';
+import { fmt, Reservoir, seedOrders } from './lib/seed';
+
+const { values: argv } = parseArgs({
+  options: { pg: { type: 'boolean' }, quick: { type: 'boolean' }, duration: { type: 'string' }, 'cpu-prof': { type: 'boolean' } },
+});
+const SECONDS = Number(argv.duration ?? process.env.WASL_BENCH_DURATION ?? 10);
+if (!(SECONDS > 0 && SECONDS <= 600)) throw new Error('--duration must be 1 to 600 seconds');
+const WARMUP = 2;
+const CONNECTIONS = 50;
+const BIG = argv.quick || process.env.WASL_BENCH_QUICK === '1' ? 100_000 : 1_000_000;
+const SMALL = 10_000;
+const SEED_MINUTES = Number(process.env.WASL_BENCH_SEED_MINUTES ?? 20);
+const PG_URL = process.env.WASL_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const catalogue = loadCatalogue();
+const body = orderBody(catalogue);
+const bodyJson = JSON.stringify(body);
+const channel = benchChannel();
+const nextKey = keyFactory();
+const auth = { authorization: `Bearer ${channel.key}` };
+const pgSchemas: string[] = [];
+
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+const pause = (t: number) => new Promise((r) => setTimeout(r, t));
+
+function postSpec(url: string, seconds: number): LoadSpec {
+  return {
+    url,
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: bodyJson,
+    path: () => '/v1/orders',
+    perRequestHeaders: () => ({ 'idempotency-key': nextKey() }),
+    connections: CONNECTIONS,
+    seconds,
+  };
+}
+
+function hubEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DATABASE_URL;
+  delete env.WASL_BENCH_PG_SCHEMA;
+  return {
+    ...env,
+    WASL_ENV: 'sandbox',
+    WASL_DATA_DIR: dataDir,
+    WASL_CHANNEL_KEYS: JSON.stringify([channel]),
+    WASL_LOG_LEVEL: 'info',
+    WASL_RATE_LIMIT: '1000000000',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...extra,
+  };
+}
+
+async function startHub(dataDir: string, extra: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Server> {
+  return startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(dataDir, extra), logFile: join(dataDir, 'hub.log'), nodeFlags });
+}
+
+function report(label: string, r: LoadResult): void {
+  console.log(
+    `${label.padEnd(16)} ${fmt(r.rps).padStart(7)} req/s (2xx)   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   ${fmt(r.ok)} × 2xx in ${r.seconds.toFixed(1)} s`,
+  );
+  if (r.non2xx || r.errors || r.timeouts) {
+    console.log(`!!! ${label}: ERRORS — ${fmt(r.non2xx)} non-2xx responses ${JSON.stringify(r.statusCodes)}, ${r.errors} socket errors, ${r.timeouts} timeouts !!!`);
+  }
+}
+
+/** Up to 5 log lines of failed requests or errors, to say what went wrong. */
+function logProblems(logFile: string): void {
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  const bad = lines.filter((l) => /"statusCode":[3-5]\d\d|"level":"(error|fatal)"/.test(l)).slice(0, 5);
+  for (const l of bad) console.log(`    log: ${l.slice(0, 400)}`);
+}
+
+function checkGrowth(before: number, after: number, ok: number): void {
+  const grew = after - before;
+  const extra = grew - ok;
+  const verdict =
+    extra >= 0 && extra <= CONNECTIONS
+      ? `OK${extra ? ` (${extra} more: requests in flight at the cut-off)` : ''}`
+      : '!!! MISMATCH: the store did not grow by the number of 2xx responses !!!';
+  console.log(`  store: ${fmt(before)} → ${fmt(after)} orders (+${fmt(grew)}) for ${fmt(ok)} 2xx: ${verdict}`);
+}
+
+/** Warm-up, then a measured POST run, with the store's order count read around it. */
+async function intakeRun(label: string, url: string, count?: () => Promise<number>): Promise<LoadResult> {
+  await runLoad(postSpec(url, WARMUP));
+  await pause(300);
+  const before = count ? await count() : 0;
+  const r = await runLoad(postSpec(url, SECONDS));
+  report(label, r);
+  if (count) {
+    await pause(500);
+    checkGrowth(before, await count(), r.ok);
+  }
+  return r;
+}
+
+function sqliteCount(file: string): Promise<number> {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return Promise.resolve((db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+async function pgCount(schema: string): Promise<number> {
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.orders`);
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await c.end();
+  }
+}
+
+async function pgReachable(): Promise<string | undefined> {
+  const c = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function dropSchemas(): Promise<void> {
+  if (!pgSchemas.length) return;
+  const c = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  await c.connect();
+  try {
+    for (const s of pgSchemas.splice(0)) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
+function newSchema(): string {
+  const s = `wasl_bench_${Math.random().toString(36).slice(2, 10)}`;
+  pgSchemas.push(s);
+  return s;
+}
+
+/** GET p50 at SMALL then BIG stored orders; `open` gives the store to seed, closed before the hub starts. */
+async function getScaling(label: string, open: () => Promise<Store>, hub: () => Promise<Server>): Promise<[number, number]> {
+  const sample = new Reservoir(10_000);
+  const deadline = Date.now() + SEED_MINUTES * 60_000;
+  const p50s: number[] = [];
+  let seeded = 0;
+  for (const target of [SMALL, BIG]) {
+    const store = await open();
+    try {
+      await seedOrders({ store, count: target - seeded, body, channel, catalogue, nextKey, sample, inFlight: 2000, deadline, label: `seed ${label}` });
+    } finally {
+      await store.close();
+    }
+    seeded = target;
+    const server = await hub();
+    try {
+      const spec: LoadSpec = { url: server.url, method: 'GET', headers: auth, path: () => `/v1/orders/${sample.pick()}`, connections: CONNECTIONS, seconds: WARMUP };
+      await runLoad(spec);
+      const r = await runLoad({ ...spec, seconds: SECONDS });
+      report(`GET ${label} ${fmt(target)}`, r);
+      p50s.push(r.p50);
+    } finally {
+      await server.stop();
+    }
+  }
+  return [p50s[0] ?? NaN, p50s[1] ?? NaN];
+}
+
+const scaleLine = (label: string, [a, b]: [number, number]) =>
+  `  ${label.padEnd(9)} p50 at ${fmt(SMALL)}: ${ms(a)}   p50 at ${fmt(BIG)}: ${ms(b)}   growth ${(b / a).toFixed(2)}x (target <= 1.5x)`;
+
+async function main(): Promise<number> {
+  const t0 = Date.now();
+  console.log(`wasl intake bench: ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${SECONDS} s measured per target`);
+  console.log(`hub: sandbox, log level info to <data dir>/hub.log, channel ${channel.channel} (centre, all services, rate limit 1e9/min)\n`);
+  const summary: string[] = [];
+
+  const bare = await startServer(join(__dirname, 'bare-child.ts'));
+  const bareR = await intakeRun('bare node:http', bare.url).finally(() => bare.stop());
+
+  const dir = tempDir('sqlite');
+  const profDir = argv['cpu-prof'] ? tempDir('prof') : undefined;
+  const hub = await startHub(dir, {}, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+  const dbFile = join(dir, 'wasl.db');
+  const hubR = await intakeRun('hub sqlite', hub.url, () => sqliteCount(dbFile)).finally(() => hub.stop());
+  if (hubR.non2xx || hubR.errors) logProblems(join(dir, 'hub.log'));
+  console.log(`  hub log: ${fmt(statSync(join(dir, 'hub.log')).size / 1024)} KiB\n`);
+  const ratio = hubR.rps / bareR.rps;
+  summary.push(`  bare node:http  ${fmt(bareR.rps).padStart(7)} req/s   p99 ${ms(bareR.p99)}`);
+  summary.push(`  hub sqlite      ${fmt(hubR.rps).padStart(7)} req/s   p99 ${ms(hubR.p99)}   ratio ${ratio.toFixed(2)} (target >= 0.50)${hubR.non2xx || hubR.errors ? '  !!! HAD ERRORS' : ''}`);
+  if (profDir) {
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    console.log(file ? summariseProfile(join(profDir, file)) : '--cpu-prof: no profile written');
+    console.log('(profiled run: the hub figures above are slowed by the profiler)\n');
+  }
+
+  const pgDown = argv.pg ? await pgReachable() : undefined;
+  if (argv.pg && pgDown) {
+    console.log(`PostgreSQL at ${PG_URL} is unreachable (${pgDown}): skipping the PostgreSQL runs\n`);
+    summary.push('  hub postgres    skipped: PostgreSQL unreachable');
+  } else if (argv.pg) {
+    const schema = newSchema();
+    const pgHub = await startHub(tempDir('pg'), { DATABASE_URL: PG_URL, WASL_BENCH_PG_SCHEMA: schema });
+    const pgR = await intakeRun('hub postgres', pgHub.url, () => pgCount(schema)).finally(() => pgHub.stop());
+    console.log('');
+    const flag = pgR.non2xx || pgR.errors ? '  !!! HAD ERRORS' : '';
+    summary.push(`  hub postgres    ${fmt(pgR.rps).padStart(7)} req/s   p99 ${ms(pgR.p99)}   ratio ${(pgR.rps / bareR.rps).toFixed(2)}${flag}`);
+  }
+
+  summary.push(`GET /v1/orders/{id}, ${CONNECTIONS} connections, ids drawn from a uniform 10k sample of the stored orders:`);
+  const getDir = tempDir('get');
+  const sq = await getScaling('sqlite', async () => new SqliteStore({ file: join(getDir, 'wasl.db') }), () => startHub(getDir));
+  summary.push(scaleLine('sqlite', sq));
+  if (argv.pg && !pgDown) {
+    const schema = newSchema();
+    const pg = await getScaling(
+      'postgres',
+      () => PostgresStore.open({ connectionString: PG_URL, schema, poolSize: 32 }),
+      () => startHub(tempDir('pg-get'), { DATABASE_URL: PG_URL, WASL_BENCH_PG_SCHEMA: schema }),
+    ).catch((err: Error) => (console.log(`PostgreSQL GET scaling failed: ${err.message}`), [NaN, NaN] as [number, number]));
+    summary.push(scaleLine('postgres', pg));
+  } else summary.push('  (PostgreSQL not measured: pass --pg)');
+
+  console.log(`\n== summary (${((Date.now() - t0) / 1000).toFixed(0)} s) ==\nPOST /v1/orders, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP} s warm-up:`);
+  console.log(summary.join('\n'));
+  return ratio;
+}
+
+let finished = false;
+async function finish(ratio: number, code: number): Promise<void> {
+  if (finished) return;
+  finished = true;
+  cleanupSync();
+  const timeout = pause(15_000).then(() => Promise.reject(new Error('timed out')));
+  await Promise.race([dropSchemas(), timeout]).catch((err: Error) => console.log(`could not drop PostgreSQL schemas: ${err.message}`));
+  console.log(`intake: ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'} (target >= 0.50)`);
+  process.exit(code);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void finish(NaN, 130));
+
+main().then(
+  (ratio) => finish(ratio, 0),
+  (err: unknown) => {
+    console.log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return finish(NaN, 1);
+  },
+);

@@ -1,0 +1,81 @@
+/** Child servers and temp dirs, all removed on exit however the bench ends. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+
+export function tempDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `wasl-bench-${label}-`));
+  dirs.add(dir);
+  return dir;
+}
+
+/** Kills what is left and removes temp dirs; synchronous, so it also runs from process 'exit'. */
+export function cleanupSync(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.clear();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.clear();
+}
+process.on('exit', cleanupSync);
+
+export interface Server {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where the child's stdout (the hub's log) goes; /dev/null by default. */
+  logFile?: string;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: string[];
+  readyTimeoutMs?: number;
+}
+
+/** Forks a TypeScript script under tsx and waits for its { ready: url } message. */
+export function startServer(script: string, opts: ServerOptions = {}): Promise<Server> {
+  const out = openSync(opts.logFile ?? '/dev/null', 'a');
+  const child = fork(script, [], {
+    execArgv: ['--require', 'tsx/cjs', ...(opts.nodeFlags ?? [])],
+    env: opts.env ?? process.env,
+    stdio: ['ignore', out, 'pipe', 'ipc'],
+  });
+  closeSync(out);
+  children.add(child);
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => (children.delete(child), resolve())));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.connected) child.send('stop');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise<Server>((resolve, reject) => {
+    let ready = false;
+    const fail = (why: string) => {
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${script}: ${why}${err ? `\n${err}` : ''}`));
+    };
+    const timer = setTimeout(() => fail('not ready in time'), opts.readyTimeoutMs ?? 60_000);
+    child.once('exit', (code, signal) => fail(`exited before ready (${signal ?? code})`));
+    child.on('message', (m: unknown) => {
+      const url = (m as { ready?: unknown } | null)?.ready;
+      if (typeof url !== 'string') return;
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve({ url, child, stderr: () => err, stop });
+    });
+  });
+}

@@ -1,0 +1,131 @@
+/** Shared test fixtures: valid requests, hubs on in-memory stores, and the real servers when present. */
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import type { OrderRequest } from '../contracts/types';
+import type { ChannelKey, HubConfig } from '../hub/config';
+import { createHub, type Hub } from '../hub/hub';
+import { createLogger } from '../hub/log';
+import { SqliteStore } from '../hub/store/sqlite';
+import type { Store } from '../hub/store';
+import { resolve } from 'node:path';
+
+export const FLOWS_DIR = resolve(__dirname, '..', 'flows');
+
+export const KEYS = {
+  centre: { channel: 'centre-dam-01', key: 'k-centre-0123456789abcdefghij', services: ['*'], kind: 'centre' },
+  portal: { channel: 'portal', key: 'k-portal-0123456789abcdefghijk', services: ['civil-registry-individual-extract', 'vehicle-ownership-statement'], kind: 'portal' },
+  expat: { channel: 'expat-portal', key: 'k-expat-0123456789abcdefghijkl', services: ['*'], kind: 'expat-portal' },
+  backOffice: { channel: 'back-office', key: 'k-office-0123456789abcdefghijk', services: ['*'], kind: 'centre', readAll: true },
+} satisfies Record<string, ChannelKey>;
+
+export const auth = (k: Pick<ChannelKey, 'key'>) => ({ authorization: `Bearer ${k.key}` });
+
+/** The test citizen: tests scan logs for these values to prove they never appear in clear. */
+export const CITIZEN = {
+  nationalNumber: '03110987654',
+  fullNameAr: 'هبة نزار القاسم',
+  fullNameLatin: 'Hiba Nizar Al-Qasem',
+  fatherName: 'نزار',
+  motherName: 'وداد',
+  phone: '+963933765432',
+  email: 'hiba.qasem@example.org',
+  address: 'المزة فيلات غربية، جادة ٣، بناء ٧',
+};
+
+export function validRequest(overrides: Partial<OrderRequest> = {}): OrderRequest {
+  return {
+    service: 'civil-registry-individual-extract',
+    centre: { code: 'DAM-01', governorate: 'damascus' },
+    applicant: {
+      nationalNumber: CITIZEN.nationalNumber,
+      fullName: { ar: CITIZEN.fullNameAr, latin: CITIZEN.fullNameLatin },
+      fatherName: CITIZEN.fatherName,
+      motherName: CITIZEN.motherName,
+      birthDate: '1988-09-21',
+      phone: CITIZEN.phone,
+      email: CITIZEN.email,
+    },
+    fields: { purpose: 'employment', copies: 2 },
+    delivery: { method: 'domestic-post', governorate: 'damascus', city: 'دمشق', address: CITIZEN.address },
+    ...overrides,
+  };
+}
+
+export function testConfig(overrides: Partial<HubConfig> = {}): HubConfig {
+  return {
+    env: 'sandbox',
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: '/nonexistent-wasl-test-data',
+    flowsDir: FLOWS_DIR,
+    channelKeys: Object.values(KEYS),
+    logLevel: 'info',
+    bodyLimit: 256 * 1024,
+    rateLimitPerMinute: 100_000,
+    ...overrides,
+  };
+}
+
+/** Collects every log line a hub writes, to assert on them. */
+export class LogSink extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    cb();
+  }
+  get records(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface TestHub extends Hub {
+  logs: LogSink;
+}
+
+export async function testHub(overrides: Partial<HubConfig> = {}, store?: Store): Promise<TestHub> {
+  const logs = new LogSink();
+  const config = testConfig(overrides);
+  const hub = await createHub(config, { logger: createLogger(config.logLevel, logs), store: store ?? new SqliteStore({ file: ':memory:' }) });
+  return Object.assign(hub, { logs });
+}
+
+let key = 0;
+export const newKey = (): string => `test-${process.pid}-${Date.now()}-${++key}`;
+
+// ---- Real servers: PostgreSQL (and, in later issues, RabbitMQ) ----
+
+export const PG_URL = process.env.WASL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const required = process.env.WASL_REQUIRE_SERVICES === '1';
+let pgReachable: Promise<string | undefined> | undefined;
+
+async function probePg(): Promise<string | undefined> {
+  const c = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Skips the calling suite when PostgreSQL is absent — or fails it when WASL_REQUIRE_SERVICES=1. */
+export async function requirePostgres(ctx: Mocha.Context): Promise<void> {
+  const why = await (pgReachable ??= probePg());
+  if (!why) return;
+  if (required) throw new Error(`PostgreSQL is required (WASL_REQUIRE_SERVICES=1) but not reachable at ${PG_URL}: ${why}`);
+  console.log(`      (skipped: PostgreSQL not reachable at ${PG_URL}: ${why})`);
+  ctx.skip();
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}

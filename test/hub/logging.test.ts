@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import type { Order } from '../../contracts/types';
+import { auth, CITIZEN, KEYS, newKey, testHub } from '../helpers';
+import { validRequest } from '../helpers';
+
+describe('logging', () => {
+  it('writes one line per request and per transition, with ids and never a citizen\'s data', async () => {
+    const hub = await testHub();
+    try {
+      const key = newKey();
+      const body = validRequest();
+      const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': key }, payload: body });
+      const id = res.json<Order>().id;
+      // Failures too: a bad body that holds citizen data, a replay, a conflict, a read and a cancel.
+      const bad = validRequest();
+      bad.applicant.phone = `${CITIZEN.phone}x`;
+      await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: bad });
+      await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': key }, payload: body });
+      await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': key }, payload: { ...body, fields: { purpose: 'travel', copies: 1 } } });
+      await hub.app.inject({ url: `/v1/orders/${id}`, headers: auth(KEYS.centre) });
+      await hub.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: auth(KEYS.centre) });
+      hub.logger.info({ order: res.json() }, 'a careless log of a whole order');
+
+      const requests = hub.logs.records.filter((r) => r.msg === 'request');
+      assert.equal(requests.length, 6);
+      for (const r of requests) assert.ok(typeof r.reqId === 'string' && r.reqId.length > 0);
+      assert.equal(requests[0]?.orderId, id);
+      assert.equal(requests[0]?.channel, 'centre-dam-01');
+      const steps = hub.logs.records.filter((r) => r.orderId === id && (r.msg === 'order accepted' || r.msg === 'order cancelled'));
+      assert.deepEqual(steps.map((r) => r.status), ['received', 'cancelled']);
+
+      const all = hub.logs.lines.join('\n');
+      for (const secret of [...Object.values(CITIZEN), KEYS.centre.key]) assert.equal(all.includes(secret), false, `log holds ${secret}`);
+    } finally {
+      await hub.close();
+    }
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The store's contract, run against every back end (sqlite.test.ts, postgres.test.ts): what the
+ * rest of wasl may rely on, whichever database is under it.
+ */
+import assert from 'node:assert/strict';
+import type { Order } from '../../../contracts/types';
+import { Catalogue } from '../../../hub/catalogue';
+import { isWaslError } from '../../../hub/errors';
+import { buildOrder, requestHash } from '../../../hub/intake';
+import type { Store } from '../../../hub/store';
+import { FLOWS_DIR, KEYS, newKey, validRequest } from '../../helpers';
+
+const catalogue = Catalogue.load(FLOWS_DIR);
+const channel = KEYS.centre;
+
+export function newOrder(at = new Date(), overrides = {}, by = channel): Order {
+  return buildOrder(validRequest(overrides), by, catalogue, 'sandbox', at);
+}
+
+async function create(store: Store, order = newOrder()): Promise<Order> {
+  const r = await store.createOrder(order, { channel: channel.channel, key: newKey(), requestHash: 'h' });
+  return r.order;
+}
+
+export function storeContract(open: () => Promise<Store>, close: (s: Store) => Promise<void>): void {
+  let store: Store;
+  beforeEach(async () => {
+    store = await open();
+  });
+  afterEach(async () => {
+    await close(store);
+  });
+
+  it('writes an order and reads it back exactly, Arabic included', async () => {
+    const order = newOrder();
+    await create(store, order);
+    const read = await store.getOrder(order.id);
+    assert.deepEqual(read, order);
+    assert.equal(read?.applicant.fullName.ar, 'هبة نزار القاسم');
+  });
+
+  it('answers undefined for an unknown order', async () => {
+    assert.equal(await store.getOrder('ord_01ARZ3NDEKTSV4RRFFQ69G5FAV'), undefined);
+  });
+
+  it('writes the first timeline step and its outbox event with the order', async () => {
+    const before = (await store.outboxPending(10_000)).length;
+    const order = await create(store);
+    const pending = await store.outboxPending(10_000);
+    assert.equal(pending.length, before + 1);
+    const event = pending[pending.length - 1]?.event;
+    assert.equal(event?.orderId, order.id);
+    assert.equal(event?.type, 'order.received');
+    assert.equal(event?.seq, 1);
+    assert.equal(JSON.stringify(event).includes('03110987654'), false, 'events carry no citizen data');
+  });
+
+  it('replays the same idempotency key and body, refuses it with another body', async () => {
+    const key = newKey();
+    const first = await store.createOrder(newOrder(), { channel: channel.channel, key, requestHash: 'A' });
+    const again = await store.createOrder(newOrder(), { channel: channel.channel, key, requestHash: 'A' });
+    assert.equal(again.replayed, true);
+    assert.equal(again.order.id, first.order.id);
+    await assert.rejects(
+      store.createOrder(newOrder(), { channel: channel.channel, key, requestHash: 'B' }),
+      (err) => isWaslError(err) && err.code === 'idempotency-key-reused',
+    );
+    // The same key from another channel is another request.
+    const other = await store.createOrder(newOrder(), { channel: 'another', key, requestHash: 'B' });
+    assert.equal(other.replayed, false);
+  });
+
+  it('creates one order when the same key arrives many times at once', async () => {
+    const key = newKey();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => store.createOrder(newOrder(), { channel: channel.channel, key, requestHash: requestHash({ same: 1 }) })),
+    );
+    assert.equal(new Set(results.map((r) => r.order.id)).size, 1);
+    assert.equal(results.filter((r) => !r.replayed).length, 1);
+  });
+
+  it('moves an order through the state machine with timeline and outbox in step', async () => {
+    const order = await create(store);
+    const system = { kind: 'system' as const, id: 'test' };
+    await store.transition(order.id, { to: 'awaiting-payment', actor: system });
+    await store.transition(order.id, { to: 'paid', actor: { kind: 'provider', id: 'epay' }, patch: { payment: { method: 'e-payment', status: 'paid', reference: 'PAY-1' } } });
+    const done = await store.transition(order.id, { to: 'submitted-to-provider', actor: system });
+    assert.equal(done.status, 'submitted-to-provider');
+    assert.equal(done.payment.reference, 'PAY-1');
+    assert.deepEqual(
+      done.timeline.map((t) => [t.seq, t.from ?? null, t.status]),
+      [
+        [1, null, 'received'],
+        [2, 'received', 'awaiting-payment'],
+        [3, 'awaiting-payment', 'paid'],
+        [4, 'paid', 'submitted-to-provider'],
+      ],
+    );
+    const events = (await store.outboxPending(10_000)).filter((r) => r.event.orderId === order.id).map((r) => r.event.type);
+    assert.deepEqual(events, ['order.received', 'order.awaiting-payment', 'order.paid', 'order.submitted-to-provider']);
+    assert.ok(done.updatedAt >= done.createdAt);
+  });
+
+  it('refuses an illegal transition and writes nothing', async () => {
+    const order = await create(store);
+    const outbox = (await store.outboxPending(10_000)).length;
+    await assert.rejects(
+      store.transition(order.id, { to: 'delivered', actor: { kind: 'system', id: 't' } }),
+      (err) => isWaslError(err) && err.code === 'illegal-transition' && err.extra?.currentStatus === 'received',
+    );
+    const read = await store.getOrder(order.id);
+    assert.equal(read?.status, 'received');
+    assert.equal(read?.timeline.length, 1);
+    assert.equal((await store.outboxPending(10_000)).length, outbox);
+  });
+
+  it('refuses a transition of an unknown order', async () => {
+    await assert.rejects(
+      store.transition('ord_01ARZ3NDEKTSV4RRFFQ69G5FAV', { to: 'cancelled', actor: { kind: 'system', id: 't' } }),
+      (err) => isWaslError(err) && err.code === 'order-not-found',
+    );
+  });
+
+  it('serialises concurrent transitions of one order: exactly one wins each step', async () => {
+    const order = await create(store);
+    const actor = { kind: 'system' as const, id: 't' };
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => store.transition(order.id, { to: 'cancelled', actor })));
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+    const read = await store.getOrder(order.id);
+    assert.equal(read?.timeline.length, 2);
+  });
+
+  it('records the reason of a refusal on the order and its step', async () => {
+    const order = await create(store);
+    const reason = { code: 'person-not-found', message: { ar: 'الشخص غير موجود', en: 'Person not found' } };
+    const rejected = await store.transition(order.id, { to: 'rejected', actor: { kind: 'provider', id: 'moi' }, reason });
+    assert.deepEqual(rejected.statusReason, reason);
+    assert.deepEqual(rejected.timeline[1]?.reason, reason);
+  });
+
+  it('lists newest first with filters and cursor paging that neither skips nor repeats', async () => {
+    const t0 = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await create(store, newOrder(new Date(t0 + i)))).id);
+    const other = newOrder(new Date(t0 + 10), { service: 'no-criminal-record-certificate', fields: { purpose: 'travel' } }, KEYS.backOffice);
+    await store.createOrder(other, { channel: KEYS.backOffice.channel, key: newKey(), requestHash: 'h' });
+    const mine = { channel: channel.channel, from: new Date(t0), limit: 3 };
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listOrders({ ...mine, cursor });
+      assert.ok(page.items.length <= 3);
+      seen.push(...page.items.map((o) => o.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.deepEqual(seen, [...ids].reverse());
+    const byService = await store.listOrders({ service: 'no-criminal-record-certificate', from: new Date(t0), limit: 10 });
+    assert.deepEqual(byService.items.map((o) => o.id), [other.id]);
+    await store.transition(ids[2]!, { to: 'cancelled', actor: { kind: 'system', id: 't' } });
+    const cancelled = await store.listOrders({ status: 'cancelled', channel: channel.channel, from: new Date(t0), limit: 10 });
+    assert.deepEqual(cancelled.items.map((o) => o.id), [ids[2]]);
+    assert.equal(cancelled.items[0]?.status, 'cancelled');
+  });
+
+  it('filters by creation date as a half-open range', async () => {
+    const base = Date.UTC(2031, 0, 1);
+    const a = await create(store, newOrder(new Date(base)));
+    const b = await create(store, newOrder(new Date(base + 60_000)));
+    await create(store, newOrder(new Date(base + 120_000)));
+    const page = await store.listOrders({ from: new Date(base), to: new Date(base + 120_000), limit: 10 });
+    assert.deepEqual(page.items.map((o) => o.id), [b.id, a.id]);
+  });
+
+  it('marks outbox events published', async () => {
+    const order = await create(store);
+    const pending = (await store.outboxPending(10_000)).filter((r) => r.event.orderId === order.id);
+    await store.markPublished(pending.map((r) => r.seq));
+    const after = (await store.outboxPending(10_000)).filter((r) => r.event.orderId === order.id);
+    assert.equal(after.length, 0);
+  });
+
+  it('answers ping', async () => {
+    await store.ping();
+  });
+}

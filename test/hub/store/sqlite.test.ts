@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '../../../hub/store/sqlite';
+import { newKey } from '../../helpers';
+import { newOrder, storeContract } from './contract';
+
+describe('store: SQLite', () => {
+  describe('contract', () => {
+    storeContract(
+      async () => new SqliteStore({ file: ':memory:' }),
+      (s) => s.close(),
+    );
+  });
+
+  describe('on disk', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'wasl-sqlite-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('uses WAL with synchronous=FULL and applies each migration once', async () => {
+      const file = join(dir, 'data', 'wasl.db');
+      const store = new SqliteStore({ file });
+      await store.close();
+      const again = new SqliteStore({ file });
+      await again.close();
+      const db = new Database(file, { readonly: true });
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      const migrations = db.prepare('SELECT version FROM schema_migrations').all();
+      assert.deepEqual(migrations, [{ version: 1 }]);
+      db.close();
+    });
+
+    it('keeps what it acknowledged across a reopen', async () => {
+      const file = join(dir, 'wasl.db');
+      const store = new SqliteStore({ file });
+      const orders = await Promise.all(Array.from({ length: 50 }, () => store.createOrder(newOrder(), { channel: 'c', key: newKey(), requestHash: 'h' })));
+      await store.close();
+      const reopened = new SqliteStore({ file });
+      for (const { order } of orders) assert.equal((await reopened.getOrder(order.id))?.id, order.id);
+      await reopened.close();
+    });
+
+    it('group-commits concurrent writes but isolates a failing one', async () => {
+      const store = new SqliteStore({ file: join(dir, 'wasl.db') });
+      const key = newKey();
+      await store.createOrder(newOrder(), { channel: 'c', key, requestHash: 'A' });
+      const results = await Promise.allSettled([
+        store.createOrder(newOrder(), { channel: 'c', key: newKey(), requestHash: 'h' }),
+        store.createOrder(newOrder(), { channel: 'c', key, requestHash: 'B' }),
+        store.createOrder(newOrder(), { channel: 'c', key: newKey(), requestHash: 'h' }),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      for (const r of results) if (r.status === 'fulfilled') assert.ok(await store.getOrder(r.value.order.id));
+      await store.close();
+    });
+  });
+});
