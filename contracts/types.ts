@@ -168,6 +168,30 @@ export type OrderStatus =
  */
 export type DeliveryMethod = 'counter' | 'electronic' | 'domestic-post' | 'international-post';
 /**
+ * The name of the environment variable that holds a secret (never the secret).
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "Secret".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Secret".
+ */
+export type Secret = string;
+/**
+ * The provider's policy, and overrides per operation.
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "Resilience".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Resilience".
+ */
+export type Resilience = Policy & {
+  operations?: {
+    [k: string]: Policy;
+  };
+};
+/**
  * draft: being defined; certified: passed its sandbox scenarios; live: offered in production; retired: no longer accepted.
  *
  * This interface was referenced by `ServiceDefinition`'s JSON-Schema
@@ -648,6 +672,379 @@ export interface Problem {
   }[];
   retryAfter?: number;
   currentStatus?: string;
+}
+/**
+ * contracts/providers/<code>/provider.json: one back-end system (a ministry, the e-payment company, the post) — its contract, endpoints per environment, security, resilience policy and error mapping. Written by `wasl provider import`, then edited by the integration engineer. Secrets are never in this file: it names the environment variables that hold them.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ProviderDefinition".
+ */
+export interface ProviderDefinition {
+  $schema?: string;
+  /**
+   * Provider code, used in service definitions and metrics.
+   */
+  code: string;
+  names: Text;
+  kind: 'soap' | 'rest';
+  contract: ContractRef;
+  environments: {
+    sandbox: Environment;
+    production?: Environment;
+  };
+  security?: Security1;
+  xroad?: XRoad;
+  resilience?: Resilience;
+  errors?: ErrorMapping;
+  xml?: XmlLimits;
+  /**
+   * For a REST provider without an OpenAPI document: its operations described by hand.
+   */
+  operations?: {
+    [k: string]: ManualOperation | undefined;
+  };
+}
+/**
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "ContractRef".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ContractRef".
+ */
+export interface ContractRef {
+  type: 'wsdl' | 'openapi' | 'manual';
+  /**
+   * The contract as imported, relative to the provider folder, e.g. contract/service.wsdl.
+   */
+  file?: string;
+  /**
+   * WSDL service name, when the WSDL has several.
+   */
+  service?: string;
+  /**
+   * WSDL port name, when the service has several (e.g. SOAP 1.1 and 1.2 ports).
+   */
+  port?: string;
+  /**
+   * Of the contract and its resolved schemas at import, to tell a changed contract.
+   */
+  sha256?: string;
+}
+/**
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "Environment".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Environment".
+ */
+export interface Environment {
+  /**
+   * Base URL (REST) or service address (SOAP).
+   */
+  endpoint: string;
+  security?: Security;
+}
+/**
+ * Overrides the provider's security in this environment.
+ */
+export interface Security {
+  /**
+   * HTTP basic authentication.
+   */
+  basic?: {
+    usernameEnv: Secret;
+    passwordEnv: Secret;
+  };
+  /**
+   * WS-Security (SOAP only).
+   */
+  wsSecurity?: {
+    usernameToken?: {
+      usernameEnv: Secret;
+      passwordEnv: Secret;
+      passwordType?: 'PasswordText' | 'PasswordDigest';
+    };
+    /**
+     * Sign the Body and Timestamp with an X.509 key (XML-DSig, RSA-SHA256, exclusive C14N).
+     */
+    x509?: {
+      /**
+       * The name of the environment variable that holds a secret (never the secret).
+       */
+      privateKeyEnv: string;
+      /**
+       * The name of the environment variable that holds a secret (never the secret).
+       */
+      certificateEnv: string;
+      timestampTtlSeconds?: number;
+    };
+  };
+  apiKey?: {
+    in: 'header' | 'query';
+    name: string;
+    valueEnv: Secret;
+  };
+  bearer?: {
+    tokenEnv: Secret;
+  };
+  /**
+   * OAuth2 client credentials; the token is cached until shortly before it expires and refreshed once on a 401.
+   */
+  oauth2?: {
+    tokenUrl: string;
+    clientIdEnv: Secret;
+    clientSecretEnv: Secret;
+    scopes?: string[];
+    audience?: string;
+  };
+  /**
+   * TLS settings: a private CA and, for mutual TLS, the client certificate and key.
+   */
+  tls?: {
+    caEnv?: Secret;
+    certEnv?: Secret;
+    keyEnv?: Secret;
+    passphraseEnv?: Secret;
+    rejectUnauthorized?: boolean;
+  };
+}
+/**
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "Security".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Security".
+ */
+export interface Security1 {
+  /**
+   * HTTP basic authentication.
+   */
+  basic?: {
+    usernameEnv: Secret;
+    passwordEnv: Secret;
+  };
+  /**
+   * WS-Security (SOAP only).
+   */
+  wsSecurity?: {
+    usernameToken?: {
+      usernameEnv: Secret;
+      passwordEnv: Secret;
+      passwordType?: 'PasswordText' | 'PasswordDigest';
+    };
+    /**
+     * Sign the Body and Timestamp with an X.509 key (XML-DSig, RSA-SHA256, exclusive C14N).
+     */
+    x509?: {
+      /**
+       * The name of the environment variable that holds a secret (never the secret).
+       */
+      privateKeyEnv: string;
+      /**
+       * The name of the environment variable that holds a secret (never the secret).
+       */
+      certificateEnv: string;
+      timestampTtlSeconds?: number;
+    };
+  };
+  apiKey?: {
+    in: 'header' | 'query';
+    name: string;
+    valueEnv: Secret;
+  };
+  bearer?: {
+    tokenEnv: Secret;
+  };
+  /**
+   * OAuth2 client credentials; the token is cached until shortly before it expires and refreshed once on a 401.
+   */
+  oauth2?: {
+    tokenUrl: string;
+    clientIdEnv: Secret;
+    clientSecretEnv: Secret;
+    scopes?: string[];
+    audience?: string;
+  };
+  /**
+   * TLS settings: a private CA and, for mutual TLS, the client certificate and key.
+   */
+  tls?: {
+    caEnv?: Secret;
+    certEnv?: Secret;
+    keyEnv?: Secret;
+    passphraseEnv?: Secret;
+    rejectUnauthorized?: boolean;
+  };
+}
+/**
+ * X-Road message headers. `client` is wasl; `service` is the provider's member, the operation name being added per call; `id` is the call's idempotency key, `issue` the order id and `userId` the channel or operator.
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "XRoad".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "XRoad".
+ */
+export interface XRoad {
+  protocolVersion?: string;
+  client: XRoadMember;
+  service: XRoadMember;
+}
+/**
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "XRoadMember".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "XRoadMember".
+ */
+export interface XRoadMember {
+  xRoadInstance: string;
+  memberClass: string;
+  memberCode: string;
+  subsystemCode?: string;
+}
+/**
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "Policy".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Policy".
+ */
+export interface Policy {
+  /**
+   * Time to establish the TCP (and TLS) connection.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Total time for one attempt, from sending to the last byte of the response.
+   */
+  timeoutMs?: number;
+  retry?: {
+    /**
+     * Including the first try. Only transient failures are retried, and a non-idempotent call only when it carries an idempotency key.
+     */
+    maxAttempts?: number;
+    /**
+     * Exponential backoff with full jitter: attempt n waits a random time up to min(maxDelayMs, baseDelayMs·2^(n-1)).
+     */
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    /**
+     * HTTP statuses that count as transient.
+     */
+    statuses?: number[];
+  };
+  circuitBreaker?: {
+    /**
+     * Consecutive transient failures that open the breaker of an endpoint.
+     */
+    failureThreshold?: number;
+    /**
+     * How long it stays open before letting one trial call through.
+     */
+    halfOpenAfterMs?: number;
+  };
+  bulkhead?: {
+    /**
+     * Calls in flight to the provider at once.
+     */
+    maxConcurrent?: number;
+    /**
+     * Calls waiting for a slot; more are refused at once.
+     */
+    maxQueued?: number;
+  };
+  rateLimit?: {
+    /**
+     * Calls per second to the provider (token bucket).
+     */
+    perSecond: number;
+    /**
+     * Bucket size; perSecond rounded up by default.
+     */
+    burst?: number;
+  };
+}
+/**
+ * How the provider's own refusals map to wasl's business reasons. The first rule that matches wins; a fault no rule matches stays a provider fault.
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "ErrorMapping".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ErrorMapping".
+ */
+export interface ErrorMapping {
+  rules?: {
+    /**
+     * SOAP fault code (local name, or the text of a detail code element) or REST error code, compared exactly.
+     */
+    faultCode?: string;
+    /**
+     * A regular expression on the same.
+     */
+    faultCodePattern?: string;
+    /**
+     * HTTP status, for REST.
+     */
+    status?: number;
+    /**
+     * JSON pointer to the provider's error code in a REST error body (default /code).
+     */
+    codePointer?: string;
+    /**
+     * wasl's reason code, e.g. person-not-found, record-sealed, fees-unpaid, already-issued.
+     */
+    reason: string;
+    message?: Text;
+  }[];
+}
+/**
+ * Safety limits for XML from this provider. DTDs and entities are always refused.
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "XmlLimits".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "XmlLimits".
+ */
+export interface XmlLimits {
+  maxBytes?: number;
+  maxDepth?: number;
+  maxElements?: number;
+}
+/**
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "ManualOperation".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ManualOperation".
+ */
+export interface ManualOperation {
+  description?: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /**
+   * Path template, e.g. /vehicles/{plate}/ownership.
+   */
+  path: string;
+  parameters?: {
+    name: string;
+    in: 'path' | 'query' | 'header';
+    required?: boolean;
+    schema?: {};
+  }[];
+  requestBody?: {
+    mediaType?: 'application/json' | 'application/xml';
+    /**
+     * For XML bodies: the name of the root element.
+     */
+    rootElement?: string;
+    schema: {};
+  };
+  response?: {
+    mediaType?: 'application/json' | 'application/xml';
+    schema: {};
+  };
 }
 /**
  * A transaction type in the catalogue: who provides it, who may ask for it, what it needs, what it costs, how it is delivered, how fast, and where it stands in its lifecycle.

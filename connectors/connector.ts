@@ -1,0 +1,73 @@
+/**
+ * What every connector is: a typed client of one provider's contract. It knows nothing of
+ * Node-RED or the bus; a node or a test calls `call()` with JSON that matches the operation's
+ * input schema and gets JSON that matches its output schema, or a ConnectorError.
+ */
+import type { ConnectorErrorCode } from './errors';
+
+export type Environment = 'sandbox' | 'production';
+
+export interface CallContext {
+  /** The order the call is for: carried into logs, headers (X-Road `issue`) and the journal. */
+  orderId?: string;
+  /**
+   * Makes a non-idempotent call (every SOAP call, REST POST/PATCH) safe to retry: sent to the
+   * provider (header `Idempotency-Key`, or X-Road `id`) and required by the retry policy.
+   */
+  idempotencyKey?: string;
+  /** Who the call is made for (X-Road `userId`): a channel or an operator, never a citizen. */
+  userId?: string;
+  /** SOAP header values, by header part name (e.g. X-Road client, service, protocolVersion). */
+  soapHeaders?: Record<string, unknown>;
+  /** Extra HTTP headers for this call. */
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface CallResult<O = unknown> {
+  output: O;
+  /** The SOAP response headers decoded, when any. */
+  soapHeaders?: Record<string, unknown>;
+  status: number;
+  attempts: number;
+  durationMs: number;
+}
+
+/** One record per call, as X-Road's operational monitoring keeps per request. */
+export interface CallRecord {
+  provider: string;
+  operation: string;
+  endpoint: string;
+  orderId?: string;
+  outcome: 'success' | ConnectorErrorCode;
+  /** HTTP status of the last attempt, when one was received. */
+  status?: number;
+  attempts: number;
+  durationMs: number;
+  requestBytes: number;
+  responseBytes: number;
+  startedAt: string;
+}
+
+export type CallObserver = (record: CallRecord) => void;
+
+export interface OperationInfo {
+  name: string;
+  description?: string;
+  /** JSON Schemas of the operation's input and output (files under contracts/providers/<code>/). */
+  inputSchema: object;
+  outputSchema: object;
+  /** For REST: method and path template; for SOAP: SOAPAction and style. */
+  binding: Record<string, unknown>;
+  /** Safe to repeat without an idempotency key (GET, HEAD, PUT, DELETE, OPTIONS). */
+  idempotent: boolean;
+}
+
+export interface Connector {
+  readonly provider: string;
+  readonly environment: Environment;
+  operations(): OperationInfo[];
+  call<O = unknown>(operation: string, input: unknown, ctx?: CallContext): Promise<CallResult<O>>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
