@@ -9,6 +9,7 @@ import { demoChannelKey } from './demo-key';
 import { buildGateway } from './gateway/server';
 import { createLogger, type Logger } from './log';
 import { openStore, type Store } from './store';
+import { withStepLog } from './store/logged';
 
 export interface Hub {
   config: HubConfig;
@@ -33,7 +34,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const catalogue = Catalogue.load(config.flowsDir);
   const demoKey = config.channelKeys ? undefined : demoChannelKey(config.dataDir);
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
-  const store = opts.store ?? (await openStore(config));
+  const store = withStepLog(opts.store ?? (await openStore(config)), logger);
   let app: FastifyInstance;
   try {
     app = await buildGateway({ config, store, catalogue, logger, channelKeys, version: VERSION });

@@ -23,11 +23,19 @@ describe('logging', () => {
 
       const requests = hub.logs.records.filter((r) => r.msg === 'request');
       assert.equal(requests.length, 6);
+      assert.ok(requests.every((r) => typeof r.ms === 'number'));
       for (const r of requests) assert.ok(typeof r.reqId === 'string' && r.reqId.length > 0);
       assert.equal(requests[0]?.orderId, id);
       assert.equal(requests[0]?.channel, 'centre-dam-01');
-      const steps = hub.logs.records.filter((r) => r.orderId === id && (r.msg === 'order accepted' || r.msg === 'order cancelled'));
-      assert.deepEqual(steps.map((r) => r.status), ['received', 'cancelled']);
+      const steps = hub.logs.records.filter((r) => r.msg === 'order step');
+      assert.deepEqual(steps.map((r) => [r.orderId, r.event, r.status]), [
+        [id, 'order.received', 'received'],
+        [id, 'order.cancelled', 'cancelled'],
+      ]);
+      // A flow's step is logged the same way as the gateway's.
+      const other = (await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: body })).json<Order>().id;
+      await hub.store.transition(other, { to: 'awaiting-payment', actor: { kind: 'system', id: 'flow' } });
+      assert.equal(hub.logs.records.filter((r) => r.msg === 'order step' && r.orderId === other).length, 2);
 
       const all = hub.logs.lines.join('\n');
       for (const secret of [...Object.values(CITIZEN), KEYS.centre.key]) assert.equal(all.includes(secret), false, `log holds ${secret}`);

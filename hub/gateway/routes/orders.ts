@@ -53,7 +53,6 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
       const result = await store.createOrder(order, { channel: channel.channel, key, requestHash: requestHash(request.body) });
       reply.locals = { orderId: result.order.id };
       if (result.replayed) reply.header('idempotency-replayed', 'true');
-      else request.log.info({ orderId: result.order.id, service: order.service.code, channel: channel.channel, status: 'received' }, 'order accepted');
       return reply.code(202).header('location', `/v1/orders/${result.order.id}`).send(withLinks(result.order));
     },
   );
@@ -151,7 +150,6 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
         actor: { kind: 'channel', id: channel.channel },
         reason: request.body?.reason ?? { code: 'cancelled-by-channel' },
       });
-      request.log.info({ orderId: order.id, service: order.service.code, channel: channel.channel, status: 'cancelled' }, 'order cancelled');
       return withLinks(order);
     },
   );
