@@ -9,7 +9,7 @@ import { demoChannelKey } from './demo-key';
 import { buildGateway } from './gateway/server';
 import { createLogger, type Logger } from './log';
 import { openStore, type Store } from './store';
-import { withStepLog } from './store/logged';
+import { observeSteps, stepLogger } from './store/observed';
 
 export interface Hub {
   config: HubConfig;
@@ -34,7 +34,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const catalogue = Catalogue.load(config.flowsDir);
   const demoKey = config.channelKeys ? undefined : demoChannelKey(config.dataDir);
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
-  const store = withStepLog(opts.store ?? (await openStore(config)), logger);
+  const store = observeSteps(opts.store ?? (await openStore(config)), stepLogger(logger));
   let app: FastifyInstance;
   try {
     app = await buildGateway({ config, store, catalogue, logger, channelKeys, version: VERSION });

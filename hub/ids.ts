@@ -18,6 +18,7 @@ export function newOrderId(at?: Date): string {
   return `ord_${ulid(time)}`;
 }
 export const newEventId = (): string => `evt_${next()}`;
+export const newDeadLetterId = (): string => `dl_${next()}`;
 
 /** The smallest order id that can be issued at or after `at`: lower bound of a date filter. */
 export function orderIdFloor(at: Date): string {

@@ -5,7 +5,7 @@
 import type { Order, OrderEvent, OrderSummary, TimelineEvent } from '../../contracts/types';
 import { assertTransition, eventType } from '../state-machine';
 import { newEventId, orderIdFloor } from '../ids';
-import type { OrderQuery, TransitionRequest } from './store';
+import type { NoteRequest, OrderQuery, TransitionRequest } from './store';
 
 /** The order without its timeline, as stored in the orders table. */
 export type OrderDoc = Omit<Order, 'timeline'>;
@@ -55,6 +55,14 @@ export function planTransition(current: OrderDoc, lastSeq: number, req: Transiti
   if (req.reason) doc.statusReason = req.reason;
   else delete doc.statusReason;
   return { doc, step, event: eventFor(doc, step) };
+}
+
+/** A step that leaves the order as it is. */
+export function planNote(current: OrderDoc, lastSeq: number, req: NoteRequest, now = new Date()): { doc: OrderDoc; step: TimelineEvent } {
+  const at = now.toISOString();
+  const step: TimelineEvent = { seq: lastSeq + 1, at, event: req.event, status: current.status, actor: req.actor };
+  if (req.reason) step.reason = req.reason;
+  return { doc: { ...current, updatedAt: at }, step };
 }
 
 export function summarize(doc: OrderDoc): OrderSummary {

@@ -7,8 +7,10 @@ import { Pool, type PoolClient } from 'pg';
 import type { Order, TimelineEvent } from '../../contracts/types';
 import { WaslError } from '../errors';
 import { loadMigrations } from './migrations';
-import { encodeCursor, eventFor, idBounds, planTransition, splitOrder, summarize, type OrderDoc } from './order-records';
-import type { CreateResult, IdempotencyClaim, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
+import { encodeCursor, eventFor, idBounds, planNote, planTransition, splitOrder, summarize, type OrderDoc } from './order-records';
+import { newDeadLetterId } from '../ids';
+import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
+import type { CreateResult, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -193,6 +195,19 @@ export class PostgresStore implements Store {
     });
   }
 
+  note(id: string, req: NoteRequest): Promise<Order> {
+    return this.tx(async (c) => {
+      const o = await c.query<{ doc: OrderDoc }>('SELECT doc FROM orders WHERE id = $1 FOR UPDATE', [id]);
+      const current = o.rows[0]?.doc;
+      if (!current) throw new WaslError('order-not-found');
+      const s = await c.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = $1', [id]);
+      const { doc, step } = planNote(current, s.rows[0]?.seq ?? 0, req);
+      await c.query('UPDATE orders SET doc = $1 WHERE id = $2', [doc, id]);
+      await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [id, step.seq, step]);
+      return (await this.readOrder(c, id)) as Order;
+    });
+  }
+
   async outboxPending(limit: number): Promise<OutboxRecord[]> {
     const { rows } = await this.pool.query<{ seq: string; payload: OutboxRecord['event'] }>(
       'SELECT seq, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
@@ -203,6 +218,62 @@ export class PostgresStore implements Store {
 
   async markPublished(seqs: number[]): Promise<void> {
     if (seqs.length) await this.pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [seqs]);
+  }
+
+  async recordDeadLetter(dl: { message: BusMessage; reason: string; history: AttemptRecord[] }): Promise<void> {
+    const m = dl.message;
+    await this.pool.query(
+      `INSERT INTO dead_letters (id, event_id, service_code, order_id, type, reason, message, history, dead_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+       ON CONFLICT (event_id, service_code) DO UPDATE SET reason = excluded.reason, history = excluded.history, dead_at = excluded.dead_at`,
+      [newDeadLetterId(), m.eventId, m.service, m.orderId, m.type, dl.reason, m, JSON.stringify(dl.history)],
+    );
+  }
+
+  async listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (q.service) add('service_code = ?', q.service);
+    if (q.reason) add('reason = ?', q.reason);
+    if (q.before) add('dead_at < ?', q.before);
+    if (q.ids) add('id = ANY(?)', q.ids);
+    args.push(q.limit);
+    const { rows } = await this.pool.query<{ id: string; reason: string; message: BusMessage; history: AttemptRecord[]; dead_at: Date }>(
+      `SELECT id, reason, message, history, dead_at FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY dead_at, id LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map((r) => ({ id: r.id, reason: r.reason, message: r.message, history: r.history, deadAt: r.dead_at.toISOString() }));
+  }
+
+  async removeDeadLetters(ids: string[]): Promise<number> {
+    const r = await this.pool.query('DELETE FROM dead_letters WHERE id = ANY($1)', [ids]);
+    return r.rowCount ?? 0;
+  }
+
+  async isProcessed(consumer: string, eventId: string): Promise<boolean> {
+    const r = await this.pool.query('SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2', [consumer, eventId]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async recordProcessed(consumer: string, eventId: string): Promise<void> {
+    await this.pool.query('INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING', [consumer, eventId]);
+  }
+
+  async tryLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3::double precision / 1000))
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.holder = excluded.holder OR leases.expires_at < now()`,
+      [name, holder, ttlMs],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.pool.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
   }
 
   async ping(): Promise<void> {

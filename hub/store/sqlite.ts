@@ -1,49 +1,35 @@
 /**
- * The embedded back end: one SQLite file in WAL mode with synchronous=FULL, so an accepted order
- * is on disk before the gateway answers. Writes are group-committed: every write that arrives in
- * one turn of the event loop shares one transaction and one fsync, each in its own savepoint so
- * one failing write does not undo the others.
+ * The embedded back end: the store's tables in the hub's SQLite database (hub/sqlite/database.ts:
+ * WAL, synchronous=FULL, group commit), so an accepted order is on disk before the gateway answers.
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
 import type { Order, OrderStatus, TimelineEvent } from '../../contracts/types';
+import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import { WaslError } from '../errors';
-import { loadMigrations } from './migrations';
-import { encodeCursor, idBounds, planTransition, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
-import type { CreateResult, IdempotencyClaim, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
-
-interface Job {
-  run: () => unknown;
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
-  /** Set inside the batch; settled only once the batch is committed. */
-  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
-}
+import { newDeadLetterId } from '../ids';
+import { SqliteDatabase } from '../sqlite/database';
+import { encodeCursor, idBounds, planNote, planTransition, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
+import type { CreateResult, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
 export interface SqliteStoreOptions {
-  /** A file path, or ':memory:' for tests. */
-  file: string;
+  /** A file path, or ':memory:' for tests; the store then owns its database. */
+  file?: string;
+  /** A database shared with the embedded bus; the caller closes it. */
+  database?: SqliteDatabase;
 }
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
-  private queue: Job[] = [];
-  private flushScheduled = false;
-  private closed = false;
+  readonly database: SqliteDatabase;
+  private readonly ownsDatabase: boolean;
   private readonly stmt;
-  private readonly commitBatch: (jobs: Job[]) => void;
 
   constructor(opts: SqliteStoreOptions) {
-    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-    this.db = new Database(opts.file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
-    const db = this.db;
+    if (!opts.database && !opts.file) throw new Error('SqliteStore needs a file or a database');
+    this.ownsDatabase = !opts.database;
+    this.database = opts.database ?? new SqliteDatabase(opts.file as string);
+    this.database.migrate('store', join(__dirname, 'migrations', 'sqlite'));
+    const db = this.database.db;
     this.stmt = {
       insertOrder: db.prepare('INSERT INTO orders (id, service_code, channel_id, status, doc) VALUES (?, ?, ?, ?, ?)'),
       updateOrder: db.prepare('UPDATE orders SET status = ?, doc = ? WHERE id = ?'),
@@ -59,47 +45,24 @@ export class SqliteStore implements Store {
       ),
       insertKey: db.prepare('INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)'),
       ping: db.prepare('SELECT 1'),
+      upsertDead: db.prepare(
+        `INSERT INTO dead_letters (id, event_id, service_code, order_id, type, reason, message, history, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (event_id, service_code) DO UPDATE SET reason = excluded.reason, history = excluded.history, dead_at = excluded.dead_at`,
+      ),
+      deleteDead: db.prepare('DELETE FROM dead_letters WHERE id = ?'),
+      isProcessed: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM processed_events WHERE consumer = ? AND event_id = ?'),
+      recordProcessed: db.prepare('INSERT OR IGNORE INTO processed_events (consumer, event_id, processed_at) VALUES (?, ?, ?)'),
+      lease: db.prepare(
+        `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE leases.holder = excluded.holder OR leases.expires_at < ?`,
+      ),
+      release: db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?'),
     };
-    const savepoint = db.transaction((job: Job) => job.run());
-    this.commitBatch = db.transaction((jobs: Job[]) => {
-      for (const job of jobs) {
-        try {
-          job.outcome = { ok: true, value: savepoint(job) };
-        } catch (error) {
-          job.outcome = { ok: false, error };
-        }
-      }
-    });
   }
 
-  /** Runs `fn` inside the next group commit; resolves once the commit is on disk. */
   private write<T>(fn: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('store is closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const jobs = this.queue;
-    this.queue = [];
-    if (jobs.length === 0) return;
-    try {
-      this.commitBatch(jobs);
-    } catch (err) {
-      // The commit itself failed (disk full, I/O error): nothing in the batch was written.
-      for (const job of jobs) job.reject(err);
-      return;
-    }
-    for (const job of jobs) {
-      if (job.outcome?.ok) job.resolve(job.outcome.value);
-      else job.reject(job.outcome?.error);
-    }
+    return this.database.write(fn);
   }
 
   createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult> {
@@ -148,7 +111,7 @@ export class SqliteStore implements Store {
     if (upper) (where.push('id < ?'), args.push(upper));
     if (lower) (where.push('id >= ?'), args.push(lower));
     const sql = `SELECT doc FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare<unknown[], { doc: string }>(sql).all(...args, q.limit + 1);
+    const rows = this.database.db.prepare<unknown[], { doc: string }>(sql).all(...args, q.limit + 1);
     const docs = rows.slice(0, q.limit).map((r) => JSON.parse(r.doc) as OrderDoc);
     const page: OrderPage = { items: docs.map(summarize) };
     const last = docs[docs.length - 1];
@@ -171,6 +134,17 @@ export class SqliteStore implements Store {
     });
   }
 
+  note(id: string, req: NoteRequest): Promise<Order> {
+    return this.write(() => {
+      const row = this.stmt.getOrder.get(id);
+      if (!row) throw new WaslError('order-not-found');
+      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, this.stmt.lastSeq.get(id)?.seq ?? 0, req);
+      this.stmt.updateOrder.run(doc.status, JSON.stringify(doc), id);
+      this.stmt.insertStep.run(id, step.seq, JSON.stringify(step));
+      return this.readOrder(id) as Order;
+    });
+  }
+
   async outboxPending(limit: number): Promise<OutboxRecord[]> {
     return this.stmt.pending.all(limit).map((r) => ({ seq: r.seq, event: JSON.parse(r.payload) }));
   }
@@ -182,29 +156,57 @@ export class SqliteStore implements Store {
     });
   }
 
+  recordDeadLetter(dl: { message: BusMessage; reason: string; history: AttemptRecord[] }): Promise<void> {
+    const m = dl.message;
+    return this.write(() => {
+      this.stmt.upsertDead.run(newDeadLetterId(), m.eventId, m.service, m.orderId, m.type, dl.reason, JSON.stringify(m), JSON.stringify(dl.history), new Date().toISOString());
+    });
+  }
+
+  async listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.service) (where.push('service_code = ?'), args.push(q.service));
+    if (q.reason) (where.push('reason = ?'), args.push(q.reason));
+    if (q.before) (where.push('dead_at < ?'), args.push(q.before.toISOString()));
+    if (q.ids) (where.push(`id IN (${q.ids.map(() => '?').join(', ') || 'NULL'})`), args.push(...q.ids));
+    const sql = `SELECT id, reason, message, history, dead_at FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY dead_at, id LIMIT ?`;
+    const rows = this.database.db.prepare<unknown[], { id: string; reason: string; message: string; history: string; dead_at: string }>(sql).all(...args, q.limit);
+    return rows.map((r) => ({ id: r.id, reason: r.reason, message: JSON.parse(r.message), history: JSON.parse(r.history), deadAt: r.dead_at }));
+  }
+
+  removeDeadLetters(ids: string[]): Promise<number> {
+    return this.write(() => ids.reduce((n, id) => n + this.stmt.deleteDead.run(id).changes, 0));
+  }
+
+  async isProcessed(consumer: string, eventId: string): Promise<boolean> {
+    return this.stmt.isProcessed.get(consumer, eventId) !== undefined;
+  }
+
+  recordProcessed(consumer: string, eventId: string): Promise<void> {
+    return this.write(() => {
+      this.stmt.recordProcessed.run(consumer, eventId, new Date().toISOString());
+    });
+  }
+
+  tryLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.write(() => {
+      const now = Date.now();
+      return this.stmt.lease.run(name, holder, now + ttlMs, now).changes > 0;
+    });
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.write(() => {
+      this.stmt.release.run(name, holder);
+    });
+  }
+
   async ping(): Promise<void> {
     this.stmt.ping.get();
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    // Let writes already queued reach the disk before closing.
-    if (this.queue.length) this.flush();
-    this.closed = true;
-    this.db.close();
+    if (this.ownsDatabase) this.database.close();
   }
-}
-
-function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const apply = db.transaction(() => {
-    const done = new Set(db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version));
-    for (const m of loadMigrations('sqlite')) {
-      if (done.has(m.version)) continue;
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-    }
-  });
-  // IMMEDIATE takes the write lock first, so two processes starting together do not both migrate.
-  apply.immediate();
 }

@@ -5,6 +5,7 @@
  * state machine inside that transaction.
  */
 import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Results, Payment } from '../../contracts/types';
+import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
 
 export interface IdempotencyClaim {
   channel: string;
@@ -34,6 +35,22 @@ export interface TransitionRequest {
   patch?: OrderPatch;
 }
 
+/** A timeline step that changes nothing else: a replay, a dead letter, an operator's remark. */
+export interface NoteRequest {
+  event: string;
+  actor: Actor;
+  reason?: Reason;
+}
+
+export interface DeadLetterQuery {
+  service?: string;
+  reason?: string;
+  /** Dead-lettered before this time. */
+  before?: Date;
+  ids?: string[];
+  limit: number;
+}
+
 export interface OrderQuery {
   /** Only this channel's orders (always set for a channel that may not read all). */
   channel?: string;
@@ -58,7 +75,7 @@ export interface OutboxRecord {
   event: OrderEvent;
 }
 
-export interface Store {
+export interface Store extends DeadLetterSink, ProcessedLog {
   readonly kind: 'sqlite' | 'postgres';
   /** Writes a new order (status received, first timeline step) with its outbox event and idempotency key. */
   createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult>;
@@ -66,9 +83,19 @@ export interface Store {
   listOrders(query: OrderQuery): Promise<OrderPage>;
   /** Moves an order through the state machine; throws illegal-transition or order-not-found. */
   transition(id: string, req: TransitionRequest): Promise<Order>;
+  /** Appends a step that leaves the status as it is; no outbox event. */
+  note(id: string, req: NoteRequest): Promise<Order>;
   /** Unpublished outbox events, oldest first. */
   outboxPending(limit: number): Promise<OutboxRecord[]>;
   markPublished(seqs: number[]): Promise<void>;
+  listDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  removeDeadLetters(ids: string[]): Promise<number>;
+  /**
+   * Takes or renews the lease `name` for `holder` for `ttlMs`; false while another holder's
+   * lease runs. How one process at a time does a singular job (the outbox relay).
+   */
+  tryLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -179,6 +179,58 @@ export function storeContract(open: () => Promise<Store>, close: (s: Store) => P
     assert.equal(after.length, 0);
   });
 
+  it('notes a step without changing the status or writing an outbox event', async () => {
+    const order = await create(store);
+    const outbox = (await store.outboxPending(10_000)).length;
+    const noted = await store.note(order.id, { event: 'bus.replayed', actor: { kind: 'operator', id: 'ops-1' }, reason: { code: 'replay' } });
+    assert.equal(noted.status, 'received');
+    assert.deepEqual(noted.timeline.map((t) => [t.seq, t.event, t.status]), [
+      [1, 'order.received', 'received'],
+      [2, 'bus.replayed', 'received'],
+    ]);
+    assert.equal((await store.outboxPending(10_000)).length, outbox);
+    const next = await store.transition(order.id, { to: 'cancelled', actor: { kind: 'system', id: 't' } });
+    assert.equal(next.timeline[2]?.seq, 3);
+  });
+
+  it('keeps dead letters once per event and service, lists them by filter and removes them', async () => {
+    const message = { eventId: `evt_${newKey()}`, orderId: 'ord_01ARZ3NDEKTSV4RRFFQ69G5FAV', service: 'svc-a', type: 'order.received', payload: { x: 1 } };
+    const history = [{ attempt: 1, at: new Date().toISOString(), error: 'timeout' }];
+    await store.recordDeadLetter({ message, reason: 'attempts-exhausted', history });
+    await store.recordDeadLetter({ message, reason: 'attempts-exhausted', history: [...history, { attempt: 2, at: new Date().toISOString(), error: 'timeout' }] });
+    await store.recordDeadLetter({ message: { ...message, eventId: `evt_${newKey()}`, service: 'svc-b' }, reason: 'poison', history });
+    const a = await store.listDeadLetters({ service: 'svc-a', limit: 10 });
+    assert.equal(a.length, 1);
+    assert.deepEqual(a[0]?.message, message);
+    assert.equal(a[0]?.history.length, 2);
+    assert.match(a[0]!.id, /^dl_/);
+    assert.equal((await store.listDeadLetters({ reason: 'poison', limit: 10 })).filter((d) => d.message.service === 'svc-b').length, 1);
+    assert.equal((await store.listDeadLetters({ service: 'svc-a', before: new Date(Date.now() - 60_000), limit: 10 })).length, 0);
+    assert.equal((await store.listDeadLetters({ ids: [a[0]!.id], limit: 10 })).length, 1);
+    assert.equal(await store.removeDeadLetters([a[0]!.id]), 1);
+    assert.equal((await store.listDeadLetters({ service: 'svc-a', limit: 10 })).length, 0);
+  });
+
+  it('remembers processed events per consumer', async () => {
+    const id = `evt_${newKey()}`;
+    assert.equal(await store.isProcessed('svc:*', id), false);
+    await store.recordProcessed('svc:*', id);
+    await store.recordProcessed('svc:*', id);
+    assert.equal(await store.isProcessed('svc:*', id), true);
+    assert.equal(await store.isProcessed('other:*', id), false);
+  });
+
+  it('grants a lease to one holder at a time until it expires or is released', async () => {
+    const name = `relay-${newKey()}`;
+    assert.equal(await store.tryLease(name, 'a', 10_000), true);
+    assert.equal(await store.tryLease(name, 'b', 10_000), false);
+    assert.equal(await store.tryLease(name, 'a', 10_000), true, 'renewal');
+    await store.releaseLease(name, 'a');
+    assert.equal(await store.tryLease(name, 'b', 50), true);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(await store.tryLease(name, 'a', 10_000), true, 'after expiry');
+  });
+
   it('answers ping', async () => {
     await store.ping();
   });

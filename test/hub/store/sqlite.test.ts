@@ -30,8 +30,8 @@ describe('store: SQLite', () => {
       await again.close();
       const db = new Database(file, { readonly: true });
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-      const migrations = db.prepare('SELECT version FROM schema_migrations').all();
-      assert.deepEqual(migrations, [{ version: 1 }]);
+      const migrations = db.prepare('SELECT name FROM schema_migrations ORDER BY version').all();
+      assert.deepEqual(migrations, [{ name: 'store:orders' }, { name: 'store:bus_state' }]);
       db.close();
     });
 

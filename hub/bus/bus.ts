@@ -1,0 +1,115 @@
+/**
+ * The bus: order events from the outbox to the flows that react to them, and between the steps
+ * of a flow that waits. Two back ends with one contract (test/hub/bus/contract.ts): RabbitMQ
+ * when AMQP_URL is set, an embedded durable queue in the SQLite database otherwise.
+ *
+ * Delivery is at least once. A handler that returns has finished its work (stored it) and the
+ * message is acknowledged; one that throws is retried after a delay, up to the subscription's
+ * attempts, then dead-lettered with the reason; one that throws DeadLetterError is dead-lettered
+ * at once. Nothing is ever dropped silently.
+ */
+
+/** What travels: an order event (contracts/event.schema.json) with its routing. */
+export interface BusMessage {
+  /** The event id: consumers drop a message whose id they have already processed. */
+  eventId: string;
+  orderId: string;
+  service: string;
+  /** e.g. order.received */
+  type: string;
+  payload: unknown;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  at: string;
+  /** Why the attempt failed: an error code or message, never citizens' data. */
+  error: string;
+}
+
+export interface Delivery {
+  message: BusMessage;
+  /** 1 on the first delivery; counts handler failures, not broker redeliveries. */
+  attempt: number;
+  /** The broker delivered it before without an acknowledgement (a consumer died). */
+  redelivered: boolean;
+  history: AttemptRecord[];
+}
+
+/** Thrown by a handler: dead-letter now, with this reason; retrying cannot help. */
+export class DeadLetterError extends Error {
+  constructor(readonly reason: string, message?: string) {
+    super(message ?? reason);
+    this.name = 'DeadLetterError';
+  }
+}
+
+export interface RetryPolicy {
+  /** Including the first. */
+  maxAttempts: number;
+  /** Delay before attempt n+1 is delaysMs[n-1] (the last one repeats). */
+  delaysMs: number[];
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, delaysMs: [1_000, 5_000, 30_000, 120_000] };
+
+export interface SubscribeOptions {
+  /** The service whose events to consume: one queue per service, shared by every worker. */
+  service: string;
+  /** Event types to handle; others are acknowledged untouched. All when absent. */
+  types?: string[];
+  /** Messages in flight at once for this subscription. */
+  prefetch?: number;
+  retry?: RetryPolicy;
+  handler: (delivery: Delivery) => Promise<void>;
+}
+
+export interface Subscription {
+  /** Stops taking new messages and waits for those in flight. */
+  stop(): Promise<void>;
+}
+
+export interface DeadLetter {
+  id: string;
+  message: BusMessage;
+  reason: string;
+  history: AttemptRecord[];
+  deadAt: string;
+}
+
+export interface QueueDepth {
+  /** Ready to deliver. */
+  ready: number;
+  /** Delivered, not yet acknowledged. */
+  inFlight: number;
+  /** Waiting for a retry delay. */
+  delayed: number;
+}
+
+export interface BusHealth {
+  ok: boolean;
+  detail: string;
+}
+
+/** Where dead letters are kept: the store, so they can be listed, filtered and replayed whatever the back end. */
+export interface DeadLetterSink {
+  /** Idempotent per event id and service: a message dead-lettered twice is one dead letter. */
+  recordDeadLetter(dl: { message: BusMessage; reason: string; history: AttemptRecord[] }): Promise<void>;
+}
+
+/** Which events a consumer has already processed, to drop duplicates by event id. */
+export interface ProcessedLog {
+  isProcessed(consumer: string, eventId: string): Promise<boolean>;
+  recordProcessed(consumer: string, eventId: string): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'embedded' | 'rabbitmq';
+  /** Resolves once every message is durable (confirmed by the broker, or committed to disk). */
+  publish(messages: BusMessage[]): Promise<void>;
+  subscribe(opts: SubscribeOptions): Promise<Subscription>;
+  depth(service: string): Promise<QueueDepth>;
+  health(): BusHealth;
+  /** Stops every subscription gracefully, then disconnects. */
+  close(): Promise<void>;
+}

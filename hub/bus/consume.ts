@@ -1,0 +1,43 @@
+/**
+ * What both back ends do around a handler, so they differ only in mechanics: drop events of
+ * other types and duplicates (by event id), run the handler, and decide — from the error and the
+ * attempt — between acknowledging, retrying after a delay and dead-lettering.
+ */
+import { DEFAULT_RETRY, DeadLetterError, type AttemptRecord, type Delivery, type ProcessedLog, type RetryPolicy, type SubscribeOptions } from './bus';
+
+export type Decision = { action: 'ack' } | { action: 'retry'; delayMs: number; history: AttemptRecord[] } | { action: 'dead'; reason: string; history: AttemptRecord[] };
+
+/** The consumer name under which a subscription records processed events. */
+export const consumerName = (opts: Pick<SubscribeOptions, 'service' | 'types'>): string =>
+  `${opts.service}:${opts.types?.slice().sort().join(',') ?? '*'}`;
+
+export function retryDelay(policy: RetryPolicy, attempt: number): number {
+  const delays = policy.delaysMs.length ? policy.delaysMs : DEFAULT_RETRY.delaysMs;
+  return delays[Math.min(attempt - 1, delays.length - 1)] ?? 0;
+}
+
+/** A short, safe description of why an attempt failed: codes and messages of wasl's own errors. */
+export function describeError(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown };
+  const text = typeof e?.message === 'string' ? e.message : String(err);
+  const code = typeof e?.code === 'string' ? `${e.code}: ` : '';
+  return `${code}${text}`.slice(0, 500);
+}
+
+export async function handle(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog): Promise<Decision> {
+  const { message } = delivery;
+  if (opts.types && !opts.types.includes(message.type)) return { action: 'ack' };
+  const consumer = consumerName(opts);
+  if (await processed.isProcessed(consumer, message.eventId)) return { action: 'ack' };
+  try {
+    await opts.handler(delivery);
+  } catch (err) {
+    const history = [...delivery.history, { attempt: delivery.attempt, at: new Date().toISOString(), error: describeError(err) }];
+    if (err instanceof DeadLetterError) return { action: 'dead', reason: err.reason, history };
+    const policy = opts.retry ?? DEFAULT_RETRY;
+    if (delivery.attempt >= policy.maxAttempts) return { action: 'dead', reason: 'attempts-exhausted', history };
+    return { action: 'retry', delayMs: retryDelay(policy, delivery.attempt), history };
+  }
+  await processed.recordProcessed(consumer, message.eventId);
+  return { action: 'ack' };
+}
