@@ -1,0 +1,292 @@
+/**
+ * The embedded bus: durable queues in the hub's SQLite database, with the semantics of the
+ * RabbitMQ back end — acknowledgement after the work, delayed retries, dead letters with their
+ * reason, bounded prefetch — and a visibility timeout: a message claimed by a process that dies
+ * is delivered again once its lease runs out. Several processes on one machine may share the
+ * file; a publish in this process wakes its consumers at once, others poll.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from '../log';
+import type { SqliteDatabase } from '../sqlite/database';
+import type { AttemptRecord, Bus, BusHealth, BusMessage, DeadLetterSink, Delivery, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
+import { describeError, handle, type Decision } from './consume';
+
+export interface EmbeddedBusOptions {
+  database: SqliteDatabase;
+  store: DeadLetterSink & ProcessedLog;
+  logger: Logger;
+  /** How long a claimed message stays invisible to other consumers; renewed while its handler runs. */
+  visibilityMs?: number;
+  /** How often an idle consumer looks for messages published by other processes or due retries. */
+  pollMs?: number;
+  /** Deliveries without an acknowledgement (crashes) after which a message is dead-lettered. */
+  deliveryLimit?: number;
+}
+
+interface Claimed {
+  id: number;
+  token: string;
+  /** Including this one. */
+  deliveries: number;
+  delivery: Delivery;
+}
+
+interface Row {
+  id: number;
+  message: string;
+  attempt: number;
+  history: string;
+  deliveries: number;
+}
+
+export class EmbeddedBus implements Bus {
+  readonly kind = 'embedded' as const;
+  private readonly db: SqliteDatabase;
+  private readonly store: DeadLetterSink & ProcessedLog;
+  private readonly logger: Logger;
+  private readonly visibilityMs: number;
+  private readonly pollMs: number;
+  private readonly deliveryLimit: number;
+  private readonly published = new EventEmitter();
+  private readonly subscriptions = new Set<EmbeddedSubscription>();
+  private readonly stmt;
+  private closed = false;
+
+  constructor(opts: EmbeddedBusOptions) {
+    this.db = opts.database;
+    this.store = opts.store;
+    this.logger = opts.logger;
+    this.visibilityMs = opts.visibilityMs ?? 60_000;
+    this.pollMs = opts.pollMs ?? 1_000;
+    this.deliveryLimit = opts.deliveryLimit ?? 20;
+    this.published.setMaxListeners(0);
+    this.db.migrate('bus', join(__dirname, 'migrations', 'sqlite'));
+    const db = this.db.db;
+    this.stmt = {
+      insert: db.prepare('INSERT INTO bus_messages (queue, event_id, message, available_at) VALUES (?, ?, ?, ?)'),
+      ready: db.prepare<[string, number, number], Row>(
+        'SELECT id, message, attempt, history, deliveries FROM bus_messages WHERE queue = ? AND available_at <= ? ORDER BY available_at, id LIMIT ?',
+      ),
+      lease: db.prepare('UPDATE bus_messages SET available_at = ?, delivery = ?, deliveries = deliveries + 1 WHERE id = ?'),
+      extend: db.prepare('UPDATE bus_messages SET available_at = ? WHERE id = ? AND delivery = ?'),
+      ack: db.prepare('DELETE FROM bus_messages WHERE id = ? AND delivery = ?'),
+      retry: db.prepare('UPDATE bus_messages SET available_at = ?, attempt = attempt + 1, history = ?, deliveries = 0, delivery = NULL WHERE id = ? AND delivery = ?'),
+      release: db.prepare('UPDATE bus_messages SET available_at = ?, delivery = NULL WHERE id = ? AND delivery = ?'),
+      next: db.prepare<[string], { at: number | null }>('SELECT min(available_at) AS at FROM bus_messages WHERE queue = ?'),
+      depth: db.prepare<[number, number, number, string], { ready: number; leased: number; delayed: number }>(
+        `SELECT coalesce(sum(available_at <= ?), 0) AS ready,
+                coalesce(sum(available_at > ? AND delivery IS NOT NULL), 0) AS leased,
+                coalesce(sum(available_at > ? AND delivery IS NULL), 0) AS delayed
+         FROM bus_messages WHERE queue = ?`,
+      ),
+    };
+  }
+
+  async publish(messages: BusMessage[]): Promise<void> {
+    if (this.closed) throw new Error('bus is closed');
+    if (messages.length === 0) return;
+    await this.db.write(() => {
+      const now = Date.now();
+      for (const m of messages) this.stmt.insert.run(m.service, m.eventId, JSON.stringify(m), now);
+    });
+    for (const service of new Set(messages.map((m) => m.service))) this.published.emit(service);
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new Error('bus is closed');
+    const sub = new EmbeddedSubscription(this, opts);
+    this.subscriptions.add(sub);
+    sub.start();
+    return {
+      stop: async () => {
+        await sub.stop();
+        this.subscriptions.delete(sub);
+      },
+    };
+  }
+
+  async depth(service: string): Promise<QueueDepth> {
+    const now = Date.now();
+    const r = this.stmt.depth.get(now, now, now, service);
+    return { ready: r?.ready ?? 0, inFlight: r?.leased ?? 0, delayed: r?.delayed ?? 0 };
+  }
+
+  health(): BusHealth {
+    return this.closed ? { ok: false, detail: 'closed' } : { ok: true, detail: 'embedded' };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.subscriptions.clear();
+  }
+
+  // ---- used by subscriptions ----
+
+  /** Leases up to `n` ready messages of `queue` to a new delivery token. */
+  claim(queue: string, n: number): Promise<Claimed[]> {
+    return this.db.write(() => {
+      const now = Date.now();
+      const token = randomUUID();
+      const out: Claimed[] = [];
+      for (const row of this.stmt.ready.all(queue, now, n)) {
+        this.stmt.lease.run(now + this.visibilityMs, token, row.id);
+        out.push({
+          id: row.id,
+          token,
+          deliveries: row.deliveries + 1,
+          delivery: {
+            message: JSON.parse(row.message) as BusMessage,
+            attempt: row.attempt,
+            redelivered: row.deliveries > 0,
+            history: JSON.parse(row.history) as AttemptRecord[],
+          },
+        });
+      }
+      return out;
+    });
+  }
+
+  get limits() {
+    return { visibilityMs: this.visibilityMs, pollMs: this.pollMs, deliveryLimit: this.deliveryLimit };
+  }
+
+  extend(id: number, token: string): Promise<void> {
+    return this.db.write(() => {
+      this.stmt.extend.run(Date.now() + this.visibilityMs, id, token);
+    });
+  }
+
+  /** Carries out a handler's decision; the message leaves the queue only once that is durable. */
+  async settle(id: number, token: string, delivery: Delivery, decision: Decision): Promise<void> {
+    if (decision.action === 'dead') {
+      await this.store.recordDeadLetter({ message: delivery.message, reason: decision.reason, history: decision.history });
+      this.logger.warn({ eventId: delivery.message.eventId, orderId: delivery.message.orderId, service: delivery.message.service, reason: decision.reason }, 'dead-lettered');
+    }
+    await this.db.write(() => {
+      if (decision.action === 'retry') this.stmt.retry.run(Date.now() + decision.delayMs, JSON.stringify(decision.history), id, token);
+      else this.stmt.ack.run(id, token);
+    });
+  }
+
+  /** Gives a claimed message back at once (a stopping consumer that had not started it). */
+  release(id: number, token: string): Promise<void> {
+    return this.db.write(() => {
+      this.stmt.release.run(Date.now(), id, token);
+    });
+  }
+
+  nextDue(queue: string): number | undefined {
+    return this.stmt.next.get(queue)?.at ?? undefined;
+  }
+
+  onPublish(service: string, listener: () => void): () => void {
+    this.published.on(service, listener);
+    return () => this.published.off(service, listener);
+  }
+
+  get processed(): ProcessedLog {
+    return this.store;
+  }
+
+  get log(): Logger {
+    return this.logger;
+  }
+}
+
+/** One subscription's pump: keeps up to `prefetch` messages in flight, sleeps when the queue is empty. */
+class EmbeddedSubscription {
+  private running = false;
+  private inFlight = new Set<Promise<void>>();
+  private wake?: () => void;
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private loop?: Promise<void>;
+  private readonly prefetch: number;
+
+  constructor(
+    private readonly bus: EmbeddedBus,
+    private readonly opts: SubscribeOptions,
+  ) {
+    this.prefetch = opts.prefetch ?? 16;
+  }
+
+  start(): void {
+    this.running = true;
+    this.unsubscribe = this.bus.onPublish(this.opts.service, () => this.wake?.());
+    this.loop = this.run().catch((err: unknown) => {
+      this.bus.log.error({ err, service: this.opts.service }, 'embedded consumer stopped on an error');
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const room = this.prefetch - this.inFlight.size;
+      const claimed = room > 0 ? await this.bus.claim(this.opts.service, room).catch((err: unknown) => this.claimFailed(err)) : [];
+      if (!this.running) {
+        // Stopped while claiming: give the messages back rather than hold them for a whole lease.
+        await Promise.all(claimed.map((c) => this.bus.release(c.id, c.token)));
+        break;
+      }
+      for (const c of claimed) this.process(c);
+      if (claimed.length === room && room > 0) continue;
+      await this.sleep();
+    }
+  }
+
+  private claimFailed(err: unknown): [] {
+    this.bus.log.error({ err: { message: describeError(err) }, service: this.opts.service }, 'claim failed');
+    return [];
+  }
+
+  private process({ id, token, deliveries, delivery }: Claimed): void {
+    const { deliveryLimit, visibilityMs } = this.bus.limits;
+    const task = (async () => {
+      const heartbeat = setInterval(() => void this.bus.extend(id, token).catch(() => undefined), visibilityMs / 2);
+      try {
+        const decision: Decision =
+          // Delivered again and again without an outcome: it kills its consumers. Stop the loop.
+          deliveries > deliveryLimit
+            ? { action: 'dead', reason: 'delivery-limit', history: delivery.history }
+            : await handle(delivery, this.opts, this.bus.processed);
+        await this.bus.settle(id, token, delivery, decision);
+      } catch (err) {
+        // Settling failed (the database refused): the lease runs out and the message comes back.
+        this.bus.log.error({ err: { message: describeError(err) }, eventId: delivery.message.eventId }, 'could not settle a message');
+      } finally {
+        clearInterval(heartbeat);
+      }
+    })();
+    this.inFlight.add(task);
+    void task.finally(() => {
+      this.inFlight.delete(task);
+      this.wake?.();
+    });
+  }
+
+  private sleep(): Promise<void> {
+    const next = this.bus.nextDue(this.opts.service);
+    const wait = next === undefined ? this.bus.limits.pollMs : Math.max(0, Math.min(this.bus.limits.pollMs, next - Date.now()));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(this.timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      this.timer = setTimeout(done, wait);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loop;
+    await Promise.all(this.inFlight);
+  }
+}
