@@ -1,7 +1,11 @@
 /** The `wasl` command line. Each command is a thin wrapper around a module that tests use directly. */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './config';
-import { startHub, VERSION } from './hub';
+import { ALL_ROLES, createHub, startHub, VERSION, type Hub, type Roles } from './hub';
+import { replayCommand } from './cli/replay';
+import { providerCommand } from './cli/provider';
+import { createLogger } from './log';
+import pino from 'pino';
 
 function port(value: string): string {
   const n = Number(value);
@@ -18,34 +22,56 @@ export function buildCli(): Command {
 
   program
     .command('start')
-    .description('Run the hub: gateway and store, on SQLite unless DATABASE_URL is set (configuration: README, "Configuration")')
+    .description('Run the hub: gateway, outbox relay and workers, on SQLite and the embedded queue unless DATABASE_URL / AMQP_URL are set (README, "Configuration")')
     .option('-p, --port <port>', 'port to listen on (overrides PORT)', port)
     .option('--host <host>', 'address to listen on (overrides HOST)')
-    .action(async (opts: { port?: string; host?: string }) => {
+    .option('--no-workers', 'run only the gateway and the relay; consumers run in `wasl worker` processes')
+    .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
       const env = { ...process.env };
       if (opts.port) env.PORT = opts.port;
       if (opts.host) env.HOST = opts.host;
-      const hub = await startHub(loadConfig(env));
+      const hub = await startHub(loadConfig(env), { roles: { ...ALL_ROLES, workers: opts.workers } });
       if (hub.demoKey) {
         process.stdout.write(
           `\nSandbox demo channel "${hub.demoKey.channel}" (all services). Its key, kept in ${hub.config.dataDir}/demo-channel-key:\n  Authorization: Bearer ${hub.demoKey.key}\n\n`,
         );
       }
-      const stop = (signal: string) => {
-        hub.logger.info({ signal }, 'stopping');
-        hub.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            hub.logger.error({ err }, 'stop failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      stopOnSignals(hub);
     });
 
+  program
+    .command('worker')
+    .description('Run only the workers (bus consumers), to scale out next to `wasl start --no-workers`; needs DATABASE_URL and AMQP_URL to share work between machines')
+    .action(async () => {
+      const roles: Roles = { gateway: false, relay: false, workers: true };
+      stopOnSignals(await startHub(loadConfig(), { roles }));
+    });
+
+  program.addCommand(replayCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
+
+  program.addCommand(providerCommand());
+
   return program;
+}
+
+function stopOnSignals(hub: Hub): void {
+  const stop = (signal: string) => {
+    hub.logger.info({ signal }, 'stopping');
+    hub.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        hub.logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Commands that print for a person log only warnings, to stderr. */
+function quietLogger() {
+  return createLogger(process.env.WASL_LOG_LEVEL ?? 'warn', pino.destination(2));
 }
 
 export async function main(argv: string[]): Promise<void> {

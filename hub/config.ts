@@ -26,6 +26,8 @@ export interface HubConfig {
   host: string;
   port: number;
   databaseUrl?: string;
+  /** RabbitMQ; the embedded queue in the SQLite database when absent. */
+  amqpUrl?: string;
   dataDir: string;
   flowsDir: string;
   /** Undefined when WASL_CHANNEL_KEYS is unset: the sandbox then makes a demo key. */
@@ -105,8 +107,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   if (waslEnv === 'production' && !channelKeys) throw new ConfigError('WASL_CHANNEL_KEYS is required in production');
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  const amqpUrl = env.AMQP_URL || undefined;
+  if (amqpUrl && !/^amqps?:\/\//.test(amqpUrl)) throw new ConfigError('AMQP_URL must be an amqp:// or amqps:// URL');
   return {
     env: waslEnv,
+    amqpUrl,
     host: env.HOST || '0.0.0.0',
     port: int(env, 'PORT', 8080, 0, 65535),
     databaseUrl,

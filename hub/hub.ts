@@ -1,8 +1,12 @@
 /**
- * The hub process: store, catalogue and gateway on one HTTP server. Later issues add the bus,
- * the relay and the Node-RED runtime here.
+ * A hub process: the store, the bus and, by role, the gateway (HTTP), the outbox relay and the
+ * workers (consumers). `wasl start` runs them all; `wasl start --no-workers` the gateway and the
+ * relay; `wasl worker` only the workers — for scaling out on RabbitMQ and PostgreSQL.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Bus } from './bus/bus';
+import { openBus } from './bus';
+import { OutboxRelay } from './bus/relay';
 import { Catalogue } from './catalogue';
 import type { ChannelKey, HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
@@ -10,61 +14,106 @@ import { buildGateway } from './gateway/server';
 import { createLogger, type Logger } from './log';
 import { openStore, type Store } from './store';
 import { observeSteps, stepLogger } from './store/observed';
+import { Workers } from './workers';
+
+export interface Roles {
+  gateway: boolean;
+  relay: boolean;
+  workers: boolean;
+}
+
+export const ALL_ROLES: Roles = { gateway: true, relay: true, workers: true };
 
 export interface Hub {
   config: HubConfig;
+  roles: Roles;
   app: FastifyInstance;
   store: Store;
+  bus: Bus;
+  relay?: OutboxRelay;
+  workers: Workers;
   catalogue: Catalogue;
   logger: Logger;
   /** Set when the sandbox made a demo channel because WASL_CHANNEL_KEYS is unset. */
   demoKey?: ChannelKey;
   /** The address it listens on, once listening. */
   url?: string;
+  /** Starts the relay and the workers its roles ask for (the gateway starts with listen). */
+  startBackground(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface HubOptions {
   logger?: Logger;
+  /** A store of the caller's; the hub closes it. */
   store?: Store;
+  /** A bus of the caller's; the hub closes it. */
+  bus?: Bus;
+  roles?: Roles;
 }
 
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  const roles = opts.roles ?? ALL_ROLES;
   const catalogue = Catalogue.load(config.flowsDir);
   const demoKey = config.channelKeys ? undefined : demoChannelKey(config.dataDir);
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
-  const store = observeSteps(opts.store ?? (await openStore(config)), stepLogger(logger));
+  const rawStore = opts.store ?? (await openStore(config));
+  let relay: OutboxRelay | undefined;
+  const store = observeSteps(rawStore, stepLogger(logger), () => relay?.kick());
+  const opened = opts.bus ? { bus: opts.bus, close: () => opts.bus!.close() } : await openBus(config, rawStore, logger).catch(async (err: unknown) => {
+    await rawStore.close();
+    throw err;
+  });
+  const bus = opened.bus;
+  if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
+  const workers = new Workers();
   let app: FastifyInstance;
   try {
-    app = await buildGateway({ config, store, catalogue, logger, channelKeys, version: VERSION });
+    app = await buildGateway({ config, store, bus, catalogue, logger, channelKeys, version: VERSION });
     await app.ready();
   } catch (err) {
-    await store.close();
+    await opened.close();
+    await rawStore.close();
     throw err;
   }
   let closing: Promise<void> | undefined;
-  const hub: Hub = {
+  return {
     config,
+    roles,
     app,
     store,
+    bus,
+    relay,
+    workers,
     catalogue,
     logger,
     demoKey,
+    async startBackground() {
+      relay?.start();
+      if (roles.workers) await workers.start(bus);
+    },
     close: () =>
       (closing ??= (async () => {
-        // Stop taking requests and finish those in flight, then close the store.
+        // New requests stop first, then the relay finishes its pass, then consumers finish what
+        // they hold, and only then do the bus and the store close.
         await app.close();
-        await store.close();
+        await relay?.stop();
+        await workers.stop();
+        await opened.close();
+        await rawStore.close();
       })()),
   };
-  return hub;
 }
 
 export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
   const hub = await createHub(config, opts);
-  hub.url = await hub.app.listen({ host: config.host, port: config.port });
-  hub.logger.info({ url: hub.url, env: config.env, store: hub.store.kind, services: hub.catalogue.all().length }, 'wasl hub started');
+  if (hub.roles.gateway) hub.url = await hub.app.listen({ host: config.host, port: config.port });
+  await hub.startBackground();
+  hub.logger.info(
+    { url: hub.url, env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length },
+    'wasl hub started',
+  );
   return hub;
 }
 

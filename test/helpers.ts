@@ -3,11 +3,13 @@ import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import type { OrderRequest } from '../contracts/types';
 import type { ChannelKey, HubConfig } from '../hub/config';
-import { createHub, type Hub } from '../hub/hub';
+import { createHub, type Hub, type HubOptions } from '../hub/hub';
 import { createLogger } from '../hub/log';
 import { SqliteStore } from '../hub/store/sqlite';
 import type { Store } from '../hub/store';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 export const FLOWS_DIR = resolve(__dirname, '..', 'flows');
 
@@ -56,7 +58,7 @@ export function testConfig(overrides: Partial<HubConfig> = {}): HubConfig {
     env: 'sandbox',
     host: '127.0.0.1',
     port: 0,
-    dataDir: '/nonexistent-wasl-test-data',
+    dataDir: mkdtempSync(join(tmpdir(), 'wasl-test-data-')),
     flowsDir: FLOWS_DIR,
     channelKeys: Object.values(KEYS),
     logLevel: 'info',
@@ -82,10 +84,10 @@ export interface TestHub extends Hub {
   logs: LogSink;
 }
 
-export async function testHub(overrides: Partial<HubConfig> = {}, store?: Store): Promise<TestHub> {
+export async function testHub(overrides: Partial<HubConfig> = {}, store?: Store, opts: Omit<HubOptions, 'store' | 'logger'> = {}): Promise<TestHub> {
   const logs = new LogSink();
   const config = testConfig(overrides);
-  const hub = await createHub(config, { logger: createLogger(config.logLevel, logs), store: store ?? new SqliteStore({ file: ':memory:' }) });
+  const hub = await createHub(config, { ...opts, logger: createLogger(config.logLevel, logs), store: store ?? new SqliteStore({ file: ':memory:' }) });
   return Object.assign(hub, { logs });
 }
 

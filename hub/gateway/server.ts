@@ -11,6 +11,7 @@ import type { ChannelKey, HubConfig } from '../config';
 import { WaslError } from '../errors';
 import type { Logger } from '../log';
 import type { Store } from '../store';
+import type { Bus } from '../bus/bus';
 import { ChannelAuthenticator } from './auth';
 import { openApiRoute, registerOpenApi } from './openapi';
 import { installProblemHandlers } from './problems';
@@ -21,6 +22,7 @@ import { serviceRoutes } from './routes/services';
 export interface GatewayDeps {
   config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'>;
   store: Store;
+  bus: Pick<Bus, 'health'>;
   catalogue: Catalogue;
   logger: Logger;
   channelKeys: ChannelKey[];
@@ -77,7 +79,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await registerOpenApi(app, { services: catalogue.offered(config.env), docsUi: sandbox, version: deps.version ?? '0.0.0' });
   if (sandbox) openApiRoute(app, app);
 
-  await app.register(healthRoutes, { store });
+  await app.register(healthRoutes, { store, bus: deps.bus });
 
   const auth = new ChannelAuthenticator(deps.channelKeys);
   await app.register(async (api) => {

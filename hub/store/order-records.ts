@@ -65,6 +65,16 @@ export function planNote(current: OrderDoc, lastSeq: number, req: NoteRequest, n
   return { doc: { ...current, updatedAt: at }, step };
 }
 
+/** The timeline step that shows an order's event was dead-lettered. */
+export function deadLetterNote(reason: string): NoteRequest {
+  return { event: 'bus.dead-lettered', actor: { kind: 'system', id: 'bus' }, reason: { code: reasonCode(reason) } };
+}
+
+/** A free-form reason as a timeline reason code (lower-case, [a-z0-9._-], at most 64). */
+export function reasonCode(reason: string): string {
+  return reason.toLowerCase().slice(0, 64).replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]/, 'x');
+}
+
 export function summarize(doc: OrderDoc): OrderSummary {
   return {
     id: doc.id,

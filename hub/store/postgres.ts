@@ -7,7 +7,7 @@ import { Pool, type PoolClient } from 'pg';
 import type { Order, TimelineEvent } from '../../contracts/types';
 import { WaslError } from '../errors';
 import { loadMigrations } from './migrations';
-import { encodeCursor, eventFor, idBounds, planNote, planTransition, splitOrder, summarize, type OrderDoc } from './order-records';
+import { deadLetterNote, encodeCursor, eventFor, idBounds, planNote, planTransition, splitOrder, summarize, type OrderDoc } from './order-records';
 import { newDeadLetterId } from '../ids';
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import type { CreateResult, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
@@ -196,16 +196,21 @@ export class PostgresStore implements Store {
   }
 
   note(id: string, req: NoteRequest): Promise<Order> {
-    return this.tx(async (c) => {
-      const o = await c.query<{ doc: OrderDoc }>('SELECT doc FROM orders WHERE id = $1 FOR UPDATE', [id]);
-      const current = o.rows[0]?.doc;
-      if (!current) throw new WaslError('order-not-found');
-      const s = await c.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = $1', [id]);
-      const { doc, step } = planNote(current, s.rows[0]?.seq ?? 0, req);
-      await c.query('UPDATE orders SET doc = $1 WHERE id = $2', [doc, id]);
-      await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [id, step.seq, step]);
-      return (await this.readOrder(c, id)) as Order;
-    });
+    return this.tx(async (c) => (await this.noteIn(c, id, req, true)) as Order);
+  }
+
+  private async noteIn(c: PoolClient, id: string, req: NoteRequest, required: boolean): Promise<Order | undefined> {
+    const o = await c.query<{ doc: OrderDoc }>('SELECT doc FROM orders WHERE id = $1 FOR UPDATE', [id]);
+    const current = o.rows[0]?.doc;
+    if (!current) {
+      if (required) throw new WaslError('order-not-found');
+      return undefined;
+    }
+    const s = await c.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = $1', [id]);
+    const { doc, step } = planNote(current, s.rows[0]?.seq ?? 0, req);
+    await c.query('UPDATE orders SET doc = $1 WHERE id = $2', [doc, id]);
+    await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [id, step.seq, step]);
+    return this.readOrder(c, id);
   }
 
   async outboxPending(limit: number): Promise<OutboxRecord[]> {
@@ -222,11 +227,15 @@ export class PostgresStore implements Store {
 
   async recordDeadLetter(dl: { message: BusMessage; reason: string; history: AttemptRecord[] }): Promise<void> {
     const m = dl.message;
-    await this.pool.query(
-      `INSERT INTO dead_letters (id, event_id, service_code, order_id, type, reason, message, history, dead_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-       ON CONFLICT (event_id, service_code) DO UPDATE SET reason = excluded.reason, history = excluded.history, dead_at = excluded.dead_at`,
-      [newDeadLetterId(), m.eventId, m.service, m.orderId, m.type, dl.reason, m, JSON.stringify(dl.history)],
-    );
+    await this.tx(async (c) => {
+      await c.query(
+        `INSERT INTO dead_letters (id, event_id, service_code, order_id, type, reason, message, history, dead_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+         ON CONFLICT (event_id, service_code) DO UPDATE SET reason = excluded.reason, history = excluded.history, dead_at = excluded.dead_at`,
+        [newDeadLetterId(), m.eventId, m.service, m.orderId, m.type, dl.reason, m, JSON.stringify(dl.history)],
+      );
+      // The order shows it: a failure ends in a visible state, never in silence.
+      await this.noteIn(c, m.orderId, deadLetterNote(dl.reason), false);
+    });
   }
 
   async listDeadLetters(q: DeadLetterQuery): Promise<DeadLetter[]> {

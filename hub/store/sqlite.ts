@@ -8,7 +8,7 @@ import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import { WaslError } from '../errors';
 import { newDeadLetterId } from '../ids';
 import { SqliteDatabase } from '../sqlite/database';
-import { encodeCursor, idBounds, planNote, planTransition, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
+import { deadLetterNote, encodeCursor, idBounds, planNote, planTransition, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
 import type { CreateResult, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
 export interface SqliteStoreOptions {
@@ -160,6 +160,13 @@ export class SqliteStore implements Store {
     const m = dl.message;
     return this.write(() => {
       this.stmt.upsertDead.run(newDeadLetterId(), m.eventId, m.service, m.orderId, m.type, dl.reason, JSON.stringify(m), JSON.stringify(dl.history), new Date().toISOString());
+      // The order shows it: a failure ends in a visible state, never in silence.
+      const row = this.stmt.getOrder.get(m.orderId);
+      if (row) {
+        const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, this.stmt.lastSeq.get(m.orderId)?.seq ?? 0, deadLetterNote(dl.reason));
+        this.stmt.updateOrder.run(doc.status, JSON.stringify(doc), m.orderId);
+        this.stmt.insertStep.run(m.orderId, step.seq, JSON.stringify(step));
+      }
     });
   }
 

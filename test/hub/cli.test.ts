@@ -4,7 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { validRequest } from '../helpers';
+import { FLOWS_DIR, KEYS, validRequest } from '../helpers';
+import { SqliteStore } from '../../hub/store/sqlite';
+import { Catalogue } from '../../hub/catalogue';
+import { buildOrder } from '../../hub/intake';
 
 const BIN = resolve(__dirname, '..', '..', 'bin', 'wasl.js');
 
@@ -68,6 +71,40 @@ describe('wasl CLI', function () {
       assert.match(out, /"msg":"stopping"/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists dead letters with `wasl replay`, replays one by id, and the order\'s timeline shows it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-cli-'));
+    try {
+      const store = new SqliteStore({ file: join(dir, 'wasl.db') });
+      const catalogue = Catalogue.load(FLOWS_DIR);
+      const { order } = await store.createOrder(buildOrder(validRequest(), KEYS.centre, catalogue, 'sandbox'), { channel: 'c', key: 'k1', requestHash: 'h' });
+      const message = { eventId: 'evt_01ARZ3NDEKTSV4RRFFQ69G5FAV', orderId: order.id, service: order.service.code, type: 'order.received', payload: {} };
+      await store.recordDeadLetter({ message, reason: 'attempts-exhausted', history: [{ attempt: 1, at: new Date().toISOString(), error: 'timeout' }] });
+      await store.close();
+      const env = { ...process.env, WASL_DATA_DIR: dir, WASL_CHANNEL_KEYS: '', DATABASE_URL: '', AMQP_URL: '', WASL_ENV: 'sandbox' };
+      const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'replay', ...args], { encoding: 'utf8', env });
+      const list = run('--service', order.service.code);
+      assert.equal(list.status, 0, list.stderr);
+      const [id] = /dl_[0-9A-Z]+/.exec(list.stdout) ?? [];
+      assert.ok(id, list.stdout);
+      assert.match(list.stdout, /attempts-exhausted/);
+      assert.equal(run('--reason', 'poison').stdout, 'no dead letters\n');
+      const missing = run('--id', 'dl_nope');
+      assert.equal(missing.status, 1);
+      const replay = run('--id', id!, '--operator', 'ops-7');
+      assert.equal(replay.status, 0, replay.stderr);
+      assert.equal(replay.stdout, 'replayed 1\n');
+      assert.equal(run('--json').stdout.trim(), '[]');
+      const after = new SqliteStore({ file: join(dir, 'wasl.db') });
+      const read = await after.getOrder(order.id);
+      assert.deepEqual(read?.timeline.map((t) => t.event), ['order.received', 'bus.dead-lettered', 'bus.replayed']);
+      assert.deepEqual(read?.timeline.at(-1)?.actor, { kind: 'operator', id: 'ops-7' });
+      assert.equal((await after.outboxPending(10)).length, 1, 'the original received event only; the replay went to the bus');
+      await after.close();
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

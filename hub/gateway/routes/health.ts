@@ -2,23 +2,33 @@
 import type { FastifyInstance } from 'fastify';
 import { WaslError } from '../../errors';
 import type { Store } from '../../store';
+import type { Bus } from '../../bus/bus';
 
 const status = { type: 'object', required: ['status'], properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } };
 
-export async function healthRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, opts: { store: Store; bus: Pick<Bus, 'health'> }): Promise<void> {
   app.get('/health', { schema: { summary: 'Liveness', tags: ['health'], response: { 200: status } }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));
 
   app.get(
     '/ready',
-    { schema: { summary: 'Readiness: the store answers', tags: ['health'], response: { 200: status } }, config: { rateLimit: false } },
+    { schema: { summary: 'Readiness: the store answers and the bus is connected', tags: ['health'], response: { 200: status } }, config: { rateLimit: false } },
     async () => {
+      const checks: Record<string, string> = { store: 'up', bus: 'up' };
       try {
         await opts.store.ping();
       } catch (err) {
         app.log.warn({ err: { message: (err as Error).message } }, 'store not reachable');
-        throw new WaslError('not-ready', { detail: 'The store does not answer.', detailAr: 'قاعدة البيانات لا تستجيب.', extra: { checks: { store: 'down' } } });
+        checks.store = 'down';
       }
-      return { status: 'ready', checks: { store: 'up' } };
+      const bus = opts.bus.health();
+      if (!bus.ok) {
+        app.log.warn({ detail: bus.detail }, 'bus not connected');
+        checks.bus = 'down';
+      }
+      if (checks.store === 'down' || checks.bus === 'down') {
+        throw new WaslError('not-ready', { detail: `Not ready: ${Object.keys(checks).filter((k) => checks[k] === 'down').join(', ')} down.`, detailAr: 'المنصة غير جاهزة: خدمة أساسية لا تستجيب.', extra: { checks } });
+      }
+      return { status: 'ready', checks };
     },
   );
 }

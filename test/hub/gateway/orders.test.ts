@@ -163,7 +163,7 @@ describe('gateway: orders', () => {
     assert.deepEqual((await hub.app.inject({ url: '/health' })).json(), { status: 'ok' });
     const ready = await hub.app.inject({ url: '/ready' });
     assert.equal(ready.statusCode, 200);
-    assert.deepEqual(ready.json(), { status: 'ready', checks: { store: 'up' } });
+    assert.deepEqual(ready.json(), { status: 'ready', checks: { store: 'up', bus: 'up' } });
   });
 
   it('reports not ready when the store is gone', async () => {

@@ -1,0 +1,43 @@
+/** Opens the bus the configuration asks for: RabbitMQ with AMQP_URL, else the embedded queue. */
+import { join } from 'node:path';
+import type { HubConfig } from '../config';
+import type { Logger } from '../log';
+import { SqliteDatabase } from '../sqlite/database';
+import type { Store } from '../store';
+import { SqliteStore } from '../store/sqlite';
+import type { Bus } from './bus';
+import { EmbeddedBus } from './embedded';
+
+export type { Bus } from './bus';
+
+export interface OpenedBus {
+  bus: Bus;
+  /** A database the bus opened for itself, to close after it. */
+  close(): Promise<void>;
+}
+
+export async function openBus(config: Pick<HubConfig, 'amqpUrl' | 'dataDir'>, store: Store, logger: Logger): Promise<OpenedBus> {
+  if (config.amqpUrl) {
+    // Loaded only when asked for, so the embedded default does not load amqplib.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RabbitBus } = require('./rabbitmq') as typeof import('./rabbitmq');
+    const bus = await RabbitBus.open({ url: config.amqpUrl, store, logger });
+    return { bus, close: () => bus.close() };
+  }
+  if (store instanceof SqliteStore) {
+    const bus = new EmbeddedBus({ database: store.database, store, logger });
+    return { bus, close: () => bus.close() };
+  }
+  // PostgreSQL without RabbitMQ: the queue still needs a durable home; it cannot be shared by
+  // processes on other machines, so say so.
+  logger.warn('DATABASE_URL without AMQP_URL: the bus is an embedded queue on this machine only; set AMQP_URL to share work between machines');
+  const database = new SqliteDatabase(join(config.dataDir, 'bus.db'));
+  const bus = new EmbeddedBus({ database, store, logger });
+  return {
+    bus,
+    close: async () => {
+      await bus.close();
+      database.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The consumers a hub process runs: every subscription registered here is started on the bus
+ * when the process has the worker role (`wasl start`, `wasl worker`), and stopped gracefully —
+ * in-flight work finished — when it stops. The Node-RED runtime registers its flows' order-in
+ * nodes here.
+ */
+import type { Bus, SubscribeOptions, Subscription } from './bus/bus';
+
+export class Workers {
+  private readonly registered: SubscribeOptions[] = [];
+  private readonly running: Subscription[] = [];
+  private bus?: Bus;
+
+  register(opts: SubscribeOptions): void {
+    this.registered.push(opts);
+    if (this.bus) void this.bus.subscribe(opts).then((s) => this.running.push(s));
+  }
+
+  async start(bus: Bus): Promise<void> {
+    this.bus = bus;
+    for (const opts of this.registered) this.running.push(await bus.subscribe(opts));
+  }
+
+  get count(): number {
+    return this.registered.length;
+  }
+
+  async stop(): Promise<void> {
+    this.bus = undefined;
+    await Promise.all(this.running.splice(0).map((s) => s.stop()));
+  }
+}
