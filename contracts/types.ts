@@ -168,16 +168,6 @@ export type OrderStatus =
  */
 export type DeliveryMethod = 'counter' | 'electronic' | 'domestic-post' | 'international-post';
 /**
- * The name of the environment variable that holds a secret (never the secret).
- *
- * This interface was referenced by `ProviderDefinition`'s JSON-Schema
- * via the `definition` "Secret".
- *
- * This interface was referenced by `Contracts`'s JSON-Schema
- * via the `definition` "Secret".
- */
-export type Secret = string;
-/**
  * The provider's policy, and overrides per operation.
  *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
@@ -187,10 +177,23 @@ export type Secret = string;
  * via the `definition` "Resilience".
  */
 export type Resilience = Policy & {
+  /**
+   * Overrides for single operations, by operation name, merged over the provider's policy. An operation that overrides circuitBreaker, bulkhead or rateLimit gets a breaker, bulkhead or rate limit of its own.
+   */
   operations?: {
     [k: string]: Policy;
   };
 };
+/**
+ * The name of the environment variable that holds a secret (never the secret).
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "Secret".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Secret".
+ */
+export type Secret = string;
 /**
  * draft: being defined; certified: passed its sandbox scenarios; live: offered in production; retired: no longer accepted.
  *
@@ -686,8 +689,14 @@ export interface ProviderDefinition {
    */
   code: string;
   names: Text;
+  /**
+   * How the provider is called: SOAP (from a WSDL) or REST (from an OpenAPI document, or operations described by hand).
+   */
   kind: 'soap' | 'rest';
   contract: ContractRef;
+  /**
+   * Where the provider is, per environment. The sandbox (a wasl simulator or the provider's test system) is required; production is added when the provider goes live.
+   */
   environments: {
     sandbox: Environment;
     production?: Environment;
@@ -705,6 +714,8 @@ export interface ProviderDefinition {
   };
 }
 /**
+ * The contract the connector is built from.
+ *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
  * via the `definition` "ContractRef".
  *
@@ -712,9 +723,12 @@ export interface ProviderDefinition {
  * via the `definition` "ContractRef".
  */
 export interface ContractRef {
+  /**
+   * What the contract is: a WSDL, an OpenAPI document, or operations described by hand in this file (`operations`).
+   */
   type: 'wsdl' | 'openapi' | 'manual';
   /**
-   * The contract as imported, relative to the provider folder, e.g. contract/service.wsdl.
+   * The contract as imported, relative to the provider folder.
    */
   file?: string;
   /**
@@ -731,6 +745,8 @@ export interface ContractRef {
   sha256?: string;
 }
 /**
+ * Where the provider is in one environment, and how to authenticate there if it differs.
+ *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
  * via the `definition` "Environment".
  *
@@ -752,16 +768,34 @@ export interface Security {
    * HTTP basic authentication.
    */
   basic?: {
-    usernameEnv: Secret;
-    passwordEnv: Secret;
+    /**
+     * Variable holding the user name.
+     */
+    usernameEnv: string;
+    /**
+     * Variable holding the password.
+     */
+    passwordEnv: string;
   };
   /**
    * WS-Security (SOAP only).
    */
   wsSecurity?: {
+    /**
+     * A UsernameToken header, with a nonce and its creation time.
+     */
     usernameToken?: {
-      usernameEnv: Secret;
-      passwordEnv: Secret;
+      /**
+       * Variable holding the user name.
+       */
+      usernameEnv: string;
+      /**
+       * Variable holding the password.
+       */
+      passwordEnv: string;
+      /**
+       * PasswordDigest sends Base64(SHA-1(nonce + created + password)); PasswordText sends the password itself (over TLS only).
+       */
       passwordType?: 'PasswordText' | 'PasswordDigest';
     };
     /**
@@ -769,46 +803,99 @@ export interface Security {
      */
     x509?: {
       /**
-       * The name of the environment variable that holds a secret (never the secret).
+       * Variable holding the PEM private key, inline or as file:/path/key.pem.
        */
       privateKeyEnv: string;
       /**
-       * The name of the environment variable that holds a secret (never the secret).
+       * Variable holding the PEM certificate, inline or as file:/path/cert.pem.
        */
       certificateEnv: string;
+      /**
+       * Lifetime of the signed Timestamp.
+       */
       timestampTtlSeconds?: number;
     };
   };
+  /**
+   * An API key, sent in a header or in the query string.
+   */
   apiKey?: {
+    /**
+     * Where the key goes.
+     */
     in: 'header' | 'query';
+    /**
+     * The header or query parameter name.
+     */
     name: string;
-    valueEnv: Secret;
+    /**
+     * Variable holding the key.
+     */
+    valueEnv: string;
   };
+  /**
+   * A fixed bearer token (Authorization: Bearer …).
+   */
   bearer?: {
-    tokenEnv: Secret;
+    /**
+     * Variable holding the token.
+     */
+    tokenEnv: string;
   };
   /**
    * OAuth2 client credentials; the token is cached until shortly before it expires and refreshed once on a 401.
    */
   oauth2?: {
+    /**
+     * The authorization server's token endpoint.
+     */
     tokenUrl: string;
-    clientIdEnv: Secret;
-    clientSecretEnv: Secret;
+    /**
+     * Variable holding the client id.
+     */
+    clientIdEnv: string;
+    /**
+     * Variable holding the client secret.
+     */
+    clientSecretEnv: string;
+    /**
+     * Scopes asked for in the token request.
+     */
     scopes?: string[];
+    /**
+     * The audience parameter, for authorization servers that need one.
+     */
     audience?: string;
   };
   /**
    * TLS settings: a private CA and, for mutual TLS, the client certificate and key.
    */
   tls?: {
-    caEnv?: Secret;
-    certEnv?: Secret;
-    keyEnv?: Secret;
-    passphraseEnv?: Secret;
+    /**
+     * Variable holding the PEM of the CA that signed the provider's certificate, when it is not a public CA.
+     */
+    caEnv?: string;
+    /**
+     * Variable holding wasl's client certificate (PEM), for mutual TLS.
+     */
+    certEnv?: string;
+    /**
+     * Variable holding wasl's client private key (PEM), for mutual TLS.
+     */
+    keyEnv?: string;
+    /**
+     * Variable holding the passphrase of an encrypted client key.
+     */
+    passphraseEnv?: string;
+    /**
+     * Verify the provider's certificate. Turn it off only in the sandbox, against a self-signed test server.
+     */
     rejectUnauthorized?: boolean;
   };
 }
 /**
+ * How wasl authenticates to the provider: any combination of HTTP basic, WS-Security, an API key, a bearer token, OAuth2 client credentials and (mutual) TLS.
+ *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
  * via the `definition` "Security".
  *
@@ -820,16 +907,34 @@ export interface Security1 {
    * HTTP basic authentication.
    */
   basic?: {
-    usernameEnv: Secret;
-    passwordEnv: Secret;
+    /**
+     * Variable holding the user name.
+     */
+    usernameEnv: string;
+    /**
+     * Variable holding the password.
+     */
+    passwordEnv: string;
   };
   /**
    * WS-Security (SOAP only).
    */
   wsSecurity?: {
+    /**
+     * A UsernameToken header, with a nonce and its creation time.
+     */
     usernameToken?: {
-      usernameEnv: Secret;
-      passwordEnv: Secret;
+      /**
+       * Variable holding the user name.
+       */
+      usernameEnv: string;
+      /**
+       * Variable holding the password.
+       */
+      passwordEnv: string;
+      /**
+       * PasswordDigest sends Base64(SHA-1(nonce + created + password)); PasswordText sends the password itself (over TLS only).
+       */
       passwordType?: 'PasswordText' | 'PasswordDigest';
     };
     /**
@@ -837,42 +942,93 @@ export interface Security1 {
      */
     x509?: {
       /**
-       * The name of the environment variable that holds a secret (never the secret).
+       * Variable holding the PEM private key, inline or as file:/path/key.pem.
        */
       privateKeyEnv: string;
       /**
-       * The name of the environment variable that holds a secret (never the secret).
+       * Variable holding the PEM certificate, inline or as file:/path/cert.pem.
        */
       certificateEnv: string;
+      /**
+       * Lifetime of the signed Timestamp.
+       */
       timestampTtlSeconds?: number;
     };
   };
+  /**
+   * An API key, sent in a header or in the query string.
+   */
   apiKey?: {
+    /**
+     * Where the key goes.
+     */
     in: 'header' | 'query';
+    /**
+     * The header or query parameter name.
+     */
     name: string;
-    valueEnv: Secret;
+    /**
+     * Variable holding the key.
+     */
+    valueEnv: string;
   };
+  /**
+   * A fixed bearer token (Authorization: Bearer …).
+   */
   bearer?: {
-    tokenEnv: Secret;
+    /**
+     * Variable holding the token.
+     */
+    tokenEnv: string;
   };
   /**
    * OAuth2 client credentials; the token is cached until shortly before it expires and refreshed once on a 401.
    */
   oauth2?: {
+    /**
+     * The authorization server's token endpoint.
+     */
     tokenUrl: string;
-    clientIdEnv: Secret;
-    clientSecretEnv: Secret;
+    /**
+     * Variable holding the client id.
+     */
+    clientIdEnv: string;
+    /**
+     * Variable holding the client secret.
+     */
+    clientSecretEnv: string;
+    /**
+     * Scopes asked for in the token request.
+     */
     scopes?: string[];
+    /**
+     * The audience parameter, for authorization servers that need one.
+     */
     audience?: string;
   };
   /**
    * TLS settings: a private CA and, for mutual TLS, the client certificate and key.
    */
   tls?: {
-    caEnv?: Secret;
-    certEnv?: Secret;
-    keyEnv?: Secret;
-    passphraseEnv?: Secret;
+    /**
+     * Variable holding the PEM of the CA that signed the provider's certificate, when it is not a public CA.
+     */
+    caEnv?: string;
+    /**
+     * Variable holding wasl's client certificate (PEM), for mutual TLS.
+     */
+    certEnv?: string;
+    /**
+     * Variable holding wasl's client private key (PEM), for mutual TLS.
+     */
+    keyEnv?: string;
+    /**
+     * Variable holding the passphrase of an encrypted client key.
+     */
+    passphraseEnv?: string;
+    /**
+     * Verify the provider's certificate. Turn it off only in the sandbox, against a self-signed test server.
+     */
     rejectUnauthorized?: boolean;
   };
 }
@@ -886,11 +1042,40 @@ export interface Security1 {
  * via the `definition` "XRoad".
  */
 export interface XRoad {
+  /**
+   * X-Road message protocol version.
+   */
   protocolVersion?: string;
   client: XRoadMember;
-  service: XRoadMember;
+  /**
+   * The provider's member (and subsystem); the service code is the operation's name.
+   */
+  service: {
+    /**
+     * X-Road instance code.
+     */
+    xRoadInstance: string;
+    /**
+     * Member class.
+     */
+    memberClass: string;
+    /**
+     * Member code.
+     */
+    memberCode: string;
+    /**
+     * Subsystem code, when the member uses subsystems.
+     */
+    subsystemCode?: string;
+    /**
+     * Service version, when the provider versions its services.
+     */
+    serviceVersion?: string;
+  };
 }
 /**
+ * An X-Road member, or one of its subsystems.
+ *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
  * via the `definition` "XRoadMember".
  *
@@ -898,9 +1083,21 @@ export interface XRoad {
  * via the `definition` "XRoadMember".
  */
 export interface XRoadMember {
+  /**
+   * X-Road instance code.
+   */
   xRoadInstance: string;
+  /**
+   * Member class.
+   */
   memberClass: string;
+  /**
+   * Member code.
+   */
   memberCode: string;
+  /**
+   * Subsystem code, when the member uses subsystems.
+   */
   subsystemCode?: string;
 }
 /**
@@ -919,6 +1116,9 @@ export interface Policy {
    * Total time for one attempt, from sending to the last byte of the response.
    */
   timeoutMs?: number;
+  /**
+   * Retries of transient failures (transport, timeout, a status in `statuses`, a server fault), with exponential backoff.
+   */
   retry?: {
     /**
      * Including the first try. Only transient failures are retried, and a non-idempotent call only when it carries an idempotency key.
@@ -928,12 +1128,18 @@ export interface Policy {
      * Exponential backoff with full jitter: attempt n waits a random time up to min(maxDelayMs, baseDelayMs·2^(n-1)).
      */
     baseDelayMs?: number;
+    /**
+     * The longest wait between two attempts.
+     */
     maxDelayMs?: number;
     /**
      * HTTP statuses that count as transient.
      */
     statuses?: number[];
   };
+  /**
+   * One circuit breaker per endpoint: after repeated transient failures, calls fail at once (circuit-open, nothing sent) until a trial call succeeds.
+   */
   circuitBreaker?: {
     /**
      * Consecutive transient failures that open the breaker of an endpoint.
@@ -944,6 +1150,9 @@ export interface Policy {
      */
     halfOpenAfterMs?: number;
   };
+  /**
+   * A concurrency limit per provider, so one slow provider cannot hold every worker.
+   */
   bulkhead?: {
     /**
      * Calls in flight to the provider at once.
@@ -954,6 +1163,9 @@ export interface Policy {
      */
     maxQueued?: number;
   };
+  /**
+   * A rate limit per provider (token bucket). A call waits for its turn while the wait is shorter than its timeoutMs, and is otherwise refused at once with rate-limited (nothing sent). None by default.
+   */
   rateLimit?: {
     /**
      * Calls per second to the provider (token bucket).
@@ -975,13 +1187,16 @@ export interface Policy {
  * via the `definition` "ErrorMapping".
  */
 export interface ErrorMapping {
+  /**
+   * Tried in order. A rule matches when every criterion it gives holds; a rule with no faultCode, faultCodePattern or status matches every fault (a catch-all: put it last).
+   */
   rules?: {
     /**
      * SOAP fault code (local name, or the text of a detail code element) or REST error code, compared exactly.
      */
     faultCode?: string;
     /**
-     * A regular expression on the same.
+     * A regular expression (Unicode) on the same; anchor it (^…$) to match the whole code.
      */
     faultCodePattern?: string;
     /**
@@ -1009,11 +1224,22 @@ export interface ErrorMapping {
  * via the `definition` "XmlLimits".
  */
 export interface XmlLimits {
+  /**
+   * Largest response accepted, in bytes (after decompression); a larger one is refused as it streams in.
+   */
   maxBytes?: number;
+  /**
+   * Deepest element nesting.
+   */
   maxDepth?: number;
+  /**
+   * Most elements and attributes in one document.
+   */
   maxElements?: number;
 }
 /**
+ * A REST operation described by hand, for a provider without an OpenAPI document.
+ *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
  * via the `definition` "ManualOperation".
  *
@@ -1021,28 +1247,67 @@ export interface XmlLimits {
  * via the `definition` "ManualOperation".
  */
 export interface ManualOperation {
+  /**
+   * What the operation does, shown by `wasl provider describe`.
+   */
   description?: string;
+  /**
+   * HTTP method. GET, PUT and DELETE are retried as idempotent; POST and PATCH only with an idempotency key.
+   */
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /**
-   * Path template, e.g. /vehicles/{plate}/ownership.
+   * Path template, appended to the environment's endpoint.
    */
   path: string;
+  /**
+   * Path, query and header parameters, taken from the input by name.
+   */
   parameters?: {
+    /**
+     * Parameter name, in the input and on the wire.
+     */
     name: string;
+    /**
+     * Where the parameter goes.
+     */
     in: 'path' | 'query' | 'header';
+    /**
+     * Whether the input must carry it (path parameters always must).
+     */
     required?: boolean;
+    /**
+     * JSON Schema of the value.
+     */
     schema?: {};
   }[];
+  /**
+   * The body sent, from the input's other properties.
+   */
   requestBody?: {
+    /**
+     * How the body is encoded.
+     */
     mediaType?: 'application/json' | 'application/xml';
     /**
      * For XML bodies: the name of the root element.
      */
     rootElement?: string;
+    /**
+     * JSON Schema of the body.
+     */
     schema: {};
   };
+  /**
+   * The successful response, checked against its schema (contract-violation otherwise).
+   */
   response?: {
+    /**
+     * How the body is encoded.
+     */
     mediaType?: 'application/json' | 'application/xml';
+    /**
+     * JSON Schema of the output.
+     */
     schema: {};
   };
 }

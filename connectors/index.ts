@@ -1,0 +1,21 @@
+/**
+ * One way to get a connector for a provider, whatever it speaks: loads contracts/providers/<code>/
+ * and builds the SOAP or REST connector for the environment.
+ */
+import type { Connector, Environment } from './connector';
+import { loadProvider } from './provider-files';
+import { SoapConnector } from './soap/connector';
+import { RestConnector } from './rest/connector';
+
+export interface CreateConnectorOptions {
+  /** Folder holding <code>/provider.json (default: the repository's contracts/providers). */
+  providersRoot?: string;
+}
+
+export function createConnector(code: string, env: Environment = 'sandbox', opts: CreateConnectorOptions = {}): Connector {
+  const provider = loadProvider(code, opts.providersRoot);
+  if (provider.definition.kind === 'soap') return new SoapConnector(provider, env);
+  return new RestConnector({ definition: provider.definition, operations: provider.operations, environment: env });
+}
+
+export type { Connector, Environment, CallContext, CallResult, CallRecord } from './connector';

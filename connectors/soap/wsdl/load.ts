@@ -1,0 +1,341 @@
+/**
+ * Loads a WSDL and every document it pulls in (wsdl:import, xsd:import, xsd:include), parsed
+ * with the hardened parser (no DTD, no entities, size/depth/count limits).
+ *
+ * Where a referenced schema comes from, in order:
+ *  1. a relative location: resolved against the referring document (a file beside it, or — for a
+ *     WSDL fetched by URL — that URL's sibling, fetched);
+ *  2. an http(s) location: its last path segment (percent-decoded) beside the contract, or beside
+ *     the referring document; for a WSDL fetched by URL, a location on the same origin is fetched;
+ *  3. the --schemas catalogues (by file name, then by targetNamespace);
+ *  4. wasl's built-in catalogue connectors/soap/schemas/ (X-Road xroad.xsd/identifiers.xsd,
+ *     WS-I swaref.xsd), by file name then namespace.
+ * The XML namespace (xml.xsd: xml:lang…) is built in and never loaded. Nothing else ever goes to
+ * the network: an unresolved http(s) location is reported with its namespace and location.
+ *
+ * Loading is synchronous over a map of already-fetched URLs; a URL not fetched yet throws
+ * NeedFetch, and compile.ts fetches it and starts over (contracts have a handful of documents).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseXml, type XmlElement, type XmlLimits } from '../../xml/parse';
+import { XML_NS, XSD_NS } from '../model';
+import { WsdlError, type MissingSchema } from './errors';
+import { attr, elems, NsScopes } from './xml-util';
+
+export const WSDL_NS = 'http://schemas.xmlsoap.org/wsdl/';
+
+/** Contracts are bigger and deeper than messages, and trusted a little more. */
+export const CONTRACT_XML_LIMITS: XmlLimits = { maxBytes: 20 * 1024 * 1024, maxDepth: 256, maxElements: 1_000_000 };
+
+export const BUILTIN_CATALOGUE = path.join(__dirname, '..', 'schemas');
+
+export type DocOrigin = 'contract' | 'beside' | 'catalogue' | 'builtin' | 'remote';
+
+export interface DocRef {
+  kind: 'wsdl-import' | 'import' | 'include' | 'redefine';
+  /** The location attribute as written. */
+  location: string;
+  namespace: string;
+  target?: LoadedDoc;
+}
+
+export interface LoadedDoc {
+  kind: 'wsdl' | 'xsd';
+  /** Absolute file path or URL it was read from. */
+  location: string;
+  origin: DocOrigin;
+  content: Buffer;
+  root: XmlElement;
+  scopes: NsScopes;
+  refs: DocRef[];
+  /** Loaded only to fill in components the contract lacks (catalogue by namespace). */
+  supplementary?: boolean;
+}
+
+export class NeedFetch extends Error {
+  constructor(readonly url: string) {
+    super(`fetch ${url}`);
+  }
+}
+
+export interface LoadOptions {
+  /** Folders of schemas (--schemas; the provider's contract/ when loading an imported one). */
+  catalogues?: string[];
+  builtinCatalogue?: string;
+  limits?: XmlLimits;
+  /** Fetched URLs (body, or the error that made them unreachable). */
+  fetched?: Map<string, Buffer | Error>;
+}
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+const hasScheme = (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s);
+
+export function lastSegment(location: string): string {
+  const noQuery = location.split(/[?#]/)[0] ?? '';
+  const seg = noQuery.split('/').filter(Boolean).pop() ?? '';
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    return seg;
+  }
+}
+
+interface CatalogueIndex {
+  byName: Map<string, string>;
+  byNamespace: Map<string, string[]>;
+}
+const catalogueCache = new Map<string, CatalogueIndex>();
+
+function indexCatalogue(dir: string, limits: XmlLimits): CatalogueIndex {
+  const key = path.resolve(dir);
+  const cached = catalogueCache.get(key);
+  if (cached && key === path.resolve(BUILTIN_CATALOGUE)) return cached;
+  const index: CatalogueIndex = { byName: new Map(), byNamespace: new Map() };
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new WsdlError('wsdl-invalid', `schema catalogue ${dir} is not a folder`);
+  }
+  const walk = (d: string, depth: number) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = path.join(d, name);
+      if (statSync(full).isDirectory()) {
+        if (depth < 3) walk(full, depth + 1);
+        continue;
+      }
+      if (!/\.(xsd|wsdl|xml)$/i.test(name)) continue;
+      if (!index.byName.has(name)) index.byName.set(name, full);
+      try {
+        const root = parseXml(readFileSync(full), limits);
+        if (root.ns !== XSD_NS || root.local !== 'schema') continue;
+        const ns = attr(root, 'targetNamespace') ?? '';
+        const list = index.byNamespace.get(ns) ?? [];
+        list.push(full);
+        index.byNamespace.set(ns, list);
+      } catch {
+        // Not a schema we can read: reachable by name only, and reported if used.
+      }
+    }
+  };
+  walk(dir, 0);
+  catalogueCache.set(key, index);
+  return index;
+}
+
+export class DocumentSet {
+  readonly docs: LoadedDoc[] = [];
+  readonly missing: MissingSchema[] = [];
+  readonly warnings: string[] = [];
+  readonly main: LoadedDoc;
+  private readonly byLocation = new Map<string, LoadedDoc>();
+  private readonly processed = new WeakSet<LoadedDoc>();
+  /** Set while loading catalogue schemas to fill gaps: what is loaded then is supplementary. */
+  private supplementing = false;
+  private readonly limits: XmlLimits;
+  private readonly catalogues: Array<{ dir: string; origin: DocOrigin }>;
+  private readonly mainDir?: string;
+  private readonly mainOrigin?: string;
+
+  constructor(mainLocation: string, private readonly opts: LoadOptions = {}) {
+    this.limits = opts.limits ?? CONTRACT_XML_LIMITS;
+    this.catalogues = [
+      ...(opts.catalogues ?? []).map((dir) => ({ dir, origin: 'catalogue' as const })),
+      { dir: opts.builtinCatalogue ?? BUILTIN_CATALOGUE, origin: 'builtin' as const },
+    ];
+    if (isUrl(mainLocation)) this.mainOrigin = new URL(mainLocation).origin;
+    else this.mainDir = path.dirname(path.resolve(mainLocation));
+    const main = this.read(isUrl(mainLocation) ? mainLocation : path.resolve(mainLocation), isUrl(mainLocation) ? 'remote' : 'contract');
+    if (!main) throw new WsdlError('wsdl-invalid', `cannot read the contract ${mainLocation}`);
+    if (main instanceof Error) throw main;
+    this.main = main;
+    this.process(main);
+  }
+
+  /** Display name of a document in messages: its file name (or URL). */
+  static nameOf(doc: LoadedDoc): string {
+    return isUrl(doc.location) ? doc.location : path.basename(doc.location);
+  }
+
+  private read(location: string, origin: DocOrigin): LoadedDoc | WsdlError | undefined {
+    const known = this.byLocation.get(location);
+    if (known) return known;
+    let content: Buffer;
+    if (isUrl(location)) {
+      const got = this.opts.fetched?.get(location);
+      if (got === undefined) throw new NeedFetch(location);
+      if (got instanceof Error) {
+        return new WsdlError('wsdl-unreachable', `cannot fetch ${location}: ${got.message}`, [], { cause: got });
+      }
+      content = got;
+    } else {
+      if (!existsSync(location) || !statSync(location).isFile()) return undefined;
+      content = readFileSync(location);
+    }
+    let root: XmlElement;
+    try {
+      root = parseXml(content, this.limits);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      return new WsdlError('wsdl-invalid', `${isUrl(location) ? location : path.basename(location)} is not acceptable XML: ${msg}`, [], { cause: err });
+    }
+    let kind: 'wsdl' | 'xsd';
+    if (root.ns === WSDL_NS && root.local === 'definitions') kind = 'wsdl';
+    else if (root.ns === XSD_NS && root.local === 'schema') kind = 'xsd';
+    else {
+      return new WsdlError(
+        'wsdl-invalid',
+        `${isUrl(location) ? location : path.basename(location)} is neither a WSDL 1.1 document nor an XML Schema (root element {${root.ns}}${root.local})`,
+      );
+    }
+    const doc: LoadedDoc = { kind, location, origin, content, root, scopes: new NsScopes(root), refs: [] };
+    if (this.supplementing) doc.supplementary = true;
+    this.byLocation.set(location, doc);
+    this.docs.push(doc);
+    return doc;
+  }
+
+  /** Every xsd:schema element of the loaded documents, with its document. */
+  schemaElements(): Array<{ doc: LoadedDoc; el: XmlElement }> {
+    const out: Array<{ doc: LoadedDoc; el: XmlElement }> = [];
+    for (const doc of this.docs) {
+      if (doc.kind === 'xsd') out.push({ doc, el: doc.root });
+      else
+        for (const t of elems(doc.root)) {
+          if (t.ns !== WSDL_NS || t.local !== 'types') continue;
+          for (const s of elems(t)) if (s.ns === XSD_NS && s.local === 'schema') out.push({ doc, el: s });
+        }
+    }
+    return out;
+  }
+
+  private process(doc: LoadedDoc): void {
+    this.processed.add(doc);
+    const queue: LoadedDoc[] = [doc];
+    while (queue.length) {
+      const d = queue.shift() as LoadedDoc;
+      for (const ref of this.collectRefs(d)) {
+        d.refs.push(ref);
+        if (ref.namespace === XML_NS || ref.namespace === XSD_NS) continue; // built in, never loaded
+        if (!ref.location) continue; // namespace-only import: resolved among loaded schemas
+        const target = this.resolve(d, ref);
+        if (target instanceof WsdlError) {
+          this.missing.push({ namespace: ref.namespace, location: ref.location, from: DocumentSet.nameOf(d) });
+          this.warnings.push(target.message);
+          continue;
+        }
+        if (!target) {
+          this.missing.push({ namespace: ref.namespace, location: ref.location, from: DocumentSet.nameOf(d) });
+          continue;
+        }
+        ref.target = target;
+        if (!this.processed.has(target)) {
+          this.processed.add(target);
+          queue.push(target);
+        }
+      }
+    }
+  }
+
+  private collectRefs(doc: LoadedDoc): DocRef[] {
+    const refs: DocRef[] = [];
+    const fromSchema = (s: XmlElement) => {
+      for (const c of elems(s)) {
+        if (c.ns !== XSD_NS) continue;
+        if (c.local === 'import' || c.local === 'include' || c.local === 'redefine') {
+          refs.push({
+            kind: c.local,
+            location: attr(c, 'schemaLocation') ?? '',
+            namespace: c.local === 'import' ? (attr(c, 'namespace') ?? '') : '',
+          });
+        }
+      }
+    };
+    if (doc.kind === 'xsd') fromSchema(doc.root);
+    else {
+      for (const c of elems(doc.root)) {
+        if (c.ns === WSDL_NS && c.local === 'import') {
+          refs.push({ kind: 'wsdl-import', location: attr(c, 'location') ?? '', namespace: attr(c, 'namespace') ?? '' });
+        } else if (c.ns === WSDL_NS && c.local === 'types') {
+          for (const s of elems(c)) if (s.ns === XSD_NS && s.local === 'schema') fromSchema(s);
+        }
+      }
+    }
+    return refs;
+  }
+
+  private resolve(from: LoadedDoc, ref: DocRef): LoadedDoc | WsdlError | undefined {
+    const loc = ref.location.trim();
+    const candidates: Array<{ location: string; origin: DocOrigin }> = [];
+    if (!hasScheme(loc)) {
+      if (isUrl(from.location)) candidates.push({ location: new URL(loc, from.location).href, origin: 'remote' });
+      else {
+        let rel = loc;
+        try {
+          rel = decodeURI(loc);
+        } catch {
+          /* keep as written */
+        }
+        candidates.push({ location: path.resolve(path.dirname(from.location), rel), origin: from.origin === 'builtin' ? 'builtin' : from.origin === 'catalogue' ? 'catalogue' : 'beside' });
+      }
+    } else if (isUrl(loc)) {
+      const name = lastSegment(loc);
+      if (this.mainOrigin && new URL(loc).origin === this.mainOrigin) candidates.push({ location: new URL(loc).href, origin: 'remote' });
+      if (name) {
+        if (this.mainDir) candidates.push({ location: path.join(this.mainDir, name), origin: 'beside' });
+        if (!isUrl(from.location)) candidates.push({ location: path.join(path.dirname(from.location), name), origin: from.origin === 'builtin' ? 'builtin' : 'beside' });
+      }
+    }
+    let unreachable: WsdlError | undefined;
+    for (const c of candidates) {
+      const got = this.read(c.location, c.origin);
+      if (got instanceof WsdlError) {
+        if (got.code === 'wsdl-unreachable') {
+          unreachable = got;
+          continue;
+        }
+        throw got;
+      }
+      if (got) return got;
+    }
+    const fromCatalogue = this.fromCatalogues(lastSegment(loc), ref.namespace);
+    if (fromCatalogue) return fromCatalogue;
+    return unreachable;
+  }
+
+  private fromCatalogues(name: string, namespace: string): LoadedDoc | undefined {
+    for (const byNs of [false, true]) {
+      for (const cat of this.catalogues) {
+        const index = indexCatalogue(cat.dir, this.limits);
+        const file = byNs ? (namespace ? index.byNamespace.get(namespace)?.[0] : undefined) : name ? index.byName.get(name) : undefined;
+        if (!file) continue;
+        const got = this.read(file, cat.origin);
+        if (got instanceof WsdlError) throw got;
+        if (got && (!byNs || got.kind === 'xsd')) return got;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A schema for `namespace` from the catalogues, loaded to fill in components the contract
+   * refers to but does not define (e.g. xrd:issue in a WSDL whose inline X-Road schema is
+   * reduced). Returns the newly loaded documents.
+   */
+  supplement(namespace: string): LoadedDoc[] {
+    const before = this.docs.length;
+    for (const cat of this.catalogues) {
+      const file = indexCatalogue(cat.dir, this.limits).byNamespace.get(namespace)?.[0];
+      if (!file || this.byLocation.has(file)) continue;
+      this.supplementing = true;
+      try {
+        const got = this.read(file, cat.origin);
+        if (got instanceof WsdlError) throw got;
+        if (!got) continue;
+        this.process(got);
+      } finally {
+        this.supplementing = false;
+      }
+      break;
+    }
+    return this.docs.slice(before);
+  }
+}
