@@ -29,6 +29,17 @@
  * resource alarm must not stall consumers' acks); publish() declares each service's queue and
  * binding first, once per connection, so events for a service nobody consumes yet are kept.
  * Consumers run on a second connection, a channel per subscription with its prefetch.
+ *
+ * Reconnection is our own (rabbitmq/link.ts says why not amqp-connection-manager): both
+ * connections come back with backoff, consumers re-attach exactly once, topology is declared
+ * again; publish() waits a little for a lost connection, then fails, and never reports an
+ * unconfirmed message as sent. A message whose settling fails (store or broker down) is not
+ * acknowledged and is given back after a pause that grows with each delivery, so that an outage
+ * takes minutes, not seconds, to reach the delivery limit.
+ *
+ * One queue per service means one subscription per service: two subscriptions to one service
+ * with different `types` in one deployment would compete for its messages, each acknowledging
+ * the other's types untouched.
  */
 import type { Bus, BusHealth, BusMessage, DeadLetterSink, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
 import { DEFAULT_RETRY } from './bus';
@@ -61,6 +72,8 @@ export interface RabbitBusOptions {
   publishConnectWaitMs?: number;
   /** How long publish() waits for the broker's confirms. */
   confirmTimeoutMs?: number;
+  /** First pause before giving back a message whose settling failed (doubles per delivery, to 30 s). */
+  failurePauseMs?: number;
   /** Reconnect backoff: first delay and cap. */
   reconnectDelayMs?: { initial: number; max: number };
 }
@@ -112,7 +125,7 @@ export class RabbitBus implements Bus {
       await Promise.all([...new Set(delays)].map((ms) => topology.retryLevel(ms)));
       // Every instance collects broker dead letters, so they reach the store even when the
       // process that would have handled them is gone.
-      bus.collector = startCollector({ link: subLink, topology, publisher, store: opts.store, logger, failurePauseMs: 1_000, deliveryLimit });
+      bus.collector = startCollector({ link: subLink, topology, publisher, store: opts.store, logger, failurePauseMs: opts.failurePauseMs ?? 1_000, deliveryLimit });
       await bus.collector.start();
     } catch (err) {
       await bus.close();
@@ -147,7 +160,7 @@ export class RabbitBus implements Bus {
         store: this.opts.store,
         logger: this.logger,
         defaultDelaysMs: this.opts.retryDelaysMs ?? DEFAULT_RETRY.delaysMs,
-        failurePauseMs: 1_000,
+        failurePauseMs: this.opts.failurePauseMs ?? 1_000,
         track: (service, delta) => this.inFlight.set(service, (this.inFlight.get(service) ?? 0) + delta),
       },
       opts,

@@ -103,13 +103,12 @@ export function decode(msg: amqp.ConsumeMessage, service: string): Delivery {
   const type = str(h[H.type]);
   const attemptRaw = Number(h[H.attempt] ?? 1);
   const attempt = Number.isInteger(attemptRaw) && attemptRaw >= 1 ? attemptRaw : 1;
-  const fail = (why: string) => new MalformedMessageError(why, readLenient(msg, service), history);
-  if (!eventId || !orderId || !type) throw fail('missing messageId, orderId or type');
+  if (!eventId || !orderId || !type) throw new MalformedMessageError('missing messageId, orderId or type', readLenient(msg, service), history);
   let payload: unknown;
   try {
     payload = JSON.parse(msg.content.toString('utf8')) as unknown;
   } catch {
-    throw fail('body is not JSON');
+    throw new MalformedMessageError('body is not JSON', readLenient(msg, service), history);
   }
   return {
     message: { eventId, orderId, service: str(h[H.service]) ?? service, type, payload },

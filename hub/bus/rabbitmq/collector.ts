@@ -15,11 +15,15 @@ import type { Link } from './link';
 import type { Publisher } from './publisher';
 import type { Topology } from './topology';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function deathReason(headers: Record<string, unknown>): string {
-  const first = headers['x-first-death-reason'];
-  const raw = typeof first === 'string' ? first : Buffer.isBuffer(first) ? first.toString('utf8') : 'unknown';
+/**
+ * Why the broker dead-lettered it, from its own queue's entry in x-death: a message that once
+ * waited in a retry queue also carries that queue's 'expired' death (x-first-death-reason).
+ */
+function deathReason(headers: Record<string, unknown>, servicePrefix: string): string {
+  const deaths = Array.isArray(headers['x-death']) ? (headers['x-death'] as Array<Record<string, unknown>>) : [];
+  const text = (v: unknown) => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : undefined);
+  const own = deaths.find((d) => text(d.queue)?.startsWith(servicePrefix));
+  const raw = text(own?.reason) ?? text(headers['x-first-death-reason']) ?? 'unknown';
   return raw === 'delivery_limit' ? 'delivery-limit' : `broker-${raw}`;
 }
 
@@ -39,7 +43,7 @@ export function startCollector(deps: { link: Link; topology: Topology; publisher
       const message = readLenient(msg, 'unknown');
       const ids = { eventId: message.eventId, orderId: message.orderId, service: message.service };
       try {
-        const reason = deathReason(headers);
+        const reason = deathReason(headers, n.service(''));
         const attempt = Number(headers[H.attempt]) || 1;
         // The broker does not say how often it delivered it; past the limit is all we know.
         const error = reason === 'delivery-limit' ? `delivery-limit: delivered ${deps.deliveryLimit + 1} times without an acknowledgement` : reason;
@@ -53,7 +57,7 @@ export function startCollector(deps: { link: Link; topology: Topology; publisher
         log.warn({ ...ids, reason }, 'bus message dead-lettered by the broker');
       } catch (err) {
         log.warn({ ...ids, err: (err as Error).message }, 'dead letter not recorded yet; it will be delivered again');
-        await sleep(deps.failurePauseMs);
+        await settle.pause(deps.failurePauseMs);
         settle.requeue();
       }
     },

@@ -19,6 +19,8 @@ export interface Settle {
   requeue(): void;
   /** The delivering channel is still open: settling it can still succeed. */
   readonly open: boolean;
+  /** Waits ms, or less if the consumer is stopping (shutdown must not wait out a back-off). */
+  pause(ms: number): Promise<void>;
 }
 
 export interface ConsumerOptions {
@@ -43,18 +45,24 @@ export class RabbitConsumer {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly byKey = new Map<string, Promise<void>>();
   private retryTimer?: NodeJS.Timeout;
+  /** Rejects on stop(), so an attach waiting for a connection gives up at once. */
+  private abort!: (err: Error) => void;
+  private readonly aborted = new Promise<never>((_, reject) => (this.abort = reject));
+  private readonly wakers = new Set<() => void>();
 
-  constructor(private readonly opts: ConsumerOptions) {}
-
-  /** Attaches now (rejecting if that fails) and after every reconnect. */
-  async start(): Promise<void> {
-    this.opts.link.on('up', this.onUp);
-    await this.serial(() => this.attach());
+  constructor(private readonly opts: ConsumerOptions) {
+    this.aborted.catch(() => undefined);
   }
 
-  /** Deliveries being processed now. */
-  get busy(): number {
-    return this.inFlight.size;
+  /** Attaches now (rejecting, and staying stopped, if that fails) and after every reconnect. */
+  async start(): Promise<void> {
+    this.opts.link.on('up', this.onUp);
+    try {
+      await this.serial(() => this.attach());
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   private readonly onUp = (): void => {
@@ -72,6 +80,7 @@ export class RabbitConsumer {
     const run = () => {
       this.retryTimer = undefined;
       this.serial(() => this.attach()).catch((err: Error) => {
+        if (this.stopped) return;
         this.opts.logger.warn({ queue: this.opts.queue, err: err.message }, 'rabbitmq consumer could not attach; retrying');
         if (!this.retryTimer) this.reattach(1_000);
       });
@@ -82,8 +91,8 @@ export class RabbitConsumer {
 
   private async attach(): Promise<void> {
     if (this.stopped || (this.channel && !this.closed.has(this.channel))) return;
-    const { conn } = await this.opts.link.ready(10_000);
-    await this.opts.prepare();
+    const { conn } = await Promise.race([this.opts.link.ready(10_000), this.aborted]);
+    await Promise.race([this.opts.prepare(), this.aborted]);
     const ch = await conn.createChannel();
     try {
       ch.on('error', (err: Error) => this.opts.logger.warn({ queue: this.opts.queue, err: err.message }, 'rabbitmq consumer channel error'));
@@ -116,44 +125,54 @@ export class RabbitConsumer {
       this.reattach(500);
       return;
     }
-    const closed = this.closed;
-    const settle: Settle = {
-      ack: () => this.safely(ch, () => ch.ack(msg)),
-      requeue: () => this.safely(ch, () => ch.nack(msg, false, true)),
-      get open() {
-        return !closed.has(ch);
-      },
-    };
+    const settle = new Settlement(this, ch, msg);
     // Two copies of one event in flight at once (a publish retried after a lost confirm, a
     // redelivery racing the first attempt) run one after the other, so the second sees the
     // first recorded as processed and is dropped instead of running the handler twice.
     const key = this.opts.key(msg);
     const before = key ? this.byKey.get(key) : undefined;
     const started = before ? before.then(() => this.opts.process(msg, settle)) : this.opts.process(msg, settle);
-    const run: Promise<void> = started.then(undefined, (err: Error) => {
-      this.opts.logger.error({ queue: this.opts.queue, eventId: key, err: err.message }, 'rabbitmq delivery processing failed');
-    });
+    const run: Promise<void> = started.then(
+      () => this.finished(key, run),
+      (err: Error) => {
+        this.opts.logger.error({ queue: this.opts.queue, eventId: key, err: err.message }, 'rabbitmq delivery processing failed');
+        this.finished(key, run);
+      },
+    );
     this.inFlight.add(run);
     if (key) this.byKey.set(key, run);
-    void run.then(() => {
-      this.inFlight.delete(run);
-      if (key && this.byKey.get(key) === run) this.byKey.delete(key);
-    });
   }
 
-  private safely(ch: amqp.Channel, fn: () => void): void {
-    if (this.closed.has(ch)) return;
-    try {
-      fn();
-    } catch {
-      // The channel closed meanwhile: the broker redelivers the message.
-    }
+  private finished(key: string | undefined, run: Promise<void>): void {
+    this.inFlight.delete(run);
+    if (key && this.byKey.get(key) === run) this.byKey.delete(key);
+  }
+
+  /** @internal for Settlement */
+  isClosed(ch: amqp.Channel): boolean {
+    return this.closed.has(ch);
+  }
+
+  /** @internal for Settlement */
+  pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
   }
 
   /** Cancels the consumer, lets in-flight deliveries finish and settle, then closes the channel. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.abort(new Error('consumer stopped'));
+    for (const wake of [...this.wakers]) wake();
     this.opts.link.off('up', this.onUp);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.chain;
@@ -162,5 +181,43 @@ export class RabbitConsumer {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
     this.channel = undefined;
     if (ch && !this.closed.has(ch)) await ch.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The settling of one delivery. A class, not an object of closures: one is made per message, and
+ * the hot path should allocate little.
+ */
+class Settlement implements Settle {
+  constructor(
+    private readonly consumer: RabbitConsumer,
+    private readonly ch: amqp.Channel,
+    private readonly msg: amqp.ConsumeMessage,
+  ) {}
+
+  get open(): boolean {
+    return !this.consumer.isClosed(this.ch);
+  }
+
+  ack(): void {
+    if (!this.open) return;
+    try {
+      this.ch.ack(this.msg);
+    } catch {
+      // The channel closed meanwhile: the broker redelivers the message.
+    }
+  }
+
+  requeue(): void {
+    if (!this.open) return;
+    try {
+      this.ch.nack(this.msg, false, true);
+    } catch {
+      // As above.
+    }
+  }
+
+  pause(ms: number): Promise<void> {
+    return this.consumer.pause(ms);
   }
 }

@@ -73,6 +73,8 @@ export class Link extends EventEmitter {
   private downSince = new Date();
   private readonly url: string;
   private wake?: () => void;
+  /** Set while the broker blocks this connection's publishes (a memory or disk alarm). */
+  private blocked?: string;
 
   constructor(private readonly opts: LinkOptions) {
     super();
@@ -89,6 +91,7 @@ export class Link extends EventEmitter {
 
   /** For health(): why it is down, since when, and how many attempts so far. */
   status(): { ok: boolean; detail: string } {
+    if (this.current && this.blocked) return { ok: false, detail: `${this.opts.name}: blocked by the broker (${this.blocked})` };
     if (this.current) return { ok: true, detail: `${this.opts.name}: connected to ${safeUrl(this.opts.url)}` };
     const since = this.downSince.toISOString();
     return { ok: false, detail: `${this.opts.name}: disconnected since ${since} (${this.lastError}); reconnect attempt ${this.attempt}` };
@@ -146,8 +149,14 @@ export class Link extends EventEmitter {
         }
         const closed = new Promise<Error | undefined>((resolve) => conn.once('close', resolve));
         conn.on('error', (err: Error) => log.warn({ link: this.opts.name, err: err.message }, 'rabbitmq connection error'));
-        conn.on('blocked', (reason: string) => log.warn({ link: this.opts.name, reason }, 'rabbitmq blocked the connection (resource alarm)'));
-        conn.on('unblocked', () => log.info({ link: this.opts.name }, 'rabbitmq unblocked the connection'));
+        conn.on('blocked', (reason: string) => {
+          this.blocked = reason || 'resource alarm';
+          log.warn({ link: this.opts.name, reason }, 'rabbitmq blocked the connection (resource alarm)');
+        });
+        conn.on('unblocked', () => {
+          this.blocked = undefined;
+          log.info({ link: this.opts.name }, 'rabbitmq unblocked the connection');
+        });
         conn.on('handler-error', (err: Error, event: string) => log.error({ link: this.opts.name, event, err: err.message }, 'error in a connection event handler'));
         this.current = { conn, generation: ++this.generation };
         if (this.attempt > 0) log.info({ link: this.opts.name, generation: this.generation, attempts: this.attempt }, 'rabbitmq reconnected');
@@ -155,6 +164,7 @@ export class Link extends EventEmitter {
         this.emit('up', this.current);
         const err = await closed;
         this.current = undefined;
+        this.blocked = undefined;
         this.downSince = new Date();
         this.lastError = err?.message ?? 'closed';
         if (this.stopped) break;

@@ -182,7 +182,7 @@ export class Publisher {
       const why = `${f.replyCode ?? ''} ${f.replyText ?? 'unroutable'} (${f.exchange} ${f.routingKey})`;
       if (r) r.count++;
       else state.returned.set(key, { count: 1, why });
-      this.logger.warn({ eventId: id, routingKey: f.routingKey }, 'rabbitmq returned an unroutable message');
+      this.logger.warn({ eventId: id, orderId: msg.properties.headers?.orderId, routingKey: f.routingKey }, 'rabbitmq returned an unroutable message');
       this.opts.onReturn?.(msg);
     });
     ch.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'rabbitmq publish channel error'));

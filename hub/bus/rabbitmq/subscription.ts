@@ -23,13 +23,15 @@ export interface SubscriptionDeps {
   logger: Logger;
   /** Delays for a subscription without its own retry policy. */
   defaultDelaysMs: number[];
-  /** Pause before giving back a message whose settling failed (store or broker unavailable). */
+  /**
+   * Pause before giving back a message whose settling failed (store or broker unavailable),
+   * doubled with each broker delivery of it, up to 30 s: every give-back counts towards the
+   * delivery limit, so an outage of the store must take minutes, not seconds, to dead-letter it.
+   */
   failurePauseMs: number;
   /** Counts deliveries in flight per service, for depth(). */
   track: (service: string, delta: number) => void;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function subscribe(deps: SubscriptionDeps, opts: SubscribeOptions): Promise<Subscription> {
   const { topology, publisher, store, logger } = deps;
@@ -40,8 +42,8 @@ export async function subscribe(deps: SubscriptionDeps, opts: SubscribeOptions):
   const log = logger.child({ service, types: opts.types });
 
   async function settleDecision(msg: amqp.ConsumeMessage, settle: Settle, message: BusMessage, attempt: number, decision: Decision): Promise<void> {
-    const ids = { eventId: message.eventId, orderId: message.orderId };
     if (decision.action === 'ack') return settle.ack();
+    const ids = { eventId: message.eventId, orderId: message.orderId };
     // The channel is gone: the broker already gave the message back; a retry or dead copy now
     // would only be a duplicate.
     if (!settle.open) return;
@@ -75,15 +77,13 @@ export async function subscribe(deps: SubscriptionDeps, opts: SubscribeOptions):
 
   async function process(msg: amqp.ConsumeMessage, settle: Settle): Promise<void> {
     deps.track(service, 1);
-    let ids: { eventId?: string; orderId?: string } = { eventId: msg.properties.messageId as string | undefined };
+    let message: BusMessage | undefined;
     try {
-      let message: BusMessage;
       let attempt: number;
       let decision: Decision;
       try {
         const delivery = decode(msg, service);
         ({ message, attempt } = delivery);
-        ids = { eventId: message.eventId, orderId: message.orderId };
         decision = await handle(delivery, effective, store);
       } catch (err) {
         if (!(err instanceof MalformedMessageError)) throw err;
@@ -93,12 +93,15 @@ export async function subscribe(deps: SubscriptionDeps, opts: SubscribeOptions):
         const history: AttemptRecord[] = [...err.history, { attempt, at: new Date().toISOString(), error: `malformed-message: ${err.message}` }];
         decision = { action: 'dead', reason: 'malformed-message', history };
       }
-      await settleDecision(msg, settle, message, attempt, decision);
+      if (decision.action === 'ack') settle.ack();
+      else await settleDecision(msg, settle, message, attempt, decision);
     } catch (err) {
       // The store or the broker failed under us: leave the message to come back, after a pause
       // so that an outage does not spin (each return counts towards the delivery limit).
+      const ids = { eventId: message?.eventId ?? msg.properties.messageId, orderId: message?.orderId };
       log.warn({ ...ids, err: describeError(err) }, 'bus message not settled; it will be delivered again');
-      await sleep(deps.failurePauseMs);
+      const deliveries = Number(msg.properties.headers?.['x-delivery-count'] ?? 0) || 0;
+      await settle.pause(Math.min(30_000, deps.failurePauseMs * 2 ** Math.min(deliveries, 15)));
       settle.requeue();
     } finally {
       deps.track(service, -1);
@@ -112,7 +115,7 @@ export async function subscribe(deps: SubscriptionDeps, opts: SubscribeOptions):
     logger: log,
     key: (msg) => (typeof msg.properties.messageId === 'string' ? msg.properties.messageId : undefined),
     prepare: async () => {
-      await topology.service(service);
+      await topology.service(service, true);
       await Promise.all([...new Set(policy.delaysMs)].map((ms) => topology.retryLevel(ms)));
     },
     process,

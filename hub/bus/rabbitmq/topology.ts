@@ -75,9 +75,14 @@ export class Topology {
     });
   }
 
-  /** The service's queue and its binding, before anything is published to or consumed from it. */
-  service(service: string): Promise<void> {
+  /**
+   * The service's queue and its binding, before anything is published to or consumed from it.
+   * `fresh` declares again even if done on this connection: a consumer attaching after a failure
+   * may be facing a queue deleted behind our back.
+   */
+  service(service: string, fresh = false): Promise<void> {
     if (!SERVICE_PATTERN.test(service)) return Promise.reject(new Error(`service "${service}" cannot name a queue: letters, digits, - and _ only`));
+    if (fresh) this.forgetService(service);
     const n = this.names;
     return this.once(`svc:${service}`, async (ch) => {
       await this.base();

@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import type { Bus, Delivery } from '../../../hub/bus/bus';
-import { DEFAULT_RETRY } from '../../../hub/bus/bus';
+import { DEFAULT_RETRY, DeadLetterError, type Bus, type Delivery } from '../../../hub/bus/bus';
 import { BusUnavailableError, PublishError, RabbitBus } from '../../../hub/bus/rabbitmq';
 import { SqliteStore } from '../../../hub/store/sqlite';
 import { busContract, type BusFixture } from './contract';
@@ -156,6 +155,56 @@ describe('bus: rabbitmq', function () {
       assert.equal(dead[0]?.properties.headers?.['x-wasl-reason'], 'delivery-limit');
     });
 
+    it('does not acknowledge a message whose dead letter could not be stored: it comes back and ends dead once', async () => {
+      const s = svc();
+      const failing = new SqliteStore({ file: ':memory:' });
+      let failures = 1;
+      const record = failing.recordDeadLetter.bind(failing);
+      failing.recordDeadLetter = async (dl) => {
+        if (failures-- > 0) throw new Error('database is locked');
+        return record(dl);
+      };
+      const b = await RabbitBus.open({ url: AMQP_URL, store: failing, logger: testLogger('warn').logger, prefix, retryDelaysMs: DELAYS, failurePauseMs: 50 });
+      const seen: boolean[] = [];
+      const sub = await b.subscribe({
+        service: s,
+        handler: async (d) => {
+          seen.push(d.redelivered);
+          throw new DeadLetterError('bad-document');
+        },
+      });
+      await b.publish([event(s)]);
+      await waitFor('dead letter stored', async () => (await failing.listDeadLetters({ service: s, limit: 5 })).length === 1);
+      await sub.stop();
+      await b.close();
+      await failing.close();
+      assert.deepEqual(seen, [false, true], 'handled again after the broker gave it back');
+    });
+
+    it('names the delivery limit as the reason even for a message that waited in a retry queue before', async () => {
+      const s = svc();
+      const m = event(s);
+      let attempts = 0;
+      const sub = await bus.subscribe({
+        service: s,
+        retry: { maxAttempts: 5, delaysMs: [100] },
+        handler: async () => {
+          attempts++;
+          throw new Error('ministry timed out');
+        },
+      });
+      await bus.publish([m]);
+      await waitFor('first attempt', () => attempts === 1);
+      await sub.stop();
+      await raw(async (ch) => {
+        await ch.consume(`${prefix}.svc.${s}`, (msg) => msg && ch.nack(msg, false, true));
+        await waitFor('dead letter from the collector', async () => (await store.listDeadLetters({ service: s, limit: 5 })).length === 1);
+      });
+      const [dl] = await store.listDeadLetters({ service: s, limit: 5 });
+      assert.equal(dl?.reason, 'delivery-limit');
+      assert.deepEqual(dl?.history.map((h) => h.error.split(':')[0]), ['ministry timed out', 'delivery-limit']);
+    });
+
     it('rejects a publish the broker cannot route, and routes it once the queue is declared again', async () => {
       const s = svc();
       await bus.publish([event(s)]);
@@ -166,6 +215,18 @@ describe('bus: rabbitmq', function () {
       const got: string[] = [];
       const sub = await bus.subscribe({ service: s, handler: async (d) => void got.push(d.message.eventId) });
       await waitFor('the retried publish', () => got.includes(lost.eventId));
+      await sub.stop();
+    });
+
+    it('re-attaches its consumer when the broker cancels it (the queue was deleted)', async () => {
+      const s = svc();
+      const got: string[] = [];
+      const sub = await bus.subscribe({ service: s, handler: async (d) => void got.push(d.message.eventId) });
+      await raw((ch) => ch.deleteQueue(`${prefix}.svc.${s}`));
+      const m = event(s);
+      // The first publish may meet the queue gone (and be rejected): the relay retries.
+      await waitFor('a publish that lands', () => bus.publish([m]).then(() => true, () => false), 10_000, 100);
+      await waitFor('delivery after re-attaching', () => got.includes(m.eventId), 10_000);
       await sub.stop();
     });
 
