@@ -701,7 +701,7 @@ export interface ProviderDefinition {
     sandbox: Environment;
     production?: Environment;
   };
-  security?: Security1;
+  security?: Security;
   xroad?: XRoad;
   resilience?: Resilience;
   errors?: ErrorMapping;
@@ -745,7 +745,7 @@ export interface ContractRef {
   sha256?: string;
 }
 /**
- * Where the provider is in one environment, and how to authenticate there if it differs.
+ * Where the provider is in one environment, and how to authenticate there if it differs. Its `security`, when given, replaces the provider's in this environment.
  *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
  * via the `definition` "Environment".
@@ -761,139 +761,6 @@ export interface Environment {
   security?: Security;
 }
 /**
- * Overrides the provider's security in this environment.
- */
-export interface Security {
-  /**
-   * HTTP basic authentication.
-   */
-  basic?: {
-    /**
-     * Variable holding the user name.
-     */
-    usernameEnv: string;
-    /**
-     * Variable holding the password.
-     */
-    passwordEnv: string;
-  };
-  /**
-   * WS-Security (SOAP only).
-   */
-  wsSecurity?: {
-    /**
-     * A UsernameToken header, with a nonce and its creation time.
-     */
-    usernameToken?: {
-      /**
-       * Variable holding the user name.
-       */
-      usernameEnv: string;
-      /**
-       * Variable holding the password.
-       */
-      passwordEnv: string;
-      /**
-       * PasswordDigest sends Base64(SHA-1(nonce + created + password)); PasswordText sends the password itself (over TLS only).
-       */
-      passwordType?: 'PasswordText' | 'PasswordDigest';
-    };
-    /**
-     * Sign the Body and Timestamp with an X.509 key (XML-DSig, RSA-SHA256, exclusive C14N).
-     */
-    x509?: {
-      /**
-       * Variable holding the PEM private key, inline or as file:/path/key.pem.
-       */
-      privateKeyEnv: string;
-      /**
-       * Variable holding the PEM certificate, inline or as file:/path/cert.pem.
-       */
-      certificateEnv: string;
-      /**
-       * Lifetime of the signed Timestamp.
-       */
-      timestampTtlSeconds?: number;
-    };
-  };
-  /**
-   * An API key, sent in a header or in the query string.
-   */
-  apiKey?: {
-    /**
-     * Where the key goes.
-     */
-    in: 'header' | 'query';
-    /**
-     * The header or query parameter name.
-     */
-    name: string;
-    /**
-     * Variable holding the key.
-     */
-    valueEnv: string;
-  };
-  /**
-   * A fixed bearer token (Authorization: Bearer …).
-   */
-  bearer?: {
-    /**
-     * Variable holding the token.
-     */
-    tokenEnv: string;
-  };
-  /**
-   * OAuth2 client credentials; the token is cached until shortly before it expires and refreshed once on a 401.
-   */
-  oauth2?: {
-    /**
-     * The authorization server's token endpoint.
-     */
-    tokenUrl: string;
-    /**
-     * Variable holding the client id.
-     */
-    clientIdEnv: string;
-    /**
-     * Variable holding the client secret.
-     */
-    clientSecretEnv: string;
-    /**
-     * Scopes asked for in the token request.
-     */
-    scopes?: string[];
-    /**
-     * The audience parameter, for authorization servers that need one.
-     */
-    audience?: string;
-  };
-  /**
-   * TLS settings: a private CA and, for mutual TLS, the client certificate and key.
-   */
-  tls?: {
-    /**
-     * Variable holding the PEM of the CA that signed the provider's certificate, when it is not a public CA.
-     */
-    caEnv?: string;
-    /**
-     * Variable holding wasl's client certificate (PEM), for mutual TLS.
-     */
-    certEnv?: string;
-    /**
-     * Variable holding wasl's client private key (PEM), for mutual TLS.
-     */
-    keyEnv?: string;
-    /**
-     * Variable holding the passphrase of an encrypted client key.
-     */
-    passphraseEnv?: string;
-    /**
-     * Verify the provider's certificate. Turn it off only in the sandbox, against a self-signed test server.
-     */
-    rejectUnauthorized?: boolean;
-  };
-}
-/**
  * How wasl authenticates to the provider: any combination of HTTP basic, WS-Security, an API key, a bearer token, OAuth2 client credentials and (mutual) TLS.
  *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
@@ -902,7 +769,7 @@ export interface Security {
  * This interface was referenced by `Contracts`'s JSON-Schema
  * via the `definition` "Security".
  */
-export interface Security1 {
+export interface Security {
   /**
    * HTTP basic authentication.
    */
