@@ -9,7 +9,24 @@ import { WaslError } from '../errors';
 import { newDeadLetterId } from '../ids';
 import { SqliteDatabase } from '../sqlite/database';
 import { deadLetterNote, encodeCursor, idBounds, planNote, planTransition, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
-import type { CreateResult, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
+import type { CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
+
+interface JournalRow {
+  order_id: string;
+  step: string;
+  status: JournalEntry['status'];
+  attempts: number;
+  outcome: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+function journalEntry(r: JournalRow): JournalEntry {
+  const e: JournalEntry = { orderId: r.order_id, step: r.step, status: r.status, attempts: r.attempts, startedAt: r.started_at };
+  if (r.outcome !== null) e.outcome = JSON.parse(r.outcome);
+  if (r.finished_at) e.finishedAt = r.finished_at;
+  return e;
+}
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for tests; the store then owns its database. */
@@ -58,6 +75,12 @@ export class SqliteStore implements Store {
          WHERE leases.holder = excluded.holder OR leases.expires_at < ?`,
       ),
       release: db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?'),
+      journalGet: db.prepare<[string, string], JournalRow>('SELECT * FROM step_journal WHERE order_id = ? AND step = ?'),
+      journalStart: db.prepare(
+        `INSERT INTO step_journal (order_id, step, status, attempts, started_at) VALUES (?, ?, 'started', 1, ?)
+         ON CONFLICT (order_id, step) DO UPDATE SET status = 'started', attempts = attempts + 1, started_at = excluded.started_at, outcome = NULL, finished_at = NULL`,
+      ),
+      journalFinish: db.prepare('UPDATE step_journal SET status = ?, outcome = ?, finished_at = ? WHERE order_id = ? AND step = ?'),
     };
   }
 
@@ -184,6 +207,24 @@ export class SqliteStore implements Store {
 
   removeDeadLetters(ids: string[]): Promise<number> {
     return this.write(() => ids.reduce((n, id) => n + this.stmt.deleteDead.run(id).changes, 0));
+  }
+
+  async journalGet(orderId: string, step: string): Promise<JournalEntry | undefined> {
+    const row = this.stmt.journalGet.get(orderId, step);
+    return row ? journalEntry(row) : undefined;
+  }
+
+  journalStart(orderId: string, step: string): Promise<JournalEntry> {
+    return this.write(() => {
+      this.stmt.journalStart.run(orderId, step, new Date().toISOString());
+      return journalEntry(this.stmt.journalGet.get(orderId, step) as JournalRow);
+    });
+  }
+
+  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void> {
+    return this.write(() => {
+      this.stmt.journalFinish.run(status, JSON.stringify(outcome ?? null), new Date().toISOString(), orderId, step);
+    });
   }
 
   async isProcessed(consumer: string, eventId: string): Promise<boolean> {

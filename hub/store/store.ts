@@ -42,6 +42,19 @@ export interface NoteRequest {
   reason?: Reason;
 }
 
+/** The recorded outcome of one external call of one order step. */
+export interface JournalEntry {
+  orderId: string;
+  step: string;
+  status: 'started' | 'succeeded' | 'failed';
+  /** How many times the call was started. */
+  attempts: number;
+  /** The call's result when it succeeded, its error (code and safe fields) when it failed for good. */
+  outcome?: unknown;
+  startedAt: string;
+  finishedAt?: string;
+}
+
 export interface DeadLetterQuery {
   service?: string;
   reason?: string;
@@ -88,6 +101,10 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   /** Unpublished outbox events, oldest first. */
   outboxPending(limit: number): Promise<OutboxRecord[]>;
   markPublished(seqs: number[]): Promise<void>;
+  journalGet(orderId: string, step: string): Promise<JournalEntry | undefined>;
+  /** Records that the step's call starts (again): status started, attempts + 1. */
+  journalStart(orderId: string, step: string): Promise<JournalEntry>;
+  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void>;
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
   removeDeadLetters(ids: string[]): Promise<number>;
   /**

@@ -231,6 +231,19 @@ export function storeContract(open: () => Promise<Store>, close: (s: Store) => P
     assert.equal(await store.tryLease(name, 'a', 10_000), true, 'after expiry');
   });
 
+  it('journals a step: started, attempts counted, outcome kept', async () => {
+    const orderId = `ord_${newKey()}`;
+    assert.equal(await store.journalGet(orderId, 'moi.issue'), undefined);
+    assert.equal((await store.journalStart(orderId, 'moi.issue')).attempts, 1);
+    assert.equal((await store.journalStart(orderId, 'moi.issue')).attempts, 2);
+    await store.journalFinish(orderId, 'moi.issue', 'succeeded', { certificate: 'CR-77', name: 'نص' });
+    const e = await store.journalGet(orderId, 'moi.issue');
+    assert.equal(e?.status, 'succeeded');
+    assert.deepEqual(e?.outcome, { certificate: 'CR-77', name: 'نص' });
+    assert.ok(e?.finishedAt);
+    assert.equal(await store.journalGet(orderId, 'other'), undefined);
+  });
+
   it('answers ping', async () => {
     await store.ping();
   });
