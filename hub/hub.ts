@@ -4,6 +4,7 @@
  * relay; `wasl worker` only the workers — for scaling out on RabbitMQ and PostgreSQL.
  */
 import type { FastifyInstance } from 'fastify';
+import { resolve } from 'node:path';
 import type { Bus } from './bus/bus';
 import { openBus } from './bus';
 import { OutboxRelay } from './bus/relay';
@@ -15,6 +16,8 @@ import { createLogger, type Logger } from './log';
 import { openStore, type Store } from './store';
 import { observeSteps, stepLogger } from './store/observed';
 import { Workers } from './workers';
+import { NodeRedRuntime, ADMIN_ROOT, NODE_ROOT } from './runtime/runtime';
+import { RuntimeMount } from './runtime/routes';
 
 export interface Roles {
   gateway: boolean;
@@ -38,6 +41,8 @@ export interface Hub {
   demoKey?: ChannelKey;
   /** The address it listens on, once listening. */
   url?: string;
+  /** The Node-RED runtime (flows), once started: processes with the workers role that asked for it. */
+  runtime?: NodeRedRuntime;
   /** Starts the relay and the workers its roles ask for (the gateway starts with listen). */
   startBackground(): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +55,8 @@ export interface HubOptions {
   /** A bus of the caller's; the hub closes it. */
   bus?: Bus;
   roles?: Roles;
+  /** Run the services' flows in Node-RED (with the workers role): startHub's default; tests opt in. */
+  runtime?: boolean;
 }
 
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
@@ -68,9 +75,11 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const bus = opened.bus;
   if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
   const workers = new Workers();
+  const mount = new RuntimeMount();
   let app: FastifyInstance;
   try {
     app = await buildGateway({ config, store, bus, catalogue, logger, channelKeys, version: VERSION });
+    mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
   } catch (err) {
     await opened.close();
@@ -78,7 +87,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     throw err;
   }
   let closing: Promise<void> | undefined;
-  return {
+  const hub: Hub = {
     config,
     roles,
     app,
@@ -91,6 +100,16 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     demoKey,
     async startBackground() {
       relay?.start();
+      if (roles.workers && opts.runtime) {
+        // The flows' order-in nodes register with the workers as they start.
+        hub.runtime = await NodeRedRuntime.start({
+          config,
+          logger,
+          server: app.server,
+          mount,
+          context: { store, workers, env: config.env, providersRoot: resolve(__dirname, '..', 'contracts', 'providers'), logger },
+        });
+      }
       if (roles.workers) await workers.start(bus);
     },
     close: () =>
@@ -100,14 +119,16 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         await app.close();
         await relay?.stop();
         await workers.stop();
+        await hub.runtime?.stop();
         await opened.close();
         await rawStore.close();
       })()),
   };
+  return hub;
 }
 
 export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
-  const hub = await createHub(config, opts);
+  const hub = await createHub(config, { runtime: true, ...opts });
   if (hub.roles.gateway) hub.url = await hub.app.listen({ host: config.host, port: config.port });
   await hub.startBackground();
   hub.logger.info(

@@ -1,0 +1,68 @@
+/**
+ * One bus subscription per service, shared by every wasl-order-in node of that service (the
+ * RabbitMQ back end allows one consumer per service queue and process), registered with the
+ * hub's workers the first time an order-in node of the service starts. Each delivery goes to the
+ * order-in nodes that take its type; the handler returns — and the bus acknowledges — only once
+ * every one of their flows has finished it (hub/runtime/deliveries.ts).
+ *
+ * - No order-in node takes the type, but the service has some: the event is not this flow's
+ *   business; acknowledged.
+ * - The service has no order-in node running (a redeploy is in progress, or its flow was
+ *   removed): the handler throws, so the bus retries later and, if no flow comes back,
+ *   dead-letters the event with the reason — never acknowledged unseen.
+ */
+import type { Delivery } from '../bus/bus';
+import type { Workers } from '../workers';
+
+export interface OrderInTarget {
+  /** Event types taken; every type when empty. */
+  types: readonly string[];
+  run(delivery: Delivery): Promise<void>;
+}
+
+export class NoFlowError extends Error {
+  readonly code = 'no-flow';
+  constructor(service: string) {
+    super(`no running flow takes the events of ${service}`);
+    this.name = 'NoFlowError';
+  }
+}
+
+export class Dispatcher {
+  private readonly services = new Map<string, Set<OrderInTarget>>();
+
+  constructor(private readonly workers: Workers) {}
+
+  /** Adds an order-in node; returns its removal. */
+  register(service: string, target: OrderInTarget): () => void {
+    let targets = this.services.get(service);
+    if (!targets) {
+      targets = new Set();
+      this.services.set(service, targets);
+      const set = targets;
+      this.workers.register({ service, handler: (d) => this.dispatch(service, set, d) });
+    }
+    targets.add(target);
+    return () => void targets.delete(target);
+  }
+
+  /** Services with a subscription. */
+  get subscribed(): string[] {
+    return [...this.services.keys()];
+  }
+
+  private async dispatch(service: string, targets: Set<OrderInTarget>, d: Delivery): Promise<void> {
+    if (targets.size === 0) throw new NoFlowError(service);
+    const taking = [...targets].filter((t) => t.types.length === 0 || t.types.includes(d.message.type));
+    await Promise.all(taking.map((t) => t.run(d)));
+  }
+}
+
+const dispatchers = new WeakMap<Workers, Dispatcher>();
+
+/** The dispatcher of a hub's workers. */
+export function dispatcherFor(workers: Workers): Dispatcher {
+  let d = dispatchers.get(workers);
+  if (!d) dispatchers.set(workers, (d = new Dispatcher(workers)));
+  return d;
+}

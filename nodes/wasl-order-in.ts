@@ -1,0 +1,93 @@
+/**
+ * wasl-order-in: starts its flow on the order events of one service (order.received,
+ * order.paid…), taken from the bus through the hub's per-service dispatcher. The message is the
+ * order (`msg.payload`, read from the store), with `msg.topic` the event type and `msg.wasl` the
+ * event's routing. The bus acknowledges the event only once the flow has finished it
+ * (hub/runtime/deliveries.ts): an uncaught error, a stop or the timeout make it retry.
+ */
+import { DeadLetterError, type Delivery } from '../hub/bus/bus';
+import { hubContext } from '../hub/runtime/context';
+import { dispatcherFor } from '../hub/runtime/dispatcher';
+import { completeDelivery, deliveriesInFlight, FlowStoppedError, failOwnedBy, installDeliveryHooks, trackDelivery } from '../hub/runtime/deliveries';
+import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
+
+export interface OrderInDef extends NodeDef {
+  service: string;
+  /** Event types, e.g. ["order.received"]; every type when empty. A comma-separated string is accepted. */
+  types: string[] | string;
+  /** Seconds the flow may hold a message; 300 when unset. */
+  timeout?: number | string;
+}
+
+export const DEFAULT_TIMEOUT_S = 300;
+
+export function parseTypes(types: OrderInDef['types'] | undefined): string[] {
+  const list = Array.isArray(types) ? types : String(types ?? '').split(',');
+  return list.map((t) => t.trim()).filter(Boolean);
+}
+
+export default function register(RED: NodeAPI): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  installDeliveryHooks(RED.hooks ?? (require('@node-red/util') as { hooks: Parameters<typeof installDeliveryHooks>[0] }).hooks);
+
+  function WaslOrderIn(this: NodeThis, def: OrderInDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const service = String(def.service ?? '').trim();
+    const types = parseTypes(def.types);
+    const timeoutMs = Math.max(1, Number(def.timeout) || DEFAULT_TIMEOUT_S) * 1000;
+    const showStatus = () => {
+      const n = deliveriesInFlight(node.id);
+      node.status(n > 0 ? { fill: 'blue', shape: 'dot', text: RED._('wasl-order-in.status.in-flight', { count: n }) } : { fill: 'green', shape: 'ring', text: RED._('wasl-order-in.status.waiting') });
+    };
+    if (!service) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('wasl-order-in.status.no-service') });
+      node.error(RED._('wasl-order-in.errors.no-service'));
+      return;
+    }
+    let ctx: ReturnType<typeof hubContext>;
+    try {
+      ctx = hubContext();
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('wasl-order-in.status.no-hub') });
+      node.error(err);
+      return;
+    }
+    const wired = (node.wires ?? []).some((w) => w.length > 0);
+
+    const run = async (d: Delivery): Promise<void> => {
+      const order = await ctx.store.getOrder(d.message.orderId);
+      if (!order) throw new DeadLetterError('order-not-found', `order ${d.message.orderId} is not in the store`);
+      const delivery = `${d.message.eventId}:${node.id}`;
+      const finished = trackDelivery(delivery, node.id, timeoutMs);
+      const msg: NodeMessage = {
+        _msgid: RED.util.generateId(),
+        topic: d.message.type,
+        payload: order,
+        wasl: { orderId: d.message.orderId, service: d.message.service, type: d.message.type, eventId: d.message.eventId, attempt: d.attempt, redelivered: d.redelivered },
+        _wasl: { delivery },
+      };
+      showStatus();
+      if (wired) node.send(msg);
+      else completeDelivery(msg);
+      try {
+        await finished;
+      } finally {
+        showStatus();
+      }
+    };
+
+    const unregister = dispatcherFor(ctx.workers).register(service, { types, run });
+    showStatus();
+
+    node.on('close', (_removed, done) => {
+      unregister();
+      // What the flow still holds goes back to the bus, to be delivered again.
+      failOwnedBy(node.id, new FlowStoppedError());
+      node.status({});
+      done();
+    });
+  }
+
+  RED.nodes.registerType('wasl-order-in', WaslOrderIn as unknown as new (def: NodeDef) => unknown);
+}

@@ -1,0 +1,81 @@
+/**
+ * wasl-order-update: moves the message's order to a status through the store's state machine,
+ * with a reason and results (documents, provider references), in one transaction with its
+ * timeline step, audit record and outbox event. Then it completes the bus delivery the message
+ * carries (unless told not to), so the event is acknowledged, and sends the updated order on.
+ *
+ * A redelivered event may find the order already moved: when it is already in the target
+ * status the step counts as done. Any other refusal (illegal-transition, order-not-found) goes
+ * to `done(err)` with the typed error's code, so a Catch node gets it.
+ */
+import type { OrderStatus, Reason, Results } from '../contracts/types';
+import { hubContext } from '../hub/runtime/context';
+import { completeDelivery } from '../hub/runtime/deliveries';
+import { ORDER_STATUSES } from '../hub/state-machine';
+import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
+
+export interface OrderUpdateDef extends NodeDef {
+  status: OrderStatus;
+  /** Reason code recorded on the timeline; msg.reason ({code, message}) overrides it. */
+  reason?: string;
+  /** Completes the bus delivery once stored (default true). */
+  complete?: boolean;
+}
+
+export class OrderUpdateError extends Error {
+  constructor(readonly code: 'no-order' | 'bad-status', message: string) {
+    super(message);
+    this.name = 'OrderUpdateError';
+  }
+}
+
+function orderIdOf(msg: NodeMessage): string | undefined {
+  const fromEvent = msg.wasl?.orderId;
+  if (typeof fromEvent === 'string') return fromEvent;
+  const p = msg.payload as { id?: unknown } | undefined;
+  return typeof p?.id === 'string' ? p.id : undefined;
+}
+
+export default function register(RED: NodeAPI): void {
+  function WaslOrderUpdate(this: NodeThis, def: OrderUpdateDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const to = def.status;
+    const completes = def.complete !== false;
+    const validStatus = ORDER_STATUSES.includes(to);
+    if (!validStatus) node.status({ fill: 'red', shape: 'ring', text: RED._('wasl-order-update.status.bad-status') });
+
+    node.on('input', (msg, send, done) => {
+      void (async () => {
+        if (!validStatus) throw new OrderUpdateError('bad-status', RED._('wasl-order-update.errors.bad-status', { status: String(to) }));
+        const id = orderIdOf(msg);
+        if (!id) throw new OrderUpdateError('no-order', RED._('wasl-order-update.errors.no-order'));
+        const { store } = hubContext();
+        const reason: Reason | undefined = (msg.reason as Reason | undefined) ?? (def.reason ? { code: def.reason } : undefined);
+        const results = msg.results as Results | undefined;
+        const actor = { kind: 'system' as const, id: `flow:${msg.wasl?.service ?? node.z ?? node.id}`.slice(0, 64) };
+        let order;
+        try {
+          order = await store.transition(id, { to, actor, ...(reason ? { reason } : {}), ...(results ? { patch: { results } } : {}) });
+        } catch (err) {
+          // Redelivered after the step was stored: nothing more to do.
+          const current = (err as { code?: string }).code === 'illegal-transition' ? await store.getOrder(id) : undefined;
+          if (current?.status !== to) throw err;
+          order = current;
+        }
+        msg.payload = order;
+        node.status({ fill: 'green', shape: 'dot', text: to });
+        send(msg);
+        if (completes) completeDelivery(msg);
+      })().then(
+        () => done(),
+        (err: unknown) => {
+          node.status({ fill: 'red', shape: 'ring', text: String((err as { code?: unknown }).code ?? 'error') });
+          done(err);
+        },
+      );
+    });
+  }
+
+  RED.nodes.registerType('wasl-order-update', WaslOrderUpdate as unknown as new (def: NodeDef) => unknown);
+}

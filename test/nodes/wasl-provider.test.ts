@@ -1,0 +1,135 @@
+/**
+ * wasl-provider: one connector per config node counted like Node-RED's MQTT broker node, the
+ * credentials that replace the provider file's environment variables, and the editors' admin
+ * endpoint listing providers and operations.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Connector } from '../../connectors/connector';
+import { importOpenApi } from '../../connectors/import/openapi';
+import { writeProvider } from '../../connectors/import/write';
+import { createLogger } from '../../hub/log';
+import { setHubContext } from '../../hub/runtime/context';
+import type { Store } from '../../hub/store';
+import type { Workers } from '../../hub/workers';
+import { credentialOverrides, SharedConnector } from '../../nodes/lib/connector-pool';
+import waslProvider from '../../nodes/wasl-provider';
+
+const helper = require('node-red-node-test-helper') as {
+  init(runtimePath: string): void;
+  load(nodes: unknown[], flow: unknown[], credentials?: Record<string, Record<string, string>>): Promise<void>;
+  unload(): Promise<void>;
+  getNode(id: string): unknown;
+  request(): { get(path: string): { expect(status: number): Promise<{ body: unknown }> } };
+};
+helper.init(require.resolve('node-red'));
+
+function fakeConnector(log: string[]): Connector {
+  return {
+    provider: 'x',
+    environment: 'sandbox',
+    operations: () => [],
+    call: async () => {
+      throw new Error('not called');
+    },
+    close: async () => {
+      log.push('closed');
+    },
+  };
+}
+
+describe('wasl-provider node', () => {
+  describe('SharedConnector', () => {
+    it('builds one connector on the first register and shares it', () => {
+      const log: string[] = [];
+      let built = 0;
+      const s = new SharedConnector(() => (built++, fakeConnector(log)));
+      assert.equal(s.open, false);
+      const a = s.register('a');
+      const b = s.register('b');
+      assert.equal(a, b);
+      assert.equal(built, 1);
+      assert.equal(s.userCount, 2);
+    });
+
+    it('keeps the connector across a redeploy, closes it when the last user is really removed', async () => {
+      const log: string[] = [];
+      const s = new SharedConnector(() => fakeConnector(log));
+      s.register('a');
+      s.register('b');
+      await s.deregister('a', true);
+      assert.deepEqual(log, []);
+      await s.deregister('b', false);
+      assert.deepEqual(log, [], 'a redeploy (not removed) keeps it');
+      s.register('b');
+      await s.deregister('b', true);
+      assert.deepEqual(log, ['closed']);
+      assert.equal(s.open, false);
+    });
+
+    it('closes with the config node and refuses new users then', async () => {
+      const log: string[] = [];
+      const s = new SharedConnector(() => fakeConnector(log));
+      s.register('a');
+      await s.close();
+      assert.deepEqual(log, ['closed']);
+      assert.throws(() => s.register('c'), /closing/);
+    });
+  });
+
+  describe('credentials', () => {
+    it('replace the variables named by the security block, only when given', () => {
+      const m = credentialOverrides(
+        { basic: { usernameEnv: 'MOI_USER', passwordEnv: 'MOI_PASS' }, apiKey: { in: 'header', name: 'X-Key', valueEnv: 'MOI_KEY' }, oauth2: { tokenUrl: 'https://t', clientIdEnv: 'CID', clientSecretEnv: 'CSECRET' } },
+        { username: 'u', password: 'p', apiKey: '', clientSecret: 's' },
+      );
+      assert.deepEqual([...m.entries()].sort(), [['CSECRET', 's'], ['MOI_PASS', 'p'], ['MOI_USER', 'u']]);
+      assert.equal(credentialOverrides(undefined, { password: 'p' }).size, 0);
+    });
+  });
+
+  describe('in a flow', () => {
+    let root: string;
+    before(async () => {
+      root = mkdtempSync(join(tmpdir(), 'wasl-provider-'));
+      const doc = join(root, 'registry.json');
+      writeFileSync(doc, JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, servers: [{ url: 'http://127.0.0.1:8099' }], paths: { '/x': { get: { operationId: 'getX', summary: 'An x', responses: { '200': { description: 'ok' } } } } } }));
+      await writeProvider(join(root, 'providers'), 'moi-test', await importOpenApi('moi-test', doc));
+      setHubContext({ store: undefined as unknown as Store, workers: undefined as unknown as Workers, env: 'sandbox', providersRoot: join(root, 'providers'), logger: createLogger('silent') });
+    });
+    after(() => {
+      setHubContext(undefined);
+      rmSync(root, { recursive: true, force: true });
+    });
+    afterEach(() => helper.unload());
+
+    it('lists providers, their operations and the order $defs for the editors', async () => {
+      await helper.load([waslProvider], [{ id: 'p', type: 'wasl-provider', code: 'moi-test' }]);
+      const res = await helper.request().get('/wasl/providers').expect(200);
+      const body = res.body as { providers: Array<{ code: string; kind: string; operations: Array<{ name: string; idempotent: boolean }> }>; orderDefs: string[] };
+      assert.deepEqual(body.providers.map((p) => p.code), ['moi-test']);
+      assert.equal(body.providers[0]?.kind, 'rest');
+      assert.deepEqual(body.providers[0]?.operations.map((o) => [o.name, o.idempotent]), [['getX', true]]);
+      assert.ok(body.orderDefs.includes('OrderRequest'));
+    });
+
+    it('uses the hub environment by default and holds credentials as credentials', async () => {
+      await helper.load([waslProvider], [{ id: 'p', type: 'wasl-provider', code: 'moi-test', environment: '' }], { p: { password: 'pw' } });
+      const p = helper.getNode('p') as { register(n: { id: string }): Connector; environment: string; credentials: Record<string, string>; password?: unknown };
+      const c = p.register({ id: 'user' });
+      assert.equal(c.environment, 'sandbox');
+      assert.equal(p.environment, 'sandbox');
+      assert.deepEqual(c.operations().map((o) => o.name), ['getX']);
+      assert.equal(p.credentials.password, 'pw');
+      assert.equal(p.password, undefined, 'not a property');
+    });
+
+    it('fails clearly for a provider that is not imported', async () => {
+      await helper.load([waslProvider], [{ id: 'p', type: 'wasl-provider', code: 'moi-nothing' }]);
+      const p = helper.getNode('p') as { register(n: { id: string }): Connector };
+      assert.throws(() => p.register({ id: 'user' }), /no provider "moi-nothing"/);
+    });
+  });
+});
