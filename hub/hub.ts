@@ -129,8 +129,32 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
 
 export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
   const hub = await createHub(config, { runtime: true, ...opts });
-  if (hub.roles.gateway) hub.url = await hub.app.listen({ host: config.host, port: config.port });
-  await hub.startBackground();
+  // --- sandbox simulators (sandbox/simulators; WASL_SIMULATORS=off skips them): started with the
+  // hub in the sandbox, stopped after it closes. Loaded only in the sandbox.
+  if (config.env === 'sandbox') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startSimulators } = require('../sandbox/simulators') as typeof import('../sandbox/simulators');
+    const sims = await startSimulators(process.env, hub.logger).catch(async (err: unknown) => {
+      await hub.close();
+      throw err;
+    });
+    const closeHub = hub.close;
+    hub.close = async () => {
+      try {
+        await closeHub();
+      } finally {
+        await sims.close();
+      }
+    };
+  }
+  // --- end sandbox simulators
+  try {
+    if (hub.roles.gateway) hub.url = await hub.app.listen({ host: config.host, port: config.port });
+    await hub.startBackground();
+  } catch (err) {
+    await hub.close();
+    throw err;
+  }
   hub.logger.info(
     { url: hub.url, env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length },
     'wasl hub started',

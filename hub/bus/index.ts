@@ -16,6 +16,12 @@ export interface OpenedBus {
   close(): Promise<void>;
 }
 
+/** WASL_BUS_VISIBILITY_MS: how long a message a crashed process held stays invisible (default 60 s). */
+function visibilityMs(): number | undefined {
+  const v = Number(process.env.WASL_BUS_VISIBILITY_MS);
+  return Number.isInteger(v) && v >= 100 ? v : undefined;
+}
+
 export async function openBus(config: Pick<HubConfig, 'amqpUrl' | 'dataDir'>, store: Store, logger: Logger): Promise<OpenedBus> {
   if (config.amqpUrl) {
     // Loaded only when asked for, so the embedded default does not load amqplib.
@@ -25,14 +31,14 @@ export async function openBus(config: Pick<HubConfig, 'amqpUrl' | 'dataDir'>, st
     return { bus, close: () => bus.close() };
   }
   if (store instanceof SqliteStore) {
-    const bus = new EmbeddedBus({ database: store.database, store, logger });
+    const bus = new EmbeddedBus({ database: store.database, store, logger, visibilityMs: visibilityMs() });
     return { bus, close: () => bus.close() };
   }
   // PostgreSQL without RabbitMQ: the queue still needs a durable home; it cannot be shared by
   // processes on other machines, so say so.
   logger.warn('DATABASE_URL without AMQP_URL: the bus is an embedded queue on this machine only; set AMQP_URL to share work between machines');
   const database = new SqliteDatabase(join(config.dataDir, 'bus.db'));
-  const bus = new EmbeddedBus({ database, store, logger });
+  const bus = new EmbeddedBus({ database, store, logger, visibilityMs: visibilityMs() });
   return {
     bus,
     close: async () => {
