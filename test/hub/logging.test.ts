@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Order } from '../../contracts/types';
 import { auth, CITIZEN, KEYS, newKey, testHub } from '../helpers';
 import { validRequest } from '../helpers';
+import { censor } from '../../hub/log';
 
 describe('logging', () => {
   it('writes one line per request and per transition, with ids and never a citizen\'s data', async () => {
@@ -42,5 +43,19 @@ describe('logging', () => {
     } finally {
       await hub.close();
     }
+  });
+});
+
+describe('log censoring', () => {
+  it('censors personal data and credentials at any depth, and leaves other objects as they are', async () => {
+    const clean = { orderId: 'ord_1', status: 'received', actor: { kind: 'channel', id: 'c' } };
+    assert.equal(censor(clean), clean, 'nothing to censor: the same object, no copy');
+    const dirty = { order: { id: 'ord_1', applicant: { nationalNumber: '03110987654' }, timeline: [{ deep: { phone: '+963933765432' } }] }, headers: { authorization: 'Bearer x' } };
+    const out = JSON.stringify(censor(dirty));
+    assert.equal(out.includes('03110987654'), false);
+    assert.equal(out.includes('+963933765432'), false);
+    assert.equal(out.includes('Bearer x'), false);
+    assert.match(out, /"id":"ord_1"/);
+    assert.equal(dirty.order.applicant.nationalNumber, '03110987654', 'the logged object itself is not changed');
   });
 });
