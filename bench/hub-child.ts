@@ -2,11 +2,13 @@
  * The hub under test, as a child of bench/intake.ts: the product's own loadConfig + startHub,
  * configured by environment variables like `wasl start`. With WASL_BENCH_PG_SCHEMA it opens a
  * PostgresStore in that schema (the CLI cannot) and passes it as opts.store. Reports its URL
- * over IPC; 'stop' closes the hub (and so writes a --cpu-prof profile) and exits.
+ * over IPC; 'stop' closes the hub and exits. With WASL_BENCH_CPU_PROFILE=<file> it profiles
+ * from ready to stop and writes the profile there.
  */
 import { loadConfig } from '../hub/config';
 import { startHub, type HubOptions } from '../hub/hub';
 import { PostgresStore } from '../hub/store/postgres';
+import { startProfile } from './lib/cpu-profile';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -17,8 +19,15 @@ async function main(): Promise<void> {
     opts.store = await PostgresStore.open({ connectionString: config.databaseUrl, schema });
   }
   const hub = await startHub(config, opts);
+  const profileTo = process.env.WASL_BENCH_CPU_PROFILE;
+  const writeProfile = profileTo ? await startProfile() : undefined;
   process.send?.({ ready: hub.url });
-  const stop = () => void hub.close().finally(() => process.exit(0));
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void (writeProfile && profileTo ? writeProfile(profileTo) : Promise.resolve()).finally(() => hub.close().finally(() => process.exit(0)));
+  };
   process.on('message', (m) => m === 'stop' && stop());
   process.on('disconnect', stop);
 }

@@ -5,8 +5,9 @@
  * Method
  * - Each server runs in its own child process (bench/bare-child.ts, bench/hub-child.ts); this
  *   process only runs autocannon, so load generator and server never share an event loop.
- * - The hub child is the product's loadConfig + startHub: WASL_ENV=sandbox, a fresh temp data
- *   dir (SQLite, WAL, synchronous=FULL), one "centre" channel for every service with a rate
+ * - The hub child is the product's loadConfig + startHub, all roles as `wasl start` (gateway,
+ *   outbox relay, workers; embedded bus): WASL_ENV=sandbox, a fresh temp data dir (SQLite,
+ *   WAL, synchronous=FULL), one "centre" channel for every service with a rate
  *   limit out of reach, and the production default log level "info" (one line per request plus
  *   one per accepted order), written to a file in the data dir as a deployment would.
  * - Both servers get the same load: autocannon, 50 connections, pipelining 1, 2 s warm-up then
@@ -15,17 +16,25 @@
  *   2xx responses only; latencies are every 2xx response's, as floats. Non-2xx or socket errors
  *   are reported loudly. The store's order count, read before and after the measured window,
  *   must grow by the number of 2xx (plus at most the requests in flight at the cut-off).
+ *   Each run prints the CPU used meanwhile by the server child, by autocannon (this process)
+ *   and by anything else on the machine: the figures only compare on an otherwise idle machine.
+ *   autocannon stops at its first 1 s tick after the duration, so a window can be 11 s; rates
+ *   divide by the actual window.
  * - --pg: the same hub load with a PostgresStore in a fresh schema (dropped at the end) of
  *   WASL_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
  * - GET scaling: orders seeded through the store API (buildOrder + createOrder, 2,000 in flight),
- *   then GET on ids drawn from a uniform sample of 10k stored ids, p50 at 10k and at 1M orders
- *   (100k with --quick or WASL_BENCH_QUICK=1). With --pg, on PostgreSQL too, where the API
- *   seeds only ~1.5k orders/s: past the first 10k, orders are cloned in SQL (bench/lib/pg-clone.ts).
- * - --cpu-prof: profile the SQLite hub child during the intake run and print its hot spots
- *   (the profile slows the hub: its ratio is then not the figure to quote).
+ *   their outbox events then marked published (else the hub's relay would spend the GET runs
+ *   publishing them); then GET on ids drawn from a uniform sample of 10k stored ids: p50 at 10k
+ *   and at 1M orders (100k with --quick or WASL_BENCH_QUICK=1), same connections and duration.
+ *   With --pg on PostgreSQL too, where the API seeds only ~1.5k orders/s: past the first 10k,
+ *   orders are cloned in SQL (bench/lib/pg-clone.ts).
+ * - --cpu-prof: profile the SQLite hub child during its intake run (warm-up and measure), keep
+ *   the .cpuprofile and print its hot spots by TypeScript file:line (the profiler slows the hub:
+ *   that run's ratio is not the figure to quote).
  * The last line is `intake: ratio X.XX (target >= 0.50)`: SQLite hub 2xx/s over bare 2xx/s.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -36,9 +45,9 @@ import type { Store } from '../hub/store';
 import { runLoad, type LoadResult, type LoadSpec } from './lib/load';
 import { benchChannel, keyFactory, loadCatalogue, orderBody } from './lib/order';
 import { cloneOrders } from './lib/pg-clone';
-import { cleanupSync, startServer, tempDir, type Server } from './lib/procs';
+import { cleanupSync, cpuSeconds, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { summariseProfile } from './lib/profile';
-import { fmt, Reservoir, seedOrders } from './lib/seed';
+import { fmt, markOutboxPublished, Reservoir, seedOrders } from './lib/seed';
 
 const { values: argv } = parseArgs({
   options: { pg: { type: 'boolean' }, quick: { type: 'boolean' }, duration: { type: 'string' }, 'cpu-prof': { type: 'boolean' } },
@@ -59,6 +68,7 @@ const channel = benchChannel();
 const nextKey = keyFactory();
 const auth = { authorization: `Bearer ${channel.key}` };
 const pgSchemas: string[] = [];
+const PG_OTHERS = 'other processes (PostgreSQL included)';
 
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 const pause = (t: number) => new Promise((r) => setTimeout(r, t));
@@ -79,7 +89,9 @@ function postSpec(url: string, seconds: number): LoadSpec {
 function hubEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
+  delete env.AMQP_URL; // the embedded bus, as by default
   delete env.WASL_BENCH_PG_SCHEMA;
+  delete env.WASL_BENCH_CPU_PROFILE;
   return {
     ...env,
     WASL_ENV: 'sandbox',
@@ -93,14 +105,30 @@ function hubEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pro
   };
 }
 
-async function startHub(dataDir: string, extra: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Server> {
-  return startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(dataDir, extra), logFile: join(dataDir, 'hub.log'), nodeFlags });
+async function startHub(dataDir: string, extra: Record<string, string> = {}): Promise<Server> {
+  return startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(dataDir, extra), logFile: join(dataDir, 'hub.log') });
 }
 
-function report(label: string, r: LoadResult): void {
+type Measured = LoadResult & { serverCores: number; loaderCores: number; otherCores: number };
+
+/** A measured run, with the CPU the server child and this process (autocannon) used meanwhile. */
+async function measure(server: Server, spec: LoadSpec): Promise<Measured> {
+  const [s0, m0, l0] = [cpuSeconds(server.child.pid), machineBusySeconds(), process.cpuUsage()];
+  const r = await runLoad(spec);
+  const l = process.cpuUsage(l0);
+  const serverCores = (cpuSeconds(server.child.pid) - s0) / r.seconds;
+  const loaderCores = (l.user + l.system) / 1e6 / r.seconds;
+  return { ...r, serverCores, loaderCores, otherCores: Math.max(0, (machineBusySeconds() - m0) / r.seconds - serverCores - loaderCores) };
+}
+
+function report(label: string, r: Measured, others = 'other processes'): void {
   console.log(
-    `${label.padEnd(16)} ${fmt(r.rps).padStart(7)} req/s (2xx)   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   ${fmt(r.ok)} × 2xx in ${r.seconds.toFixed(1)} s`,
+    `${label.padEnd(18)} ${fmt(r.rps).padStart(7)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}\n` +
+      `  ${fmt(r.ok)} × 2xx in ${r.seconds.toFixed(1)} s; CPU cores used: server ${r.serverCores.toFixed(2)}, autocannon ${r.loaderCores.toFixed(2)}, ${others} ${r.otherCores.toFixed(2)}`,
   );
+  if (others === 'other processes' && r.otherCores > 0.25) {
+    console.log(`  ! disturbed: other processes took ${r.otherCores.toFixed(2)} of ${cpus().length} cores during this run; rerun on an idle machine`);
+  }
   if (r.non2xx || r.errors || r.timeouts) {
     console.log(`!!! ${label}: ERRORS — ${fmt(r.non2xx)} non-2xx responses ${JSON.stringify(r.statusCodes)}, ${r.errors} socket errors, ${r.timeouts} timeouts !!!`);
   }
@@ -124,12 +152,12 @@ function checkGrowth(before: number, after: number, ok: number): void {
 }
 
 /** Warm-up, then a measured POST run, with the store's order count read around it. */
-async function intakeRun(label: string, url: string, count?: () => Promise<number>): Promise<LoadResult> {
-  await runLoad(postSpec(url, WARMUP));
+async function intakeRun(label: string, server: Server, count?: () => Promise<number>, others?: string): Promise<Measured> {
+  await runLoad(postSpec(server.url, WARMUP));
   await pause(300);
   const before = count ? await count() : 0;
-  const r = await runLoad(postSpec(url, SECONDS));
-  report(label, r);
+  const r = await measure(server, postSpec(server.url, SECONDS));
+  report(label, r, others);
   if (count) {
     await pause(500);
     checkGrowth(before, await count(), r.ok);
@@ -195,6 +223,9 @@ function seedVia(open: () => Promise<Store>, label: string): Grow {
     const store = await open();
     try {
       await seedOrders({ store, count, body, channel, catalogue, nextKey, sample, inFlight: 2000, deadline, label: `seed ${label}` });
+      const t = Date.now();
+      const n = await markOutboxPublished(store, deadline);
+      console.log(`  seed ${label}: ${fmt(n)} outbox events marked published in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     } finally {
       await store.close();
     }
@@ -202,10 +233,13 @@ function seedVia(open: () => Promise<Store>, label: string): Grow {
 }
 
 /** GET p50 with SMALL then BIG orders stored; the hub is stopped while the store grows. */
-async function getScaling(label: string, grow: [Grow, Grow], hub: () => Promise<Server>): Promise<[number, number]> {
+type Scaling = { p50s: [number, number]; disturbed: boolean };
+
+async function getScaling(label: string, grow: [Grow, Grow], hub: () => Promise<Server>): Promise<Scaling> {
   const sample = new Reservoir(10_000);
   const deadline = Date.now() + SEED_MINUTES * 60_000;
   const p50s: number[] = [];
+  let disturbed = false;
   let seeded = 0;
   for (const [i, target] of [SMALL, BIG].entries()) {
     await grow[i === 0 ? 0 : 1](target - seeded, sample, deadline);
@@ -214,41 +248,44 @@ async function getScaling(label: string, grow: [Grow, Grow], hub: () => Promise<
     try {
       const spec: LoadSpec = { url: server.url, method: 'GET', headers: auth, path: () => `/v1/orders/${sample.pick()}`, connections: CONNECTIONS, seconds: WARMUP };
       await runLoad(spec);
-      const r = await runLoad({ ...spec, seconds: SECONDS });
-      report(`GET ${label} ${fmt(target)}`, r);
+      const r = await measure(server, { ...spec, seconds: SECONDS });
+      report(`GET ${label} ${fmt(target)}`, r, label === 'postgres' ? PG_OTHERS : undefined);
       p50s.push(r.p50);
+      disturbed ||= label !== 'postgres' && r.otherCores > 0.25;
     } finally {
       await server.stop();
     }
   }
-  return [p50s[0] ?? NaN, p50s[1] ?? NaN];
+  return { p50s: [p50s[0] ?? NaN, p50s[1] ?? NaN], disturbed };
 }
 
-const scaleLine = (label: string, [a, b]: [number, number]) =>
-  `  ${label.padEnd(9)} p50 at ${fmt(SMALL)}: ${ms(a)}   p50 at ${fmt(BIG)}: ${ms(b)}   growth ${(b / a).toFixed(2)}x (target <= 1.5x)`;
+const scaleLine = (label: string, { p50s: [a, b], disturbed }: Scaling) =>
+  `  ${label.padEnd(9)} p50 at ${fmt(SMALL)}: ${ms(a)}   p50 at ${fmt(BIG)}: ${ms(b)}   growth ${(b / a).toFixed(2)}x (target <= 1.5x)` +
+  (disturbed ? '  ! disturbed by other processes' : '');
 
 async function main(): Promise<number> {
   const t0 = Date.now();
   console.log(`wasl intake bench: ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${SECONDS} s measured per target`);
+  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes skew the figures)`);
   console.log(`hub: sandbox, log level info to <data dir>/hub.log, channel ${channel.channel} (centre, all services, rate limit 1e9/min)\n`);
   const summary: string[] = [];
 
   const bare = await startServer(join(__dirname, 'bare-child.ts'));
-  const bareR = await intakeRun('bare node:http', bare.url).finally(() => bare.stop());
+  const bareR = await intakeRun('bare node:http', bare).finally(() => bare.stop());
 
   const dir = tempDir('sqlite');
-  const profDir = argv['cpu-prof'] ? tempDir('prof') : undefined;
-  const hub = await startHub(dir, {}, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+  const profile = argv['cpu-prof'] ? join(tmpdir(), `wasl-bench-hub-${Date.now()}.cpuprofile`) : undefined;
+  const hub = await startHub(dir, profile ? { WASL_BENCH_CPU_PROFILE: profile } : {});
   const dbFile = join(dir, 'wasl.db');
-  const hubR = await intakeRun('hub sqlite', hub.url, () => sqliteCount(dbFile)).finally(() => hub.stop());
+  const hubR = await intakeRun('hub sqlite', hub, () => sqliteCount(dbFile)).finally(() => hub.stop());
   if (hubR.non2xx || hubR.errors) logProblems(join(dir, 'hub.log'));
   console.log(`  hub log: ${fmt(statSync(join(dir, 'hub.log')).size / 1024)} KiB\n`);
-  const ratio = hubR.rps / bareR.rps;
+  const ratio = (measuredRatio = hubR.rps / bareR.rps);
   summary.push(`  bare node:http  ${fmt(bareR.rps).padStart(7)} req/s   p99 ${ms(bareR.p99)}`);
-  summary.push(`  hub sqlite      ${fmt(hubR.rps).padStart(7)} req/s   p99 ${ms(hubR.p99)}   ratio ${ratio.toFixed(2)} (target >= 0.50)${hubR.non2xx || hubR.errors ? '  !!! HAD ERRORS' : ''}`);
-  if (profDir) {
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-    console.log(file ? summariseProfile(join(profDir, file)) : '--cpu-prof: no profile written');
+  const disturbed = bareR.otherCores > 0.25 || hubR.otherCores > 0.25 ? '  ! disturbed by other processes' : '';
+  summary.push(`  hub sqlite      ${fmt(hubR.rps).padStart(7)} req/s   p99 ${ms(hubR.p99)}   ratio ${ratio.toFixed(2)} (target >= 0.50)${hubR.non2xx || hubR.errors ? '  !!! HAD ERRORS' : ''}${disturbed}`);
+  if (profile) {
+    console.log(existsSync(profile) ? `${profile} (kept; opens in Chrome DevTools)\n${summariseProfile(profile)}` : '--cpu-prof: no profile written');
     console.log('(profiled run: the hub figures above are slowed by the profiler)\n');
   }
 
@@ -259,7 +296,7 @@ async function main(): Promise<number> {
   } else if (argv.pg) {
     const schema = newSchema();
     const pgHub = await startHub(tempDir('pg'), { DATABASE_URL: PG_URL, WASL_BENCH_PG_SCHEMA: schema });
-    const pgR = await intakeRun('hub postgres', pgHub.url, () => pgCount(schema)).finally(() => pgHub.stop());
+    const pgR = await intakeRun('hub postgres', pgHub, () => pgCount(schema), PG_OTHERS).finally(() => pgHub.stop());
     console.log('');
     const flag = pgR.non2xx || pgR.errors ? '  !!! HAD ERRORS' : '';
     summary.push(`  hub postgres    ${fmt(pgR.rps).padStart(7)} req/s   p99 ${ms(pgR.p99)}   ratio ${(pgR.rps / bareR.rps).toFixed(2)}${flag}`);
@@ -278,7 +315,7 @@ async function main(): Promise<number> {
       'postgres',
       [seedPg, clonePg],
       () => startHub(tempDir('pg-get'), { DATABASE_URL: PG_URL, WASL_BENCH_PG_SCHEMA: schema }),
-    ).catch((err: Error) => (console.log(`PostgreSQL GET scaling failed: ${err.message}`), [NaN, NaN] as [number, number]));
+    ).catch((err: Error): Scaling => (console.log(`PostgreSQL GET scaling failed: ${err.message}`), { p50s: [NaN, NaN], disturbed: false }));
     summary.push(scaleLine('postgres', pg));
   } else summary.push('  (PostgreSQL not measured: pass --pg)');
 
@@ -287,6 +324,7 @@ async function main(): Promise<number> {
   return ratio;
 }
 
+let measuredRatio = NaN;
 let finished = false;
 async function finish(ratio: number, code: number): Promise<void> {
   if (finished) return;
@@ -297,12 +335,12 @@ async function finish(ratio: number, code: number): Promise<void> {
   console.log(`intake: ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'} (target >= 0.50)`);
   process.exit(code);
 }
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void finish(NaN, 130));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void finish(measuredRatio, 130));
 
 main().then(
   (ratio) => finish(ratio, 0),
   (err: unknown) => {
     console.log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    return finish(NaN, 1);
+    return finish(measuredRatio, 1);
   },
 );

@@ -1,6 +1,6 @@
 /** Child servers and temp dirs, all removed on exit however the bench ends. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +22,26 @@ export function cleanupSync(): void {
 }
 process.on('exit', cleanupSync);
 
+/** CPU seconds (user + system, all threads) a process has used so far; NaN off Linux. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds the whole machine has been busy (all cores, all processes); NaN off Linux. */
+export function machineBusySeconds(): number {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 export interface Server {
   url: string;
   child: ChildProcess;
@@ -33,16 +53,15 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the child's stdout (the hub's log) goes; /dev/null by default. */
   logFile?: string;
-  /** Extra node flags, e.g. --cpu-prof. */
-  nodeFlags?: string[];
   readyTimeoutMs?: number;
 }
 
-/** Forks a TypeScript script under tsx and waits for its { ready: url } message. */
+/** Forks a TypeScript script and waits for its { ready: url } message. */
 export function startServer(script: string, opts: ServerOptions = {}): Promise<Server> {
   const out = openSync(opts.logFile ?? '/dev/null', 'a');
   const child = fork(script, [], {
-    execArgv: ['--require', 'tsx/cjs', ...(opts.nodeFlags ?? [])],
+    // The production loader (as `wasl start`): esbuild without tsx's keepNames wrappers.
+    execArgv: ['--require', join(__dirname, '..', '..', 'bin', 'register.js')],
     env: opts.env ?? process.env,
     stdio: ['ignore', out, 'pipe', 'ipc'],
   });
