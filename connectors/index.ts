@@ -10,12 +10,18 @@ import { RestConnector } from './rest/connector';
 export interface CreateConnectorOptions {
   /** Folder holding <code>/provider.json (default: the repository's contracts/providers). */
   providersRoot?: string;
+  /**
+   * Reads a secret by the environment variable name the provider file gives (connectors/secrets.ts
+   * `secret` by default), for SOAP and REST alike — e.g. a wasl-provider node's credentials.
+   */
+  readSecret?: (envName: string) => string;
 }
 
 export function createConnector(code: string, env: Environment = 'sandbox', opts: CreateConnectorOptions = {}): Connector {
   const provider = loadProvider(code, opts.providersRoot);
-  if (provider.definition.kind === 'soap') return new SoapConnector(provider, env);
-  return new RestConnector({ definition: provider.definition, operations: provider.operations, environment: env });
+  const readSecret = opts.readSecret ? { readSecret: opts.readSecret } : {};
+  if (provider.definition.kind === 'soap') return new SoapConnector(provider, env, readSecret);
+  return new RestConnector({ definition: provider.definition, operations: provider.operations, environment: env, ...readSecret });
 }
 
 export type { Connector, Environment, CallContext, CallResult, CallRecord } from './connector';

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config';
 import { ALL_ROLES, createHub, startHub, VERSION, type Hub, type Roles } from './hub';
 import { replayCommand } from './cli/replay';
 import { providerCommand } from './cli/provider';
+import { operatorCommand } from './cli/operator';
 import { createLogger } from './log';
 import pino from 'pino';
 
@@ -50,6 +51,8 @@ export function buildCli(): Command {
   program.addCommand(replayCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
 
   program.addCommand(providerCommand());
+
+  program.addCommand(operatorCommand());
 
   return program;
 }

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { createAjv, pointErrors } from '../contracts';
 import type { ChannelKind } from '../contracts/types';
+import { parseOperators, type Operator } from './operators';
 
 export type WaslEnv = 'sandbox' | 'production';
 
@@ -33,6 +34,8 @@ export interface HubConfig {
   /** Undefined when WASL_CHANNEL_KEYS is unset: the sandbox then makes a demo key. */
   channelKeys?: ChannelKey[];
   secret?: string;
+  /** Who may log in to the flows editor and admin API (WASL_OPERATORS, hub/operators.ts); undefined when unset. */
+  operators?: Operator[];
   logLevel: string;
   bodyLimit: number;
   rateLimitPerMinute: number;
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     flowsDir: resolve(env.WASL_FLOWS_DIR || resolve(__dirname, '..', 'flows')),
     channelKeys,
     secret,
+    ...(env.WASL_OPERATORS ? { operators: parseOperators(env.WASL_OPERATORS) } : {}),
     logLevel: env.WASL_LOG_LEVEL || 'info',
     bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'WASL_RATE_LIMIT', 6000, 1),

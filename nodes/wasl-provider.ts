@@ -42,9 +42,7 @@ export default function register(RED: NodeAPI): void {
       }
       const shared = new SharedConnector(() => {
         node.environment = environmentOf(configuredEnv);
-        const built = buildConnector(node.code, node.environment, { providersRoot: hubContext().providersRoot, credentials });
-        if (built.ignoredCredentials.length > 0) node.warn(RED._('wasl-provider.warn.credentials-ignored', { vars: built.ignoredCredentials.join(', ') }));
-        return built.connector;
+        return buildConnector(node.code, node.environment, { providersRoot: hubContext().providersRoot, credentials });
       });
       node.environment = configuredEnv === 'sandbox' || configuredEnv === 'production' ? configuredEnv : 'sandbox';
 

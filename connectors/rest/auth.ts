@@ -1,7 +1,7 @@
 /**
  * Credentials on REST requests, from the provider's `security` (secrets read from the environment
- * variables it names, through connectors/secrets.ts, at each call so a rotated secret is used at
- * once): API key (header or query), bearer token, HTTP basic, OAuth2 client credentials, and the
+ * variables it names, through connectors/secrets.ts — or the reader the connector was given, such
+ * as a wasl-provider node's credentials — at each call so a rotated secret is used at once): API key (header or query), bearer token, HTTP basic, OAuth2 client credentials, and the
  * TLS identity for mutual TLS.
  *
  * OAuth2: the token is asked of `tokenUrl` with `grant_type=client_credentials` (client id and
@@ -30,9 +30,12 @@ const DEFAULT_TOKEN_LIFETIME_S = 300;
 
 export class RestAuth {
   private readonly oauth?: OAuth2Tokens;
+  private readonly secret: (envName: string) => string;
 
-  constructor(private readonly security: Security | undefined, client: HttpClient) {
-    if (security?.oauth2) this.oauth = new OAuth2Tokens(security.oauth2, client, () => this.tls());
+  /** `readSecret` reads a secret by variable name; connectors/secrets.ts `secret` by default. */
+  constructor(private readonly security: Security | undefined, client: HttpClient, readSecret: (envName: string) => string = secret) {
+    this.secret = readSecret;
+    if (security?.oauth2) this.oauth = new OAuth2Tokens(security.oauth2, client, () => this.tls(), readSecret);
   }
 
   get usesOAuth2(): boolean {
@@ -47,7 +50,7 @@ export class RestAuth {
     const s = this.security;
     if (!s) return undefined;
     if (s.apiKey) {
-      const value = secret(s.apiKey.valueEnv);
+      const value = this.secret(s.apiKey.valueEnv);
       if (s.apiKey.in === 'header') req.headers[s.apiKey.name] = value;
       else {
         // Appended by hand: URLSearchParams would re-encode the whole query (spaces as '+').
@@ -56,11 +59,11 @@ export class RestAuth {
       }
     }
     if (s.basic) {
-      const user = secret(s.basic.usernameEnv);
-      const pass = secret(s.basic.passwordEnv);
+      const user = this.secret(s.basic.usernameEnv);
+      const pass = this.secret(s.basic.passwordEnv);
       req.headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`, 'utf8').toString('base64')}`;
     }
-    if (s.bearer) req.headers.authorization = `Bearer ${secret(s.bearer.tokenEnv)}`;
+    if (s.bearer) req.headers.authorization = `Bearer ${this.secret(s.bearer.tokenEnv)}`;
     if (this.oauth) {
       const token = await this.oauth.get(t);
       req.headers.authorization = `Bearer ${token}`;
@@ -79,10 +82,10 @@ export class RestAuth {
     const t = this.security?.tls;
     if (!t) return undefined;
     const out: TlsOptions = {};
-    if (t.caEnv) out.ca = secret(t.caEnv);
-    if (t.certEnv) out.cert = secret(t.certEnv);
-    if (t.keyEnv) out.key = secret(t.keyEnv);
-    if (t.passphraseEnv) out.passphrase = secret(t.passphraseEnv);
+    if (t.caEnv) out.ca = this.secret(t.caEnv);
+    if (t.certEnv) out.cert = this.secret(t.certEnv);
+    if (t.keyEnv) out.key = this.secret(t.keyEnv);
+    if (t.passphraseEnv) out.passphrase = this.secret(t.passphraseEnv);
     if (t.rejectUnauthorized !== undefined) out.rejectUnauthorized = t.rejectUnauthorized;
     return out;
   }
@@ -94,7 +97,12 @@ class OAuth2Tokens {
   private cached?: { token: string; refreshAt: number };
   private inflight?: Promise<string>;
 
-  constructor(private readonly cfg: OAuth2Config, private readonly client: HttpClient, private readonly tls: () => TlsOptions | undefined) {}
+  constructor(
+    private readonly cfg: OAuth2Config,
+    private readonly client: HttpClient,
+    private readonly tls: () => TlsOptions | undefined,
+    private readonly secret: (envName: string) => string,
+  ) {}
 
   get(t: Timeouts): Promise<string> {
     if (this.cached && Date.now() < this.cached.refreshAt) return Promise.resolve(this.cached.token);
@@ -111,8 +119,8 @@ class OAuth2Tokens {
   }
 
   private async fetch(t: Timeouts): Promise<string> {
-    const id = secret(this.cfg.clientIdEnv);
-    const pass = secret(this.cfg.clientSecretEnv);
+    const id = this.secret(this.cfg.clientIdEnv);
+    const pass = this.secret(this.cfg.clientSecretEnv);
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (this.cfg.scopes?.length) form.set('scope', this.cfg.scopes.join(' '));
     if (this.cfg.audience) form.set('audience', this.cfg.audience);

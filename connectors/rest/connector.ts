@@ -48,6 +48,8 @@ export interface RestConnectorOptions {
   environment?: Environment;
   /** Defaults to the process-wide sharedHttpClient (which close() then leaves open). */
   client?: HttpClient;
+  /** Reads a secret by variable name (connectors/secrets.ts by default), e.g. from a wasl-provider node's credentials. */
+  readSecret?: (envName: string) => string;
 }
 
 interface CompiledOperation extends RestOperation {
@@ -80,7 +82,7 @@ export class RestConnector implements Connector {
     this.endpoint = env.endpoint.replace(/\/+$/, '');
     this.client = opts.client ?? sharedHttpClient;
     this.ownsClient = opts.client !== undefined;
-    this.auth = new RestAuth(env.security ?? def.security, this.client);
+    this.auth = new RestAuth(env.security ?? def.security, this.client, opts.readSecret);
     this.policy = createPolicy(def.code, def.resilience);
     this.xmlLimits = { ...DEFAULT_XML_LIMITS, ...def.xml };
 
@@ -263,10 +265,10 @@ export class RestConnector implements Connector {
 }
 
 /** Loads contracts/providers/<code>/ (or `providersRoot`/<code>/) and builds its REST connector. */
-export function createRestConnector(code: string, environment: Environment = 'sandbox', opts: { providersRoot?: string; client?: HttpClient } = {}): RestConnector {
+export function createRestConnector(code: string, environment: Environment = 'sandbox', opts: { providersRoot?: string; client?: HttpClient; readSecret?: (envName: string) => string } = {}): RestConnector {
   const loaded = loadProvider(code, opts.providersRoot);
   if (loaded.definition.kind !== 'rest') throw new Error(`provider ${code} is a ${loaded.definition.kind} provider, not a REST one`);
-  return new RestConnector({ definition: loaded.definition, operations: loaded.operations, environment, ...(opts.client ? { client: opts.client } : {}) });
+  return new RestConnector({ definition: loaded.definition, operations: loaded.operations, environment, ...(opts.client ? { client: opts.client } : {}), ...(opts.readSecret ? { readSecret: opts.readSecret } : {}) });
 }
 
 function checkBinding(provider: string, name: string, b: Record<string, unknown>): RestBinding {

@@ -3,7 +3,10 @@
  * under /red and the flows' own HTTP endpoints under /svc (routes.ts hands those paths from
  * Fastify to Node-RED's Express apps). Flows come from the repository (storage.ts), wasl's
  * nodes from the package.json "node-red" section (nodes/lib/node-red.ts). `start` resolves once
- * the flows have started — Node-RED's admin API answers before they do.
+ * the flows have started — Node-RED's admin API answers before they do. The editor and admin API
+ * need an operator's login (hub/operators.ts) outside the sandbox, and in it once WASL_OPERATORS is
+ * set; messages, errors and time per flow and node are counted from the messaging hooks
+ * (metrics.ts, `runtime.metrics.snapshot()`).
  *
  * Node-RED is a process-wide singleton: one runtime per process at a time.
  */
@@ -11,7 +14,9 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { HubConfig } from '../config';
 import type { Logger } from '../log';
+import { operatorsAdminAuth } from '../operators';
 import { setHubContext, type HubContext } from './context';
+import { RuntimeMetrics, type Hooks } from './metrics';
 import type { RuntimeMount } from './routes';
 import { createFlowStorage } from './storage';
 
@@ -23,6 +28,7 @@ interface NodeRedModule {
   httpAdmin: RequestHandlerApp;
   httpNode: RequestHandlerApp;
   events: { on(e: string, f: (ev: Record<string, unknown>) => void): void; removeListener(e: string, f: (ev: Record<string, unknown>) => void): void };
+  hooks: Hooks;
 }
 type RequestHandlerApp = (req: unknown, res: unknown, next?: (err?: unknown) => void) => void;
 
@@ -43,7 +49,8 @@ export interface RuntimeOptions {
 
 let running = false;
 
-export function runtimeSettings(config: HubConfig, logger: Logger): Record<string, unknown> {
+/** `metrics`, when given, counts the errors Node-RED logs for nodes (see metrics.ts). */
+export function runtimeSettings(config: HubConfig, logger: Logger, metrics?: RuntimeMetrics): Record<string, unknown> {
   const production = config.env === 'production';
   const log = logger.child({ component: 'node-red' });
   return {
@@ -54,9 +61,10 @@ export function runtimeSettings(config: HubConfig, logger: Logger): Record<strin
     httpAdminRoot: ADMIN_ROOT,
     httpNodeRoot: NODE_ROOT,
     disableEditor: production,
-    // Outside the sandbox the admin API needs a login. Operators' accounts (WASL_OPERATORS) are
-    // the monitoring issue's; until then nobody can log in there, which keeps it closed.
-    ...(production ? { adminAuth: { type: 'credentials', users: async () => null, authenticate: async () => null, default: undefined } } : {}),
+    // Outside the sandbox the editor and admin API need an operator's login (WASL_OPERATORS; with
+    // none, nobody can log in and they stay closed). In the sandbox they need one too once
+    // WASL_OPERATORS is set; without it the sandbox editor stays open, for local development.
+    ...(production || config.operators ? { adminAuth: operatorsAdminAuth(config.operators ?? [], config.env) } : {}),
     nodesDir: [REPO_ROOT],
     editorTheme: { palette: { editable: false }, projects: { enabled: false }, tours: false, page: { title: 'wasl' }, header: { title: 'wasl' } },
     externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false }, modules: { allowInstall: false } },
@@ -70,8 +78,9 @@ export function runtimeSettings(config: HubConfig, logger: Logger): Record<strin
         level: 'info',
         metrics: false,
         audit: false,
-        handler: () => (m: { level: number; msg: unknown; type?: string; id?: string; name?: string }) => {
+        handler: () => (m: { level: number; msg: unknown; type?: string; id?: string; name?: string; z?: string }) => {
           const level = LEVELS[m.level] ?? 'info';
+          if (m.level <= 20 && m.id) metrics?.loggedError(m);
           const text = m.msg instanceof Error ? m.msg.message : typeof m.msg === 'string' ? m.msg : JSON.stringify(m.msg);
           log[level]({ node: m.id, nodeType: m.type, nodeName: m.name }, text);
         },
@@ -81,16 +90,23 @@ export function runtimeSettings(config: HubConfig, logger: Logger): Record<strin
 }
 
 export class NodeRedRuntime {
-  private constructor(private readonly red: NodeRedModule, private readonly mount: RuntimeMount) {}
+  private constructor(
+    private readonly red: NodeRedModule,
+    private readonly mount: RuntimeMount,
+    /** Messages, errors and time per flow and node (metrics.ts); `snapshot()` for monitoring. */
+    readonly metrics: RuntimeMetrics,
+  ) {}
 
   static async start(opts: RuntimeOptions): Promise<NodeRedRuntime> {
     if (running) throw new Error('a Node-RED runtime already runs in this process');
     running = true;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const red = require('node-red') as NodeRedModule;
+    const metrics = new RuntimeMetrics();
     try {
       setHubContext(opts.context);
-      red.init(opts.server, runtimeSettings(opts.config, opts.logger));
+      red.init(opts.server, runtimeSettings(opts.config, opts.logger, metrics));
+      metrics.install(red.hooks, red.events);
       const started = flowsStarted(red, opts.startTimeoutMs ?? 30_000);
       await red.start();
       await started;
@@ -100,9 +116,11 @@ export class NodeRedRuntime {
       outer.use(ADMIN_ROOT, red.httpAdmin);
       outer.use(NODE_ROOT, red.httpNode);
       opts.mount.attach(outer);
-      return new NodeRedRuntime(red, opts.mount);
+      return new NodeRedRuntime(red, opts.mount, metrics);
     } catch (err) {
+      forgetModules();
       await red.stop().catch(() => undefined);
+      metrics.uninstall();
       setHubContext(undefined);
       running = false;
       throw err;
@@ -111,9 +129,44 @@ export class NodeRedRuntime {
 
   async stop(): Promise<void> {
     this.mount.detach();
+    forgetModules();
     await this.red.stop();
+    this.metrics.uninstall();
     setHubContext(undefined);
     running = false;
+  }
+}
+
+/**
+ * Node-RED's registry keeps which node sets each module had across a stop and the next init (its
+ * clear() forgets the modules' configs but not that list), and the next start then fails on
+ * "wasl". Removing the modules as the runtime stops lets a process start it again (tests do). It
+ * is done just before the stop; removeModule refuses when the runtime's settings say they are
+ * unavailable — which node-red-node-test-helper makes them say for the rest of the process once it
+ * has run — so for that one in-memory call (skipSave: nothing is written) they are let through.
+ */
+function forgetModules(): void {
+  try {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const registry = require('@node-red/registry') as { getModuleList(): Record<string, unknown>; removeModule(name: string, skipSave: boolean): unknown };
+    const settings = require('@node-red/runtime/lib/settings') as { available(): boolean };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const available = settings.available;
+    settings.available = () => true;
+    try {
+      for (const name of Object.keys(registry.getModuleList())) {
+        if (name === 'node-red') continue;
+        try {
+          registry.removeModule(name, true);
+        } catch {
+          // not loaded: nothing to forget
+        }
+      }
+    } finally {
+      settings.available = available;
+    }
+  } catch {
+    // a registry without these functions: nothing to do
   }
 }
 

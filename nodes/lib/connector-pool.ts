@@ -19,7 +19,6 @@ import { createConnector } from '../../connectors';
 import { listProviders } from '../../connectors/import/write';
 import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
 import { secret } from '../../connectors/secrets';
-import { SoapConnector } from '../../connectors/soap/connector';
 
 /** The credentials a wasl-provider node may hold (declared as Node-RED credentials). */
 export interface ProviderCredentials {
@@ -60,25 +59,17 @@ export interface BuildOptions {
   credentials?: ProviderCredentials;
 }
 
-export interface BuiltConnector {
-  connector: Connector;
-  /** Credentials given that this connector kind cannot take yet (REST reads env vars only). */
-  ignoredCredentials: string[];
-}
-
-export function buildConnector(code: string, environment: Environment, opts: BuildOptions = {}): BuiltConnector {
+/** The provider's connector (SOAP or REST), reading the node's credentials before the environment. */
+export function buildConnector(code: string, environment: Environment, opts: BuildOptions = {}): Connector {
   const root = opts.providersRoot ?? DEFAULT_PROVIDERS_ROOT;
-  const provider = loadProvider(code, root);
-  const def = provider.definition;
+  const def = loadProvider(code, root).definition;
   const security = def.environments[environment]?.security ?? def.security;
   const overrides = credentialOverrides(security, opts.credentials);
-  if (overrides.size === 0) return { connector: createConnector(code, environment, { providersRoot: root }), ignoredCredentials: [] };
-  if (def.kind === 'soap') {
-    const readSecret = (envName: string) => overrides.get(envName) ?? secret(envName);
-    return { connector: new SoapConnector(provider, environment, { readSecret }), ignoredCredentials: [] };
-  }
-  // The REST connector reads secrets from the environment at each call and takes no reader yet.
-  return { connector: createConnector(code, environment, { providersRoot: root }), ignoredCredentials: [...overrides.keys()] };
+  if (overrides.size === 0) return createConnector(code, environment, { providersRoot: root });
+  // Read at each call, like the environment variables, so a secret rotated in the environment
+  // is still picked up for the variables the node does not override.
+  const readSecret = (envName: string) => overrides.get(envName) ?? secret(envName);
+  return createConnector(code, environment, { providersRoot: root, readSecret });
 }
 
 /** One connector shared by every node using a provider config node. */

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connector } from '../../connectors/connector';
@@ -124,6 +126,57 @@ describe('wasl-provider node', () => {
       assert.deepEqual(c.operations().map((o) => o.name), ['getX']);
       assert.equal(p.credentials.password, 'pw');
       assert.equal(p.password, undefined, 'not a property');
+    });
+
+    it('gives its credentials to a REST provider: bearer token and HTTP basic from the node, not the environment', async () => {
+      const seen: string[] = [];
+      const server = createServer((req, res) => {
+        seen.push(req.headers.authorization ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+      const port = (server.address() as AddressInfo).port;
+      const restore = { ...process.env };
+      // The variables the imported provider files name hold other values: the node's must win.
+      Object.assign(process.env, { MOI_BEARER_TOKEN: 'env-token', MOI_BASIC_USERNAME: 'env-user', MOI_BASIC_PASSWORD: 'env-pass' });
+      try {
+        for (const [code, scheme] of [['moi-bearer', { type: 'http', scheme: 'bearer' }], ['moi-basic', { type: 'http', scheme: 'basic' }]] as const) {
+          const doc = join(root, `${code}.json`);
+          writeFileSync(
+            doc,
+            JSON.stringify({
+              openapi: '3.0.3',
+              info: { title: 'T', version: '1' },
+              servers: [{ url: `http://127.0.0.1:${port}` }],
+              components: { securitySchemes: { s: scheme } },
+              security: [{ s: [] }],
+              paths: { '/x': { get: { operationId: 'getX', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } } } } } },
+            }),
+          );
+          await writeProvider(join(root, 'providers'), code, await importOpenApi(code, doc));
+        }
+        await helper.load(
+          [waslProvider],
+          [
+            { id: 'pb', type: 'wasl-provider', code: 'moi-bearer', environment: 'sandbox' },
+            { id: 'pa', type: 'wasl-provider', code: 'moi-basic', environment: 'sandbox' },
+          ],
+          { pb: { token: 'node-token' }, pa: { username: 'node-user', password: 'node-pass' } },
+        );
+        for (const id of ['pb', 'pa']) {
+          const c = (helper.getNode(id) as { register(n: { id: string }): Connector }).register({ id: `user-${id}` });
+          await c.call('getX', {});
+        }
+        assert.deepEqual(seen, ['Bearer node-token', `Basic ${Buffer.from('node-user:node-pass').toString('base64')}`]);
+        // Without credentials on the node, the environment is read as before.
+        await helper.unload();
+        await helper.load([waslProvider], [{ id: 'pe', type: 'wasl-provider', code: 'moi-bearer', environment: 'sandbox' }]);
+        await (helper.getNode('pe') as { register(n: { id: string }): Connector }).register({ id: 'user-pe' }).call('getX', {});
+        assert.equal(seen[2], 'Bearer env-token');
+      } finally {
+        process.env = restore;
+        await new Promise((ok) => server.close(ok));
+      }
     });
 
     it('fails clearly for a provider that is not imported', async () => {

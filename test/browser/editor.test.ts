@@ -1,0 +1,98 @@
+/**
+ * The flows editor in a real browser: Debian's Chromium (/usr/bin/chromium) driven by
+ * playwright-core — never a downloaded browser. A sandbox hub with the runtime on a temporary data
+ * dir; the editor at /red/ with the browser's language set to Arabic (Node-RED's editor takes its
+ * language from the browser unless the user picked one: `navigator.language`, sent as
+ * Accept-Language when it loads the nodes' help); wasl's nodes are in the palette under the
+ * `wasl` category, and a node's help opens in Arabic, right-to-left. A screenshot is saved to
+ * test-artifacts/editor-ar.png.
+ *
+ * Skipped, with a line saying so, when /usr/bin/chromium is absent (.ci/run installs it).
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { createLogger } from '../../hub/log';
+import { startHub, type Hub } from '../../hub/hub';
+import { FLOWS_DIR, LogSink, testConfig } from '../helpers';
+
+const CHROMIUM = process.env.WASL_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
+const SERVICE = 'civil-registry-individual-extract';
+const WASL_TYPES = ['wasl-order-in', 'wasl-validate', 'wasl-map', 'wasl-call', 'wasl-order-update'];
+
+/** One service and a tiny flow, so the editor opens on wasl nodes whatever flows/ holds today. */
+function flowsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wasl-test-flows-'));
+  mkdirSync(join(dir, SERVICE));
+  copyFileSync(join(FLOWS_DIR, SERVICE, 'service.json'), join(dir, SERVICE, 'service.json'));
+  const flow = [
+    { id: 'tab1', type: 'tab', label: SERVICE },
+    { id: 'in1', z: 'tab1', type: 'wasl-order-in', service: SERVICE, types: ['order.received'], timeout: 30, x: 160, y: 100, wires: [['up1']] },
+    { id: 'up1', z: 'tab1', type: 'wasl-order-update', status: 'awaiting-payment', reason: 'fees-due', complete: true, x: 420, y: 100, wires: [[]] },
+  ];
+  writeFileSync(join(dir, SERVICE, 'flow.json'), JSON.stringify(flow, null, 2));
+  return dir;
+}
+
+describe('flows editor in Chromium', function () {
+  this.timeout(120_000);
+  let hub: Hub | undefined;
+  let browser: Browser | undefined;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's: apt-get install -y chromium)`);
+      this.skip();
+    }
+    const config = testConfig({ flowsDir: flowsDir(), port: 0, host: '127.0.0.1' });
+    hub = await startHub(config, { logger: createLogger('warn', new LogSink()) });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  it('shows wasl\'s nodes in the palette and a node\'s help in Arabic, right to left', async () => {
+    const context = await browser!.newContext({ locale: 'ar', viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${hub!.url}/red/`, { waitUntil: 'domcontentloaded' });
+      // The palette is built once the node definitions have loaded.
+      const category = page.locator('#red-ui-palette-container-wasl');
+      await category.waitFor({ state: 'attached', timeout: 60_000 });
+      for (const type of WASL_TYPES) {
+        assert.equal(await page.locator(`#red-ui-palette-container-wasl .red-ui-palette-node[data-palette-type="${type}"]`).count(), 1, `${type} in the wasl category`);
+      }
+      assert.equal(await page.evaluate(() => navigator.language), 'ar');
+
+      // Open the help of wasl-call as a person does: click it in the palette, then the book
+      // button of its popover, which shows the help in the sidebar.
+      const paletteNode = page.locator('#red-ui-palette-container-wasl .red-ui-palette-node[data-palette-type="wasl-call"]');
+      await paletteNode.scrollIntoViewIfNeeded();
+      await paletteNode.click();
+      await page.locator('.red-ui-popover button:has(i.fa-book)').click({ timeout: 15_000 });
+      const help = page.locator('.red-ui-help [dir="rtl"]').first();
+      await help.waitFor({ state: 'visible', timeout: 15_000 });
+      const text = (await help.innerText()).trim();
+      assert.match(text, /[\u0600-\u06FF]{3}/, `Arabic help text: ${text.slice(0, 120)}`);
+      assert.ok(text.includes('تستدعي عملية واحدة'), text.slice(0, 200));
+      assert.equal(await help.evaluate((el) => getComputedStyle(el).direction), 'rtl');
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'editor-ar.png') });
+      assert.ok(existsSync(join(ARTIFACTS, 'editor-ar.png')));
+    } finally {
+      await context.close();
+    }
+  });
+});
