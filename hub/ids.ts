@@ -1,6 +1,9 @@
 /**
  * Identifiers: a prefix and a ULID — 48 bits of milliseconds, so ids sort by creation time and
- * a date range is an id range; 80 bits from the CSPRNG, so an order id cannot be guessed.
+ * a date range is an id range; 80 bits from the CSPRNG, so an order id cannot be guessed from
+ * another. One caveat: ids one process issues within the same millisecond are monotonic (the
+ * random part + 1), so an id tells its same-millisecond neighbours. That keeps creation order
+ * exact; it grants nothing, since reading an order needs the key of the channel that owns it.
  */
 import { monotonicFactory, ulid, decodeTime } from 'ulidx';
 

