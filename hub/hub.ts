@@ -74,7 +74,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   });
   const bus = opened.bus;
   if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
-  const workers = new Workers();
+  const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'));
   const mount = new RuntimeMount();
   let app: FastifyInstance;
   try {

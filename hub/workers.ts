@@ -7,13 +7,21 @@
 import type { Bus, SubscribeOptions, Subscription } from './bus/bus';
 
 export class Workers {
+  /** `onError` hears of a subscription that could not start after the workers did (a flow deployed while the bus is down). */
+  constructor(private readonly onError: (err: unknown, service: string) => void = () => undefined) {}
+
   private readonly registered: SubscribeOptions[] = [];
   private readonly running: Subscription[] = [];
   private bus?: Bus;
 
   register(opts: SubscribeOptions): void {
     this.registered.push(opts);
-    if (this.bus) void this.bus.subscribe(opts).then((s) => this.running.push(s));
+    if (this.bus) {
+      this.bus.subscribe(opts).then(
+        (s) => this.running.push(s),
+        (err: unknown) => this.onError(err, opts.service),
+      );
+    }
   }
 
   async start(bus: Bus): Promise<void> {
