@@ -5,10 +5,25 @@
  * random part + 1), so an id tells its same-millisecond neighbours. That keeps creation order
  * exact; it grants nothing, since reading an order needs the key of the channel that owns it.
  */
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory, ulid, decodeTime } from 'ulidx';
 
+/**
+ * The CSPRNG, read 4 KiB at a time: ulidx's default asks it for one byte per character (16 calls
+ * per id), which showed in profiles. A byte / 256 gives each of the 32 characters exactly 8 values.
+ */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+function prng(): number {
+  if (poolAt >= pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++]! / 256;
+}
+
 // Monotonic within a millisecond keeps ids issued by one process strictly increasing.
-const next = monotonicFactory();
+const next = monotonicFactory(prng);
 
 /**
  * An order id for an order created at `at` (now by default). Ids made now are monotonic within
@@ -18,7 +33,7 @@ const next = monotonicFactory();
 export function newOrderId(at?: Date): string {
   const time = at?.getTime();
   if (time === undefined || Math.abs(time - Date.now()) < 1000) return `ord_${next()}`;
-  return `ord_${ulid(time)}`;
+  return `ord_${ulid(time, prng)}`;
 }
 export const newEventId = (): string => `evt_${next()}`;
 export const newDeadLetterId = (): string => `dl_${next()}`;

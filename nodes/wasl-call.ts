@@ -12,6 +12,7 @@
 import type { Connector } from '../connectors/connector';
 import { hubContext } from '../hub/runtime/context';
 import { recordFailure, RecordedStepFailure, runStepOnce, type RecordedFailure } from '../hub/journal';
+import { cachedTranslator } from './lib/i18n';
 import { short, type NodeAPI, type NodeDef, type Node, type NodeMessage, type ProviderConfigNode } from './wasl-provider.api';
 
 /** What the journal keeps of a call, and msg.wasl shows. */
@@ -52,6 +53,7 @@ function orderIdOf(RED: NodeAPI, msg: NodeMessage, prop: string): unknown {
 }
 
 export default function register(RED: NodeAPI): void {
+  const t = cachedTranslator(RED);
   RED.nodes.registerType('wasl-call', function WaslCall(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -91,7 +93,7 @@ export default function register(RED: NodeAPI): void {
       }
       const input = RED.util.getMessageProperty(msg, inputProp);
       const c = connector;
-      node.status({ fill: 'blue', shape: 'dot', text: RED._('wasl-call.status.calling') });
+      node.status({ fill: 'blue', shape: 'dot', text: t('wasl-call.status.calling') });
       let key: string | undefined;
       try {
         const r = await runStepOnce<CallOutcome>(hubContext().store, orderId, step, async (s) => {
@@ -101,7 +103,7 @@ export default function register(RED: NodeAPI): void {
         });
         msg.payload = r.value.output;
         msg.wasl = { provider: c.provider, operation, step, orderId, environment: c.environment, replayed: r.replayed, status: r.value.status, attempts: r.value.attempts, durationMs: r.value.durationMs, ...(key ? { idempotencyKey: key } : {}) };
-        node.status({ fill: 'green', shape: 'dot', text: RED._(r.replayed ? 'wasl-call.status.replayed' : 'wasl-call.status.ok') });
+        node.status({ fill: 'green', shape: 'dot', text: t(r.replayed ? 'wasl-call.status.replayed' : 'wasl-call.status.ok') });
         send(msg);
         done();
       } catch (err) {

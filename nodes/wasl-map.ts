@@ -9,9 +9,11 @@ import type { ValidateFunction } from '../contracts';
 import { fieldErrors } from '../hub/field-errors';
 import { hubContext } from '../hub/runtime/context';
 import { contractValidator, describeChoice, schemaChoice } from './lib/connector-pool';
+import { cachedTranslator } from './lib/i18n';
 import { short, type JsonataExpression, type Node, type NodeAPI, type NodeDef } from './wasl-provider.api';
 
 export default function register(RED: NodeAPI): void {
+  const t = cachedTranslator(RED);
   RED.nodes.registerType('wasl-map', function WaslMap(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -41,7 +43,7 @@ export default function register(RED: NodeAPI): void {
       }
       RED.util.evaluateJSONataExpression(expr, msg, (err, value) => {
         if (err) {
-          node.status({ fill: 'red', shape: 'dot', text: RED._('wasl-map.status.failed') });
+          node.status({ fill: 'red', shape: 'dot', text: t('wasl-map.status.failed') });
           done(Object.assign(new Error(`${RED._('wasl-map.errors.expression')}: ${err.message}`), { code: 'mapping-failed' }));
           return;
         }
@@ -55,7 +57,7 @@ export default function register(RED: NodeAPI): void {
           return;
         }
         RED.util.setMessageProperty(msg, prop, value, true);
-        node.status({ fill: 'green', shape: 'dot', text: RED._('wasl-map.status.ok') });
+        node.status({ fill: 'green', shape: 'dot', text: t('wasl-map.status.ok') });
         send(msg);
         done();
       });

@@ -4,11 +4,14 @@
  * order (`msg.payload`, read from the store), with `msg.topic` the event type and `msg.wasl` the
  * event's routing. The bus acknowledges the event only once the flow has finished it
  * (hub/runtime/deliveries.ts): an uncaught error, a stop or the timeout make it retry.
+ * `concurrency` bounds how many of the service's events its flows hold at once in this process:
+ * with a ministry that answers in 100 ms, 16 in flight is at most 160 orders/s.
  */
 import { DeadLetterError, type Delivery } from '../hub/bus/bus';
 import { hubContext } from '../hub/runtime/context';
 import { dispatcherFor } from '../hub/runtime/dispatcher';
 import { completeDelivery, deliveriesInFlight, FlowStoppedError, failOwnedBy, installDeliveryHooks, trackDelivery } from '../hub/runtime/deliveries';
+import { cachedTranslator } from './lib/i18n';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
 
 export interface OrderInDef extends NodeDef {
@@ -17,9 +20,18 @@ export interface OrderInDef extends NodeDef {
   types: string[] | string;
   /** Seconds the flow may hold a message; 300 when unset. */
   timeout?: number | string;
+  /** Events of the service in the flow at once, in this process (the bus subscription's prefetch); 16 when unset. */
+  concurrency?: number | string;
 }
 
 export const DEFAULT_TIMEOUT_S = 300;
+export const DEFAULT_CONCURRENCY = 16;
+export const MAX_CONCURRENCY = 1000;
+
+export function parseConcurrency(v: OrderInDef['concurrency']): number {
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, MAX_CONCURRENCY) : DEFAULT_CONCURRENCY;
+}
 
 export function parseTypes(types: OrderInDef['types'] | undefined): string[] {
   const list = Array.isArray(types) ? types : String(types ?? '').split(',');
@@ -27,6 +39,7 @@ export function parseTypes(types: OrderInDef['types'] | undefined): string[] {
 }
 
 export default function register(RED: NodeAPI): void {
+  const t = cachedTranslator(RED);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   installDeliveryHooks(RED.hooks ?? (require('@node-red/util') as { hooks: Parameters<typeof installDeliveryHooks>[0] }).hooks);
 
@@ -38,7 +51,7 @@ export default function register(RED: NodeAPI): void {
     const timeoutMs = Math.max(1, Number(def.timeout) || DEFAULT_TIMEOUT_S) * 1000;
     const showStatus = () => {
       const n = deliveriesInFlight(node.id);
-      node.status(n > 0 ? { fill: 'blue', shape: 'dot', text: RED._('wasl-order-in.status.in-flight', { count: n }) } : { fill: 'green', shape: 'ring', text: RED._('wasl-order-in.status.waiting') });
+      node.status(n > 0 ? { fill: 'blue', shape: 'dot', text: t('wasl-order-in.status.in-flight', { count: n }) } : { fill: 'green', shape: 'ring', text: t('wasl-order-in.status.waiting') });
     };
     if (!service) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('wasl-order-in.status.no-service') });
@@ -54,11 +67,14 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const wired = (node.wires ?? []).some((w) => w.length > 0);
+    let attempts = 0;
 
     const run = async (d: Delivery): Promise<void> => {
       const order = await ctx.store.getOrder(d.message.orderId);
       if (!order) throw new DeadLetterError('order-not-found', `order ${d.message.orderId} is not in the store`);
-      const delivery = `${d.message.eventId}:${node.id}`;
+      // Per attempt: after a broker connection loss the same event comes again while the flow
+      // may still hold the copy it can no longer acknowledge; each is tracked apart.
+      const delivery = `${d.message.eventId}:${node.id}:${++attempts}`;
       const finished = trackDelivery(delivery, node.id, timeoutMs);
       const msg: NodeMessage = {
         _msgid: RED.util.generateId(),
@@ -77,7 +93,7 @@ export default function register(RED: NodeAPI): void {
       }
     };
 
-    const unregister = dispatcherFor(ctx.workers).register(service, { types, run });
+    const unregister = dispatcherFor(ctx.workers).register(service, { types, run, concurrency: parseConcurrency(def.concurrency) });
     showStatus();
 
     node.on('close', (_removed, done) => {

@@ -8,9 +8,11 @@ import type { ValidateFunction } from '../contracts';
 import { fieldErrors } from '../hub/field-errors';
 import { hubContext } from '../hub/runtime/context';
 import { contractValidator, describeChoice, schemaChoice } from './lib/connector-pool';
+import { cachedTranslator } from './lib/i18n';
 import { short, type Node, type NodeAPI, type NodeDef } from './wasl-provider.api';
 
 export default function register(RED: NodeAPI): void {
+  const t = cachedTranslator(RED);
   RED.nodes.registerType('wasl-validate', function WaslValidate(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -35,12 +37,12 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       if (validate(RED.util.getMessageProperty(msg, prop))) {
-        node.status({ fill: 'green', shape: 'dot', text: RED._('wasl-validate.status.valid') });
+        node.status({ fill: 'green', shape: 'dot', text: t('wasl-validate.status.valid') });
         send([msg, null]);
       } else {
         msg.errors = fieldErrors(validate.errors);
         msg.schema = label;
-        node.status({ fill: 'yellow', shape: 'dot', text: RED._('wasl-validate.status.invalid', { count: (msg.errors as unknown[]).length }) });
+        node.status({ fill: 'yellow', shape: 'dot', text: t('wasl-validate.status.invalid', { count: (msg.errors as unknown[]).length }) });
         send([null, msg]);
       }
       done();

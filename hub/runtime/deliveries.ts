@@ -48,13 +48,14 @@ export class FlowStoppedError extends Error {
 /** Starts tracking; the promise settles when the flow completes or fails the delivery. */
 export function trackDelivery(id: string, owner: string, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    // Settles this entry only: another one under the same id (a caller's mistake) is left alone.
     const settle = (fn: () => void) => () => {
-      const entry = inFlight.get(id);
-      if (!entry) return;
+      if (inFlight.get(id) !== entry) return;
       clearTimeout(entry.timer);
       inFlight.delete(id);
       fn();
     };
+    if (inFlight.has(id)) throw new Error(`delivery ${id} is already in flight`);
     const entry: InFlight = { resolve: () => undefined, reject: () => undefined, timer: undefined as unknown as NodeJS.Timeout, errors: 0, caught: 0, owner };
     entry.resolve = settle(resolve);
     entry.reject = (err) => settle(() => reject(err))();

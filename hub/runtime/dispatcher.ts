@@ -17,6 +17,11 @@ import type { Workers } from '../workers';
 export interface OrderInTarget {
   /** Event types taken; every type when empty. */
   types: readonly string[];
+  /**
+   * Deliveries of the service in flight at once (the subscription's prefetch). The service's
+   * first order-in node to start sets it: a subscription's prefetch is fixed while it runs.
+   */
+  concurrency?: number;
   run(delivery: Delivery): Promise<void>;
 }
 
@@ -40,7 +45,7 @@ export class Dispatcher {
       targets = new Set();
       this.services.set(service, targets);
       const set = targets;
-      this.workers.register({ service, handler: (d) => this.dispatch(service, set, d) });
+      this.workers.register({ service, handler: (d) => this.dispatch(service, set, d), ...(target.concurrency ? { prefetch: target.concurrency } : {}) });
     }
     targets.add(target);
     return () => void targets.delete(target);

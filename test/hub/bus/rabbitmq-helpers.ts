@@ -71,6 +71,8 @@ export interface TestVhost {
   closeConnections(): Promise<void>;
   /** Consumers per queue, from the broker (queues without consumers are absent). */
   consumers(): Promise<Map<string, number>>;
+  /** Messages of one queue, ready and delivered but not acknowledged, as the broker counts them. */
+  queueCounts(queue: string): Promise<{ ready: number; unacked: number }>;
   drop(): Promise<void>;
 }
 
@@ -96,6 +98,14 @@ export async function createVhost(): Promise<TestVhost> {
         if (q) map.set(q, (map.get(q) ?? 0) + 1);
       }
       return map;
+    },
+    queueCounts: async (queue) => {
+      const out = await rabbitmqctl(['-q', 'list_queues', '-p', name, '--no-table-headers', 'name', 'messages_ready', 'messages_unacknowledged']);
+      for (const line of out.split('\n')) {
+        const [q, ready, unacked] = line.trim().split(/\s+/);
+        if (q === queue) return { ready: Number(ready), unacked: Number(unacked) };
+      }
+      throw new Error(`queue ${queue} is not in vhost ${name}`);
     },
     drop: async () => {
       await rabbitmqctl(['-q', 'delete_vhost', name]).catch(() => undefined);

@@ -1,0 +1,377 @@
+/**
+ * `npm run bench:e2e` — wasl's durable end-to-end path against the way such a service is wired
+ * today, both calling the same canned SOAP ministry, in one run.
+ *
+ * The three processes (each its own, so no two share an event loop; this one only drives load)
+ * - the canned ministry (bench/e2e/ministry-child.ts): the sandbox's civil-registry simulator
+ *   on its provider file's sandbox port (8091), answering after BENCH_E2E_MINISTRY_MS (default
+ *   20 ms, a fast ministry; 0 makes the comparison one of CPU cost alone);
+ * - wasl (bench/hub-child.ts, as `wasl start` on the embedded default: SQLite with
+ *   synchronous=FULL, embedded durable queue, Node-RED with the repository's flows): orders
+ *   POSTed to the gateway run through flows/civil-registry-individual-extract (order-in →
+ *   submitted-to-provider → map → wasl-call, journaled, X-Road SOAP → map → provider-completed);
+ * - the baseline (bench/e2e/plain-child.ts): plain Node-RED, `http in → function (cached soap
+ *   client) → http response`, nothing durable.
+ *
+ * What is measured
+ * - direct: the ministry's own p50, called one request at a time from here with a raw keep-alive
+ *   POST of a valid envelope (the floor both sides add to).
+ * - added latency at light load: 200 requests/orders at 25 per second, one after another. The
+ *   plain flow's is its HTTP response time; wasl's is, from the order's own timeline, the time
+ *   from acceptance (`received`) to `provider-completed` — what a citizen waits on either way.
+ *   Printed as p50 minus the direct p50.
+ * - throughput: 50 connections for BENCH_E2E_SECONDS (default 10). The plain flow: 2xx
+ *   responses per second (each one a finished ministry call). wasl: every order accepted in the
+ *   window, counted until the last one reached `provider-completed`, over the time from the
+ *   first request to that last completion (the backlog the gateway accepts faster than the flow
+ *   drains is part of the figure, not left out).
+ * - checks, from the ministry's own record: one call per order and no repeated message id for
+ *   wasl (exactly once); every order completed, none rejected or failed.
+ * The last line is `e2e: ratio X.XX (target >= 1.50)`: wasl completed orders/s over the plain
+ * flow's completed calls/s. Exit code 0 whatever the figures.
+ */
+import http from 'node:http';
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { OrderRequest } from '../contracts/types';
+import { exampleRequest } from '../hub/gateway/openapi';
+import { orderIdFloor } from '../hub/ids';
+import { runLoad } from './lib/load';
+import { benchChannel, keyFactory, loadCatalogue } from './lib/order';
+import { cleanupSync, cpuSeconds, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { summariseProfile } from './lib/profile';
+import { fmt } from './lib/seed';
+
+const SERVICE = 'civil-registry-individual-extract';
+const MINISTRY_PORT = Number(process.env.BENCH_E2E_MINISTRY_PORT ?? 8091);
+const MINISTRY_MS = Number(process.env.BENCH_E2E_MINISTRY_MS ?? 20);
+const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const LIGHT_COUNT = 200;
+const LIGHT_RATE = 25;
+const DRAIN_TIMEOUT_MS = 180_000;
+const TARGET = 1.5;
+/** BENCH_E2E_CPU_PROFILE=<file>: profile the hub from ready to stop (the figures are then not the ones to quote). */
+const PROFILE = process.env.BENCH_E2E_CPU_PROFILE;
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+function percentile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+// ───────────────────────────── the canned ministry ─────────────────────────────
+
+interface MinistryStats {
+  calls: number;
+  repeated: number;
+  orders: number;
+}
+
+interface Ministry {
+  url: string;
+  child: ChildProcess;
+  stats(): Promise<MinistryStats>;
+  reset(): Promise<void>;
+}
+
+async function startMinistry(): Promise<Ministry> {
+  const server = await startServer(join(__dirname, 'e2e', 'ministry-child.ts'), {
+    env: { ...process.env, BENCH_E2E_MINISTRY_PORT: String(MINISTRY_PORT), BENCH_E2E_MINISTRY_MS: String(MINISTRY_MS) },
+  });
+  const ask = <T>(what: string, key: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: unknown) => {
+        const v = (m as Record<string, unknown> | null)?.[key];
+        if (v === undefined) return;
+        server.child.off('message', on);
+        resolve(v as T);
+      };
+      server.child.on('message', on);
+      server.child.send(what);
+    });
+  return { url: server.url, child: server.child, stats: () => ask<MinistryStats>('stats', 'stats'), reset: () => ask<void>('reset', 'reset').then(() => undefined) };
+}
+
+// ───────────────────────────── direct calls ─────────────────────────────
+
+const XROAD_NS = 'xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:iden="http://x-road.eu/xsd/identifiers"';
+
+function envelope(id: string, input: Record<string, unknown>): string {
+  const fields = ['nationalNumber', 'purpose', 'copies', 'language', 'applicantName'].map((k) => `<cr:${k}>${String(input[k])}</cr:${k}>`).join('');
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ${XROAD_NS} xmlns:cr="urn:sy:gov:moi:civil-registry:v1"><soapenv:Header>` +
+    `<xrd:client iden:objectType="SUBSYSTEM"><iden:xRoadInstance>SY</iden:xRoadInstance><iden:memberClass>GOV</iden:memberClass><iden:memberCode>DIRECT</iden:memberCode><iden:subsystemCode>bench</iden:subsystemCode></xrd:client>` +
+    `<xrd:service iden:objectType="SERVICE"><iden:xRoadInstance>SY</iden:xRoadInstance><iden:memberClass>GOV</iden:memberClass><iden:memberCode>MOI</iden:memberCode><iden:subsystemCode>civil-registry</iden:subsystemCode><iden:serviceCode>IssueIndividualExtract</iden:serviceCode><iden:serviceVersion>v1</iden:serviceVersion></xrd:service>` +
+    `<xrd:userId>bench</xrd:userId><xrd:id>${id}</xrd:id><xrd:protocolVersion>4.0</xrd:protocolVersion></soapenv:Header>` +
+    `<soapenv:Body><cr:IssueIndividualExtract>${fields}</cr:IssueIndividualExtract></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function directP50(ministry: Ministry, input: Record<string, unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 220; i++) {
+    const t = performance.now();
+    const r = await post(ministry.url, envelope(randomUUID(), input), { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:sy:gov:moi:civil-registry:v1:IssueIndividualExtract"' });
+    if (r.status !== 200) throw new Error(`the ministry answered a direct call with ${r.status}: ${r.body.slice(0, 300)}`);
+    if (i >= 20) times.push(performance.now() - t);
+  }
+  return percentile(times, 0.5);
+}
+
+/** Fires `count` requests at `rate` per second (not waiting for each other), and returns their latencies. */
+async function paced(count: number, rate: number, one: () => Promise<number>): Promise<number[]> {
+  const out: Array<Promise<number>> = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await pause(wait);
+    out.push(one());
+  }
+  return Promise.all(out);
+}
+
+// ───────────────────────────── the plain Node-RED flow ─────────────────────────────
+
+interface Run {
+  perSecond: number;
+  count: number;
+  seconds: number;
+  addedP50: number;
+  p50: number;
+  serverCores: number;
+  problems: string[];
+}
+
+async function plainRun(ministry: Ministry, input: Record<string, unknown>, direct: number): Promise<Run> {
+  const plain = await startServer(join(__dirname, 'e2e', 'plain-child.ts'), { env: { ...process.env, MINISTRY_URL: ministry.url } });
+  try {
+    const url = `${plain.url}/extract`;
+    const body = JSON.stringify(input);
+    const headers = { 'content-type': 'application/json' };
+    const light = await paced(LIGHT_COUNT, LIGHT_RATE, async () => {
+      const t = performance.now();
+      const r = await post(url, body, headers);
+      if (r.status !== 200) throw new Error(`the plain flow answered ${r.status}: ${r.body.slice(0, 300)}`);
+      return performance.now() - t;
+    });
+    const spec = { url, method: 'POST' as const, headers, body, path: () => '/extract', connections: CONNECTIONS, seconds: 2 };
+    await runLoad(spec);
+    await pause(500); // the warm-up's last calls reach the ministry before its count restarts
+    await ministry.reset();
+    const c0 = cpuSeconds(plain.child.pid);
+    const r = await runLoad({ ...spec, seconds: SECONDS });
+    const serverCores = (cpuSeconds(plain.child.pid) - c0) / r.seconds;
+    const stats = await ministry.stats();
+    const problems: string[] = [];
+    if (r.non2xx || r.errors || r.timeouts) problems.push(`${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
+    // Calls in flight at the cut-off reach the ministry without a counted response.
+    if (stats.calls < r.ok || stats.calls > r.ok + CONNECTIONS) problems.push(`the ministry saw ${stats.calls} calls for ${r.ok} responses`);
+    const p50 = percentile(light, 0.5);
+    return { perSecond: r.rps, count: r.ok, seconds: r.seconds, p50, addedP50: p50 - direct, serverCores, problems };
+  } finally {
+    await plain.stop();
+  }
+}
+
+// ───────────────────────────── wasl ─────────────────────────────
+
+interface Progress {
+  byStatus: Map<string, number>;
+  lastCompletedAt: number;
+}
+
+/** Orders created at or after `sinceIso`, by status, read from the hub's own SQLite file. */
+function progress(dbFile: string, sinceId: string): Progress {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT status, count(*) AS n FROM orders WHERE id >= ? AND service_code = ? GROUP BY status').all(sinceId, SERVICE) as Array<{ status: string; n: number }>;
+    const last = db
+      .prepare(`SELECT max(json_extract(t.doc, '$.at')) AS at FROM order_timeline t WHERE t.order_id >= ? AND json_extract(t.doc, '$.status') = 'provider-completed'`)
+      .get(sinceId) as { at: string | null };
+    return { byStatus: new Map(rows.map((r) => [r.status, r.n])), lastCompletedAt: last.at ? Date.parse(last.at) : NaN };
+  } finally {
+    db.close();
+  }
+}
+
+/** Per order, acceptance to provider-completed, from the timeline (ms). */
+function orderLatencies(dbFile: string, ids: string[]): number[] {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const stmt = db.prepare('SELECT doc FROM order_timeline WHERE order_id = ? ORDER BY seq');
+    return ids.map((id) => {
+      const events = (stmt.all(id) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as { at: string; status: string });
+      const received = events.find((e) => e.status === 'received');
+      const completed = events.find((e) => e.status === 'provider-completed');
+      if (!received || !completed) throw new Error(`order ${id} did not complete: ${events.map((e) => e.status).join(' → ')}`);
+      return Date.parse(completed.at) - Date.parse(received.at);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+const total = (p: Progress) => [...p.byStatus.values()].reduce((a, b) => a + b, 0);
+
+async function waitDrained(dbFile: string, sinceId: string, expected: number): Promise<Progress> {
+  const until = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const p = progress(dbFile, sinceId);
+    const final = (p.byStatus.get('provider-completed') ?? 0) + (p.byStatus.get('rejected') ?? 0) + (p.byStatus.get('failed') ?? 0);
+    if (final >= expected) return p;
+    if (Date.now() > until) throw new Error(`only ${final} of ${expected} orders finished within ${DRAIN_TIMEOUT_MS / 1000} s: ${JSON.stringify([...p.byStatus])}`);
+    await pause(100);
+  }
+}
+
+async function waslRun(ministry: Ministry, request: OrderRequest, direct: number): Promise<Run & { calls: MinistryStats; log: string }> {
+  const dataDir = tempDir('e2e');
+  const channel = benchChannel();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['DATABASE_URL', 'AMQP_URL', 'WASL_BENCH_PG_SCHEMA', 'WASL_BENCH_CPU_PROFILE']) delete env[k];
+  const logFile = join(dataDir, 'hub.log');
+  const hub: Server = await startServer(join(__dirname, 'hub-child.ts'), {
+    env: {
+      ...env,
+      WASL_ENV: 'sandbox',
+      WASL_DATA_DIR: dataDir,
+      WASL_CHANNEL_KEYS: JSON.stringify([channel]),
+      WASL_LOG_LEVEL: 'info',
+      WASL_RATE_LIMIT: '1000000000',
+      // The bench's ministry child serves the provider's sandbox port instead.
+      WASL_SIMULATORS: 'off',
+      ...(PROFILE ? { WASL_BENCH_CPU_PROFILE: PROFILE } : {}),
+      HOST: '127.0.0.1',
+      PORT: '0',
+    },
+    logFile,
+  });
+  const dbFile = join(dataDir, 'wasl.db');
+  const nextKey = keyFactory();
+  const body = JSON.stringify(request);
+  const headers = { authorization: `Bearer ${channel.key}`, 'content-type': 'application/json' };
+  const submit = async () => {
+    const r = await post(`${hub.url}/v1/orders`, body, { ...headers, 'idempotency-key': nextKey() });
+    if (r.status !== 202) throw new Error(`the gateway answered ${r.status}: ${r.body.slice(0, 300)}`);
+    return (JSON.parse(r.body) as { id: string }).id;
+  };
+  try {
+    // Warm-up: the flow's first calls compile JSONata and the SOAP model, open sockets.
+    const warm = await Promise.all(Array.from({ length: 100 }, submit));
+    await waitDrained(dbFile, warm.sort()[0]!, warm.length);
+
+    // Light load: each order's own time from acceptance to provider-completed.
+    const lightIds: string[] = [];
+    await paced(LIGHT_COUNT, LIGHT_RATE, async () => {
+      lightIds.push(await submit());
+      return 0;
+    });
+    await waitDrained(dbFile, [...lightIds].sort()[0]!, lightIds.length);
+    const p50 = percentile(orderLatencies(dbFile, lightIds), 0.5);
+
+    // Throughput.
+    await pause(300);
+    await ministry.reset();
+    const since = orderIdFloor(new Date(Date.now() - 1));
+    const c0 = cpuSeconds(hub.child.pid);
+    const t0 = Date.now();
+    const r = await runLoad({ url: hub.url, method: 'POST', headers, body, path: () => '/v1/orders', perRequestHeaders: () => ({ 'idempotency-key': nextKey() }), connections: CONNECTIONS, seconds: SECONDS });
+    // Requests in flight at autocannon's cut-off still create their orders: count once stable.
+    let acceptedCount = -1;
+    for (let seen = total(progress(dbFile, since)); seen !== acceptedCount; seen = total(progress(dbFile, since))) {
+      acceptedCount = seen;
+      await pause(300);
+    }
+    const drained = await waitDrained(dbFile, since, acceptedCount);
+    const seconds = (drained.lastCompletedAt - t0) / 1000;
+    const serverCores = (cpuSeconds(hub.child.pid) - c0) / ((Date.now() - t0) / 1000);
+    const completed = drained.byStatus.get('provider-completed') ?? 0;
+    const calls = await ministry.stats();
+    const problems: string[] = [];
+    if (r.non2xx || r.errors || r.timeouts) problems.push(`${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
+    if (completed !== acceptedCount) problems.push(`${acceptedCount - completed} of ${acceptedCount} orders did not complete: ${JSON.stringify([...drained.byStatus])}`);
+    if (acceptedCount < r.ok) problems.push(`the store holds ${acceptedCount} orders for ${r.ok} 202 responses`);
+    if (calls.calls !== acceptedCount || calls.orders !== acceptedCount || calls.repeated !== 0) {
+      problems.push(`the ministry saw ${calls.calls} calls (${calls.repeated} repeated) for ${calls.orders} distinct orders, for ${acceptedCount} orders`);
+    }
+    return { perSecond: completed / seconds, count: completed, seconds, p50, addedP50: p50 - direct, serverCores, problems, calls, log: logFile };
+  } finally {
+    await hub.stop();
+    if (PROFILE) console.log(summariseProfile(PROFILE, 40));
+  }
+}
+
+function logProblems(logFile: string): void {
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  for (const l of lines.filter((x) => /"level":(50|60)|"level":"(error|fatal)"/.test(x)).slice(0, 5)) console.log(`    log: ${l.slice(0, 400)}`);
+}
+
+async function main(): Promise<number> {
+  const catalogue = loadCatalogue();
+  const service = catalogue.get(SERVICE);
+  if (!service) throw new Error(`service ${SERVICE} is not in flows/`);
+  const request = exampleRequest(service);
+  const person = request.beneficiary?.person ?? request.applicant;
+  const fields = request.fields as Record<string, unknown>;
+  const input = { nationalNumber: person.nationalNumber, purpose: fields.purpose, copies: fields.copies, language: fields.language ?? 'ar', applicantName: request.applicant.fullName.ar };
+
+  console.log(`bench:e2e — ${SERVICE}, canned ministry answering after ${MINISTRY_MS} ms, ${CONNECTIONS} connections, ${SECONDS} s per side, ${cpus().length} cores`);
+  const ministry = await startMinistry();
+  const busy0 = machineBusySeconds();
+  const t0 = Date.now();
+  const direct = await directP50(ministry, input);
+  console.log(`direct ministry call          p50 ${ms(direct)}`);
+
+  const plain = await plainRun(ministry, input, direct);
+  console.log(`plain Node-RED flow           ${fmt(Math.round(plain.perSecond)).padStart(6)} calls/s    (${fmt(plain.count)} in ${plain.seconds.toFixed(1)} s; server ${plain.serverCores.toFixed(2)} cores)`);
+  console.log(`                              light-load p50 ${ms(plain.p50)}: added over direct ${ms(plain.addedP50)}`);
+  for (const p of plain.problems) console.log(`  !!! plain: ${p}`);
+
+  const wasl = await waslRun(ministry, request, direct);
+  console.log(`wasl durable flow             ${fmt(Math.round(wasl.perSecond)).padStart(6)} orders/s   (${fmt(wasl.count)} accepted and completed in ${wasl.seconds.toFixed(1)} s; hub ${wasl.serverCores.toFixed(2)} cores)`);
+  console.log(`                              light-load p50 ${ms(wasl.p50)} (accepted → provider-completed): added over direct ${ms(wasl.addedP50)}`);
+  console.log(`                              ministry: ${fmt(wasl.calls.calls)} calls for ${fmt(wasl.calls.orders)} orders, ${wasl.calls.repeated} repeated message ids`);
+  for (const p of wasl.problems) console.log(`  !!! wasl: ${p}`);
+  if (wasl.problems.length) logProblems(wasl.log);
+  const others = (machineBusySeconds() - busy0) / ((Date.now() - t0) / 1000);
+  console.log(`machine: ${others.toFixed(2)} of ${cpus().length} cores busy on average over the whole run`);
+  ministry.child.send('stop');
+  return plain.perSecond > 0 ? wasl.perSecond / plain.perSecond : NaN;
+}
+
+main()
+  .then((ratio) => {
+    console.log(`e2e: ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'} (target >= ${TARGET.toFixed(2)})`);
+  })
+  .catch((err: unknown) => {
+    console.log(`bench:e2e failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.log(`e2e: ratio n/a (target >= ${TARGET.toFixed(2)})`);
+  })
+  .finally(() => {
+    cleanupSync();
+    process.exit(0);
+  });

@@ -1,0 +1,141 @@
+/**
+ * The shared SQLite database's durability rules (hub/sqlite/database.ts): a write resolves only
+ * once an fdatasync of the WAL that started after its commit has completed; a failed sync
+ * refuses what it covered and every later write; the WAL reaches the database file through the
+ * class's own checkpoints; close() syncs what is pending.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CHECKPOINT_EVERY, SqliteDatabase } from '../../hub/sqlite/database';
+
+type SyncCallback = (err: NodeJS.ErrnoException | null) => void;
+
+describe('SQLite database: group commit with the WAL synced off the event loop', () => {
+  let dir: string;
+  let file: string;
+  let db: SqliteDatabase | undefined;
+  const realFdatasync = fs.fdatasync;
+  /** Syncs asked for and not yet let through. */
+  let held: SyncCallback[];
+
+  const holdSyncs = () => {
+    held = [];
+    (fs as { fdatasync: unknown }).fdatasync = (_fd: number, cb: SyncCallback) => void held.push(cb);
+  };
+  const release = (err: NodeJS.ErrnoException | null = null) => {
+    const cb = held.shift();
+    assert.ok(cb, 'a sync was asked for');
+    realFdatasync(db!['walFd' as keyof SqliteDatabase] as unknown as number, (e) => cb(err ?? e));
+  };
+  const settled = async (p: Promise<unknown>) => {
+    let done = false;
+    p.then(() => (done = true), () => (done = true));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    return done;
+  };
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wasl-sqlite-'));
+    file = join(dir, 'test.db');
+    db = new SqliteDatabase(file);
+    db.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+  });
+  afterEach(() => {
+    (fs as { fdatasync: unknown }).fdatasync = realFdatasync;
+    try {
+      db?.close();
+    } catch {
+      // a test closed it
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insert = (v: string) => db!.write(() => db!.db.prepare('INSERT INTO t (v) VALUES (?)').run(v).lastInsertRowid);
+
+  it('resolves a write only once a sync that started after its commit has completed, and is SQLite-synchronous OFF meanwhile', async () => {
+    assert.equal(db!.db.pragma('synchronous', { simple: true }), 0, 'SQLite itself does not sync on commit');
+    holdSyncs();
+    const a = insert('a');
+    await turn();
+    assert.equal(held.length, 1, 'the commit asked for a sync');
+    assert.equal(await settled(a), false, 'committed, not yet on disk: not acknowledged');
+    // Committed while the first sync is under way: waits for the next one, not this one.
+    const b = insert('b');
+    await turn();
+    assert.equal(held.length, 1, 'one sync at a time');
+    release();
+    assert.equal(await a, 1);
+    assert.equal(await settled(b), false, 'b was committed after the first sync started');
+    await turn();
+    assert.equal(held.length, 1, 'the next sync started for b');
+    release();
+    assert.equal(await b, 2);
+  });
+
+  it('refuses what a failed sync covered and every write after it', async () => {
+    holdSyncs();
+    const a = insert('a');
+    await turn();
+    const b = insert('b');
+    await turn();
+    release(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    await assert.rejects(a, /could not be synced to disk \(EIO\)/);
+    await assert.rejects(b, /could not be synced to disk/);
+    await assert.rejects(insert('c'), /could not be synced to disk/);
+  });
+
+  it('still settles each write of a batch by its own outcome', async () => {
+    const ok = insert('fine');
+    const bad = db!.write(() => db!.db.prepare('INSERT INTO t (v) VALUES (?)').run(null));
+    assert.equal(await ok, 1);
+    await assert.rejects(bad, /NOT NULL/);
+    assert.deepEqual(db!.db.prepare('SELECT v FROM t').all(), [{ v: 'fine' }]);
+  });
+
+  it('moves the WAL into the database file with its own checkpoint every CHECKPOINT_EVERY batches', async () => {
+    const blob = 'x'.repeat(8_000);
+    for (let i = 0; i < CHECKPOINT_EVERY - 1; i++) await insert(blob);
+    const before = statSync(file).size;
+    assert.ok(statSync(`${file}-wal`).size > 3_000_000, 'the rows are in the WAL');
+    assert.ok(before < 100_000, `no automatic checkpoint copied them yet (database file ${before} bytes)`);
+    await insert(blob);
+    const after = statSync(file).size;
+    assert.ok(after > 3_000_000, `the checkpoint copied them into the database file (${after} bytes)`);
+    assert.equal(db!.db.pragma('synchronous', { simple: true }), 0, 'back to OFF after the checkpoint');
+  });
+
+  it('syncs and settles what is pending when closed, and the rows are there on reopening', async () => {
+    holdSyncs();
+    const a = insert('a');
+    await turn();
+    const b = insert('b');
+    db!.close();
+    assert.equal(await a, 1);
+    assert.equal(await b, 2);
+    await assert.rejects(insert('c'), /closed/);
+    // A sync callback arriving after close() changes nothing.
+    held.shift()?.(null);
+    const again = new Database(file, { readonly: true });
+    try {
+      assert.deepEqual(again.prepare('SELECT v FROM t ORDER BY id').all(), [{ v: 'a' }, { v: 'b' }]);
+    } finally {
+      again.close();
+    }
+  });
+
+  it('keeps an in-memory database synchronous, with no WAL to sync', async () => {
+    const mem = new SqliteDatabase(':memory:');
+    try {
+      mem.db.exec('CREATE TABLE t (v TEXT)');
+      await mem.write(() => mem.db.prepare('INSERT INTO t VALUES (?)').run('x'));
+      assert.deepEqual(mem.db.prepare('SELECT count(*) AS n FROM t').get(), { n: 1 });
+    } finally {
+      mem.close();
+    }
+  });
+});
