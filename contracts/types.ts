@@ -712,6 +712,7 @@ export interface ProviderDefinition {
   operations?: {
     [k: string]: ManualOperation | undefined;
   };
+  callbacks?: Callbacks;
 }
 /**
  * The contract the connector is built from.
@@ -1177,6 +1178,40 @@ export interface ManualOperation {
      */
     schema: {};
   };
+}
+/**
+ * How the provider calls the hub back (payment and postal providers): at POST /v1/callbacks/<provider code>, signed with a shared secret. The hub verifies the signature over the raw body and a timestamp, refuses a timestamp outside the tolerance, and records each callback's event id so that a repeat changes nothing.
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "Callbacks".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Callbacks".
+ */
+export interface Callbacks {
+  /**
+   * Where the signature travels. t-v1: one header `t=<unix>,v1=<hex>`; sha256-hex: `sha256=<hex>` in one header and the unix timestamp in another. Both sign `<timestamp>.<raw body>` with HMAC-SHA256.
+   */
+  signature: {
+    scheme: 't-v1' | 'sha256-hex';
+    header: string;
+    /**
+     * sha256-hex only: the header with the unix timestamp.
+     */
+    timestampHeader?: string;
+  };
+  /**
+   * Variable holding the shared secret.
+   */
+  secretEnv: string;
+  /**
+   * The secret used in the sandbox when secretEnv is unset, shared with the sandbox simulator. Never used in production, where secretEnv is required.
+   */
+  sandboxSecret?: string;
+  /**
+   * How far the callback's timestamp may be from the hub's clock.
+   */
+  toleranceSeconds?: number;
 }
 /**
  * A transaction type in the catalogue: who provides it, who may ask for it, what it needs, what it costs, how it is delivered, how fast, and where it stands in its lifecycle.
