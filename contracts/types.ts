@@ -155,6 +155,7 @@ export type OrderStatus =
   | 'ready-for-pickup'
   | 'dispatched'
   | 'delivered'
+  | 'returned'
   | 'rejected'
   | 'failed'
   | 'cancelled'
@@ -239,6 +240,7 @@ export interface OrderEvent {
     | 'ready-for-pickup'
     | 'dispatched'
     | 'delivered'
+    | 'returned'
     | 'rejected'
     | 'failed'
     | 'cancelled'
@@ -252,6 +254,7 @@ export interface OrderEvent {
     | 'ready-for-pickup'
     | 'dispatched'
     | 'delivered'
+    | 'returned'
     | 'rejected'
     | 'failed'
     | 'cancelled'
@@ -295,6 +298,7 @@ export interface Order {
   results: Results;
   createdAt: string;
   updatedAt: string;
+  shipment?: Shipment;
   links?: OrderLinks;
 }
 /**
@@ -404,6 +408,21 @@ export interface Fees {
     amount: number;
   }[];
   total: number;
+  /**
+   * For an order paid abroad: the total in the currency the international provider settles in, at the configured rate, with the rate's date.
+   */
+  settlement?: {
+    currency: string;
+    /**
+     * In minor units (cents).
+     */
+    amountMinor: number;
+    /**
+     * Syrian pounds per one unit of the currency.
+     */
+    rate: number;
+    rateDate: string;
+  };
 }
 /**
  * A text in Arabic and English.
@@ -428,6 +447,34 @@ export interface Text1 {
 export interface Payment {
   method: PaymentMethod;
   status: 'not-required' | 'pending' | 'paid' | 'failed' | 'refunded';
+  /**
+   * The payment provider's code.
+   */
+  provider?: string;
+  /**
+   * What is asked: pounds for SYP, minor units (cents) for a foreign currency.
+   */
+  amount?: number;
+  currency?: string;
+  /**
+   * The provider's invoice or payment intent.
+   */
+  invoiceId?: string;
+  /**
+   * Where the citizen pays; returned to the channel.
+   */
+  paymentUrl?: string;
+  /**
+   * Unpaid by then, the order is cancelled.
+   */
+  deadline?: string;
+  transactionId?: string;
+  receiptNumber?: string;
+  refund?: {
+    reference: string;
+    amount: number;
+    at: string;
+  };
   reference?: string;
   paidAt?: string;
 }
@@ -558,6 +605,22 @@ export interface Document {
   sha256?: string;
 }
 /**
+ * The postal shipment carrying the document.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Shipment".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Shipment".
+ */
+export interface Shipment {
+  provider: string;
+  trackingNumber: string;
+  status: 'created' | 'in-transit' | 'delivered' | 'returned';
+  fee?: number;
+  updatedAt: string;
+}
+/**
  * Where a channel follows the order; added by the gateway to what it returns, never stored.
  *
  * This interface was referenced by `Order`'s JSON-Schema
@@ -583,6 +646,42 @@ export interface Money {
    */
   amount: number;
   currency: string;
+}
+/**
+ * وصل: the receipt of one payment, in Arabic and English.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Receipt".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Receipt".
+ */
+export interface Receipt {
+  number: string;
+  orderId: OrderId;
+  service: {
+    code: ServiceCode;
+    names: Text1;
+  };
+  /**
+   * Pounds for SYP, minor units for a foreign currency.
+   */
+  amount: number;
+  currency: string;
+  provider: {
+    code: string;
+    names: Text1;
+  };
+  providerReference: string;
+  paidAt: string;
+  issuedAt: string;
+  title: Text1;
+  /**
+   * The receipt's field labels, in Arabic and English.
+   */
+  labels: {
+    [k: string]: Text1;
+  };
 }
 /**
  * What a channel submits to POST /v1/orders. The service's fields schema validates `fields`.

@@ -12,8 +12,9 @@ const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   'submitted-to-provider': ['provider-completed', 'rejected', 'failed'],
   // Electronic delivery completes at once; counter and post go through their own step.
   'provider-completed': ['ready-for-pickup', 'dispatched', 'delivered', 'failed'],
-  // Returned to sender: the document waits at the centre instead.
-  dispatched: ['delivered', 'ready-for-pickup', 'failed'],
+  dispatched: ['delivered', 'returned', 'failed'],
+  // Returned to sender: the document waits at the centre, or is posted again.
+  returned: ['ready-for-pickup', 'dispatched'],
   'ready-for-pickup': ['delivered'],
   delivered: [],
   // A paid order that ends without its document is refunded.
