@@ -273,6 +273,82 @@ export interface Text {
   en: string;
 }
 /**
+ * How orders are paid and delivered: payment providers, the payment deadline, exchange rates for payments from abroad, postal coverage at home and the countries served abroad. config/fulfilment.json, or the file WASL_FULFILMENT_CONFIG names.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "FulfilmentConfig".
+ */
+export interface FulfilmentConfig {
+  $schema?: string;
+  payments: {
+    /**
+     * An order not paid this long after payment was requested is cancelled.
+     */
+    deadlineMinutes: number;
+    domestic: {
+      /**
+       * Provider code of the national e-payment company (method e-payment).
+       */
+      provider: string;
+    };
+    international: {
+      /**
+       * Provider code for payments from abroad (method international-card).
+       */
+      provider: string;
+      /**
+       * The currency it settles in; fees are converted at the configured rate.
+       */
+      currency: string;
+      /**
+       * The part of a refund the international provider keeps (its processing fee).
+       */
+      refundFeePercent: number;
+      /**
+       * Refunds are possible this many days after payment.
+       */
+      refundWindowDays: number;
+    };
+    /**
+     * @minItems 1
+     */
+    rates: {
+      currency: string;
+      /**
+       * Syrian pounds for one unit of the currency.
+       */
+      perUnit: number;
+      /**
+       * When the rate was set; recorded on each order converted with it.
+       */
+      date: string;
+    }[];
+  };
+  postal: {
+    provider: string;
+    domestic: {
+      /**
+       * Governorates the post delivers to: "all" of it, or only the listed cities (names as citizens write them, Arabic and Latin; compared without case and diacritics).
+       */
+      coverage: {
+        [k: string]: ('all' | string[]) | undefined;
+      };
+    };
+    international: {
+      /**
+       * Countries served by international mail, with the delivery fee in Syrian pounds (it replaces the service's flat international-post fee).
+       */
+      countries: {
+        [k: string]:
+          | {
+              fee: number;
+            }
+          | undefined;
+      };
+    };
+  };
+}
+/**
  * One citizen request for one service: the central model every channel, flow and provider mapping speaks.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createAjv, pointErrors, ref, type ValidateFunction } from '../contracts';
 import type { ChannelKind, DeliveryMethod, Fees, ServiceDefinition, CatalogueEntry } from '../contracts/types';
 import type { WaslEnv } from './config';
+import type { Fulfilment } from './fulfilment';
 
 export interface CatalogueService {
   definition: ServiceDefinition;
@@ -25,6 +26,8 @@ export const FEE_LABELS = {
 
 export class Catalogue {
   private readonly services = new Map<string, CatalogueService>();
+  /** Payment and delivery configuration, set by the hub at start (hub/fulfilment.ts). */
+  fulfilment?: Fulfilment;
 
   constructor(definitions: ServiceDefinition[]) {
     const ajv = createAjv();
@@ -92,9 +95,10 @@ export function acceptsOrders(def: ServiceDefinition, env: WaslEnv): boolean {
   return env === 'production' ? def.lifecycle === 'live' : def.lifecycle !== 'retired';
 }
 
-export function computeFees(def: ServiceDefinition, channel: ChannelKind, delivery: DeliveryMethod): Fees {
+/** `deliveryOverride`: a delivery fee set by configuration (international mail by country). */
+export function computeFees(def: ServiceDefinition, channel: ChannelKind, delivery: DeliveryMethod, deliveryOverride?: number): Fees {
   const service = def.fees.service.byChannel?.[channel] ?? def.fees.service.default;
-  const deliveryFee = def.fees.delivery[delivery] ?? 0;
+  const deliveryFee = deliveryOverride ?? def.fees.delivery[delivery] ?? 0;
   return {
     currency: def.fees.currency,
     items: [

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { createAjv, pointErrors } from '../contracts';
 import type { ChannelKind } from '../contracts/types';
+import { DEFAULT_FULFILMENT_FILE } from './fulfilment';
 import { parseOperators, type Operator } from './operators';
 
 export type WaslEnv = 'sandbox' | 'production';
@@ -31,6 +32,10 @@ export interface HubConfig {
   amqpUrl?: string;
   dataDir: string;
   flowsDir: string;
+  /** Payment and delivery configuration (WASL_FULFILMENT_CONFIG; config/fulfilment.json by default). */
+  fulfilmentFile: string;
+  /** Where providers call the hub back (WASL_PUBLIC_URL); http://127.0.0.1:<port> when unset. */
+  publicUrl?: string;
   /** Undefined when WASL_CHANNEL_KEYS is unset: the sandbox then makes a demo key. */
   channelKeys?: ChannelKey[];
   secret?: string;
@@ -100,6 +105,17 @@ function defaultKind(channel: string): ChannelKind {
   return channel === 'portal' || channel === 'expat-portal' ? channel : 'centre';
 }
 
+function publicUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError('WASL_PUBLIC_URL must be an absolute http(s) URL');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('WASL_PUBLIC_URL must be an absolute http(s) URL');
+  return u.toString().replace(/\/$/, '');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const waslEnv = env.WASL_ENV ?? 'sandbox';
   if (waslEnv !== 'sandbox' && waslEnv !== 'production') throw new ConfigError(`WASL_ENV must be sandbox or production, not "${waslEnv}"`);
@@ -120,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     databaseUrl,
     dataDir: resolve(env.WASL_DATA_DIR || 'data'),
     flowsDir: resolve(env.WASL_FLOWS_DIR || resolve(__dirname, '..', 'flows')),
+    fulfilmentFile: resolve(env.WASL_FULFILMENT_CONFIG || DEFAULT_FULFILMENT_FILE),
+    ...(env.WASL_PUBLIC_URL ? { publicUrl: publicUrl(env.WASL_PUBLIC_URL) } : {}),
     channelKeys,
     secret,
     ...(env.WASL_OPERATORS ? { operators: parseOperators(env.WASL_OPERATORS) } : {}),

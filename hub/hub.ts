@@ -9,6 +9,7 @@ import type { Bus } from './bus/bus';
 import { openBus } from './bus';
 import { OutboxRelay } from './bus/relay';
 import { Catalogue } from './catalogue';
+import { Fulfilment } from './fulfilment';
 import type { ChannelKey, HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
 import { buildGateway } from './gateway/server';
@@ -63,6 +64,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const logger = opts.logger ?? createLogger(config.logLevel);
   const roles = opts.roles ?? ALL_ROLES;
   const catalogue = Catalogue.load(config.flowsDir);
+  catalogue.fulfilment = Fulfilment.load(config.fulfilmentFile);
   const demoKey = config.channelKeys ? undefined : demoChannelKey(config.dataDir);
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
   const rawStore = opts.store ?? (await openStore(config));

@@ -68,8 +68,13 @@ export function buildOrder(req: OrderRequest, channel: ChannelKey, catalogue: Ca
     invalid.push(fieldError('/paymentMethod', 'cash is only taken at a service centre', 'الدفع النقدي في مراكز الخدمة فقط'));
   }
   if (invalid.length) throw new WaslError('validation-failed', { errors: invalid });
+  const fulfilment = catalogue.fulfilment;
+  const uncovered = fulfilment?.coverageError(delivery);
+  if (uncovered) throw new WaslError('delivery-not-covered', { errors: [uncovered] });
 
-  const fees = computeFees(def, channel.kind, delivery.method);
+  const fees = computeFees(def, channel.kind, delivery.method, fulfilment?.deliveryFee(delivery));
+  // Paid from abroad: the total in the international provider's currency, at the rate of the day.
+  if (fulfilment && paymentMethod === 'international-card' && fees.total > 0) fees.settlement = fulfilment.settlement(fees);
   const at = now.toISOString();
   const order: Order = {
     id: newOrderId(now),

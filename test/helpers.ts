@@ -1,4 +1,5 @@
 /** Shared test fixtures: valid requests, hubs on in-memory stores, and the real servers when present. */
+import { DEFAULT_FULFILMENT_FILE } from '../hub/fulfilment';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import type { OrderRequest } from '../contracts/types';
@@ -60,6 +61,7 @@ export function testConfig(overrides: Partial<HubConfig> = {}): HubConfig {
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'wasl-test-data-')),
     flowsDir: FLOWS_DIR,
+    fulfilmentFile: DEFAULT_FULFILMENT_FILE,
     channelKeys: Object.values(KEYS),
     logLevel: 'info',
     bodyLimit: 256 * 1024,

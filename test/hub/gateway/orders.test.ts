@@ -68,9 +68,36 @@ describe('gateway: orders', () => {
     );
     assert.equal(res.statusCode, 202, res.body);
     const order = res.json<Order>();
-    assert.equal(order.fees.total, 25000 + 60000);
+    // International mail costs what config/fulfilment.json sets for the country (Sweden: 250,000),
+    // not the service's flat fee.
+    assert.equal(order.fees.total, 25000 + 250000);
     assert.equal(order.payment.method, 'international-card');
     assert.deepEqual(order.channel, { id: 'expat-portal', kind: 'expat-portal' });
+    // Paid abroad in dollars at the configured rate (13,000 SYP/USD on 2026-11-01), rounded up to the cent.
+    assert.deepEqual(order.fees.settlement, { currency: 'USD', amountMinor: Math.ceil((275000 * 100) / 13000), rate: 13000, rateDate: '2026-11-01' });
+  });
+
+  it('refuses at submission an address the post does not serve, saying why, and takes the covered cities of a partly covered governorate', async () => {
+    const post = (delivery: Record<string, string>, key = KEYS.centre) => submit(validRequest({ delivery: { method: 'domestic-post', address: 'شارع بغداد، بناء 4', ...delivery } as never }), newKey(), key);
+    const aleppo = await post({ governorate: 'aleppo', city: 'حلب' });
+    assert.equal(aleppo.statusCode, 422, aleppo.body);
+    const p = aleppo.json<{ code: string; errors: Array<{ pointer: string; detail: string }> }>();
+    assert.equal(p.code, 'delivery-not-covered');
+    assert.deepEqual(p.errors.map((e) => e.pointer), ['/delivery/governorate']);
+    const douma = await post({ governorate: 'rif-dimashq', city: 'دوما' });
+    assert.equal(douma.statusCode, 422);
+    assert.deepEqual(douma.json<{ errors: Array<{ pointer: string }> }>().errors.map((e) => e.pointer), ['/delivery/city']);
+    // Covered cities of Rural Damascus, written with or without diacritics, in Arabic or Latin.
+    for (const city of ['جَرَمانا', 'Jaramana', 'قدسيا']) {
+      const ok = await post({ governorate: 'rif-dimashq', city });
+      assert.equal(ok.statusCode, 202, `${city}: ${ok.body}`);
+    }
+    const abroad = await submit(validRequest({ centre: undefined, delivery: { method: 'international-post', country: 'BR', city: 'São Paulo', address: 'Rua Augusta 1' } }), newKey(), KEYS.expat);
+    assert.equal(abroad.statusCode, 422);
+    assert.deepEqual(abroad.json<{ code: string; errors: Array<{ pointer: string }> }>().errors.map((e) => e.pointer), ['/delivery/country']);
+    // Nothing was stored for the refusals.
+    const list = await hub.app.inject({ url: '/v1/orders?limit=100', headers: auth(KEYS.centre) });
+    assert.equal(list.json<{ items: unknown[] }>().items.length, 3);
   });
 
   it('lists a channel\'s own orders, newest first, with cursor paging and filters', async () => {
