@@ -107,3 +107,8 @@ export function decodeCursor(cursor: string): string {
   if (!/^ord_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new BadCursorError('bad cursor');
   return id;
 }
+
+/** Receipt numbers: R-<year>-<sequence of issue, 7 digits>. */
+export function receiptNumber(seq: number, at: string): string {
+  return `R-${at.slice(0, 4)}-${String(seq).padStart(7, '0')}`;
+}

@@ -4,13 +4,13 @@
  * serialise on the order, not on the table. PostgreSQL commits durably and groups commits itself.
  */
 import { Pool, type PoolClient } from 'pg';
-import type { Order, TimelineEvent } from '../../contracts/types';
+import type { Order, Receipt, TimelineEvent } from '../../contracts/types';
 import { WaslError } from '../errors';
 import { loadMigrations } from './migrations';
-import { deadLetterNote, encodeCursor, eventFor, idBounds, planNote, planTransition, splitOrder, summarize, type OrderDoc } from './order-records';
+import { deadLetterNote, encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, type OrderDoc } from './order-records';
 import { newDeadLetterId } from '../ids';
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
-import type { CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
+import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
 interface JournalRow {
   order_id: string;
@@ -39,6 +39,29 @@ export interface PostgresStoreOptions {
 const UNIQUE_VIOLATION = '23505';
 // Any fixed 64-bit number: the advisory lock that keeps two starting processes from migrating at once.
 const MIGRATION_LOCK = 0x7761736c;
+
+interface PgCallbackRow {
+  provider: string;
+  event_id: string;
+  type: string;
+  order_id: string | null;
+  reference: string | null;
+  amount: string | null;
+  currency: string | null;
+  outcome: string;
+  occurred_at: Date | null;
+  received_at: Date;
+}
+
+function pgCallback(r: PgCallbackRow): CallbackRecord {
+  const c: CallbackRecord = { provider: r.provider, eventId: r.event_id, type: r.type, outcome: r.outcome, receivedAt: r.received_at.toISOString() };
+  if (r.order_id !== null) c.orderId = r.order_id;
+  if (r.reference !== null) c.reference = r.reference;
+  if (r.amount !== null) c.amount = Number(r.amount);
+  if (r.currency !== null) c.currency = r.currency;
+  if (r.occurred_at !== null) c.occurredAt = r.occurred_at.toISOString();
+  return c;
+}
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -204,12 +227,58 @@ export class PostgresStore implements Store {
       if (!current) throw new WaslError('order-not-found');
       const s = await c.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = $1', [id]);
       const { doc, step } = planTransition(current, s.rows[0]?.seq ?? 0, req);
+      if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: (await this.issueReceipt(c, id, req.receipt)).number };
       await c.query('UPDATE orders SET status = $1, doc = $2 WHERE id = $3', [doc.status, doc, id]);
       await this.appendStep(c, doc, step);
       const order = await this.readOrder(c, id);
       if (!order) throw new Error('order vanished inside its own transaction');
       return order;
     });
+  }
+
+  /** Numbers and stores the order's receipt in the caller's transaction (the order row is locked); the one it has if any. */
+  private async issueReceipt(c: PoolClient, orderId: string, draft: NonNullable<TransitionRequest['receipt']>): Promise<Receipt> {
+    const existing = await c.query<{ doc: Receipt }>('SELECT doc FROM receipts WHERE order_id = $1', [orderId]);
+    if (existing.rows[0]) return existing.rows[0].doc;
+    const { rows } = await c.query<{ seq: string }>("INSERT INTO receipts (number, order_id, doc) VALUES ('pending:' || $1, $1, '{}') RETURNING seq", [orderId]);
+    const receipt: Receipt = { number: receiptNumber(Number(rows[0]!.seq), draft.issuedAt), ...draft };
+    await c.query('UPDATE receipts SET number = $1, doc = $2 WHERE seq = $3', [receipt.number, receipt, rows[0]!.seq]);
+    return receipt;
+  }
+
+  async getReceipt(orderId: string): Promise<Receipt | undefined> {
+    const { rows } = await this.pool.query<{ doc: Receipt }>('SELECT doc FROM receipts WHERE order_id = $1', [orderId]);
+    return rows[0]?.doc;
+  }
+
+  async recordCallback(r: CallbackRecord): Promise<boolean> {
+    const res = await this.pool.query(
+      `INSERT INTO provider_callbacks (provider, event_id, type, order_id, reference, amount, currency, outcome, occurred_at, received_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (provider, event_id) DO NOTHING`,
+      [r.provider, r.eventId, r.type, r.orderId ?? null, r.reference ?? null, r.amount ?? null, r.currency ?? null, r.outcome, r.occurredAt ?? null, r.receivedAt],
+    );
+    return res.rowCount === 1;
+  }
+
+  async getCallback(provider: string, eventId: string): Promise<CallbackRecord | undefined> {
+    const { rows } = await this.pool.query<PgCallbackRow>('SELECT * FROM provider_callbacks WHERE provider = $1 AND event_id = $2', [provider, eventId]);
+    return rows[0] ? pgCallback(rows[0]) : undefined;
+  }
+
+  async listCallbacks(q: CallbackQuery): Promise<CallbackRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => (args.push(v), where.push(sql.replace('?', `$${args.length}`)));
+    if (q.provider) add('provider = ?', q.provider);
+    if (q.orderId) add('order_id = ?', q.orderId);
+    if (q.from) add('received_at >= ?', q.from);
+    if (q.to) add('received_at < ?', q.to);
+    args.push(q.limit);
+    const { rows } = await this.pool.query<PgCallbackRow>(
+      `SELECT * FROM provider_callbacks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at, event_id LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map(pgCallback);
   }
 
   note(id: string, req: NoteRequest): Promise<Order> {

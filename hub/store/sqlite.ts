@@ -3,13 +3,13 @@
  * WAL, synchronous=FULL, group commit), so an accepted order is on disk before the gateway answers.
  */
 import { join } from 'node:path';
-import type { Order, OrderStatus, TimelineEvent } from '../../contracts/types';
+import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../contracts/types';
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import { WaslError } from '../errors';
 import { newDeadLetterId } from '../ids';
 import { SqliteDatabase } from '../sqlite/database';
-import { deadLetterNote, encodeCursor, idBounds, planNote, planTransition, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
-import type { CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
+import { deadLetterNote, encodeCursor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
+import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
 interface JournalRow {
   order_id: string;
@@ -19,6 +19,29 @@ interface JournalRow {
   outcome: string | null;
   started_at: string;
   finished_at: string | null;
+}
+
+interface CallbackRow {
+  provider: string;
+  event_id: string;
+  type: string;
+  order_id: string | null;
+  reference: string | null;
+  amount: number | null;
+  currency: string | null;
+  outcome: string;
+  occurred_at: string | null;
+  received_at: string;
+}
+
+function callbackRecord(r: CallbackRow): CallbackRecord {
+  const c: CallbackRecord = { provider: r.provider, eventId: r.event_id, type: r.type, outcome: r.outcome, receivedAt: r.received_at };
+  if (r.order_id !== null) c.orderId = r.order_id;
+  if (r.reference !== null) c.reference = r.reference;
+  if (r.amount !== null) c.amount = r.amount;
+  if (r.currency !== null) c.currency = r.currency;
+  if (r.occurred_at !== null) c.occurredAt = r.occurred_at;
+  return c;
 }
 
 function journalEntry(r: JournalRow): JournalEntry {
@@ -81,6 +104,14 @@ export class SqliteStore implements Store {
          ON CONFLICT (order_id, step) DO UPDATE SET status = 'started', attempts = attempts + 1, started_at = excluded.started_at, outcome = NULL, finished_at = NULL`,
       ),
       journalFinish: db.prepare('UPDATE step_journal SET status = ?, outcome = ?, finished_at = ? WHERE order_id = ? AND step = ?'),
+      receiptOf: db.prepare<[string], { doc: string }>('SELECT doc FROM receipts WHERE order_id = ?'),
+      insertReceipt: db.prepare("INSERT INTO receipts (number, order_id, doc) VALUES ('pending:' || ?, ?, '{}')"),
+      numberReceipt: db.prepare('UPDATE receipts SET number = ?, doc = ? WHERE seq = ?'),
+      insertCallback: db.prepare(
+        `INSERT OR IGNORE INTO provider_callbacks (provider, event_id, type, order_id, reference, amount, currency, outcome, occurred_at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      getCallback: db.prepare<[string, string], CallbackRow>('SELECT * FROM provider_callbacks WHERE provider = ? AND event_id = ?'),
     };
   }
 
@@ -149,12 +180,52 @@ export class SqliteStore implements Store {
       const current = JSON.parse(row.doc) as OrderDoc;
       const lastSeq = this.stmt.lastSeq.get(id)?.seq ?? 0;
       const { doc, step } = planTransition(current, lastSeq, req);
+      if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
       this.stmt.updateOrder.run(doc.status satisfies OrderStatus, JSON.stringify(doc), id);
       this.appendStep(doc, step);
       const order = this.readOrder(id);
       if (!order) throw new Error('order vanished inside its own transaction');
       return order;
     });
+  }
+
+  /** Numbers and stores the order's receipt (inside the caller's write); the one it has if any. */
+  private issueReceipt(orderId: string, draft: TransitionRequest['receipt'] & object): Receipt {
+    const existing = this.stmt.receiptOf.get(orderId);
+    if (existing) return JSON.parse(existing.doc) as Receipt;
+    const seq = Number(this.stmt.insertReceipt.run(orderId, orderId).lastInsertRowid);
+    const receipt: Receipt = { number: receiptNumber(seq, draft.issuedAt), ...draft };
+    this.stmt.numberReceipt.run(receipt.number, JSON.stringify(receipt), seq);
+    return receipt;
+  }
+
+  async getReceipt(orderId: string): Promise<Receipt | undefined> {
+    const row = this.stmt.receiptOf.get(orderId);
+    return row ? (JSON.parse(row.doc) as Receipt) : undefined;
+  }
+
+  recordCallback(r: CallbackRecord): Promise<boolean> {
+    return this.write(
+      () =>
+        this.stmt.insertCallback.run(r.provider, r.eventId, r.type, r.orderId ?? null, r.reference ?? null, r.amount ?? null, r.currency ?? null, r.outcome, r.occurredAt ?? null, r.receivedAt)
+          .changes === 1,
+    );
+  }
+
+  async getCallback(provider: string, eventId: string): Promise<CallbackRecord | undefined> {
+    const row = this.stmt.getCallback.get(provider, eventId);
+    return row ? callbackRecord(row) : undefined;
+  }
+
+  async listCallbacks(q: CallbackQuery): Promise<CallbackRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.provider) (where.push('provider = ?'), args.push(q.provider));
+    if (q.orderId) (where.push('order_id = ?'), args.push(q.orderId));
+    if (q.from) (where.push('received_at >= ?'), args.push(q.from.toISOString()));
+    if (q.to) (where.push('received_at < ?'), args.push(q.to.toISOString()));
+    const sql = `SELECT * FROM provider_callbacks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at, event_id LIMIT ?`;
+    return this.database.db.prepare<unknown[], CallbackRow>(sql).all(...args, q.limit).map(callbackRecord);
   }
 
   note(id: string, req: NoteRequest): Promise<Order> {

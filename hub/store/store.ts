@@ -4,7 +4,7 @@
  * and its idempotency key happens in one transaction, and every status change goes through the
  * state machine inside that transaction.
  */
-import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Results, Payment } from '../../contracts/types';
+import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Results, Payment, Shipment } from '../../contracts/types';
 import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
 
 export interface IdempotencyClaim {
@@ -24,6 +24,36 @@ export interface CreateResult {
 export interface OrderPatch {
   payment?: Payment;
   results?: Results;
+  shipment?: Shipment;
+}
+
+/** A receipt before the store numbers it. */
+export type ReceiptDraft = Omit<Receipt, 'number'>;
+
+/** A verified provider callback, as recorded (hub/callbacks/). */
+export interface CallbackRecord {
+  provider: string;
+  /** The provider's own id of the event: a second delivery of it is a repeat. */
+  eventId: string;
+  type: string;
+  orderId?: string;
+  /** The provider's reference: invoice, payment intent, transaction or tracking number. */
+  reference?: string;
+  amount?: number;
+  currency?: string;
+  /** What the hub did with it: applied, duplicate, unknown-order, late, paid-twice, ignored… */
+  outcome: string;
+  occurredAt?: string;
+  receivedAt: string;
+}
+
+export interface CallbackQuery {
+  provider?: string;
+  orderId?: string;
+  /** Received at or after / before. */
+  from?: Date;
+  to?: Date;
+  limit: number;
 }
 
 export interface TransitionRequest {
@@ -33,6 +63,8 @@ export interface TransitionRequest {
   /** Timeline event name; order.<to> by default. */
   event?: string;
   patch?: OrderPatch;
+  /** Issues the order's receipt in the same transaction: numbered, stored, its number on payment.receiptNumber. */
+  receipt?: ReceiptDraft;
 }
 
 /** A timeline step that changes nothing else: a replay, a dead letter, an operator's remark. */
@@ -105,6 +137,12 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   /** Records that the step's call starts (again): status started, attempts + 1. */
   journalStart(orderId: string, step: string): Promise<JournalEntry>;
   journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void>;
+  getReceipt(orderId: string): Promise<Receipt | undefined>;
+  /** Records a callback; false (and nothing written) when its event id was recorded before. */
+  recordCallback(record: CallbackRecord): Promise<boolean>;
+  getCallback(provider: string, eventId: string): Promise<CallbackRecord | undefined>;
+  /** Oldest first. */
+  listCallbacks(query: CallbackQuery): Promise<CallbackRecord[]>;
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
   removeDeadLetters(ids: string[]): Promise<number>;
   /**

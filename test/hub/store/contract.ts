@@ -244,6 +244,54 @@ export function storeContract(open: () => Promise<Store>, close: (s: Store) => P
     assert.equal(await store.journalGet(orderId, 'other'), undefined);
   });
 
+  it('issues one numbered receipt with the transition to paid, and keeps it', async () => {
+    const a = await create(store);
+    const b = await create(store);
+    const provider = { kind: 'provider' as const, id: 'sy-epay' };
+    const draft = (orderId: string, ref: string) => ({
+      orderId,
+      service: { code: 'civil-registry-individual-extract', names: { ar: 'إخراج قيد فردي', en: 'Individual civil-registry extract' } },
+      amount: 29000,
+      currency: 'SYP',
+      provider: { code: 'sy-epay', names: { ar: 'الدفع الإلكتروني', en: 'e-Payment' } },
+      providerReference: ref,
+      paidAt: '2026-11-28T10:00:00.000Z',
+      issuedAt: '2026-11-28T10:00:01.000Z',
+      title: { ar: 'وصل دفع', en: 'Payment receipt' },
+      labels: { amount: { ar: 'المبلغ', en: 'Amount' } },
+    });
+    for (const o of [a, b]) await store.transition(o.id, { to: 'awaiting-payment', actor: provider });
+    assert.equal(await store.getReceipt(a.id), undefined);
+    const paidA = await store.transition(a.id, { to: 'paid', actor: provider, patch: { payment: { ...a.payment, status: 'paid' } }, receipt: draft(a.id, 'TX-A') });
+    const paidB = await store.transition(b.id, { to: 'paid', actor: provider, patch: { payment: { ...b.payment, status: 'paid' } }, receipt: draft(b.id, 'TX-B') });
+    const ra = await store.getReceipt(a.id);
+    const rb = await store.getReceipt(b.id);
+    assert.match(ra!.number, /^R-2026-\d{7}$/);
+    assert.ok(rb!.number > ra!.number, 'numbered in order of issue');
+    assert.equal(paidA.payment.receiptNumber, ra!.number);
+    assert.equal(paidB.payment.receiptNumber, rb!.number);
+    assert.equal(ra!.providerReference, 'TX-A');
+    assert.deepEqual({ ...ra, number: undefined }, { ...draft(a.id, 'TX-A'), number: undefined });
+    // A refused transition issues nothing.
+    const c = await create(store);
+    await assert.rejects(store.transition(c.id, { to: 'paid', actor: provider, receipt: draft(c.id, 'TX-C') }), (e: unknown) => isWaslError(e) && e.code === 'illegal-transition');
+    assert.equal(await store.getReceipt(c.id), undefined);
+  });
+
+  it('records a provider callback once per provider and event id, and lists them by order and time', async () => {
+    const order = await create(store);
+    const rec = { provider: 'sy-epay', eventId: 'EV-1', type: 'invoice.paid', orderId: order.id, reference: 'INV-1', amount: 29000, currency: 'SYP', outcome: 'applied', occurredAt: '2026-11-28T10:00:00.000Z', receivedAt: new Date().toISOString() };
+    assert.equal(await store.recordCallback(rec), true);
+    assert.equal(await store.recordCallback({ ...rec, outcome: 'something else' }), false, 'a repeat is not recorded again');
+    assert.equal(await store.recordCallback({ ...rec, provider: 'sy-post' }), true, 'event ids are per provider');
+    assert.equal(await store.recordCallback({ provider: 'sy-epay', eventId: 'EV-2', type: 'invoice.paid', outcome: 'unknown-order', receivedAt: new Date().toISOString() }), true);
+    assert.deepEqual(await store.getCallback('sy-epay', 'EV-1'), rec);
+    assert.equal(await store.getCallback('sy-epay', 'EV-9'), undefined);
+    assert.deepEqual((await store.listCallbacks({ orderId: order.id, limit: 10 })).map((c) => [c.provider, c.eventId]), [['sy-epay', 'EV-1'], ['sy-post', 'EV-1']]);
+    assert.deepEqual((await store.listCallbacks({ provider: 'sy-epay', limit: 10 })).map((c) => c.eventId), ['EV-1', 'EV-2']);
+    assert.deepEqual(await store.listCallbacks({ from: new Date(Date.now() + 60_000), limit: 10 }), []);
+  });
+
   it('answers ping', async () => {
     await store.ping();
   });
