@@ -3,6 +3,7 @@
  * workers (consumers). `wasl start` runs them all; `wasl start --no-workers` the gateway and the
  * relay; `wasl worker` only the workers — for scaling out on RabbitMQ and PostgreSQL.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
 import type { Bus } from './bus/bus';
@@ -10,6 +11,8 @@ import { openBus } from './bus';
 import { OutboxRelay } from './bus/relay';
 import { Catalogue } from './catalogue';
 import { Fulfilment } from './fulfilment';
+import { openFulfilments, type Fulfilments } from './payments';
+import type { Connector } from '../connectors/connector';
 import type { ChannelKey, HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
 import { buildGateway } from './gateway/server';
@@ -44,6 +47,8 @@ export interface Hub {
   url?: string;
   /** The Node-RED runtime (flows), once started: processes with the workers role that asked for it. */
   runtime?: NodeRedRuntime;
+  /** Payments and postal delivery: desks, callbacks, watcher. */
+  fulfilments: Fulfilments;
   /** Starts the relay and the workers its roles ask for (the gateway starts with listen). */
   startBackground(): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +63,12 @@ export interface HubOptions {
   roles?: Roles;
   /** Run the services' flows in Node-RED (with the workers role): startHub's default; tests opt in. */
   runtime?: boolean;
+  /** Connectors of the payment and postal providers (tests); from contracts/providers by default. */
+  connectorFor?: (code: string) => Connector;
+  /** The payment and postal desks' clock (tests move it past deadlines). */
+  clock?: () => Date;
+  /** How often the payment and postal watcher runs (WASL_FULFILMENT_WATCH_MS, 5 s by default); 0: never. */
+  watchEveryMs?: number;
 }
 
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
@@ -79,8 +90,12 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'));
   const mount = new RuntimeMount();
   let app: FastifyInstance;
+  let fulfilments: Fulfilments;
   try {
-    app = await buildGateway({ config, store, bus, catalogue, logger, channelKeys, version: VERSION });
+    // Providers call back at the public URL; before it is configured, at the address listened on.
+    const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
+    fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
+    app = await buildGateway({ config, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments });
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
   } catch (err) {
@@ -89,6 +104,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     throw err;
   }
   let closing: Promise<void> | undefined;
+  let stopWatch: (() => Promise<void>) | undefined;
   const hub: Hub = {
     config,
     roles,
@@ -100,8 +116,11 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     catalogue,
     logger,
     demoKey,
+    fulfilments,
     async startBackground() {
       relay?.start();
+      const every = opts.watchEveryMs ?? watchEveryMs();
+      if (roles.relay && every > 0) stopWatch = fulfilments.watch(every, `${process.pid}:${randomUUID()}`);
       if (roles.workers && opts.runtime) {
         // The flows' order-in nodes register with the workers as they start.
         hub.runtime = await NodeRedRuntime.start({
@@ -109,7 +128,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           logger,
           server: app.server,
           mount,
-          context: { store, workers, env: config.env, providersRoot: resolve(__dirname, '..', 'contracts', 'providers'), logger },
+          context: { store, workers, env: config.env, providersRoot: PROVIDERS_ROOT, logger, payments: fulfilments.payments, post: fulfilments.post },
         });
       }
       if (roles.workers) await workers.start(bus);
@@ -119,6 +138,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         // New requests stop first, then the relay finishes its pass, then consumers finish what
         // they hold, and only then do the bus and the store close.
         await app.close();
+        await stopWatch?.();
         await relay?.stop();
         await workers.stop();
         await hub.runtime?.stop();
@@ -127,6 +147,13 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       })()),
   };
   return hub;
+}
+
+const PROVIDERS_ROOT = resolve(__dirname, '..', 'contracts', 'providers');
+
+function watchEveryMs(): number {
+  const v = Number(process.env.WASL_FULFILMENT_WATCH_MS ?? 5000);
+  return Number.isInteger(v) && v >= 0 ? v : 5000;
 }
 
 export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {

@@ -2,6 +2,8 @@
  * The gateway: encapsulated Fastify plugins whose route schemas, taken from contracts/, both
  * validate requests and serialise responses. Health is open; everything else needs a channel key.
  */
+import { callbackRoutes } from '../callbacks/route';
+import type { CallbackDesk } from '../payments';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { randomUUID } from 'node:crypto';
@@ -27,6 +29,8 @@ export interface GatewayDeps {
   logger: Logger;
   channelKeys: ChannelKey[];
   version?: string;
+  /** Payment and postal providers' callbacks (POST /v1/callbacks/:provider). */
+  callbacks?: CallbackDesk;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -80,6 +84,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   if (sandbox) openApiRoute(app, app);
 
   await app.register(healthRoutes, { store, bus: deps.bus });
+  // Providers authenticate by signature, not by channel key.
+  if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks, logger });
 
   const auth = new ChannelAuthenticator(deps.channelKeys);
   await app.register(async (api) => {

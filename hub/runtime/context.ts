@@ -5,6 +5,8 @@
  * nodes' tests set one of their own.
  */
 import type { Logger } from '../log';
+import type { PaymentDesk } from '../payments/desk';
+import type { PostDesk } from '../payments/post';
 import type { Store } from '../store';
 import type { Workers } from '../workers';
 import type { WaslEnv } from '../config';
@@ -16,6 +18,9 @@ export interface HubContext {
   /** contracts/providers, or a test's folder. */
   providersRoot: string;
   logger: Logger;
+  /** Payments (wasl-payment) and the post (wasl-postal); absent in tests that do not need them. */
+  payments?: PaymentDesk;
+  post?: PostDesk;
 }
 
 let current: HubContext | undefined;

@@ -73,6 +73,25 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
     },
   );
 
+  app.get<{ Params: { id: string } }>(
+    '/v1/orders/:id/receipt',
+    {
+      schema: {
+        summary: 'The receipt (وصل) of an order\'s payment',
+        description: 'Number, order, service, amount and currency, payment provider and its reference, time of payment and of issue; with the labels in Arabic and English. 404 receipt-not-found until the order is paid.',
+        tags: ['orders'],
+        params: { type: 'object', required: ['id'], properties: { id: { $ref: ref('order', 'OrderId') } } },
+        response: { 200: { $ref: ref('order', 'Receipt') }, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const order = await readOwned(store, request.params.id, requireChannel(request), reply);
+      const receipt = await store.getReceipt(order.id);
+      if (!receipt) throw new WaslError('receipt-not-found');
+      return receipt;
+    },
+  );
+
   app.get<{ Querystring: { status?: OrderStatus; service?: string; channel?: string; from?: string; to?: string; cursor?: string; limit: number } }>(
     '/v1/orders',
     {

@@ -1,0 +1,129 @@
+/**
+ * Payments and delivery, put together for a hub: the adapters of the providers that
+ * config/fulfilment.json names (their connectors from contracts/providers/<code>/), the payment
+ * and postal desks, the receivers of their signed callbacks, and the watcher that polls for
+ * callbacks that never came and cancels orders unpaid at their deadline — in one process at a
+ * time (a lease in the store).
+ */
+import { createConnector } from '../../connectors';
+import type { Connector } from '../../connectors/connector';
+import { loadProvider } from '../../connectors/provider-files';
+import type { Catalogue } from '../catalogue';
+import type { WaslEnv } from '../config';
+import { ConfigError } from '../config';
+import type { Fulfilment } from '../fulfilment';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import { DEFAULT_TOLERANCE_S, type SignatureScheme } from '../callbacks/signature';
+import { EpayAdapter, IntlPayAdapter, PostAdapter, type PaymentAdapter } from './adapters';
+import { PaymentDesk } from './desk';
+import { PostDesk } from './post';
+
+/** Which adapter speaks a provider's contract: by the operations it offers. */
+function paymentAdapterFor(code: string, operations: string[], connector: Connector): PaymentAdapter {
+  if (operations.includes('CreateInvoice')) return new EpayAdapter(code, connector);
+  if (operations.includes('CreatePaymentIntent')) return new IntlPayAdapter(code, connector);
+  throw new ConfigError(`payment provider ${code} offers neither CreateInvoice nor CreatePaymentIntent: wasl has no adapter for its contract`);
+}
+
+export interface CallbackReceiver {
+  scheme: SignatureScheme;
+  /** Read at each callback, so a rotated secret takes effect without a restart. */
+  secret(): string;
+  toleranceS: number;
+  accept(body: unknown): Promise<string>;
+}
+
+export interface CallbackDesk {
+  receiver(provider: string): CallbackReceiver | undefined;
+}
+
+export interface Fulfilments extends CallbackDesk {
+  payments: PaymentDesk;
+  post: PostDesk;
+  /** Starts the watcher (every `everyMs`); returns its stop. */
+  watch(everyMs: number, holder: string): () => Promise<void>;
+}
+
+export interface OpenFulfilmentsOptions {
+  store: Store;
+  catalogue: Catalogue;
+  fulfilment: Fulfilment;
+  env: WaslEnv;
+  providersRoot?: string;
+  publicUrl: () => string;
+  logger: Logger;
+  /** Tests give their own connectors. */
+  connectorFor?: (code: string) => Connector;
+  /** Tests move time (deadlines). */
+  now?: () => Date;
+}
+
+export function openFulfilments(o: OpenFulfilmentsOptions): Fulfilments {
+  const connectorFor = o.connectorFor ?? ((code: string) => createConnector(code, o.env, o.providersRoot ? { providersRoot: o.providersRoot } : {}));
+  const names = new Map<string, { ar: string; en: string }>();
+  const receivers = new Map<string, Omit<CallbackReceiver, 'accept'>>();
+
+  const load = (code: string) => {
+    const p = loadProvider(code, o.providersRoot);
+    names.set(code, p.definition.names);
+    const cb = p.definition.callbacks;
+    if (!cb) throw new ConfigError(`provider ${code} has no callbacks section: a payment or postal provider must say how it signs its callbacks`);
+    const scheme: SignatureScheme = cb.signature.scheme === 't-v1' ? { kind: 't-v1', header: cb.signature.header } : { kind: 'sha256-hex', header: cb.signature.header, timestampHeader: cb.signature.timestampHeader ?? '' };
+    const fromEnv = () => process.env[cb.secretEnv];
+    if (o.env === 'production' && !fromEnv()) throw new ConfigError(`${cb.secretEnv} is required in production: the secret provider ${code} signs its callbacks with`);
+    receivers.set(code, {
+      scheme,
+      secret: () => {
+        const s = fromEnv() || (o.env === 'sandbox' ? cb.sandboxSecret : undefined);
+        if (!s) throw new ConfigError(`${cb.secretEnv} is not set: callbacks of ${code} cannot be verified`);
+        return s;
+      },
+      toleranceS: cb.toleranceSeconds ?? DEFAULT_TOLERANCE_S,
+    });
+    return p;
+  };
+
+  const adapters = new Map<string, PaymentAdapter>();
+  const pay = o.fulfilment.config.payments;
+  for (const code of new Set([pay.domestic.provider, pay.international.provider])) {
+    const p = load(code);
+    adapters.set(code, paymentAdapterFor(code, Object.keys(p.operations), connectorFor(code)));
+  }
+  const postCode = o.fulfilment.postalProvider;
+  load(postCode);
+  const payments = new PaymentDesk({ store: o.store, catalogue: o.catalogue, fulfilment: o.fulfilment, adapters, providerNames: (c) => names.get(c) ?? { ar: c, en: c }, publicUrl: o.publicUrl, logger: o.logger, ...(o.now ? { now: o.now } : {}) });
+  const postAdapter = new PostAdapter(postCode, connectorFor(postCode));
+  const post = new PostDesk({ store: o.store, adapter: postAdapter, publicUrl: o.publicUrl, logger: o.logger, ...(o.now ? { now: o.now } : {}) });
+
+  return {
+    payments,
+    post,
+    receiver(provider) {
+      const r = receivers.get(provider);
+      if (!r) return undefined;
+      const adapter = adapters.get(provider);
+      if (adapter) return { ...r, accept: (body) => payments.onCallback(provider, adapter.parseCallback(body)) };
+      return { ...r, accept: (body) => post.onCallback(postAdapter.parseCallback(body)) };
+    },
+    watch(everyMs, holder) {
+      let running: Promise<void> | undefined;
+      const pass = async () => {
+        if (!(await o.store.tryLease('fulfilment-watch', holder, everyMs * 3))) return;
+        await payments.watch();
+        await post.watch();
+      };
+      const timer = setInterval(() => {
+        running ??= pass()
+          .catch((err: unknown) => o.logger.warn({ err: { message: (err as Error).message } }, 'fulfilment watch pass failed'))
+          .finally(() => (running = undefined));
+      }, everyMs);
+      timer.unref();
+      return async () => {
+        clearInterval(timer);
+        await running;
+        await o.store.releaseLease('fulfilment-watch', holder).catch(() => undefined);
+      };
+    },
+  };
+}

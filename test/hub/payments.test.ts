@@ -1,0 +1,277 @@
+/**
+ * Payments and postal delivery through the hub, against the sandbox's real simulators (each on a
+ * free port; the connectors are the providers' own, pointed there): invoices and payment intents,
+ * signed callbacks (valid, forged, stale, replayed, twice, late, for an unknown order), polling
+ * when no callback comes, the payment deadline, receipts, refunds (domestic in full,
+ * international less the provider's fee) and shipments delivered or returned.
+ */
+import assert from 'node:assert/strict';
+import type { Connector } from '../../connectors/connector';
+import { loadProvider } from '../../connectors/provider-files';
+import { RestConnector } from '../../connectors/rest/connector';
+import type { Order, Receipt } from '../../contracts/types';
+import { signCallback } from '../../hub/callbacks/signature';
+import type { ChannelKey } from '../../hub/config';
+import { startEpay, startIntlPay, startPost, type EpaySimulator, type IntlPaySimulator, type PostSimulator } from '../../sandbox/simulators';
+import { providerCallbackConfig } from '../../sandbox/simulators/callbacks';
+import { KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
+
+describe('payments and postal delivery (simulators)', function () {
+  this.timeout(30_000);
+  let epay: EpaySimulator;
+  let intl: IntlPaySimulator;
+  let post: PostSimulator;
+  let hub: TestHub;
+  let clockOffsetMs = 0;
+
+  const connectorTo = (urls: Record<string, string>) => (code: string): Connector => {
+    const p = loadProvider(code);
+    const definition = { ...p.definition, environments: { sandbox: { endpoint: urls[code]! } } };
+    return new RestConnector({ definition, operations: p.operations, environment: 'sandbox' });
+  };
+
+  before(async () => {
+    const fast = { port: 0, callbackRetryDelaysMs: [50, 100] };
+    [epay, intl, post] = await Promise.all([startEpay({ ...fast, payDelayMs: 30 }), startIntlPay({ ...fast, payDelayMs: 30 }), startPost({ ...fast, postDelayMs: 30 })]);
+  });
+  after(async () => {
+    await Promise.all([epay?.close(), intl?.close(), post?.close()]);
+  });
+  beforeEach(async () => {
+    clockOffsetMs = 0;
+    for (const s of [epay, intl, post]) s.reset();
+    hub = await testHub({}, undefined, {
+      connectorFor: connectorTo({ 'sy-epay': epay.url, 'intl-pay': intl.url, 'sy-post': post.url }),
+      clock: () => new Date(Date.now() + clockOffsetMs),
+      watchEveryMs: 0,
+    });
+    hub.url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterEach(async () => {
+    await Promise.all([epay.idle(), intl.idle(), post.idle()]);
+    await hub.close();
+  });
+
+  const auth = (k: ChannelKey = KEYS.centre) => ({ authorization: `Bearer ${k.key}` });
+  const submit = async (overrides: Record<string, unknown> = {}, key: ChannelKey = KEYS.centre): Promise<Order> => {
+    const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(key), 'idempotency-key': newKey() }, payload: validRequest(overrides) });
+    assert.equal(res.statusCode, 202, res.body);
+    return res.json<Order>();
+  };
+  const order = async (id: string) => (await hub.store.getOrder(id))!;
+  const until = async (what: string, ok: () => Promise<boolean>, ms = 5_000) => {
+    const end = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const statusIs = (id: string, status: string) => until(`${id} ${status}`, async () => (await order(id)).status === status);
+  const steps = async (id: string) => (await order(id)).timeline.map((t) => t.event);
+  const expat = () => ({ centre: undefined, delivery: { method: 'international-post', country: 'SE', city: 'Göteborg', address: 'Storgatan 1' } });
+
+  /** A callback as the e-payment company would sign it. */
+  const epayCallback = (body: Record<string, unknown>, nowS?: number) => {
+    const raw = JSON.stringify(body);
+    const cfg = providerCallbackConfig('sy-epay');
+    return { raw, headers: { 'content-type': 'application/json', ...signCallback(cfg.scheme, cfg.secret, raw, nowS) } };
+  };
+  const postCallback = (raw: string, headers: Record<string, string>, provider = 'sy-epay') => hub.app.inject({ method: 'POST', url: `/v1/callbacks/${provider}`, headers, payload: raw });
+
+  it('domestic: an invoice in pounds, the signed callback marks it paid once, and a numbered bilingual receipt', async () => {
+    const o = await submit();
+    const waiting = await hub.fulfilments.payments.request(o.id);
+    assert.equal(waiting.status, 'awaiting-payment');
+    assert.equal(waiting.payment.provider, 'sy-epay');
+    assert.equal(waiting.payment.amount, o.fees.total);
+    assert.equal(waiting.payment.currency, 'SYP');
+    assert.match(waiting.payment.paymentUrl ?? '', /\/epay\/pay\/INV-/);
+    assert.ok(Date.parse(waiting.payment.deadline!) > Date.now() + 59 * 60_000, 'deadline an hour away (config)');
+    // Asked again (a redelivered event): the same invoice, not a second one.
+    await hub.fulfilments.payments.request(o.id);
+    assert.equal(epay.requests.filter((r) => r.method === 'POST' && r.orderId === o.id).length, 1);
+
+    await statusIs(o.id, 'paid');
+    const paid = await order(o.id);
+    assert.equal(paid.payment.status, 'paid');
+    assert.ok(paid.payment.transactionId);
+    const res = await hub.app.inject({ url: `/v1/orders/${o.id}/receipt`, headers: auth() });
+    assert.equal(res.statusCode, 200, res.body);
+    const receipt = res.json<Receipt>();
+    assert.match(receipt.number, /^R-\d{4}-\d{7}$/);
+    assert.equal(receipt.number, paid.payment.receiptNumber);
+    assert.equal(receipt.amount, o.fees.total);
+    assert.equal(receipt.currency, 'SYP');
+    assert.equal(receipt.providerReference, paid.payment.transactionId);
+    assert.deepEqual(receipt.title, { ar: 'وصل دفع', en: 'Payment receipt' });
+    assert.equal(receipt.service.names.ar.length > 0, true);
+    assert.deepEqual(receipt.labels.amount, { ar: 'المبلغ', en: 'Amount' });
+    const callbacks = await hub.store.listCallbacks({ orderId: o.id, limit: 10 });
+    assert.deepEqual(callbacks.map((c) => [c.type, c.outcome]), [['invoice.paid', 'applied']]);
+    // Another channel does not see it; an unpaid order has no receipt.
+    assert.equal((await hub.app.inject({ url: `/v1/orders/${o.id}/receipt`, headers: auth(KEYS.portal) })).statusCode, 404);
+    const unpaid = await submit();
+    const none = await hub.app.inject({ url: `/v1/orders/${unpaid.id}/receipt`, headers: auth() });
+    assert.equal(none.statusCode, 404);
+    assert.equal(none.json<{ code: string }>().code, 'receipt-not-found');
+  });
+
+  it('the same callback twice changes nothing the second time', async () => {
+    epay.setBehaviour({ mode: 'twice' });
+    const o = await submit();
+    await hub.fulfilments.payments.request(o.id);
+    await statusIs(o.id, 'paid');
+    await until('both deliveries', async () => epay.callbacks.filter((c) => c.status === 200).length >= 2);
+    const outcomes = (await hub.store.listCallbacks({ orderId: o.id, limit: 10 })).map((c) => c.outcome);
+    assert.deepEqual(outcomes, ['applied'], 'recorded once');
+    assert.equal((await steps(o.id)).filter((e) => e === 'order.paid').length, 1);
+  });
+
+  it('refuses forged, stale and unknown-provider callbacks, answers a replay as a duplicate, and records a payment for an unknown order', async () => {
+    const o = await submit();
+    await hub.fulfilments.payments.request(o.id);
+    const invoiceId = (await order(o.id)).payment.invoiceId!;
+    epay.setBehaviour({ mode: 'never' });
+    const body = { eventId: 'EV-FORGED-1', type: 'invoice.paid', invoiceId, merchantReference: o.id, amount: o.fees.total, currency: 'SYP', transactionId: 'TX-FORGED', occurredAt: new Date().toISOString() };
+    const good = epayCallback(body);
+    // Forged: the body changed after signing, or signed with another secret, or no signature.
+    for (const [raw, headers] of [
+      [good.raw.replace('TX-FORGED', 'TX-OTHER'), good.headers],
+      [good.raw, { 'content-type': 'application/json', ...signCallback(providerCallbackConfig('sy-epay').scheme, 'not-the-secret-at-all', good.raw) }],
+      [good.raw, { 'content-type': 'application/json' }],
+    ] as const) {
+      const r = await postCallback(raw, headers);
+      assert.equal(r.statusCode, 401, r.body);
+      assert.equal(r.json<{ code: string }>().code, 'callback-rejected');
+    }
+    const stale = epayCallback(body, Math.floor(Date.now() / 1000) - 3600);
+    assert.equal((await postCallback(stale.raw, stale.headers)).statusCode, 401);
+    assert.equal((await postCallback(good.raw, good.headers, 'no-such-provider')).statusCode, 401);
+    // Nothing of that was applied or recorded.
+    assert.equal((await order(o.id)).status, 'awaiting-payment');
+    assert.equal(await hub.store.getCallback('sy-epay', 'EV-FORGED-1'), undefined);
+    assert.ok(hub.logs.lines.some((l) => l.includes('callback rejected') && l.includes('bad-signature')));
+
+    // The genuine one applies; captured and sent again, it is a duplicate.
+    const first = await postCallback(good.raw, good.headers);
+    assert.equal(first.statusCode, 200, first.body);
+    assert.equal(first.json<{ outcome: string }>().outcome, 'applied');
+    const replay = await postCallback(good.raw, good.headers);
+    assert.equal(replay.json<{ outcome: string }>().outcome, 'duplicate');
+    assert.equal((await order(o.id)).status, 'paid');
+
+    const stray = epayCallback({ ...body, eventId: 'EV-STRAY', merchantReference: 'ord_01JZZZZZZZZZZZZZZZZZZZZZZZ' });
+    const r = await postCallback(stray.raw, stray.headers);
+    assert.equal(r.json<{ outcome: string }>().outcome, 'unknown-order');
+    assert.equal((await hub.store.getCallback('sy-epay', 'EV-STRAY'))?.outcome, 'unknown-order');
+  });
+
+  it('polls the provider when no callback comes, and cancels an order unpaid at its deadline', async () => {
+    epay.setBehaviour({ mode: 'never', count: 1 });
+    const a = await submit();
+    await hub.fulfilments.payments.request(a.id);
+    await epay.idle();
+    assert.equal((await order(a.id)).status, 'awaiting-payment', 'no callback came');
+    const pass = await hub.fulfilments.payments.watch(0);
+    assert.equal(pass.paid, 1);
+    assert.equal((await order(a.id)).status, 'paid');
+    assert.ok((await order(a.id)).payment.receiptNumber);
+
+    // An invoice that stays unpaid (the citizen never pays): cancelled once past its deadline.
+    epay.setBehaviour({ mode: 'decline', count: 1 });
+    const b = await submit();
+    await hub.fulfilments.payments.request(b.id);
+    await until('declined', async () => (await steps(b.id)).includes('payment.declined'));
+    assert.equal((await order(b.id)).status, 'awaiting-payment', 'a declined card may try again until the deadline');
+    assert.equal((await hub.fulfilments.payments.watch(60_000)).cancelled, 0);
+    clockOffsetMs = 61 * 60_000;
+    const late = await hub.fulfilments.payments.watch(60_000);
+    assert.equal(late.cancelled, 1);
+    const cancelled = await order(b.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.statusReason?.code, 'payment-deadline');
+  });
+
+  it('refunds a payment that arrives after the order was cancelled, and records it as late', async () => {
+    epay.setBehaviour({ mode: 'late', lateMs: 400, count: 1 });
+    const o = await submit();
+    await hub.fulfilments.payments.request(o.id);
+    await hub.store.transition(o.id, { to: 'cancelled', actor: { kind: 'channel', id: 'centre' } });
+    await until('the late callback', async () => (await hub.store.listCallbacks({ orderId: o.id, limit: 5 })).length === 1);
+    assert.deepEqual((await hub.store.listCallbacks({ orderId: o.id, limit: 5 })).map((c) => c.outcome), ['late']);
+    assert.ok((await steps(o.id)).includes('payment.late-refunded'));
+    assert.equal((await order(o.id)).status, 'cancelled');
+    const inv = await (await fetch(`${epay.url}/invoices/${(await order(o.id)).payment.invoiceId}`)).json();
+    assert.equal((inv as { status: string }).status, 'refunded');
+  });
+
+  it('refunds in full an order the ministry rejected after payment', async () => {
+    const o = await submit();
+    await hub.fulfilments.payments.request(o.id);
+    await statusIs(o.id, 'paid');
+    const system = { kind: 'system' as const, id: 'test' };
+    await hub.store.transition(o.id, { to: 'submitted-to-provider', actor: system });
+    await hub.store.transition(o.id, { to: 'rejected', actor: system, reason: { code: 'record-sealed' } });
+    const refunded = await hub.fulfilments.payments.refund(o.id, 'record-sealed');
+    assert.equal(refunded.status, 'refunded');
+    assert.equal(refunded.payment.status, 'refunded');
+    assert.equal(refunded.payment.refund?.amount, o.fees.total);
+    assert.match(refunded.payment.refund?.reference ?? '', /^RF-/);
+    // Asked again (a redelivery): nothing more happens.
+    await hub.fulfilments.payments.refund(o.id);
+    assert.equal(epay.requests.filter((r) => r.method === 'POST' && /refunds$/.test(r.path) && r.orderId === o.id).length, 1);
+  });
+
+  it('expatriate: a payment intent in dollars at the configured rate, paid by signed webhook, refunded less the provider\'s fee', async () => {
+    const o = await submit(expat(), KEYS.expat);
+    assert.equal(o.fees.settlement?.currency, 'USD');
+    const waiting = await hub.fulfilments.payments.request(o.id);
+    assert.equal(waiting.payment.provider, 'intl-pay');
+    assert.equal(waiting.payment.currency, 'USD');
+    assert.equal(waiting.payment.amount, o.fees.settlement?.amountMinor);
+    await statusIs(o.id, 'paid');
+    const receipt = (await hub.app.inject({ url: `/v1/orders/${o.id}/receipt`, headers: auth(KEYS.expat) })).json<Receipt>();
+    assert.equal(receipt.currency, 'USD');
+    assert.equal(receipt.amount, o.fees.settlement?.amountMinor);
+    assert.equal(receipt.provider.code, 'intl-pay');
+    const system = { kind: 'system' as const, id: 'test' };
+    await hub.store.transition(o.id, { to: 'submitted-to-provider', actor: system });
+    await hub.store.transition(o.id, { to: 'failed', actor: system, reason: { code: 'ministry-unavailable' } });
+    const refunded = await hub.fulfilments.payments.refund(o.id);
+    assert.equal(refunded.payment.refund?.amount, Math.floor((o.fees.settlement!.amountMinor * 97) / 100), 'the provider keeps 3%');
+  });
+
+  it('post: a shipment with a tracking number, delivered by signed callbacks, or returned to sender; polled when silent', async () => {
+    const system = { kind: 'system' as const, id: 'test' };
+    const completed = async (overrides: Record<string, unknown> = {}, key: ChannelKey = KEYS.centre) => {
+      const o = await submit(overrides, key);
+      await hub.fulfilments.payments.request(o.id);
+      await statusIs(o.id, 'paid');
+      await hub.store.transition(o.id, { to: 'submitted-to-provider', actor: system });
+      await hub.store.transition(o.id, { to: 'provider-completed', actor: system });
+      return o;
+    };
+    const a = await completed();
+    const dispatched = await hub.fulfilments.post.ship(a.id);
+    assert.equal(dispatched.status, 'dispatched');
+    assert.match(dispatched.shipment?.trackingNumber ?? '', /^RR\d{9}SY$/);
+    await statusIs(a.id, 'delivered');
+    assert.deepEqual((await steps(a.id)).slice(-3), ['order.dispatched', 'shipment.in-transit', 'order.delivered']);
+    assert.equal((await order(a.id)).shipment?.status, 'delivered');
+
+    post.setBehaviour({ mode: 'return', count: 1 });
+    const b = await completed();
+    await hub.fulfilments.post.ship(b.id);
+    await statusIs(b.id, 'returned');
+    assert.equal((await order(b.id)).statusReason?.code, 'returned-to-sender');
+
+    post.setBehaviour({ mode: 'never', count: 1 });
+    const c = await completed(expat(), KEYS.expat);
+    await hub.fulfilments.post.ship(c.id);
+    await post.idle();
+    assert.equal((await order(c.id)).status, 'dispatched');
+    const polled = await hub.fulfilments.post.watch(0);
+    assert.equal(polled.moved, 1);
+    assert.equal((await order(c.id)).status, 'delivered');
+  });
+});
