@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './config';
 import { ALL_ROLES, createHub, startHub, VERSION, type Hub, type Roles } from './hub';
 import { replayCommand } from './cli/replay';
+import { paymentsCommand } from './cli/payments';
 import { providerCommand } from './cli/provider';
 import { operatorCommand } from './cli/operator';
 import { createLogger } from './log';
@@ -49,6 +50,7 @@ export function buildCli(): Command {
     });
 
   program.addCommand(replayCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
+  program.addCommand(paymentsCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
 
   program.addCommand(providerCommand());
 

@@ -56,6 +56,9 @@ export type CallbackOutcome = 'applied' | 'duplicate' | 'already-applied' | 'unk
 
 const SYSTEM: Actor = { kind: 'system', id: 'payments' };
 
+/** The ledger type of a payment the hub found by asking the provider (no callback came). */
+export const POLL_PAID = 'poll.paid';
+
 export class PaymentDesk {
   private readonly now: () => Date;
 
@@ -219,7 +222,10 @@ export class PaymentDesk {
         out.polled++;
         const status = await this.adapter(p.provider).status(p.invoiceId, order.id);
         if (status.state === 'paid') {
-          const r = await this.paid(order, p.provider, p.invoiceId, status.transactionId ?? p.invoiceId, status.paidAt ?? this.now().toISOString(), status.amount, { kind: 'system', id: 'payments-poll' });
+          const transactionId = status.transactionId ?? p.invoiceId;
+          const r = await this.paid(order, p.provider, p.invoiceId, transactionId, status.paidAt ?? this.now().toISOString(), status.amount, { kind: 'system', id: 'payments-poll' });
+          // The ledger reconciliation reads: a payment found by polling is recorded like a callback.
+          await this.deps.store.recordCallback({ provider: p.provider, eventId: `poll:${transactionId}`, type: POLL_PAID, orderId: order.id, reference: transactionId, amount: status.amount, currency: status.currency, outcome: r, receivedAt: this.now().toISOString(), ...(status.paidAt ? { occurredAt: status.paidAt } : {}) });
           if (r === 'applied') out.paid++;
           continue;
         }

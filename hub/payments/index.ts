@@ -18,6 +18,7 @@ import { DEFAULT_TOLERANCE_S, type SignatureScheme } from '../callbacks/signatur
 import { EpayAdapter, IntlPayAdapter, PostAdapter, type PaymentAdapter } from './adapters';
 import { PaymentDesk } from './desk';
 import { PostDesk } from './post';
+import { reconcile, type Reconciliation } from './reconcile';
 
 /** Which adapter speaks a provider's contract: by the operations it offers. */
 function paymentAdapterFor(code: string, operations: string[], connector: Connector): PaymentAdapter {
@@ -41,6 +42,8 @@ export interface CallbackDesk {
 export interface Fulfilments extends CallbackDesk {
   payments: PaymentDesk;
   post: PostDesk;
+  /** Matches what the payment providers settled on `date` (YYYY-MM-DD) against the hub's records. */
+  reconcile(date: string): Promise<Reconciliation>;
   /** Starts the watcher (every `everyMs`); returns its stop. */
   watch(everyMs: number, holder: string): () => Promise<void>;
 }
@@ -99,6 +102,7 @@ export function openFulfilments(o: OpenFulfilmentsOptions): Fulfilments {
   return {
     payments,
     post,
+    reconcile: (date) => reconcile(o.store, adapters, date),
     receiver(provider) {
       const r = receivers.get(provider);
       if (!r) return undefined;

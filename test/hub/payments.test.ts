@@ -241,6 +241,36 @@ describe('payments and postal delivery (simulators)', function () {
     assert.equal(refunded.payment.refund?.amount, Math.floor((o.fees.settlement!.amountMinor * 97) / 100), 'the provider keeps 3%');
   });
 
+  it('reconciliation lists a payment with no order and an order paid twice, and matches the rest', async () => {
+    const a = await submit();
+    await hub.fulfilments.payments.request(a.id);
+    const b = await submit();
+    await hub.fulfilments.payments.request(b.id);
+    await Promise.all([statusIs(a.id, 'paid'), statusIs(b.id, 'paid')]);
+    // The citizen pays B a second time through another invoice, and someone pays for an order
+    // that does not exist: both straight at the provider, which calls the hub back.
+    const stray = 'ord_01JZZZZZZZZZZZZZZZZZZZZZZZ';
+    const paidCallbacks = async (id: string) => (await hub.store.listCallbacks({ orderId: id, limit: 10 })).filter((c) => c.type === 'invoice.paid');
+    for (const [ref, key] of [[b.id, 'second-invoice-b'], [stray, 'stray-invoice']]) {
+      const res = await fetch(`${epay.url}/invoices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `${key}-${Date.now()}` },
+        body: JSON.stringify({ merchantReference: ref, amount: b.fees.total, currency: 'SYP', description: 'at the provider', callbackUrl: `${hub.url}/v1/callbacks/sy-epay`, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+      });
+      assert.equal(res.status, 201, await res.text());
+    }
+    await until('both callbacks', async () => (await hub.store.listCallbacks({ provider: 'sy-epay', limit: 100 })).some((c) => c.outcome === 'unknown-order') && (await paidCallbacks(b.id)).length === 2);
+    assert.deepEqual((await paidCallbacks(b.id)).map((c) => c.outcome), ['applied', 'paid-twice']);
+    assert.ok((await steps(b.id)).includes('payment.paid-twice-refunded'), 'the second payment was given back');
+
+    const r = await hub.fulfilments.reconcile(new Date().toISOString().slice(0, 10));
+    const mine = r.mismatches.filter((m) => [a.id, b.id, stray].includes(m.orderId));
+    assert.deepEqual(mine.map((m) => [m.kind, m.orderId]).sort(), [['order-paid-twice', b.id], ['payment-without-order', stray]].sort());
+    assert.ok(r.matched >= 1, 'A matched');
+    assert.ok(!r.mismatches.some((m) => m.orderId === a.id));
+    assert.equal(r.providers.find((p) => p.provider === 'sy-epay')!.settled >= 4, true);
+  });
+
   it('post: a shipment with a tracking number, delivered by signed callbacks, or returned to sender; polled when silent', async () => {
     const system = { kind: 'system' as const, id: 'test' };
     const completed = async (overrides: Record<string, unknown> = {}, key: ChannelKey = KEYS.centre) => {

@@ -1,0 +1,29 @@
+/** `wasl payments reconcile --date YYYY-MM-DD`: the providers' settlements against the hub's records. */
+import { Command, InvalidArgumentError } from 'commander';
+import type { Hub } from '../hub';
+import { formatReconciliation } from '../payments/reconcile';
+
+function day(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new InvalidArgumentError('a date as YYYY-MM-DD');
+  return value;
+}
+
+export function paymentsCommand(open: () => Promise<Hub>): Command {
+  const cmd = new Command('payments').description('Payments: reconciliation with the payment providers');
+  cmd
+    .command('reconcile')
+    .description('Match what each payment provider settled on a day against the orders and the payments the hub recorded, and list every mismatch (payment without order, order paid twice, payment not recorded, amount mismatch, not settled). Exit 2 when there is any.')
+    .requiredOption('--date <YYYY-MM-DD>', 'the settlement day (UTC)', day)
+    .option('--json', 'print JSON')
+    .action(async (opts: { date: string; json?: boolean }) => {
+      const hub = await open();
+      try {
+        const r = await hub.fulfilments.reconcile(opts.date);
+        process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : formatReconciliation(r));
+        if (r.mismatches.length) process.exitCode = 2;
+      } finally {
+        await hub.close();
+      }
+    });
+  return cmd;
+}
