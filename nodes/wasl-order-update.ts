@@ -4,8 +4,9 @@
  * timeline step, audit record and outbox event. Then it completes the bus delivery the message
  * carries (unless told not to), so the event is acknowledged, and sends the updated order on.
  *
- * A redelivered event may find the order already moved: when it is already in the target
- * status the step counts as done. Any other refusal (illegal-transition, order-not-found) goes
+ * A redelivered event may find the order already moved: when it is in the target status, or
+ * has been (its timeline holds the step — the flow's later stages moved it on before this
+ * event's acknowledgement got through), the step counts as done. Any other refusal (illegal-transition, order-not-found) goes
  * to `done(err)` with the typed error's code, so a Catch node gets it.
  */
 import type { OrderStatus, Reason, Results } from '../contracts/types';
@@ -60,7 +61,7 @@ export default function register(RED: NodeAPI): void {
         } catch (err) {
           // Redelivered after the step was stored: nothing more to do.
           const current = (err as { code?: string }).code === 'illegal-transition' ? await store.getOrder(id) : undefined;
-          if (current?.status !== to) throw err;
+          if (!current || !current.timeline.some((step) => step.status === to)) throw err;
           order = current;
         }
         msg.payload = order;

@@ -111,7 +111,8 @@ describe('crash: SIGKILL while a flow waits on a slow ministry', function () {
     const res = await fetch(`${first.url}/v1/orders`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEYS.centre.key}`, 'idempotency-key': newKey(), 'content-type': 'application/json' },
-      body: JSON.stringify(validRequest()),
+      // Paid in cash at the counter and collected there: the flow goes straight to the ministry.
+      body: JSON.stringify(validRequest({ paymentMethod: 'cash-at-counter', delivery: { method: 'counter' } })),
     });
     assert.equal(res.status, 202, await res.clone().text());
     const id = ((await res.json()) as Order).id;
@@ -125,9 +126,9 @@ describe('crash: SIGKILL while a flow waits on a slow ministry', function () {
 
     const second = await startChild(dataDir);
     children.push(second);
-    await until(async () => (await getOrder(second.url, id))?.status === 'provider-completed', 60_000, 'provider-completed after the restart');
+    await until(async () => (await getOrder(second.url, id))?.status === 'ready-for-pickup', 60_000, 'provider-completed, then ready for pickup, after the restart');
     const order = (await getOrder(second.url, id))!;
-    assert.deepEqual(order.timeline.map((t) => t.status), ['received', 'submitted-to-provider', 'provider-completed']);
+    assert.deepEqual(order.timeline.map((t) => t.status), ['received', 'submitted-to-provider', 'provider-completed', 'ready-for-pickup']);
 
     const seen = sim.requests.filter((r) => r.orderId === id);
     const keys = new Set(seen.map((r) => r.idempotencyKey));

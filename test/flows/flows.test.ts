@@ -1,14 +1,17 @@
 /**
  * The real service flows in flows/ (civil-registry-individual-extract over SOAP,
  * vehicle-ownership-statement over REST), run by the embedded Node-RED runtime against the
- * sandbox simulators: orders posted to the gateway end provider-completed with their results,
- * or rejected with the ministry's business reason.
+ * sandbox simulators — the ministries, the e-payment companies and the post, each on the port
+ * its provider file names, calling the hub back: orders posted to the gateway are paid, sent to
+ * the ministry and delivered (by post, at the counter), or rejected with the ministry's business
+ * reason and refunded.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Order, OrderRequest } from '../../contracts/types';
-import { startCivilRegistry, startVehicleRegistry, PERSON_NOT_FOUND, RECORD_SEALED, VEHICLE_NOT_FOUND, type RunningSimulator } from '../../sandbox/simulators';
+import type { ChannelKey } from '../../hub/config';
+import { startCivilRegistry, startEpay, startIntlPay, startPost, startVehicleRegistry, PERSON_NOT_FOUND, RECORD_SEALED, VEHICLE_NOT_FOUND, type RunningSimulator } from '../../sandbox/simulators';
 import { auth, CITIZEN, FLOWS_DIR, KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
 import { until } from '../hub/bus/contract';
 import { onFixedPort } from './fixed-port';
@@ -16,20 +19,32 @@ import { onFixedPort } from './fixed-port';
 const CIVIL = 'civil-registry-individual-extract';
 const VEHICLE = 'vehicle-ownership-statement';
 
+/** Paid in cash and collected at the counter: straight to the ministry, ready for pickup after. */
 function vehicleRequest(plate: string): OrderRequest {
-  return validRequest({ service: VEHICLE, fields: { plateNumber: plate, plateGovernorate: 'damascus' } });
+  return validRequest({ service: VEHICLE, fields: { plateNumber: plate, plateGovernorate: 'damascus' }, paymentMethod: 'cash-at-counter', delivery: { method: 'counter' } });
 }
+
+const FINAL = ['delivered', 'ready-for-pickup', 'rejected', 'failed', 'refunded', 'cancelled'];
 
 describe('service flows (flows/*.json) against the sandbox simulators', function () {
   this.timeout(90_000);
   let hub: TestHub;
   let civil: RunningSimulator;
   let vehicle: RunningSimulator;
+  let others: RunningSimulator[] = [];
 
   before(async () => {
     civil = await onFixedPort(() => startCivilRegistry({ port: 8091 }));
     vehicle = await onFixedPort(() => startVehicleRegistry({ port: 8092 }));
+    const fast = { callbackRetryDelaysMs: [100, 500] };
+    others = [
+      await onFixedPort(() => startEpay({ port: 8093, payDelayMs: 50, ...fast })),
+      await onFixedPort(() => startIntlPay({ port: 8094, payDelayMs: 50, ...fast })),
+      await onFixedPort(() => startPost({ port: 8095, postDelayMs: 50, ...fast })),
+    ];
     hub = await testHub({}, undefined, { runtime: true });
+    // Listening, so that the payment companies and the post can call back.
+    hub.url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
     await hub.startBackground();
   });
 
@@ -37,26 +52,37 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
     await hub?.close();
     await civil?.close();
     await vehicle?.close();
+    await Promise.all(others.map((s) => s.close()));
   });
 
-  async function submit(body: OrderRequest): Promise<string> {
-    const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: body });
+  async function submit(body: OrderRequest, key: ChannelKey = KEYS.centre): Promise<string> {
+    const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(key), 'idempotency-key': newKey() }, payload: body });
     assert.equal(res.statusCode, 202, res.body);
     return res.json<Order>().id;
   }
 
   async function settled(id: string, status: Order['status'], timeoutMs = 20_000): Promise<Order> {
-    await until(async () => ['provider-completed', 'rejected', 'failed'].includes((await hub.store.getOrder(id))?.status ?? ''), timeoutMs, `order ${id} to settle`);
+    // The expected status, or one the order cannot leave (rejected, cancelled and failed can still
+    // be refunded, so they only count when expected).
+    await until(async () => {
+      const s = (await hub.store.getOrder(id))?.status ?? '';
+      return s === status || (FINAL.includes(s) && !['rejected', 'failed', 'cancelled'].includes(s));
+    }, timeoutMs, `order ${id} to settle`);
     const order = (await hub.store.getOrder(id))!;
     assert.equal(order.status, status, JSON.stringify(order.timeline));
     return order;
   }
 
-  it('civil-registry-individual-extract: an order reaches provider-completed with the extract (SOAP, X-Road)', async () => {
+  it('civil-registry-individual-extract: paid online, the extract from the ministry (SOAP, X-Road), delivered by post', async () => {
     const id = await submit(validRequest({ fields: { purpose: 'employment', copies: 2, language: 'ar' } }));
-    const order = await settled(id, 'provider-completed');
-    assert.deepEqual(order.timeline.map((t) => t.status), ['received', 'submitted-to-provider', 'provider-completed']);
-    assert.deepEqual(order.timeline.at(-1)?.actor, { kind: 'system', id: `flow:${CIVIL}` });
+    const order = await settled(id, 'delivered');
+    assert.deepEqual(order.timeline.map((t) => t.status), ['received', 'awaiting-payment', 'paid', 'submitted-to-provider', 'provider-completed', 'dispatched', 'dispatched', 'delivered']);
+    assert.deepEqual(order.timeline.map((t) => t.event).slice(-3), ['order.dispatched', 'shipment.in-transit', 'order.delivered']);
+    assert.deepEqual(order.timeline.find((t) => t.status === 'provider-completed')?.actor, { kind: 'system', id: `flow:${CIVIL}` });
+    assert.equal(order.payment.provider, 'sy-epay');
+    assert.equal(order.payment.status, 'paid');
+    assert.match(order.payment.receiptNumber ?? '', /^R-\d{4}-\d{7}$/);
+    assert.match(order.shipment?.trackingNumber ?? '', /^RR\d{9}SY$/);
 
     const seen = civil.requests.filter((r) => r.orderId === id);
     assert.equal(seen.length, 1, 'the ministry was called once');
@@ -80,17 +106,20 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
     ] as const) {
       const base = validRequest();
       const id = await submit({ ...base, applicant: { ...base.applicant, nationalNumber: nn } });
-      const order = await settled(id, 'rejected');
-      assert.deepEqual(order.timeline.map((t) => t.status), ['received', 'submitted-to-provider', 'rejected']);
-      assert.deepEqual(order.timeline.at(-1)?.reason, { code: reason });
+      // Paid, refused by the ministry, then refunded in full.
+      const order = await settled(id, 'refunded');
+      // (The e-payment company's refund confirmation comes as a note on the refunded order.)
+      assert.deepEqual(order.timeline.map((t) => t.status).filter((s, i, a) => s !== a[i - 1]), ['received', 'awaiting-payment', 'paid', 'submitted-to-provider', 'rejected', 'refunded']);
+      assert.deepEqual(order.timeline.find((t) => t.status === 'rejected')?.reason, { code: reason });
+      assert.equal(order.payment.refund?.amount, order.payment.amount);
       assert.equal(civil.requests.filter((r) => r.orderId === id).length, 1, 'a refusal is not retried');
     }
   });
 
-  it('vehicle-ownership-statement: an order reaches provider-completed with the statement (REST)', async () => {
+  it('vehicle-ownership-statement: paid in cash, the statement from the ministry (REST), ready for pickup at the counter', async () => {
     const id = await submit(vehicleRequest('123456'));
-    const order = await settled(id, 'provider-completed');
-    assert.deepEqual(order.timeline.map((t) => t.status), ['received', 'submitted-to-provider', 'provider-completed']);
+    const order = await settled(id, 'ready-for-pickup');
+    assert.deepEqual(order.timeline.map((t) => t.status), ['received', 'submitted-to-provider', 'provider-completed', 'ready-for-pickup']);
     assert.deepEqual(order.timeline.at(-1)?.actor, { kind: 'system', id: `flow:${VEHICLE}` });
     const seen = vehicle.requests.filter((r) => r.idempotencyKey?.startsWith(`${id}:`));
     assert.equal(seen.length, 1);
@@ -107,6 +136,7 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
     const id = await submit(vehicleRequest(VEHICLE_NOT_FOUND));
     const order = await settled(id, 'rejected');
     assert.deepEqual(order.timeline.at(-1)?.reason, { code: 'vehicle-not-found' });
+    // Cash: nothing to refund online.
     assert.deepEqual(order.timeline.map((t) => t.status), ['received', 'submitted-to-provider', 'rejected']);
   });
 
@@ -119,7 +149,19 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
     vehicle = await onFixedPort(() => startVehicleRegistry({ port: 8092 }));
     // The connector retries, then the bus delivers the event again (1 s, 5 s, 30 s…); the call
     // resumes with the same idempotency key. Generous: a circuit breaker may have opened.
-    await settled(id, 'provider-completed', 45_000);
+    await settled(id, 'ready-for-pickup', 45_000);
+  });
+
+  it('an expatriate pays abroad in dollars and receives the extract by international mail', async () => {
+    const id = await submit(validRequest({ centre: undefined, delivery: { method: 'international-post', country: 'DE', city: 'Berlin', address: 'Karl-Marx-Allee 1', postalCode: '10178' } }), KEYS.expat);
+    const order = await settled(id, 'delivered');
+    assert.deepEqual(order.timeline.map((t) => t.status).filter((s, i, a) => s !== a[i - 1]), ['received', 'awaiting-payment', 'paid', 'submitted-to-provider', 'provider-completed', 'dispatched', 'delivered']);
+    assert.equal(order.payment.provider, 'intl-pay');
+    assert.equal(order.payment.currency, 'USD');
+    assert.equal(order.payment.amount, order.fees.settlement?.amountMinor);
+    const receipt = await hub.app.inject({ url: `/v1/orders/${id}/receipt`, headers: auth(KEYS.expat) });
+    assert.equal(receipt.json<{ currency: string }>().currency, 'USD');
+    assert.ok(order.shipment?.trackingNumber);
   });
 
   it('the flow files hold no credentials, and each provider config node is shared from flows/shared.json', () => {
