@@ -1368,7 +1368,13 @@ export interface Callbacks {
    * Where the signature travels. t-v1: one header `t=<unix>,v1=<hex>`; sha256-hex: `sha256=<hex>` in one header and the unix timestamp in another. Both sign `<timestamp>.<raw body>` with HMAC-SHA256.
    */
   signature: {
+    /**
+     * t-v1 or sha256-hex (see above).
+     */
     scheme: 't-v1' | 'sha256-hex';
+    /**
+     * The header that carries the signature.
+     */
     header: string;
     /**
      * sha256-hex only: the header with the unix timestamp.

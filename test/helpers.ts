@@ -54,6 +54,14 @@ export function validRequest(overrides: Partial<OrderRequest> = {}): OrderReques
   };
 }
 
+/**
+ * A production hub needs the secrets its payment and postal providers sign callbacks with
+ * (named by their provider files); tests that start one in production set these first.
+ */
+export function setProviderCallbackSecrets(): void {
+  for (const name of ['SY_EPAY_CALLBACK_SECRET', 'INTL_PAY_WEBHOOK_SECRET', 'SY_POST_CALLBACK_SECRET']) process.env[name] ??= `test-secret-${name.toLowerCase()}-0123456789`;
+}
+
 export function testConfig(overrides: Partial<HubConfig> = {}): HubConfig {
   return {
     env: 'sandbox',

@@ -62,14 +62,34 @@ export interface OpenFulfilmentsOptions {
   now?: () => Date;
 }
 
+/**
+ * A connector made on its first call: a provider's production endpoint is added to its file at
+ * go-live, and a hub must start (and say so) before that, not refuse to.
+ */
+function lazyConnector(code: string, env: WaslEnv, make: () => Connector): Connector {
+  let real: Connector | undefined;
+  const get = () => (real ??= make());
+  return {
+    provider: code,
+    environment: env,
+    operations: () => get().operations(),
+    call: (operation, input, ctx) => get().call(operation, input, ctx),
+    close: async () => {
+      await real?.close();
+    },
+  };
+}
+
 export function openFulfilments(o: OpenFulfilmentsOptions): Fulfilments {
-  const connectorFor = o.connectorFor ?? ((code: string) => createConnector(code, o.env, o.providersRoot ? { providersRoot: o.providersRoot } : {}));
+  const connectorFor =
+    o.connectorFor ?? ((code: string) => lazyConnector(code, o.env, () => createConnector(code, o.env, o.providersRoot ? { providersRoot: o.providersRoot } : {})));
   const names = new Map<string, { ar: string; en: string }>();
   const receivers = new Map<string, Omit<CallbackReceiver, 'accept'>>();
 
   const load = (code: string) => {
     const p = loadProvider(code, o.providersRoot);
     names.set(code, p.definition.names);
+    if (!p.definition.environments[o.env]) o.logger.warn({ provider: code, env: o.env }, `provider ${code} has no ${o.env} endpoint in its provider.json: its calls will fail until one is added`);
     const cb = p.definition.callbacks;
     if (!cb) throw new ConfigError(`provider ${code} has no callbacks section: a payment or postal provider must say how it signs its callbacks`);
     const scheme: SignatureScheme = cb.signature.scheme === 't-v1' ? { kind: 't-v1', header: cb.signature.header } : { kind: 'sha256-hex', header: cb.signature.header, timestampHeader: cb.signature.timestampHeader ?? '' };

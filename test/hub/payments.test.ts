@@ -305,3 +305,15 @@ describe('payments and postal delivery (simulators)', function () {
     assert.equal((await order(c.id)).status, 'delivered');
   });
 });
+
+describe('payments: production configuration', () => {
+  it('refuses to start in production without the secret a provider signs its callbacks with, naming the variable', async () => {
+    const saved = process.env.SY_EPAY_CALLBACK_SECRET;
+    delete process.env.SY_EPAY_CALLBACK_SECRET;
+    try {
+      await assert.rejects(testHub({ env: 'production', secret: 'x'.repeat(32) }), /SY_EPAY_CALLBACK_SECRET is required in production/);
+    } finally {
+      if (saved !== undefined) process.env.SY_EPAY_CALLBACK_SECRET = saved;
+    }
+  });
+});

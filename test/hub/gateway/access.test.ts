@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChannelKey } from '../../../hub/config';
 import { ChannelAuthenticator } from '../../../hub/gateway/auth';
-import { auth, KEYS, newKey, testHub, validRequest } from '../../helpers';
+import { auth, KEYS, newKey, testHub, validRequest, setProviderCallbackSecrets } from '../../helpers';
 
 describe('gateway: channel access', () => {
   it('identifies a channel by its key, and nobody by a near miss', () => {
@@ -54,6 +54,7 @@ describe('gateway: channel access', () => {
   });
 
   it('in production, shows the API description to channels only and serves no docs page', async () => {
+    setProviderCallbackSecrets();
     const hub = await testHub({ env: 'production', secret: 'x'.repeat(32) });
     try {
       assert.equal((await hub.app.inject({ url: '/openapi.json' })).statusCode, 401);

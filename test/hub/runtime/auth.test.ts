@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HubConfig } from '../../../hub/config';
 import { hashPassword, parseOperators } from '../../../hub/operators';
-import { FLOWS_DIR, testHub, type TestHub } from '../../helpers';
+import { FLOWS_DIR, testHub, type TestHub, setProviderCallbackSecrets } from '../../helpers';
 
 const SERVICE = 'civil-registry-individual-extract';
 const PASSWORD = 'كلمة سر المشغّل 2026';
@@ -29,6 +29,7 @@ function flowsDir(): string {
 }
 
 async function runningHub(overrides: Partial<HubConfig>): Promise<{ hub: TestHub; url: string }> {
+  setProviderCallbackSecrets();
   const hub = await testHub({ flowsDir: flowsDir(), ...overrides }, undefined, { runtime: true });
   try {
     await hub.startBackground();
