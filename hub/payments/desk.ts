@@ -56,6 +56,15 @@ export type CallbackOutcome = 'applied' | 'duplicate' | 'already-applied' | 'unk
 
 const SYSTEM: Actor = { kind: 'system', id: 'payments' };
 
+export class RefundWindowClosedError extends Error {
+  readonly code = 'refund-window-closed';
+  readonly transient = false;
+  constructor(orderId: string, days: number) {
+    super(`order ${orderId} was paid abroad more than ${days} days ago: the international provider no longer refunds it`);
+    this.name = 'RefundWindowClosedError';
+  }
+}
+
 /** The ledger type of a payment the hub found by asking the provider (no callback came). */
 export const POLL_PAID = 'poll.paid';
 
@@ -195,8 +204,15 @@ export class PaymentDesk {
     if (order.payment.status !== 'paid' || !order.payment.provider || !order.payment.invoiceId) return order;
     const adapter = this.adapter(order.payment.provider);
     const paid = order.payment.amount ?? order.fees.total;
+    const intl = this.deps.fulfilment.config.payments.international;
+    const abroad = order.payment.provider === intl.provider;
+    if (abroad && order.payment.paidAt && Date.parse(order.payment.paidAt) + intl.refundWindowDays * 86_400_000 < this.now().getTime()) {
+      // Past the international provider's window: no refund through it; an operator settles it
+      // (the event is retried, then dead-lettered with this reason, where monitoring sees it).
+      throw new RefundWindowClosedError(order.id, intl.refundWindowDays);
+    }
     // The international provider keeps its processing fee; at home the whole fee is returned.
-    const keepPercent = order.payment.provider === this.deps.fulfilment.config.payments.international.provider ? this.deps.fulfilment.config.payments.international.refundFeePercent : 0;
+    const keepPercent = abroad ? intl.refundFeePercent : 0;
     const amount = Math.floor((paid * (100 - keepPercent)) / 100);
     const { value } = await runStepOnce(this.deps.store, order.id, 'payment.refund', (c) => adapter.refund(order.payment.invoiceId!, amount, reason, { idempotencyKey: c.idempotencyKey, orderId: order.id }));
     const payment: Payment = { ...order.payment, status: 'refunded', refund: { reference: value.reference, amount: value.amount, at: this.now().toISOString() } };

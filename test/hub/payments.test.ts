@@ -237,6 +237,11 @@ describe('payments and postal delivery (simulators)', function () {
     const system = { kind: 'system' as const, id: 'test' };
     await hub.store.transition(o.id, { to: 'submitted-to-provider', actor: system });
     await hub.store.transition(o.id, { to: 'failed', actor: system, reason: { code: 'ministry-unavailable' } });
+    // Past the international provider's refund window (180 days), no refund goes to it.
+    clockOffsetMs = 181 * 86_400_000;
+    await assert.rejects(hub.fulfilments.payments.refund(o.id), (e: { code?: string }) => e.code === 'refund-window-closed');
+    assert.equal((await order(o.id)).status, 'failed');
+    clockOffsetMs = 0;
     const refunded = await hub.fulfilments.payments.refund(o.id);
     assert.equal(refunded.payment.refund?.amount, Math.floor((o.fees.settlement!.amountMinor * 97) / 100), 'the provider keeps 3%');
   });
