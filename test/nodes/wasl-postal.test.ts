@@ -4,8 +4,6 @@
  * by post passing through, typed errors reaching a Catch node, and the help in both languages.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { TimeoutError } from '../../connectors/errors';
 import type { Order } from '../../contracts/types';
 import { createLogger } from '../../hub/log';
@@ -15,6 +13,7 @@ import { completeDelivery } from '../../hub/runtime/deliveries';
 import orderIn from '../../nodes/wasl-order-in';
 import postal from '../../nodes/wasl-postal';
 import { delivery, helper, isPending, nodeTestHub, storedOrder, type NodeTestHub } from './wasl-order-helpers';
+import { assertLocales, recordStatus } from './desk-node-helpers';
 
 const SERVICE = 'civil-registry-individual-extract';
 const catchNode = require('@node-red/nodes/core/common/25-catch.js') as (red: unknown) => void;
@@ -153,34 +152,3 @@ describe('wasl-postal node', () => {
   });
 });
 
-function recordStatus(id: string): Array<{ fill?: string; shape?: string; text?: string }> {
-  const node = helper.getNode(id)! as unknown as { status(s: object): void };
-  const seen: Array<{ fill?: string; shape?: string; text?: string }> = [];
-  const original = node.status.bind(node);
-  node.status = (s: object) => {
-    seen.push(s as { text?: string });
-    original(s);
-  };
-  return seen;
-}
-
-/** Both locales carry the node's message catalogue and help; the Arabic help reads right to left. */
-function assertLocales(type: string): void {
-  const root = join(__dirname, '..', '..', 'nodes', 'locales');
-  const en = JSON.parse(readFileSync(join(root, 'en-US', `${type}.json`), 'utf8')) as Record<string, Record<string, Record<string, string>>>;
-  const ar = JSON.parse(readFileSync(join(root, 'ar', `${type}.json`), 'utf8')) as typeof en;
-  const keys = (c: typeof en) => Object.entries(c[type] ?? {}).flatMap(([group, texts]) => Object.keys(texts).map((k) => `${group}.${k}`)).sort();
-  assert.ok(keys(en).length > 0, `${type} has messages`);
-  assert.deepEqual(keys(ar), keys(en), 'the same messages in both languages');
-  for (const lang of ['en-US', 'ar']) {
-    const file = join(root, lang, `${type}.html`);
-    assert.ok(existsSync(file), file);
-    assert.ok(readFileSync(file, 'utf8').includes(`data-help-name="${type}"`), `${lang} help names ${type}`);
-  }
-  const arHelp = readFileSync(join(root, 'ar', `${type}.html`), 'utf8');
-  assert.ok(arHelp.includes('<div dir="rtl">'), 'Arabic help right to left');
-  assert.match(arHelp, /[\u0600-\u06FF]{3}/);
-  assert.ok(existsSync(join(__dirname, '..', '..', 'nodes', 'icons', `${type}.svg`)), 'its icon');
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
-  assert.equal(pkg['node-red'].nodes[type], `nodes/${type}.js`, 'listed for Node-RED');
-}
