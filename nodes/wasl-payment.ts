@@ -62,6 +62,18 @@ export function deskStepError(err: unknown): DeskStepError {
   return new DeskStepError(code, message, fields);
 }
 
+/** Ends a node's step: done(), or the error as a DeskStepError shown in red and given to done(). */
+export function settleStep(step: Promise<void>, node: { status(s: object): void }, done: (err?: unknown) => void): void {
+  step.then(
+    () => done(),
+    (err: unknown) => {
+      const e = deskStepError(err);
+      node.status({ fill: 'red', shape: 'ring', text: e.code });
+      done(e);
+    },
+  );
+}
+
 /** The message's order: msg.wasl.orderId (from an order-in node), else msg.payload.id. */
 export function orderIdOf(msg: NodeMessage): string | undefined {
   const fromEvent = msg.wasl?.orderId;
@@ -96,7 +108,7 @@ export default function register(RED: NodeAPI): void {
     if (!validAction) node.status({ fill: 'red', shape: 'ring', text: RED._('wasl-payment.status.bad-action') });
 
     node.on('input', (msg, send, done) => {
-      void (async () => {
+      settleStep((async () => {
         if (!validAction) throw new DeskStepError('bad-action', RED._('wasl-payment.errors.bad-action', { action: String(action) }));
         const id = orderIdOf(msg);
         if (!id) throw new DeskStepError('no-order', RED._('wasl-payment.errors.no-order'));
@@ -125,14 +137,7 @@ export default function register(RED: NodeAPI): void {
         }
         send(nothingToDo ? [null, msg] : [msg, null]);
         if (completes) completeDelivery(msg);
-      })().then(
-        () => done(),
-        (err: unknown) => {
-          const e = deskStepError(err);
-          node.status({ fill: 'red', shape: 'ring', text: e.code });
-          done(e);
-        },
-      );
+      })(), node, done);
     });
   }
 

@@ -18,7 +18,7 @@ import { hubContext } from '../hub/runtime/context';
 import { completeDelivery } from '../hub/runtime/deliveries';
 import { cachedTranslator } from './lib/i18n';
 import type { NodeAPI, NodeDef, NodeThis } from './lib/node-red';
-import { DeskStepError, deskStepError, orderIdOf } from './wasl-payment';
+import { DeskStepError, deskStepError, orderIdOf, settleStep } from './wasl-payment';
 
 export const POSTAL_ACTIONS = ['ship'] as const;
 export type PostalAction = (typeof POSTAL_ACTIONS)[number];
@@ -44,7 +44,7 @@ export default function register(RED: NodeAPI): void {
     if (!validAction) node.status({ fill: 'red', shape: 'ring', text: RED._('wasl-postal.status.bad-action') });
 
     node.on('input', (msg, send, done) => {
-      void (async () => {
+      settleStep((async () => {
         if (!validAction) throw new DeskStepError('bad-action', RED._('wasl-postal.errors.bad-action', { action: String(action) }));
         const id = orderIdOf(msg);
         if (!id) throw new DeskStepError('no-order', RED._('wasl-postal.errors.no-order'));
@@ -63,14 +63,7 @@ export default function register(RED: NodeAPI): void {
         else node.status({ fill: 'yellow', shape: 'ring', text: t('wasl-postal.status.not-shipped', { status: order.status }) });
         send(msg);
         if (completes) completeDelivery(msg);
-      })().then(
-        () => done(),
-        (err: unknown) => {
-          const e = deskStepError(err);
-          node.status({ fill: 'red', shape: 'ring', text: e.code });
-          done(e);
-        },
-      );
+      })(), node, done);
     });
   }
 
