@@ -56,9 +56,10 @@ describe('sandbox simulators', () => {
   it('startSimulators reads its ports from the environment and starts none with WASL_SIMULATORS=off', async () => {
     const none = await startSimulators({ WASL_SIMULATORS: 'off' });
     assert.equal(none.running.length, 0);
-    const sims = await startSimulators({ WASL_SIM_CIVIL_PORT: '0', WASL_SIM_VEHICLE_PORT: '0' });
+    const sims = await startSimulators({ WASL_SIM_CIVIL_PORT: '0', WASL_SIM_VEHICLE_PORT: '0', WASL_SIM_EPAY_PORT: '0', WASL_SIM_INTLPAY_PORT: '0', WASL_SIM_POST_PORT: '0' });
     try {
-      assert.deepEqual(sims.running.map((s) => s.name), ['moi-civil-registry', 'mot-vehicle-registry']);
+      assert.deepEqual(sims.running.map((s) => s.name), ['moi-civil-registry', 'mot-vehicle-registry', 'sy-epay', 'intl-pay', 'sy-post']);
+      assert.ok(sims.running.every((s) => !/:(8091|8092|8093|8094|8095)\//.test(s.url)), 'on the ports the environment gave');
     } finally {
       await sims.close();
     }

@@ -65,9 +65,9 @@ export interface PaymentIntentRequest {
    */
   notify_url: string;
   /**
-   * ISO 3166-1 alpha-2 country of the payer
+   * ISO 3166-1 alpha-2 country of the payer, when known (fraud screening)
    */
-  customer_country: string;
+  customer_country?: string;
 }
 /**
  * CreatePaymentIntentOutput
