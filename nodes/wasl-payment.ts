@@ -19,11 +19,13 @@
  * msg.error.code (the desks' connector and store errors, and no-order, no-payments, bad-action).
  */
 import type { Order } from '../contracts/types';
-import { recordFailure } from '../hub/journal';
 import { hubContext } from '../hub/runtime/context';
 import { completeDelivery } from '../hub/runtime/deliveries';
+import { DeskStepError, deskStepError, orderIdOf, settleStep } from './lib/desk-step';
 import { cachedTranslator } from './lib/i18n';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
+
+export { DeskStepError, deskStepError, orderIdOf, settleStep } from './lib/desk-step';
 
 export const PAYMENT_ACTIONS = ['request', 'refund'] as const;
 export type PaymentAction = (typeof PAYMENT_ACTIONS)[number];
@@ -36,50 +38,6 @@ export interface PaymentDef extends NodeDef {
   reason?: string;
   /** Completes the bus delivery once the step is stored (default true). */
   complete?: boolean;
-}
-
-/**
- * The error a payment or postal node reports: its `code` is an own field, so Node-RED copies it
- * to a Catch node's msg.error.code (a getter, as on a journal's recorded failure, would be lost).
- * Safe fields of the desk's error (reason, provider, operation…) come along; never the
- * provider's own text.
- */
-export class DeskStepError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, fields: Record<string, unknown> = {}) {
-    super(message);
-    this.name = 'DeskStepError';
-    this.code = code;
-    for (const [k, v] of Object.entries(fields)) if (!(k in this) && v !== undefined) Object.defineProperty(this, k, { value: v, enumerable: true });
-  }
-}
-
-/** Any error a desk threw, as a DeskStepError. */
-export function deskStepError(err: unknown): DeskStepError {
-  if (err instanceof DeskStepError) return err;
-  const { code, message, ...fields } = recordFailure(err);
-  delete fields.providerMessage;
-  return new DeskStepError(code, message, fields);
-}
-
-/** Ends a node's step: done(), or the error as a DeskStepError shown in red and given to done(). */
-export function settleStep(step: Promise<void>, node: { status(s: object): void }, done: (err?: unknown) => void): void {
-  step.then(
-    () => done(),
-    (err: unknown) => {
-      const e = deskStepError(err);
-      node.status({ fill: 'red', shape: 'ring', text: e.code });
-      done(e);
-    },
-  );
-}
-
-/** The message's order: msg.wasl.orderId (from an order-in node), else msg.payload.id. */
-export function orderIdOf(msg: NodeMessage): string | undefined {
-  const fromEvent = msg.wasl?.orderId;
-  if (typeof fromEvent === 'string' && fromEvent) return fromEvent;
-  const p = msg.payload as { id?: unknown } | undefined;
-  return typeof p?.id === 'string' && p.id ? p.id : undefined;
 }
 
 /** What the channel needs to send the citizen to pay. */

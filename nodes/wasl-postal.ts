@@ -18,7 +18,7 @@ import { hubContext } from '../hub/runtime/context';
 import { completeDelivery } from '../hub/runtime/deliveries';
 import { cachedTranslator } from './lib/i18n';
 import type { NodeAPI, NodeDef, NodeThis } from './lib/node-red';
-import { DeskStepError, deskStepError, orderIdOf, settleStep } from './wasl-payment';
+import { DeskStepError, deskStepError, orderIdOf, settleStep } from './lib/desk-step';
 
 export const POSTAL_ACTIONS = ['ship'] as const;
 export type PostalAction = (typeof POSTAL_ACTIONS)[number];
