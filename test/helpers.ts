@@ -56,10 +56,18 @@ export function validRequest(overrides: Partial<OrderRequest> = {}): OrderReques
 
 /**
  * A production hub needs the secrets its payment and postal providers sign callbacks with
- * (named by their provider files); tests that start one in production set these first.
+ * (named by their provider files); tests that start one in production set these first, and put
+ * the environment back after (the returned function): later tests' simulators read it.
  */
-export function setProviderCallbackSecrets(): void {
-  for (const name of ['SY_EPAY_CALLBACK_SECRET', 'INTL_PAY_WEBHOOK_SECRET', 'SY_POST_CALLBACK_SECRET']) process.env[name] ??= `test-secret-${name.toLowerCase()}-0123456789`;
+export function setProviderCallbackSecrets(): () => void {
+  const names = ['SY_EPAY_CALLBACK_SECRET', 'INTL_PAY_WEBHOOK_SECRET', 'SY_POST_CALLBACK_SECRET'];
+  const saved = names.map((n) => process.env[n]);
+  for (const name of names) process.env[name] ??= `test-secret-${name.toLowerCase()}-0123456789`;
+  return () =>
+    names.forEach((n, i) => {
+      if (saved[i] === undefined) delete process.env[n];
+      else process.env[n] = saved[i];
+    });
 }
 
 export function testConfig(overrides: Partial<HubConfig> = {}): HubConfig {

@@ -21,7 +21,7 @@ import { FLOWS_DIR, LogSink, testConfig } from '../helpers';
 const CHROMIUM = process.env.WASL_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
 const SERVICE = 'civil-registry-individual-extract';
-const WASL_TYPES = ['wasl-order-in', 'wasl-validate', 'wasl-map', 'wasl-call', 'wasl-order-update'];
+const WASL_TYPES = ['wasl-order-in', 'wasl-validate', 'wasl-map', 'wasl-call', 'wasl-order-update', 'wasl-payment', 'wasl-postal'];
 
 /** One service and a tiny flow, so the editor opens on wasl nodes whatever flows/ holds today. */
 function flowsDir(): string {

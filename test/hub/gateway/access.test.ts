@@ -54,8 +54,8 @@ describe('gateway: channel access', () => {
   });
 
   it('in production, shows the API description to channels only and serves no docs page', async () => {
-    setProviderCallbackSecrets();
-    const hub = await testHub({ env: 'production', secret: 'x'.repeat(32) });
+    const restore = setProviderCallbackSecrets();
+    const hub = await testHub({ env: 'production', secret: 'x'.repeat(32) }).finally(restore);
     try {
       assert.equal((await hub.app.inject({ url: '/openapi.json' })).statusCode, 401);
       assert.equal((await hub.app.inject({ url: '/openapi.json', headers: auth(KEYS.centre) })).statusCode, 200);

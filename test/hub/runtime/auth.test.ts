@@ -29,8 +29,9 @@ function flowsDir(): string {
 }
 
 async function runningHub(overrides: Partial<HubConfig>): Promise<{ hub: TestHub; url: string }> {
-  setProviderCallbackSecrets();
-  const hub = await testHub({ flowsDir: flowsDir(), ...overrides }, undefined, { runtime: true });
+  // Read when the hub starts; put back at once.
+  const restore = setProviderCallbackSecrets();
+  const hub = await testHub({ flowsDir: flowsDir(), ...overrides }, undefined, { runtime: true }).finally(restore);
   try {
     await hub.startBackground();
     const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
