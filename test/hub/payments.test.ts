@@ -26,7 +26,8 @@ describe('payments and postal delivery (simulators)', function () {
 
   const connectorTo = (urls: Record<string, string>) => (code: string): Connector => {
     const p = loadProvider(code);
-    const definition = { ...p.definition, environments: { sandbox: { endpoint: urls[code]! } } };
+    // A provider that does not answer is given up on after 600 ms here (10 s in the file).
+    const definition = { ...p.definition, environments: { sandbox: { endpoint: urls[code]! } }, resilience: { ...p.definition.resilience, timeoutMs: 600 } };
     return new RestConnector({ definition, operations: p.operations, environment: 'sandbox' });
   };
 
@@ -106,6 +107,8 @@ describe('payments and postal delivery (simulators)', function () {
     assert.deepEqual(receipt.title, { ar: 'وصل دفع', en: 'Payment receipt' });
     assert.equal(receipt.service.names.ar.length > 0, true);
     assert.deepEqual(receipt.labels.amount, { ar: 'المبلغ', en: 'Amount' });
+    // Recorded just after it was applied.
+    await until('the callback recorded', async () => (await hub.store.listCallbacks({ orderId: o.id, limit: 10 })).length > 0);
     const callbacks = await hub.store.listCallbacks({ orderId: o.id, limit: 10 });
     assert.deepEqual(callbacks.map((c) => [c.type, c.outcome]), [['invoice.paid', 'applied']]);
     // Another channel does not see it; an unpaid order has no receipt.
@@ -114,6 +117,26 @@ describe('payments and postal delivery (simulators)', function () {
     const none = await hub.app.inject({ url: `/v1/orders/${unpaid.id}/receipt`, headers: auth() });
     assert.equal(none.statusCode, 404);
     assert.equal(none.json<{ code: string }>().code, 'receipt-not-found');
+  });
+
+  it('a provider that does not answer the invoice request is asked again with the same idempotency key; never answering, the step fails as a timeout', async () => {
+    epay.setBehaviour({ mode: 'timeout', count: 1 });
+    const o = await submit();
+    // The first attempt hangs and times out; the connector's retry gets the invoice.
+    const waiting = await hub.fulfilments.payments.request(o.id);
+    assert.equal(waiting.status, 'awaiting-payment');
+    const keys = epay.requests.filter((r) => r.method === 'POST' && r.orderId === o.id).map((r) => r.idempotencyKey);
+    assert.ok(keys.length >= 2);
+    assert.deepEqual([...new Set(keys)], [`${o.id}:payment.invoice`], 'one idempotency key on every attempt');
+    await statusIs(o.id, 'paid');
+
+    // Every attempt hangs: the step fails as a timeout and the order is left as it was, for the
+    // bus to deliver order.received again later.
+    epay.setBehaviour({ mode: 'timeout', count: 10 });
+    const p = await submit();
+    await assert.rejects(hub.fulfilments.payments.request(p.id), (e: { code?: string }) => e.code === 'timeout');
+    assert.equal((await order(p.id)).status, 'received');
+    epay.reset();
   });
 
   it('the same callback twice changes nothing the second time', async () => {
