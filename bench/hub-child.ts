@@ -3,10 +3,13 @@
  * configured by environment variables like `wasl start`. With WASL_BENCH_PG_SCHEMA it opens a
  * PostgresStore in that schema (the CLI cannot) and passes it as opts.store. Reports its URL
  * over IPC; 'stop' closes the hub and exits. With WASL_BENCH_CPU_PROFILE=<file> it profiles
- * from ready to stop and writes the profile there.
+ * from ready to stop and writes the profile there. With WASL_BENCH_CEILING=1 it is the gateway
+ * alone over a store that keeps nothing (no relay, no workers, no flows): what the HTTP layer,
+ * authentication, validation, intake and serialisation cost before any durability.
  */
 import { loadConfig } from '../hub/config';
 import { startHub, type HubOptions } from '../hub/hub';
+import type { Store } from '../hub/store';
 import { PostgresStore } from '../hub/store/postgres';
 import { startProfile } from './lib/cpu-profile';
 
@@ -14,7 +17,11 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const schema = process.env.WASL_BENCH_PG_SCHEMA;
   const opts: HubOptions = {};
-  if (schema) {
+  if (process.env.WASL_BENCH_CEILING === '1') {
+    opts.store = nullStore();
+    opts.roles = { gateway: true, relay: false, workers: false };
+    opts.runtime = false;
+  } else if (schema) {
     if (!config.databaseUrl) throw new Error('WASL_BENCH_PG_SCHEMA needs DATABASE_URL');
     opts.store = await PostgresStore.open({ connectionString: config.databaseUrl, schema });
   }
@@ -30,6 +37,19 @@ async function main(): Promise<void> {
   };
   process.on('message', (m) => m === 'stop' && stop());
   process.on('disconnect', stop);
+}
+
+/** A store that accepts every order and keeps none: the gateway's own cost, measured alone. */
+function nullStore(): Store {
+  const base: Partial<Store> = {
+    kind: 'sqlite',
+    createOrder: async (order) => ({ order, replayed: false }),
+    outboxPending: async () => [],
+    listDeadLetters: async () => [],
+    listCallbacks: async () => [],
+    tryLease: async () => false,
+  };
+  return new Proxy(base, { get: (t, k) => (k in t ? t[k as keyof Store] : async () => undefined) }) as Store;
 }
 
 main().catch((err: unknown) => {

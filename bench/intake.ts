@@ -31,6 +31,8 @@
  * - --cpu-prof: profile the SQLite hub child during its intake run (warm-up and measure), keep
  *   the .cpuprofile and print its hot spots by TypeScript file:line (the profiler slows the hub:
  *   that run's ratio is not the figure to quote).
+ * - --ceiling: also the gateway alone over a store that keeps nothing (bench/hub-child.ts,
+ *   WASL_BENCH_CEILING): the most the durable hub could reach on this machine.
  * The last line is `intake: ratio X.XX (target >= 0.50)`: SQLite hub 2xx/s over bare 2xx/s.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -50,7 +52,7 @@ import { summariseProfile } from './lib/profile';
 import { fmt, markOutboxPublished, Reservoir, seedOrders } from './lib/seed';
 
 const { values: argv } = parseArgs({
-  options: { pg: { type: 'boolean' }, quick: { type: 'boolean' }, duration: { type: 'string' }, 'cpu-prof': { type: 'boolean' } },
+  options: { pg: { type: 'boolean' }, quick: { type: 'boolean' }, duration: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, ceiling: { type: 'boolean' } },
 });
 const SECONDS = Number(argv.duration ?? process.env.WASL_BENCH_DURATION ?? 10);
 if (!(SECONDS > 0 && SECONDS <= 600)) throw new Error('--duration must be 1 to 600 seconds');
@@ -284,6 +286,12 @@ async function main(): Promise<number> {
   summary.push(`  bare node:http  ${fmt(bareR.rps).padStart(7)} req/s   p99 ${ms(bareR.p99)}`);
   const disturbed = bareR.otherCores > 0.25 || hubR.otherCores > 0.25 ? '  ! disturbed by other processes' : '';
   summary.push(`  hub sqlite      ${fmt(hubR.rps).padStart(7)} req/s   p99 ${ms(hubR.p99)}   ratio ${ratio.toFixed(2)} (target >= 0.50)${hubR.non2xx || hubR.errors ? '  !!! HAD ERRORS' : ''}${disturbed}`);
+  if (argv.ceiling) {
+    // The same gateway over a store that keeps nothing: the most durable intake could reach.
+    const ceiling = await startHub(tempDir('ceiling'), { WASL_BENCH_CEILING: '1' });
+    const cR = await intakeRun('gateway, no store', ceiling).finally(() => ceiling.stop());
+    summary.push(`  gateway alone   ${fmt(cR.rps).padStart(7)} req/s   p99 ${ms(cR.p99)}   ratio ${(cR.rps / bareR.rps).toFixed(2)} (the ceiling: Fastify, auth, validation, intake, serialisation, logs; nothing stored)`);
+  }
   if (profile) {
     console.log(existsSync(profile) ? `${profile} (kept; opens in Chrome DevTools)\n${summariseProfile(profile)}` : '--cpu-prof: no profile written');
     console.log('(profiled run: the hub figures above are slowed by the profiler)\n');
