@@ -10,13 +10,13 @@
  * (3 attempts in all, after 200 ms then 1 s by default); every attempt is kept in `callbacks`.
  * An unreachable callback URL is only recorded: nothing is thrown.
  */
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { signCallback, type SignatureScheme } from '../../hub/callbacks/signature';
-import type { RunningSimulator, SimulatorOptions } from './recorder';
+import { closeServer, listen, Recorder, type RunningSimulator, type SimulatorOptions } from './recorder';
 
 /** One attempt at delivering one callback. */
 export interface CallbackAttempt {
@@ -394,4 +394,60 @@ export function credentialState(value: string | string[] | undefined, prefix = '
     return v.slice(prefix.length).trim() ? 'ok' : 'empty';
   }
   return v.trim() ? 'ok' : 'empty';
+}
+
+/** What each calling-back simulator starts with: its record, its timers and its signed sender. */
+export function callbackKit(provider: string, opts: CallbackSimulatorOptions): { recorder: Recorder; tasks: Tasks; sender: CallbackSender } {
+  const cfg = providerCallbackConfig(provider);
+  const tasks = new Tasks();
+  const sender = new CallbackSender(cfg.scheme, opts.callbackSecret ?? cfg.secret, tasks, {
+    ...(opts.callbackRetryDelaysMs ? { retryDelaysMs: opts.callbackRetryDelaysMs } : {}),
+    ...(opts.callbackTimeoutMs ? { timeoutMs: opts.callbackTimeoutMs } : {}),
+  });
+  return { recorder: new Recorder(opts.recordFile), tasks, sender };
+}
+
+/** Serves `answer` on the simulator's host and port; a handler that throws answers 500. */
+export async function serveSimulator(opts: SimulatorOptions, answer: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<{ server: Server; origin: string; close: (tasks: Tasks) => Promise<void> }> {
+  const server = createServer((req, res) => {
+    answer(req, res).catch(() => {
+      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
+    });
+  });
+  const host = opts.host ?? '127.0.0.1';
+  const port = await listen(server, opts.port, host);
+  return {
+    server,
+    origin: `http://${host}:${port}`,
+    close: async (tasks) => {
+      tasks.close();
+      await closeServer(server);
+    },
+  };
+}
+
+/** An answer a simulator gives, or 'hold' for none (`timeout`). */
+export interface SimReply {
+  status: number;
+  body: unknown;
+  outcome: string;
+  reference?: string;
+}
+
+/**
+ * Records the request, then answers it after the simulator's delay (nothing for 'hold': the client
+ * gives up). Resolves true when a fresh 201 was sent: the moment to start what follows it.
+ */
+export async function recordAndAnswer(
+  r: { recorder: Recorder; simulator: string; req: IncomingMessage; res: ServerResponse; path: string; key?: string; orderId?: string; input: Record<string, unknown>; delayMs: number },
+  reply: SimReply | 'hold',
+  repeated: boolean,
+): Promise<boolean> {
+  const outcome = reply === 'hold' ? 'timeout' : reply.outcome;
+  const reference = reply === 'hold' ? undefined : reply.reference;
+  r.recorder.add({ simulator: r.simulator, at: new Date().toISOString(), method: r.req.method ?? 'GET', path: r.path, idempotencyKey: r.key, orderId: r.orderId, input: r.input, outcome, ...(reference ? { reference } : {}), repeated });
+  if (reply === 'hold') return false;
+  if (r.delayMs > 0) await new Promise((done) => setTimeout(done, r.delayMs));
+  sendJson(r.res, reply.status, reply.body, repeated ? { 'idempotent-replayed': 'true' } : {});
+  return reply.status === 201 && !repeated;
 }

@@ -16,10 +16,12 @@
  * amount_too_large). A behaviour with `capturedDaysAgo` dates the capture back, to reach the
  * window in a test: sandbox/README.md.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   BehaviourControl,
-  CallbackSender,
+  callbackKit,
+  recordAndAnswer,
+  serveSimulator,
   credentialState,
   DEFAULT_LATE_MS,
   handleControl,
@@ -27,18 +29,15 @@ import {
   isHttpUrl,
   page,
   PAYMENT_MODES,
-  providerCallbackConfig,
   randomId,
   readJsonObject,
   sendHtml,
   sendJson,
-  Tasks,
   type Behaviour,
   type CallbackSimulator,
   type CallbackSimulatorOptions,
   type PaymentMode,
 } from './callbacks';
-import { closeServer, listen, Recorder, sleep } from './recorder';
 
 export const INTL_PAY_BASE = '/intl/v2';
 export const INTL_PAY_DEFAULT_PORT = 8094;
@@ -93,15 +92,9 @@ const REASONS = ['requested_by_customer', 'service_not_provided'];
 const err = (status: number, code: string, message: string, param?: string): Reply => ({ status, outcome: code, body: { error: { code, message, ...(param ? { param } : {}) } } });
 
 export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulator> {
-  const recorder = new Recorder(opts.recordFile);
+  const { recorder, tasks, sender } = callbackKit(INTL_PAY_PROVIDER, opts);
   let delayMs = opts.delayMs ?? 0;
   const payDelayMs = opts.payDelayMs ?? INTL_PAY_DELAY_MS;
-  const cfg = providerCallbackConfig(INTL_PAY_PROVIDER);
-  const tasks = new Tasks();
-  const sender = new CallbackSender(cfg.scheme, opts.callbackSecret ?? cfg.secret, tasks, {
-    ...(opts.callbackRetryDelaysMs ? { retryDelaysMs: opts.callbackRetryDelaysMs } : {}),
-    ...(opts.callbackTimeoutMs ? { timeoutMs: opts.callbackTimeoutMs } : {}),
-  });
   const control = new BehaviourControl<PaymentMode, IntlPayBehaviour>(PAYMENT_MODES, 'approve');
   const checkCapturedDaysAgo = (b: Record<string, unknown>) => {
     if (b.capturedDaysAgo !== undefined && (!Number.isInteger(b.capturedDaysAgo) || (b.capturedDaysAgo as number) < 0)) throw new TypeError('capturedDaysAgo must be a non-negative integer');
@@ -281,26 +274,15 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
     const pi = route === 'get' ? intents.get(id!) : route === 'refund' && typeof body?.payment_intent === 'string' ? intents.get(body.payment_intent) : undefined;
     const input: Record<string, unknown> = route === 'get' ? { id } : route === 'payouts' ? { date: url.searchParams.get('date') } : { ...(body ?? {}) };
     const orderId = headerOrder ?? (typeof body?.order_ref === 'string' ? body.order_ref : pi?.order_ref);
-    const outcome = reply === 'hold' ? 'timeout' : reply.outcome;
-    const reference = reply === 'hold' ? undefined : reply.reference;
-    recorder.add({ simulator: INTL_PAY_PROVIDER, at: new Date().toISOString(), method: req.method!, path: p, idempotencyKey: key, orderId, input, outcome, ...(reference ? { reference } : {}), repeated });
-    if (reply === 'hold') return; // `timeout`: no answer; the client gives up (closed with the simulator)
-    if (delayMs > 0) await sleep(delayMs);
-    sendJson(res, reply.status, reply.body, repeated ? { 'idempotent-replayed': 'true' } : {});
-    if (route === 'create' && reply.status === 201 && !repeated) {
+    const fresh = await recordAndAnswer({ recorder, simulator: INTL_PAY_PROVIDER, req, res, path: p, key, orderId, input, delayMs }, reply, repeated);
+    if (route === 'create' && fresh && reply !== 'hold') {
       const created = intents.get(reply.reference!);
       if (created) tasks.after(payDelayMs, () => settle(created));
     }
   };
 
-  const server = createServer((req, res) => {
-    answer(req, res).catch(() => {
-      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
-    });
-  });
-  const host = opts.host ?? '127.0.0.1';
-  const port = await listen(server, opts.port, host);
-  origin = `http://${host}:${port}`;
+  const served = await serveSimulator(opts, answer);
+  origin = served.origin;
   return {
     name: INTL_PAY_PROVIDER,
     url: `${origin}${INTL_PAY_BASE}`,
@@ -313,9 +295,6 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
     },
     reset: () => control.reset(),
     idle: () => tasks.idle(),
-    close: async () => {
-      tasks.close();
-      await closeServer(server);
-    },
+    close: () => served.close(tasks),
   };
 }

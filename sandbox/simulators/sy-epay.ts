@@ -12,10 +12,12 @@
  * (contracts/providers/sy-epay/provider.json). The behaviour of the next invoices (decline,
  * timeout, late, twice, never, expire) is set through the control endpoint: sandbox/README.md.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   BehaviourControl,
-  CallbackSender,
+  callbackKit,
+  recordAndAnswer,
+  serveSimulator,
   credentialState,
   DEFAULT_LATE_MS,
   handleControl,
@@ -24,18 +26,15 @@ import {
   isHttpUrl,
   page,
   PAYMENT_MODES,
-  providerCallbackConfig,
   randomId,
   readJsonObject,
   sendHtml,
   sendJson,
-  Tasks,
   type Behaviour,
   type CallbackSimulator,
   type CallbackSimulatorOptions,
   type PaymentMode,
 } from './callbacks';
-import { closeServer, listen, Recorder, sleep } from './recorder';
 
 export const EPAY_BASE = '/epay/v1';
 export const EPAY_DEFAULT_PORT = 8093;
@@ -83,15 +82,9 @@ const PAY_PAGE = /^\/epay\/pay\/([^/]+)$/;
 const err = (status: number, code: string, message: string): Reply => ({ status, outcome: code, body: { code, message } });
 
 export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
-  const recorder = new Recorder(opts.recordFile);
+  const { recorder, tasks, sender } = callbackKit(EPAY_PROVIDER, opts);
   let delayMs = opts.delayMs ?? 0;
   const payDelayMs = opts.payDelayMs ?? EPAY_PAY_DELAY_MS;
-  const cfg = providerCallbackConfig(EPAY_PROVIDER);
-  const tasks = new Tasks();
-  const sender = new CallbackSender(cfg.scheme, opts.callbackSecret ?? cfg.secret, tasks, {
-    ...(opts.callbackRetryDelaysMs ? { retryDelaysMs: opts.callbackRetryDelaysMs } : {}),
-    ...(opts.callbackTimeoutMs ? { timeoutMs: opts.callbackTimeoutMs } : {}),
-  });
   const control = new BehaviourControl<PaymentMode>(PAYMENT_MODES, 'approve');
   const invoices = new Map<string, Invoice>();
   const byKey = new Map<string, Reply>();
@@ -284,26 +277,15 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
 
     const input: Record<string, unknown> = route === 'get' ? { invoiceId } : route === 'settlements' ? { date: url.searchParams.get('date') } : route === 'refund' ? { invoiceId, ...(body ?? {}) } : { ...(body ?? {}) };
     const orderId = headerOrder ?? (typeof body?.merchantReference === 'string' ? body.merchantReference : inv?.merchantReference);
-    const outcome = reply === 'hold' ? 'timeout' : reply.outcome;
-    const reference = reply === 'hold' ? undefined : reply.reference;
-    recorder.add({ simulator: EPAY_PROVIDER, at: new Date().toISOString(), method: req.method!, path: p, idempotencyKey: key, orderId, input, outcome, ...(reference ? { reference } : {}), repeated });
-    if (reply === 'hold') return; // `timeout`: no answer; the client gives up (closed with the simulator)
-    if (delayMs > 0) await sleep(delayMs);
-    sendJson(res, reply.status, reply.body, repeated ? { 'idempotent-replayed': 'true' } : {});
-    if (route === 'create' && reply.status === 201 && !repeated) {
+    const fresh = await recordAndAnswer({ recorder, simulator: EPAY_PROVIDER, req, res, path: p, key, orderId, input, delayMs }, reply, repeated);
+    if (route === 'create' && fresh && reply !== 'hold') {
       const created = invoices.get(reply.reference!);
       if (created) tasks.after(payDelayMs, () => settle(created));
     }
   };
 
-  const server = createServer((req, res) => {
-    answer(req, res).catch(() => {
-      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
-    });
-  });
-  const host = opts.host ?? '127.0.0.1';
-  const port = await listen(server, opts.port, host);
-  origin = `http://${host}:${port}`;
+  const served = await serveSimulator(opts, answer);
+  origin = served.origin;
   return {
     name: EPAY_PROVIDER,
     url: `${origin}${EPAY_BASE}`,
@@ -313,9 +295,6 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
     setBehaviour: (b) => control.set(b),
     reset: () => control.reset(),
     idle: () => tasks.idle(),
-    close: async () => {
-      tasks.close();
-      await closeServer(server);
-    },
+    close: () => served.close(tasks),
   };
 }

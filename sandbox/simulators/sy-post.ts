@@ -11,26 +11,25 @@
  * (contracts/providers/sy-post/provider.json). Other behaviours (return, never, twice) are set
  * through the control endpoint: sandbox/README.md.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomInt } from 'node:crypto';
 import {
   BehaviourControl,
-  CallbackSender,
+  callbackKit,
+  recordAndAnswer,
+  serveSimulator,
   credentialState,
   handleControl,
   isHttpUrl,
   POSTAL_MODES,
-  providerCallbackConfig,
   randomId,
   readJsonObject,
   sendJson,
-  Tasks,
   type Behaviour,
   type CallbackSimulator,
   type CallbackSimulatorOptions,
   type PostalMode,
 } from './callbacks';
-import { closeServer, listen, Recorder, sleep } from './recorder';
 
 export const POST_BASE = '/post/api';
 export const POST_DEFAULT_PORT = 8095;
@@ -96,15 +95,9 @@ const err = (status: number, code: string, message: string): Reply => ({ status,
 const str = (v: unknown, max: number): v is string => typeof v === 'string' && v.length >= 1 && v.length <= max;
 
 export async function startPost(opts: PostOptions): Promise<PostSimulator> {
-  const recorder = new Recorder(opts.recordFile);
+  const { recorder, tasks, sender } = callbackKit(POST_PROVIDER, opts);
   let delayMs = opts.delayMs ?? 0;
   const postDelayMs = opts.postDelayMs ?? POST_DELAY_MS;
-  const cfg = providerCallbackConfig(POST_PROVIDER);
-  const tasks = new Tasks();
-  const sender = new CallbackSender(cfg.scheme, opts.callbackSecret ?? cfg.secret, tasks, {
-    ...(opts.callbackRetryDelaysMs ? { retryDelaysMs: opts.callbackRetryDelaysMs } : {}),
-    ...(opts.callbackTimeoutMs ? { timeoutMs: opts.callbackTimeoutMs } : {}),
-  });
   const control = new BehaviourControl<PostalMode>(POSTAL_MODES, 'deliver');
   const shipments = new Map<string, Shipment>();
   const byKey = new Map<string, Reply>();
@@ -210,34 +203,24 @@ export async function startPost(opts: PostOptions): Promise<PostSimulator> {
     } else reply = found ? { status: 200, outcome: 'ok', reference: found.trackingNumber, body: view(found) } : err(404, 'SHIPMENT_NOT_FOUND', `no shipment ${tn}`);
 
     const orderId = headerOrder ?? (typeof body?.reference === 'string' ? body.reference : found?.reference);
-    recorder.add({ simulator: POST_PROVIDER, at: new Date().toISOString(), method: req.method!, path: p, idempotencyKey: key, orderId, input: route === 'get' ? { trackingNumber: tn } : { ...(body ?? {}) }, outcome: reply.outcome, ...(reply.reference ? { reference: reply.reference } : {}), repeated });
-    if (delayMs > 0) await sleep(delayMs);
-    sendJson(res, reply.status, reply.body, repeated ? { 'idempotent-replayed': 'true' } : {});
-    if (route === 'create' && reply.status === 201 && !repeated) {
+    const input = route === 'get' ? { trackingNumber: tn } : { ...(body ?? {}) };
+    const fresh = await recordAndAnswer({ recorder, simulator: POST_PROVIDER, req, res, path: p, key, orderId, input, delayMs }, reply, repeated);
+    if (route === 'create' && fresh) {
       const created = shipments.get(reply.reference!);
       if (created) journey(created);
     }
   };
 
-  const server = createServer((req, res) => {
-    answer(req, res).catch(() => {
-      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
-    });
-  });
-  const host = opts.host ?? '127.0.0.1';
-  const port = await listen(server, opts.port, host);
+  const served = await serveSimulator(opts, answer);
   return {
     name: POST_PROVIDER,
-    url: `http://${host}:${port}${POST_BASE}`,
+    url: `${served.origin}${POST_BASE}`,
     requests: recorder.requests,
     callbacks: sender.attempts,
     setDelay: (ms) => void (delayMs = ms),
     setBehaviour: (b) => control.set(b),
     reset: () => control.reset(),
     idle: () => tasks.idle(),
-    close: async () => {
-      tasks.close();
-      await closeServer(server);
-    },
+    close: () => served.close(tasks),
   };
 }
