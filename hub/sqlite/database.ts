@@ -13,17 +13,38 @@
  *
  * What OFF would otherwise risk is the checkpoint: copying WAL frames into the database file
  * and then reusing the WAL, with neither synced. Automatic checkpoints are therefore off on this
- * connection; it checkpoints itself every CHECKPOINT_EVERY batches with synchronous=FULL for
- * the duration (WAL synced before, database file after), and closes with FULL. A process that
+ * connection. Every CHECKPOINT_EVERY batches a worker thread checkpoints through a connection of
+ * its own with synchronous=FULL (WAL synced before, database file after) — PASSIVE, beside the
+ * writers, and off the event loop, where its fsyncs blocked the hub for milliseconds at a time.
+ * This connection closes with FULL. A process that
  * crashes loses nothing it acknowledged (the OS holds the pages); a power loss loses at most the
  * batches whose sync had not completed — which no caller was told were written.
  */
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 /** Batches between two checkpoints (SQLite's automatic one is every 1000 WAL pages). */
 export const CHECKPOINT_EVERY = 500;
+
+/** The checkpointer thread: its own connection, synchronous=FULL, one PASSIVE checkpoint per message. */
+const CHECKPOINTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = FULL');
+db.pragma('wal_autocheckpoint = 0');
+parentPort.on('message', () => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ done: true });
+  } catch (err) {
+    parentPort.postMessage({ done: true, error: String(err && err.message || err) });
+  }
+});
+`;
 
 interface Job {
   run: () => unknown;
@@ -49,6 +70,10 @@ export class SqliteDatabase {
   /** Set when a sync failed: what the OS holds is then unknown, and no write is acknowledged again. */
   private failed?: Error;
   private batchesSinceCheckpoint = 0;
+  private checkpointer?: Worker;
+  private checkpointing = false;
+  private checkpoints = 0;
+  private checkpointError?: string;
   private readonly flushNow = () => this.flush();
 
   /** A file path, or ':memory:' for tests. */
@@ -164,13 +189,30 @@ export class SqliteDatabase {
    * PASSIVE: never waits for another process's readers (what they still need is copied next time).
    */
   private checkpoint(): void {
+    if (this.checkpointing) return;
     this.batchesSinceCheckpoint = 0;
-    this.db.pragma('synchronous = FULL');
-    try {
-      this.db.pragma('wal_checkpoint(PASSIVE)');
-    } finally {
-      this.db.pragma('synchronous = OFF');
+    if (!this.checkpointer) {
+      this.checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { file: this.file } });
+      this.checkpointer.unref();
+      this.checkpointer.on('message', (m: { done?: boolean; error?: string }) => {
+        this.checkpointing = false;
+        this.checkpoints++;
+        if (m.error) this.checkpointError = m.error;
+      });
+      // A checkpointer that died takes its checkpoint with it; the next one starts a new thread.
+      this.checkpointer.on('error', (err) => {
+        this.checkpointError = err.message;
+        this.checkpointing = false;
+        this.checkpointer = undefined;
+      });
     }
+    this.checkpointing = true;
+    this.checkpointer.postMessage('checkpoint');
+  }
+
+  /** Checkpoints completed by the worker, and its last error (tests, health). */
+  get checkpointStats(): { completed: number; lastError?: string } {
+    return { completed: this.checkpoints, ...(this.checkpointError ? { lastError: this.checkpointError } : {}) };
   }
 
   /**
@@ -201,6 +243,10 @@ export class SqliteDatabase {
     // Let writes already queued reach the disk before closing.
     if (this.queue.length) this.flush();
     this.closed = true;
+    // Stopping mid-checkpoint is safe (SQLite's checkpoint survives a crash); the last one is
+    // this connection's own, as it closes with FULL below.
+    void this.checkpointer?.terminate();
+    this.checkpointer = undefined;
     if (this.walFd !== undefined) {
       const waiting = [...(this.covering ?? []), ...this.unsynced];
       this.covering = undefined;

@@ -97,16 +97,24 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     assert.deepEqual(db!.db.prepare('SELECT v FROM t').all(), [{ v: 'fine' }]);
   });
 
-  it('moves the WAL into the database file with its own checkpoint every CHECKPOINT_EVERY batches', async () => {
+  it('moves the WAL into the database file with a checkpoint on its own thread every CHECKPOINT_EVERY batches', async () => {
     const blob = 'x'.repeat(8_000);
     for (let i = 0; i < CHECKPOINT_EVERY - 1; i++) await insert(blob);
     const before = statSync(file).size;
     assert.ok(statSync(`${file}-wal`).size > 3_000_000, 'the rows are in the WAL');
     assert.ok(before < 100_000, `no automatic checkpoint copied them yet (database file ${before} bytes)`);
+    assert.equal(db!.checkpointStats.completed, 0);
     await insert(blob);
+    const until = Date.now() + 10_000;
+    while (db!.checkpointStats.completed === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(db!.checkpointStats, { completed: 1 });
     const after = statSync(file).size;
     assert.ok(after > 3_000_000, `the checkpoint copied them into the database file (${after} bytes)`);
-    assert.equal(db!.db.pragma('synchronous', { simple: true }), 0, 'back to OFF after the checkpoint');
+    assert.equal(db!.db.pragma('synchronous', { simple: true }), 0, 'this connection still OFF');
+    // Writes go on, and the WAL is reused from its start rather than growing without end.
+    const walBefore = statSync(`${file}-wal`).size;
+    for (let i = 0; i < 100; i++) await insert(blob);
+    assert.ok(statSync(`${file}-wal`).size <= walBefore, 'the WAL was restarted after the checkpoint');
   });
 
   it('syncs and settles what is pending when closed, and the rows are there on reopening', async () => {
