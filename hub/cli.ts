@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config';
 import { ALL_ROLES, createHub, startHub, VERSION, type Hub, type Roles } from './hub';
 import { replayCommand } from './cli/replay';
 import { paymentsCommand } from './cli/payments';
+import { serviceCommand } from './cli/service';
 import { providerCommand } from './cli/provider';
 import { operatorCommand } from './cli/operator';
 import { createLogger } from './log';
@@ -55,6 +56,7 @@ export function buildCli(): Command {
   program.addCommand(providerCommand());
 
   program.addCommand(operatorCommand());
+  program.addCommand(serviceCommand());
 
   return program;
 }

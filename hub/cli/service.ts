@@ -1,0 +1,52 @@
+/** `wasl service promote|retire|status <code>`: a service's lifecycle, guarded by its certificate. */
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { loadConfig } from '../config';
+import { checkCertificate, lifecycleHistory, promote, readCertificate, retire, CertificationError, type Roots } from '../sandbox/certificate';
+
+function roots(): Roots {
+  const config = loadConfig(process.env);
+  return { flowsDir: config.flowsDir, providersRoot: resolve(__dirname, '..', '..', 'contracts', 'providers'), base: resolve(config.flowsDir, '..') };
+}
+
+export function serviceCommand(): Command {
+  const cmd = new Command('service').description('A service\'s lifecycle: draft → certified (its sandbox scenarios passed) → live → retired');
+  const by = () => process.env.USER ?? 'cli';
+  cmd
+    .command('promote <code>')
+    .description('Make a certified service live. Refused (exit 2) unless its certificate is there, passed, and matches its definition, flow, scenarios and providers as they are now.')
+    .option('--by <name>', 'who promotes it, for the record', by())
+    .action((code: string, opts: { by: string }) => {
+      try {
+        const change = promote(code, roots(), opts.by);
+        process.stdout.write(`${code} is live (certificate ${change.digest?.slice(0, 12)}, by ${change.by} at ${change.at})\n`);
+      } catch (err) {
+        if (!(err instanceof CertificationError)) throw err;
+        process.stderr.write(`wasl: not promoted: ${err.message}\n`);
+        process.exitCode = 2;
+      }
+    });
+  cmd
+    .command('retire <code>')
+    .description('Stop accepting orders for a service (orders already accepted go on).')
+    .option('--by <name>', 'who retires it, for the record', by())
+    .action((code: string, opts: { by: string }) => {
+      const change = retire(code, roots(), opts.by);
+      process.stdout.write(`${code} is retired (by ${change.by} at ${change.at})\n`);
+    });
+  cmd
+    .command('status <code>')
+    .description('The service\'s certificate, whether it still holds, and its lifecycle history.')
+    .action((code: string) => {
+      const r = roots();
+      const cert = readCertificate(code, r);
+      const problem = checkCertificate(code, r);
+      const lines = [
+        cert ? `certificate ${cert.digest.slice(0, 12)}: ${cert.report.passed}/${cert.report.scenarios} scenarios, ${cert.certifiedAt} by ${cert.by}` : 'no certificate',
+        problem ? `does not hold: ${problem.message}` : 'holds for the files as they are',
+        ...lifecycleHistory(code, r).map((c) => `${c.at}  ${c.lifecycle.padEnd(9)} by ${c.by}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+  return cmd;
+}

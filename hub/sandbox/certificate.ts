@@ -1,0 +1,185 @@
+/**
+ * Certification: a service whose sandbox scenarios all passed gets a certificate
+ * (flows/<code>/certificate.json) recording a digest of everything that defines it — its
+ * definition (without its lifecycle, which promotion changes), its flow, its scenarios, the
+ * contracts and provider files of every provider its definition and its flow use, and the flows'
+ * shared config nodes — with the run's report. `promote` makes a service live only when the
+ * certificate is there, passed, and its digest is that of the files as they are now; any edit
+ * since (one character of the flow) refuses it with the files that changed. Every lifecycle
+ * change is kept, with who made it and when, in flows/<code>/lifecycle.json.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import stringify from 'safe-stable-stringify';
+import type { Lifecycle, ServiceDefinition } from '../../contracts/types';
+
+export interface CertifiedFile {
+  /** Relative to the repository (flows/…, contracts/providers/…). */
+  path: string;
+  sha256: string;
+}
+
+export interface ScenarioReport {
+  scenarios: number;
+  passed: number;
+  failed: number;
+  durationMs: number;
+}
+
+export interface Certificate {
+  service: string;
+  version: number;
+  digest: string;
+  files: CertifiedFile[];
+  report: ScenarioReport;
+  certifiedAt: string;
+  by: string;
+}
+
+export interface LifecycleChange {
+  lifecycle: Lifecycle;
+  at: string;
+  by: string;
+  /** The certificate digest a promotion rested on. */
+  digest?: string;
+}
+
+export interface Roots {
+  /** flows/ */
+  flowsDir: string;
+  /** contracts/providers/ */
+  providersRoot: string;
+  /** What file paths in a certificate are relative to (the repository). */
+  base: string;
+}
+
+export class CertificationError extends Error {
+  override name = 'CertificationError';
+  constructor(
+    message: string,
+    /** Files whose content is not what was certified (added, changed or gone). */
+    readonly changed: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(p));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** Provider codes a flow's config nodes name (wasl-provider), through flows/shared.json. */
+function providersOfFlow(flowFile: string, sharedFile: string): string[] {
+  const read = (f: string) => (existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Array<Record<string, unknown>>) : []);
+  const flow = read(flowFile);
+  const configs = new Map(read(sharedFile).filter((n) => n.type === 'wasl-provider').map((n) => [n.id, String(n.code)]));
+  const codes = new Set<string>();
+  for (const n of flow) {
+    if (n.type === 'wasl-provider' && typeof n.code === 'string') codes.add(n.code);
+    const ref = typeof n.provider === 'string' ? configs.get(n.provider) : undefined;
+    if (ref) codes.add(ref);
+  }
+  return [...codes];
+}
+
+/** The files that define a service, each with its digest, in a stable order. */
+export function serviceFiles(code: string, roots: Roots, extraProviders: string[] = []): CertifiedFile[] {
+  const dir = join(roots.flowsDir, code);
+  const defFile = join(dir, 'service.json');
+  if (!existsSync(defFile)) throw new CertificationError(`no service ${code} in ${roots.flowsDir}`);
+  const def = JSON.parse(readFileSync(defFile, 'utf8')) as ServiceDefinition;
+  const out: CertifiedFile[] = [];
+  // The definition without its lifecycle: promoting a service must not void its certificate.
+  const { lifecycle: _lifecycle, ...defined } = def;
+  out.push({ path: relative(roots.base, defFile), sha256: sha256(stringify(defined) ?? '') });
+  const flowFile = join(dir, 'flow.json');
+  const shared = join(roots.flowsDir, 'shared.json');
+  for (const f of [flowFile, shared, ...filesUnder(join(dir, 'scenarios'))]) {
+    if (existsSync(f)) out.push({ path: relative(roots.base, f), sha256: sha256(readFileSync(f)) });
+  }
+  const providers = new Set([def.provider.code, ...providersOfFlow(flowFile, shared), ...extraProviders]);
+  for (const p of [...providers].sort()) {
+    const files = filesUnder(join(roots.providersRoot, p));
+    if (files.length === 0) throw new CertificationError(`service ${code} uses provider ${p}, which is not under ${roots.providersRoot}`);
+    for (const f of files) out.push({ path: relative(roots.base, f), sha256: sha256(readFileSync(f)) });
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export function digestOf(files: CertifiedFile[]): string {
+  return sha256(files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
+}
+
+const certificateFile = (code: string, roots: Roots) => join(roots.flowsDir, code, 'certificate.json');
+const lifecycleFile = (code: string, roots: Roots) => join(roots.flowsDir, code, 'lifecycle.json');
+
+/** Writes the certificate of a run whose scenarios all passed; refuses a run with failures. */
+export function certify(code: string, report: ScenarioReport, roots: Roots, by: string, extraProviders: string[] = [], now = new Date()): Certificate {
+  if (report.failed > 0 || report.scenarios === 0 || report.passed !== report.scenarios) {
+    throw new CertificationError(`service ${code} cannot be certified: ${report.passed} of ${report.scenarios} scenarios passed`);
+  }
+  const def = JSON.parse(readFileSync(join(roots.flowsDir, code, 'service.json'), 'utf8')) as ServiceDefinition;
+  const files = serviceFiles(code, roots, extraProviders);
+  const cert: Certificate = { service: code, version: def.version, digest: digestOf(files), files, report, certifiedAt: now.toISOString(), by };
+  writeFileSync(certificateFile(code, roots), `${JSON.stringify(cert, null, 2)}\n`);
+  setLifecycle(code, 'certified', roots, by, cert.digest, now);
+  return cert;
+}
+
+export function readCertificate(code: string, roots: Roots): Certificate | undefined {
+  const f = certificateFile(code, roots);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Certificate) : undefined;
+}
+
+/** Why the service's certificate does not hold for the files as they are, or undefined when it does. */
+export function checkCertificate(code: string, roots: Roots): CertificationError | undefined {
+  const cert = readCertificate(code, roots);
+  if (!cert) return new CertificationError(`service ${code} has no certificate: run its scenarios (wasl sandbox test ${code})`);
+  if (cert.report.failed > 0 || cert.report.passed !== cert.report.scenarios) return new CertificationError(`service ${code}'s certificate records failed scenarios`);
+  const extra = cert.files.filter((f) => f.path.includes('contracts/providers/')).map((f) => f.path.split('contracts/providers/')[1]!.split('/')[0]!);
+  const now = serviceFiles(code, roots, extra);
+  if (digestOf(now) === cert.digest) return undefined;
+  const before = new Map(cert.files.map((f) => [f.path, f.sha256]));
+  const after = new Map(now.map((f) => [f.path, f.sha256]));
+  const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).sort();
+  return new CertificationError(`service ${code} changed since it was certified (${changed.join(', ')}): run its scenarios again`, changed);
+}
+
+/** Makes a certified service live; refuses, with the reason, when its certificate does not hold. */
+export function promote(code: string, roots: Roots, by: string, now = new Date()): LifecycleChange {
+  const problem = checkCertificate(code, roots);
+  if (problem) throw problem;
+  return setLifecycle(code, 'live', roots, by, readCertificate(code, roots)!.digest, now);
+}
+
+export function retire(code: string, roots: Roots, by: string, now = new Date()): LifecycleChange {
+  return setLifecycle(code, 'retired', roots, by, undefined, now);
+}
+
+export function lifecycleHistory(code: string, roots: Roots): LifecycleChange[] {
+  const f = lifecycleFile(code, roots);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as LifecycleChange[]) : [];
+}
+
+function setLifecycle(code: string, lifecycle: Lifecycle, roots: Roots, by: string, digest: string | undefined, now: Date): LifecycleChange {
+  const defFile = join(roots.flowsDir, code, 'service.json');
+  const text = readFileSync(defFile, 'utf8');
+  const def = JSON.parse(text) as ServiceDefinition;
+  // Only the lifecycle member changes, in place, so the file keeps its layout for review.
+  const updated = text.replace(/("lifecycle"\s*:\s*)"[a-z]+"/, `$1"${lifecycle}"`);
+  if (updated === text && def.lifecycle !== lifecycle) throw new CertificationError(`${defFile} has no lifecycle member to change`);
+  writeFileSync(defFile, updated);
+  const change: LifecycleChange = { lifecycle, at: now.toISOString(), by, ...(digest ? { digest } : {}) };
+  writeFileSync(lifecycleFile(code, roots), `${JSON.stringify([...lifecycleHistory(code, roots), change], null, 2)}\n`);
+  return change;
+}
