@@ -24,6 +24,7 @@ import type { Fulfilment } from '../fulfilment';
 import { runStepOnce } from '../journal';
 import type { Logger } from '../log';
 import type { CallbackRecord, Store } from '../store';
+import { ordersIn } from '../store/order-records';
 import type { PaymentAdapter, PaymentEvent } from './adapters';
 
 export const RECEIPT_LABELS: Receipt['labels'] = {
@@ -223,11 +224,10 @@ export class PaymentDesk {
    * One pass over the orders awaiting payment: asks the provider about those past `pollAfterMs`
    * without a callback, applies what it says, and cancels those unpaid at their deadline.
    */
-  async watch(pollAfterMs = 30_000, limit = 200): Promise<{ polled: number; paid: number; cancelled: number }> {
-    const page = await this.deps.store.listOrders({ status: 'awaiting-payment', limit });
+  async watch(pollAfterMs = 30_000): Promise<{ polled: number; paid: number; cancelled: number }> {
     const out = { polled: 0, paid: 0, cancelled: 0 };
     const now = this.now().getTime();
-    for (const summary of page.items) {
+    for await (const summary of ordersIn(this.deps.store, 'awaiting-payment')) {
       const order = await this.deps.store.getOrder(summary.id);
       const p = order?.payment;
       if (!order || !p?.provider || !p.invoiceId || order.status !== 'awaiting-payment') continue;

@@ -10,6 +10,7 @@ import { WaslError, isWaslError } from '../errors';
 import { runStepOnce } from '../journal';
 import type { Logger } from '../log';
 import type { CallbackRecord, Store } from '../store';
+import { ordersIn } from '../store/order-records';
 import type { PostalAdapter, ShipmentEvent, ShipmentState } from './adapters';
 
 export interface PostDeskDeps {
@@ -82,11 +83,10 @@ export class PostDesk {
   }
 
   /** One pass over dispatched orders whose post has said nothing for `pollAfterMs`. */
-  async watch(pollAfterMs = 60_000, limit = 200): Promise<{ polled: number; moved: number }> {
-    const page = await this.deps.store.listOrders({ status: 'dispatched', limit });
+  async watch(pollAfterMs = 60_000): Promise<{ polled: number; moved: number }> {
     const out = { polled: 0, moved: 0 };
     const now = this.now().getTime();
-    for (const s of page.items) {
+    for await (const s of ordersIn(this.deps.store, 'dispatched')) {
       if (now - Date.parse(s.updatedAt) < pollAfterMs) continue;
       const order = await this.deps.store.getOrder(s.id);
       const tracking = order?.shipment?.trackingNumber;

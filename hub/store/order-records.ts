@@ -112,3 +112,20 @@ export function decodeCursor(cursor: string): string {
 export function receiptNumber(seq: number, at: string): string {
   return `R-${at.slice(0, 4)}-${String(seq).padStart(7, '0')}`;
 }
+
+/**
+ * Every order in a status, page by page (newest first), up to `max`: the watchers' passes, which
+ * must reach the oldest orders (those past their deadline) however many newer ones wait.
+ */
+export async function* ordersIn(store: { listOrders(q: OrderQuery): Promise<{ items: OrderSummary[]; nextCursor?: string }> }, status: OrderQuery['status'], pageSize = 200, max = 20_000): AsyncGenerator<OrderSummary> {
+  let cursor: string | undefined;
+  let seen = 0;
+  do {
+    const page = await store.listOrders({ status, limit: pageSize, ...(cursor ? { cursor } : {}) });
+    for (const s of page.items) {
+      if (++seen > max) return;
+      yield s;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+}

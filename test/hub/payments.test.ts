@@ -11,6 +11,7 @@ import { loadProvider } from '../../connectors/provider-files';
 import { RestConnector } from '../../connectors/rest/connector';
 import type { Order, Receipt } from '../../contracts/types';
 import { signCallback } from '../../hub/callbacks/signature';
+import { ordersIn } from '../../hub/store/order-records';
 import type { ChannelKey } from '../../hub/config';
 import { startEpay, startIntlPay, startPost, type EpaySimulator, type IntlPaySimulator, type PostSimulator } from '../../sandbox/simulators';
 import { providerCallbackConfig } from '../../sandbox/simulators/callbacks';
@@ -213,6 +214,20 @@ describe('payments and postal delivery (simulators)', function () {
     const cancelled = await order(b.id);
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.statusReason?.code, 'payment-deadline');
+  });
+
+  it('a watcher pass reaches every waiting order, the oldest (past their deadline) included, page by page', async () => {
+    epay.setBehaviour({ mode: 'never' });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const o = await submit();
+      await hub.fulfilments.payments.request(o.id);
+      ids.push(o.id);
+    }
+    const seen: string[] = [];
+    for await (const s of ordersIn(hub.store, 'awaiting-payment', 2)) seen.push(s.id);
+    assert.deepEqual(seen, [...ids].reverse(), 'newest first, across three pages');
+    epay.reset();
   });
 
   it('refunds a payment that arrives after the order was cancelled, and records it as late', async () => {
