@@ -10,12 +10,13 @@ import eventSchema from './event.schema.json';
 import problemSchema from './problem.schema.json';
 import providerSchema from './provider.schema.json';
 import fulfilmentSchema from './fulfilment.schema.json';
+import scenarioSchema from './scenario.schema.json';
 
 export const CONTRACT_BASE = 'https://contracts.wasl.sy/';
-export const schemas = [orderSchema, serviceSchema, eventSchema, problemSchema, providerSchema, fulfilmentSchema] as const;
+export const schemas = [orderSchema, serviceSchema, eventSchema, problemSchema, providerSchema, fulfilmentSchema, scenarioSchema] as const;
 
 /** A `$ref` to a definition of a contract, e.g. ref('order', 'OrderRequest'). */
-export function ref(contract: 'order' | 'service' | 'event' | 'problem' | 'provider' | 'fulfilment', def?: string): string {
+export function ref(contract: 'order' | 'service' | 'event' | 'problem' | 'provider' | 'fulfilment' | 'scenario', def?: string): string {
   return `${CONTRACT_BASE}${contract}.schema.json${def ? `#/$defs/${def}` : ''}`;
 }
 

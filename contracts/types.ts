@@ -1395,6 +1395,147 @@ export interface Callbacks {
   toleranceSeconds?: number;
 }
 /**
+ * One sandbox scenario of a service (flows/<code>/scenarios/<name>.json): the order a channel submits, how payment, delivery and each provider behave, and what must be true at the end. Run by the sandbox runner against the simulators; a service whose scenarios all pass can be certified.
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Scenario".
+ */
+export interface Scenario {
+  $schema?: string;
+  name: string;
+  description?: string;
+  /**
+   * The kind of channel that submits it; centre by default.
+   */
+  channel?: 'centre' | 'portal' | 'expat-portal';
+  /**
+   * Members of the order request, over the service's own example (OpenAPI): only what the scenario is about needs saying.
+   */
+  order: {};
+  payment?: {
+    mode?: 'approve' | 'decline' | 'timeout' | 'late' | 'twice' | 'never' | 'expire';
+    lateMs?: number;
+  };
+  delivery?: {
+    mode?: 'deliver' | 'return' | 'never' | 'twice';
+  };
+  /**
+   * How each provider behaves, by provider code, then by operation (or * for all).
+   */
+  providers?: {
+    [k: string]:
+      | {
+          [k: string]: ProviderBehaviour | undefined;
+        }
+      | undefined;
+  };
+  expect: Expectations;
+}
+/**
+ * This interface was referenced by `Scenario`'s JSON-Schema
+ * via the `definition` "ProviderBehaviour".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ProviderBehaviour".
+ */
+export interface ProviderBehaviour {
+  /**
+   * The answer's members, over a valid generated example of the operation's output.
+   */
+  respond?: {};
+  /**
+   * Only for requests whose input has these members (data keyed by request fields).
+   */
+  when?: {};
+  latencyMs?: number;
+  fault?: {
+    kind: 'soap-fault' | 'http-error' | 'timeout' | 'malformed' | 'hostile' | 'outage' | 'drip';
+    /**
+     * SOAP fault code or business error code.
+     */
+    code?: string;
+    status?: number;
+    /**
+     * outage: how long it lasts.
+     */
+    forMs?: number;
+    /**
+     * How many calls it applies to; all when absent.
+     */
+    times?: number;
+  };
+}
+/**
+ * This interface was referenced by `Scenario`'s JSON-Schema
+ * via the `definition` "Expectations".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Expectations".
+ */
+export interface Expectations {
+  status:
+    | 'received'
+    | 'awaiting-payment'
+    | 'paid'
+    | 'submitted-to-provider'
+    | 'provider-completed'
+    | 'ready-for-pickup'
+    | 'dispatched'
+    | 'delivered'
+    | 'returned'
+    | 'rejected'
+    | 'failed'
+    | 'cancelled'
+    | 'refunded';
+  /**
+   * The reason code of the last refusal or failure.
+   */
+  reason?: string;
+  /**
+   * The statuses in order (consecutive repeats from notes collapsed).
+   */
+  timeline?: (
+    | 'received'
+    | 'awaiting-payment'
+    | 'paid'
+    | 'submitted-to-provider'
+    | 'provider-completed'
+    | 'ready-for-pickup'
+    | 'dispatched'
+    | 'delivered'
+    | 'returned'
+    | 'rejected'
+    | 'failed'
+    | 'cancelled'
+    | 'refunded'
+  )[];
+  /**
+   * Per provider code and operation: how many times it was called for the order (1: exactly once).
+   */
+  calls?: {
+    [k: string]:
+      | {
+          [k: string]: number | undefined;
+        }
+      | undefined;
+  };
+  /**
+   * Per provider code and operation: members the provider must have received in the request.
+   */
+  received?: {
+    [k: string]:
+      | {
+          [k: string]: {} | undefined;
+        }
+      | undefined;
+  };
+  /**
+   * Members the order's results must have.
+   */
+  results?: {};
+  deadLettered?: false | string;
+}
+/**
  * A transaction type in the catalogue: who provides it, who may ask for it, what it needs, what it costs, how it is delivered, how fast, and where it stands in its lifecycle.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema

@@ -22,7 +22,7 @@ describe('sandbox: certification and promotion', () => {
     cpSync(join(REPO, 'flows', CODE), join(roots.flowsDir, CODE), { recursive: true });
     cpSync(join(REPO, 'flows', 'shared.json'), join(roots.flowsDir, 'shared.json'));
     for (const p of ['moi-civil-registry', 'mot-vehicle-registry']) cpSync(join(REPO, 'contracts', 'providers', p), join(roots.providersRoot, p), { recursive: true });
-    mkdirSync(join(roots.flowsDir, CODE, 'scenarios'));
+    mkdirSync(join(roots.flowsDir, CODE, 'scenarios'), { recursive: true });
     writeFileSync(join(roots.flowsDir, CODE, 'scenarios', 'happy-path.json'), '{"name":"happy path"}\n');
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
