@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config';
 import { checkCertificate, lifecycleHistory, promote, readCertificate, retire, CertificationError, type Roots } from '../sandbox/certificate';
+import { scaffoldService, ScaffoldError } from '../sandbox/scaffold';
 
 function roots(): Roots {
   const config = loadConfig(process.env);
@@ -12,6 +13,31 @@ function roots(): Roots {
 export function serviceCommand(): Command {
   const cmd = new Command('service').description('A service\'s lifecycle: draft → certified (its sandbox scenarios passed) → live → retired');
   const by = () => process.env.USER ?? 'cli';
+  cmd
+    .command('new <code>')
+    .description('Scaffold a service as a draft: its definition, its flow in stages wired to a provider\'s operation (payment, the call, delivery, refund), and a first happy-path scenario.')
+    .requiredOption('--provider <code>', 'the provider it calls (imported under contracts/providers)')
+    .option('--operation <name>', 'the operation it calls (default: the provider\'s first)')
+    .option('--name-ar <text>', 'its name in Arabic')
+    .option('--name-en <text>', 'its name in English')
+    .action((code: string, opts: { provider: string; operation?: string; nameAr?: string; nameEn?: string }) => {
+      try {
+        const r = roots();
+        const done = scaffoldService({
+          code,
+          provider: opts.provider,
+          flowsDir: r.flowsDir,
+          providersRoot: r.providersRoot,
+          ...(opts.operation ? { operation: opts.operation } : {}),
+          ...(opts.nameAr || opts.nameEn ? { names: { ar: opts.nameAr ?? code, en: opts.nameEn ?? code } } : {}),
+        });
+        process.stdout.write(`${code}: draft calling ${opts.provider}.${done.operation}\n${done.files.map((f) => `  wrote ${f}`).join('\n')}\nNext: fill in the fields schema and the mappings in the editor (/red), then run its scenarios.\n`);
+      } catch (err) {
+        if (!(err instanceof ScaffoldError)) throw err;
+        process.stderr.write(`wasl: ${err.message}\n`);
+        process.exitCode = 2;
+      }
+    });
   cmd
     .command('promote <code>')
     .description('Make a certified service live. Refused (exit 2) unless its certificate is there, passed, and matches its definition, flow, scenarios and providers as they are now.')
