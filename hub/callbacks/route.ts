@@ -9,14 +9,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { WaslError } from '../errors';
-import type { Logger } from '../log';
 import { MalformedCallbackError } from '../payments/adapters';
 import type { CallbackDesk } from '../payments';
 import { verifyCallback } from './signature';
 
 export interface CallbackRoutesOptions {
   desk: CallbackDesk;
-  logger: Logger;
   /** Largest callback body accepted. */
   bodyLimit?: number;
 }

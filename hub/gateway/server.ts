@@ -85,7 +85,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   await app.register(healthRoutes, { store, bus: deps.bus });
   // Providers authenticate by signature, not by channel key.
-  if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks, logger });
+  if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks });
 
   const auth = new ChannelAuthenticator(deps.channelKeys);
   await app.register(async (api) => {

@@ -105,25 +105,20 @@ export class PaymentDesk {
     return this.deps.store.transition(order.id, { to: 'awaiting-payment', actor: SYSTEM, patch: { payment } });
   }
 
-  /** Applies a verified callback's event once; returns what was done. */
-  async onCallback(provider: string, event: PaymentEvent): Promise<CallbackOutcome> {
-    if (await this.deps.store.getCallback(provider, event.eventId)) return 'duplicate';
-    const outcome = await this.apply(provider, event);
-    const record: CallbackRecord = { provider, eventId: event.eventId, type: event.type, outcome, receivedAt: this.now().toISOString() };
+  /** What a verified callback's event is recorded as (hub/payments/index.ts records it once). */
+  static describe(event: PaymentEvent): Omit<CallbackRecord, 'provider' | 'outcome' | 'receivedAt'> {
+    const record: Omit<CallbackRecord, 'provider' | 'outcome' | 'receivedAt'> = { eventId: event.eventId, type: event.type };
     if (event.orderId) record.orderId = event.orderId;
     const reference = event.transactionId ?? event.invoiceId;
     if (reference) record.reference = reference;
     if (event.amount !== undefined) record.amount = event.amount;
     if (event.currency) record.currency = event.currency;
     if (event.occurredAt) record.occurredAt = event.occurredAt;
-    // Two deliveries racing past the check above: the second applied nothing new (the state
-    // machine refused it) and is not recorded twice.
-    await this.deps.store.recordCallback(record);
-    this.deps.logger.info({ orderId: event.orderId, provider, eventId: event.eventId, type: event.type, outcome }, 'payment callback');
-    return outcome;
+    return record;
   }
 
-  private async apply(provider: string, e: PaymentEvent): Promise<CallbackOutcome> {
+  /** Applies a verified callback's event; returns what was done. */
+  async apply(provider: string, e: PaymentEvent): Promise<CallbackOutcome> {
     const order = e.orderId ? await this.deps.store.getOrder(e.orderId) : undefined;
     if (!order) return 'unknown-order';
     if (order.payment.provider && order.payment.provider !== provider) return 'ignored';

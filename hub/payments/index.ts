@@ -127,8 +127,29 @@ export function openFulfilments(o: OpenFulfilmentsOptions): Fulfilments {
       const r = receivers.get(provider);
       if (!r) return undefined;
       const adapter = adapters.get(provider);
-      if (adapter) return { ...r, accept: (body) => payments.onCallback(provider, adapter.parseCallback(body)) };
-      return { ...r, accept: (body) => post.onCallback(postAdapter.parseCallback(body)) };
+      const handle = adapter
+        ? (body: unknown) => {
+            const e = adapter.parseCallback(body);
+            return { described: PaymentDesk.describe(e), apply: () => payments.apply(provider, e) };
+          }
+        : (body: unknown) => {
+            const e = postAdapter.parseCallback(body);
+            return { described: PostDesk.describe(e), apply: () => post.onCallback(e) };
+          };
+      return {
+        ...r,
+        // Once per provider event id: a repeat is answered, and changes nothing.
+        accept: async (body) => {
+          const { described, apply } = handle(body);
+          if (await o.store.getCallback(provider, described.eventId)) return 'duplicate';
+          const outcome = await apply();
+          // Two deliveries racing past the check above: the second applied nothing new (the
+          // state machine refused it) and is not recorded twice.
+          await o.store.recordCallback({ provider, ...described, outcome, receivedAt: new Date().toISOString() });
+          o.logger.info({ orderId: described.orderId, provider, eventId: described.eventId, type: described.type, outcome }, 'provider callback');
+          return outcome;
+        },
+      };
     },
     watch(everyMs, holder) {
       let running: Promise<void> | undefined;

@@ -52,16 +52,14 @@ export class PostDesk {
     return this.deps.store.transition(order.id, { to: 'dispatched', actor: SYSTEM, patch: { shipment } });
   }
 
-  async onCallback(event: ShipmentEvent): Promise<string> {
-    const provider = this.provider;
-    if (await this.deps.store.getCallback(provider, event.eventId)) return 'duplicate';
-    const outcome = await this.apply(event, { kind: 'provider', id: provider });
-    const record: CallbackRecord = { provider, eventId: event.eventId, type: `shipment.${event.status}`, reference: event.trackingNumber, outcome, receivedAt: this.now().toISOString() };
-    if (event.orderId) record.orderId = event.orderId;
-    if (event.at) record.occurredAt = event.at;
-    await this.deps.store.recordCallback(record);
-    this.deps.logger.info({ orderId: event.orderId, provider, eventId: event.eventId, status: event.status, outcome }, 'postal callback');
-    return outcome;
+  /** What a verified callback's event is recorded as (hub/payments/index.ts records it once). */
+  static describe(event: ShipmentEvent): Omit<CallbackRecord, 'provider' | 'outcome' | 'receivedAt'> {
+    return { eventId: event.eventId, type: `shipment.${event.status}`, reference: event.trackingNumber, ...(event.orderId ? { orderId: event.orderId } : {}), ...(event.at ? { occurredAt: event.at } : {}) };
+  }
+
+  /** Applies a verified callback's event. */
+  onCallback(event: ShipmentEvent): Promise<string> {
+    return this.apply(event, { kind: 'provider', id: this.provider });
   }
 
   private async apply(e: { status: ShipmentState; trackingNumber: string; orderId?: string }, actor: Actor): Promise<string> {
