@@ -31,7 +31,7 @@ import { compileWsdlFile } from '../connectors/soap/wsdl/compile';
 import { parseXml, type XmlElement } from '../connectors/xml/parse';
 import type { ProviderDefinition } from '../contracts/types';
 
-const CORPUS = path.resolve(__dirname, '..', '..', 'shared', 'wsdl-corpus', 'xroad-example-adapter');
+const CORPUS = path.resolve(__dirname, '..', 'test', 'fixtures', 'wsdl-corpus', 'xroad-example-adapter');
 const WSDL = path.join(CORPUS, 'example-adapter.wsdl');
 const BUILTIN_SCHEMAS = path.resolve(__dirname, '..', 'connectors', 'soap', 'schemas');
 const EMPTY_XSD = path.resolve(__dirname, '..', 'test', 'fixtures', 'soap', 'empty.xsd');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'wasl.js');
-const CORPUS = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'wsdl-corpus');
+import { CORPUS } from '../../corpus';
 
 interface Run {
   status: number | null;

@@ -8,7 +8,7 @@ import { formatDiff, planProvider, writeProvider } from '../../../connectors/imp
 import { loadProvider, ProviderLoadError } from '../../../connectors/provider-files';
 import { compileWsdlFile } from '../../../connectors/soap/wsdl/compile';
 
-const CORPUS = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'wsdl-corpus');
+import { CORPUS } from '../../corpus';
 const ADAPTER_DIR = path.join(CORPUS, 'xroad-example-adapter');
 const FIXTURE = path.resolve(__dirname, '..', '..', 'fixtures', 'wsdl', 'civil-registry.wsdl');
 

@@ -6,7 +6,7 @@ import type { ServiceModel } from '../../../connectors/soap/model';
 import { compileWsdlFile } from '../../../connectors/soap/wsdl/compile';
 import { parseXml, type XmlElement, type XmlNode } from '../../../connectors/xml/parse';
 
-export const CORPUS = '/work/shared/wsdl-corpus';
+export { CORPUS } from '../../corpus';
 export const FIXTURES = `${__dirname}/../../fixtures`;
 
 export function model(file: string, port?: string): ServiceModel {

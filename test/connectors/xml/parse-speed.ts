@@ -5,12 +5,13 @@
  *
  *   npx tsx test/connectors/xml/parse-speed.ts
  */
+import { CORPUS } from '../../corpus';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { parseXml } from '../../../connectors/xml/parse';
 
-const DIR = '/work/shared/wsdl-corpus/xroad-example-adapter/examples';
+const DIR = join(CORPUS, 'xroad-example-adapter', 'examples');
 
 function cpuUs(n: number, fn: () => unknown): number {
   for (let k = 0; k < n / 5; k++) fn();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { CORPUS } from '../../corpus';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import providerSchema from '../../../contracts/provider.schema.json';
@@ -18,7 +19,7 @@ import {
   type XmlLimits,
 } from '../../../connectors/xml/parse';
 
-const EXAMPLES = '/work/shared/wsdl-corpus/xroad-example-adapter/examples';
+const EXAMPLES = join(CORPUS, 'xroad-example-adapter', 'examples');
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const XROAD = 'http://x-road.eu/xsd/xroad.xsd';
 const IDEN = 'http://x-road.eu/xsd/identifiers';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startSoapServer, type SoapTestServer } from '../../connectors/soap/servers';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'wasl.js');
-const CORPUS = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'wsdl-corpus');
+import { CORPUS } from '../../corpus';
 const ADAPTER = path.join(CORPUS, 'xroad-example-adapter', 'example-adapter.wsdl');
 
 function wasl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {

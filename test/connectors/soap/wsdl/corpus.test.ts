@@ -16,7 +16,7 @@ import { compileWsdl, compileWsdlFile } from '../../../../connectors/soap/wsdl/c
 import { isWsdlError } from '../../../../connectors/soap/wsdl/errors';
 import { decodeBody, decodeHeaders, envelopeOf } from './xml-to-json';
 
-const CORPUS = path.resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'wsdl-corpus');
+import { CORPUS } from '../../../corpus';
 const ADAPTER = path.join(CORPUS, 'xroad-example-adapter', 'example-adapter.wsdl');
 const TEST_SERVICE = path.join(CORPUS, 'xroad-test-service', 'test-service.wsdl');
 const DHL = path.join(CORPUS, 'estonia-dhl', 'dhl.wsdl');

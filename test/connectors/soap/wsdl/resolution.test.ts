@@ -10,7 +10,7 @@ import { resolveType, type ComplexTypeModel, type ElementModel } from '../../../
 import { compileWsdl, compileWsdlFile } from '../../../../connectors/soap/wsdl/compile';
 import { isWsdlError, type WsdlError } from '../../../../connectors/soap/wsdl/errors';
 
-const CORPUS = path.resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'wsdl-corpus');
+import { CORPUS } from '../../../corpus';
 const DHL = path.join(CORPUS, 'estonia-dhl', 'dhl.wsdl');
 
 /** A one-operation document/literal WSDL around the given schema content. */
