@@ -6,6 +6,7 @@ import type { Connector, Environment } from './connector';
 import { loadProvider } from './provider-files';
 import { SoapConnector } from './soap/connector';
 import { RestConnector } from './rest/connector';
+import { applySandboxOverrides } from './sandbox-overrides';
 
 export interface CreateConnectorOptions {
   /** Folder holding <code>/provider.json (default: the repository's contracts/providers). */
@@ -18,7 +19,8 @@ export interface CreateConnectorOptions {
 }
 
 export function createConnector(code: string, env: Environment = 'sandbox', opts: CreateConnectorOptions = {}): Connector {
-  const provider = loadProvider(code, opts.providersRoot);
+  const loaded = loadProvider(code, opts.providersRoot);
+  const provider = { ...loaded, definition: applySandboxOverrides(loaded.definition, env) };
   const readSecret = opts.readSecret ? { readSecret: opts.readSecret } : {};
   if (provider.definition.kind === 'soap') return new SoapConnector(provider, env, readSecret);
   return new RestConnector({ definition: provider.definition, operations: provider.operations, environment: env, ...readSecret });

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
-import type { Bus } from './bus/bus';
+import type { Bus, RetryPolicy } from './bus/bus';
 import { openBus } from './bus';
 import { OutboxRelay } from './bus/relay';
 import { Catalogue } from './catalogue';
@@ -69,6 +69,8 @@ export interface HubOptions {
   clock?: () => Date;
   /** How often the payment and postal watcher runs (WASL_FULFILMENT_WATCH_MS, 5 s by default); 0: never. */
   watchEveryMs?: number;
+  /** Retries of the flows' bus subscriptions (the sandbox runner's shorter delays); the bus default otherwise. */
+  busRetry?: RetryPolicy;
 }
 
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
@@ -87,7 +89,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   });
   const bus = opened.bus;
   if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
-  const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'));
+  const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'), opts.busRetry);
   const mount = new RuntimeMount();
   let app: FastifyInstance;
   let fulfilments: Fulfilments;

@@ -4,17 +4,22 @@
  * in-flight work finished — when it stops. The Node-RED runtime registers its flows' order-in
  * nodes here.
  */
-import type { Bus, SubscribeOptions, Subscription } from './bus/bus';
+import type { Bus, RetryPolicy, SubscribeOptions, Subscription } from './bus/bus';
 
 export class Workers {
   /** `onError` hears of a subscription that could not start after the workers did (a flow deployed while the bus is down). */
-  constructor(private readonly onError: (err: unknown, service: string) => void = () => undefined) {}
+  constructor(
+    private readonly onError: (err: unknown, service: string) => void = () => undefined,
+    /** The retry policy of subscriptions that name none (the bus's default when unset). */
+    private readonly retry?: RetryPolicy,
+  ) {}
 
   private readonly registered: SubscribeOptions[] = [];
   private readonly running: Subscription[] = [];
   private bus?: Bus;
 
-  register(opts: SubscribeOptions): void {
+  register(given: SubscribeOptions): void {
+    const opts = given.retry || !this.retry ? given : { ...given, retry: this.retry };
     this.registered.push(opts);
     if (this.bus) {
       this.bus.subscribe(opts).then(

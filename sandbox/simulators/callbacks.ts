@@ -56,6 +56,12 @@ export interface CallbackSimulatorOptions extends SimulatorOptions {
   callbackSecret?: string;
   /** Refuse a request without credentials (401). Default false: the hub sends none in the sandbox (no security in provider.json). */
   requireAuth?: boolean;
+  /**
+   * The behaviour for one order's payment or shipment, by the order reference it carries (the
+   * sandbox runner's scenarios); undefined: the behaviour control's. May wait for the order to be
+   * registered.
+   */
+  behaviourFor?: (orderRef: string) => Promise<{ mode: string; lateMs?: number } | undefined>;
 }
 
 const PROVIDERS_ROOT = path.resolve(__dirname, '..', '..', 'contracts', 'providers');

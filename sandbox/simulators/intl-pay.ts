@@ -145,7 +145,7 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
     }
   };
 
-  const createIntent = (body: Record<string, unknown> | undefined, key: string | undefined): Reply | 'hold' => {
+  const createIntent = (body: Record<string, unknown> | undefined, key: string | undefined, scripted?: IntlPayBehaviour): Reply | 'hold' => {
     if (!body) return err(400, 'parameter_invalid', 'the body must be a JSON object');
     const { amount_minor, currency, order_ref, description, notify_url, customer_country } = body;
     if (!Number.isInteger(amount_minor) || (amount_minor as number) <= 0) return err(400, 'parameter_invalid', 'amount_minor must be a positive integer (minor units)', 'amount_minor');
@@ -157,7 +157,7 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
     const fingerprint = JSON.stringify([order_ref, amount_minor, currency]);
     const previous = key ? byKey.get(key) : undefined;
     if (previous) return previous.fingerprint === fingerprint ? previous : err(409, 'idempotency_key_reused', 'this Idempotency-Key was used with other parameters');
-    const behaviour = control.take();
+    const behaviour = scripted ?? control.take();
     if (behaviour.mode === 'timeout') return 'hold';
     const id = randomId('pi_', 12, false);
     const pi: Intent = {
@@ -264,7 +264,7 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
     if (auth === 'empty' || (auth === 'missing' && opts.requireAuth)) reply = err(401, 'authentication_required', 'a bearer token is required');
     else if (route === 'create' || route === 'refund') {
       const before = key ? byKey.get(key) : undefined;
-      reply = route === 'create' ? createIntent(body, key) : refund(body, key);
+      reply = route === 'create' ? createIntent(body, key, typeof body?.order_ref === 'string' ? ((await opts.behaviourFor?.(body.order_ref)) as IntlPayBehaviour | undefined) : undefined) : refund(body, key);
       repeated = before !== undefined && reply === before;
     } else if (route === 'get') {
       const pi = intents.get(id!);

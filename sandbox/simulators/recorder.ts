@@ -33,6 +33,14 @@ export interface SimRequest {
   reference?: string;
   /** A repeat of an idempotency key already answered: the stored answer was sent again. */
   repeated: boolean;
+  /** The contract operation the request matched (simulators generated from contracts). */
+  operation?: string;
+  /** HTTP status answered; 0 when none was (a held or cut request). */
+  status?: number;
+  /** The answer as sent, decoded (generated simulators). */
+  response?: unknown;
+  /** Where the request broke the contract, or the answer would have (`answer: …`). */
+  violations?: string[];
 }
 
 export class Recorder {

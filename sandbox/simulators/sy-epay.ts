@@ -145,7 +145,7 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
     }
   };
 
-  const createInvoice = (body: Record<string, unknown> | undefined, key: string | undefined): Reply | 'hold' => {
+  const createInvoice = (body: Record<string, unknown> | undefined, key: string | undefined, scripted?: EpayBehaviour): Reply | 'hold' => {
     if (!body) return err(400, 'INVALID_REQUEST', 'the body must be a JSON object');
     const { merchantReference, amount, currency, description, callbackUrl, expiresAt } = body;
     if (typeof merchantReference !== 'string' || merchantReference.length < 1 || merchantReference.length > 64) return err(400, 'INVALID_REQUEST', 'merchantReference must be a string of 1 to 64 characters');
@@ -158,7 +158,7 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
     const fingerprint = JSON.stringify([merchantReference, amount, currency]);
     const previous = key ? byKey.get(key) : undefined;
     if (previous) return previous.fingerprint === fingerprint ? previous : err(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another invoice');
-    const behaviour = control.take();
+    const behaviour = scripted ?? control.take();
     if (behaviour.mode === 'timeout') return 'hold';
     const invoiceId = randomId('INV-', 6);
     const inv: Invoice = {
@@ -266,7 +266,7 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
     if (auth === 'empty' || (auth === 'missing' && opts.requireAuth)) reply = err(401, 'UNAUTHORIZED', 'a valid X-Api-Key header is required');
     else if (route === 'create') {
       const before = key ? byKey.get(key) : undefined;
-      reply = createInvoice(body, key);
+      reply = createInvoice(body, key, typeof body?.merchantReference === 'string' ? ((await opts.behaviourFor?.(body.merchantReference)) as EpayBehaviour | undefined) : undefined);
       repeated = before !== undefined && reply === before;
     } else if (route === 'refund') {
       const before = key ? byKey.get(key) : undefined;

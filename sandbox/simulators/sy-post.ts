@@ -132,7 +132,7 @@ export async function startPost(opts: PostOptions): Promise<PostSimulator> {
     });
   };
 
-  const create = (body: Record<string, unknown> | undefined, key: string | undefined): Reply => {
+  const create = (body: Record<string, unknown> | undefined, key: string | undefined, scripted?: PostBehaviour): Reply => {
     if (!body) return err(400, 'INVALID_REQUEST', 'the body must be a JSON object');
     const { reference, service, recipient, address, contents, weightGrams, callbackUrl } = body;
     if (!str(reference, 64)) return err(400, 'INVALID_REQUEST', 'reference must be a string of 1 to 64 characters');
@@ -165,7 +165,7 @@ export async function startPost(opts: PostOptions): Promise<PostSimulator> {
       destination,
       status: 'created',
       events: [{ status: 'created', at: new Date().toISOString(), location: service === 'international' ? EXCHANGE_OFFICE : SORTING_CENTRE }],
-      behaviour: control.take(),
+      behaviour: scripted ?? control.take(),
     };
     shipments.set(trackingNumber, s);
     const reply: Reply = { status: 201, outcome: 'ok', reference: trackingNumber, fingerprint, body: { trackingNumber, status: 'created', fee: postalFee(service, weightGrams as number), currency: 'SYP' } };
@@ -198,7 +198,7 @@ export async function startPost(opts: PostOptions): Promise<PostSimulator> {
     if (auth === 'empty' || (auth === 'missing' && opts.requireAuth)) reply = err(401, 'UNAUTHORIZED', 'a valid X-Post-Key header is required');
     else if (route === 'create') {
       const before = key ? byKey.get(key) : undefined;
-      reply = create(body, key);
+      reply = create(body, key, typeof body?.reference === 'string' ? ((await opts.behaviourFor?.(body.reference)) as PostBehaviour | undefined) : undefined);
       repeated = before !== undefined && reply === before;
     } else reply = found ? { status: 200, outcome: 'ok', reference: found.trackingNumber, body: view(found) } : err(404, 'SHIPMENT_NOT_FOUND', `no shipment ${tn}`);
 

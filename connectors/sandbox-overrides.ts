@@ -1,0 +1,47 @@
+/**
+ * Where the sandbox runner puts its simulators, and how long it lets a call wait: the runner
+ * starts its own simulators on free ports (so it runs beside a hub already serving the sandbox
+ * on the fixed ones) and shortens time-outs and breaker cool-downs so that a scenario about a
+ * time-out or an outage takes seconds, not minutes. Only the `sandbox` environment is ever
+ * redirected; a connector built for any other environment ignores this.
+ */
+import type { ProviderDefinition } from '../contracts/types';
+import { POLICY_DEFAULTS } from './resilience';
+
+export interface SandboxOverrides {
+  /** Provider code → endpoint (the simulator's URL). */
+  endpoints: Record<string, string>;
+  /** Upper bound on every provider's call time-out. */
+  maxTimeoutMs?: number;
+  /** Upper bound on every circuit breaker's time before it lets a call through again. */
+  maxHalfOpenAfterMs?: number;
+}
+
+let current: SandboxOverrides | undefined;
+
+/** Applies `o` to connectors built from now on; returns the function that puts things back. */
+export function overrideSandbox(o: SandboxOverrides): () => void {
+  const before = current;
+  current = o;
+  return () => {
+    current = before;
+  };
+}
+
+export function applySandboxOverrides(def: ProviderDefinition, environment: string): ProviderDefinition {
+  const o = current;
+  if (!o || environment !== 'sandbox') return def;
+  const endpoint = o.endpoints[def.code];
+  const env = def.environments.sandbox;
+  const r = def.resilience ?? {};
+  const cap = (v: number | undefined, max: number | undefined, dflt: number) => (max === undefined ? v : Math.min(v ?? dflt, max));
+  return {
+    ...def,
+    ...(endpoint && env ? { environments: { ...def.environments, sandbox: { ...env, endpoint } } } : {}),
+    resilience: {
+      ...r,
+      ...(o.maxTimeoutMs !== undefined ? { timeoutMs: cap(r.timeoutMs, o.maxTimeoutMs, POLICY_DEFAULTS.timeoutMs) } : {}),
+      ...(o.maxHalfOpenAfterMs !== undefined ? { circuitBreaker: { ...r.circuitBreaker, halfOpenAfterMs: cap(r.circuitBreaker?.halfOpenAfterMs, o.maxHalfOpenAfterMs, POLICY_DEFAULTS.circuitBreaker.halfOpenAfterMs) } } : {}),
+    },
+  };
+}

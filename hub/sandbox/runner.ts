@@ -1,0 +1,392 @@
+/**
+ * The sandbox runner: a service's scenarios run through the real runtime — the gateway over
+ * HTTP, the store, the bus, the Node-RED flows, the connectors — against simulators of every
+ * provider, then checked against their expectations. One hub and one set of simulators serve the
+ * whole run; scenarios are isolated by their order (each gets its own, and the simulators take
+ * each order's behaviour from its scenario: sandbox/generated/scripts.ts), so they run side by
+ * side. Those that inject a transport fault (a time-out, an outage, a drip…) run afterwards one
+ * at a time: they trip a provider's circuit breaker, which every order to that provider shares.
+ *
+ * The simulators are started on free ports and the connectors pointed at them
+ * (connectors/sandbox-overrides.ts), so a run works beside a hub already serving the sandbox; the
+ * run also shortens provider time-outs, breaker cool-downs and bus retry delays, so that a
+ * scenario about an outage takes seconds.
+ *
+ * A service whose scenarios all pass is certified (certificate.ts) unless told otherwise.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { request } from 'undici';
+import type { ChannelKind, Order, OrderRequest, OrderStatus } from '../../contracts/types';
+import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
+import { listProviders } from '../../connectors/import/write';
+import { overrideSandbox } from '../../connectors/sandbox-overrides';
+import type { RestBinding } from '../../connectors/rest/binding';
+import { contains, overlay, ScenarioScripts, startContractSimulator } from '../../sandbox/generated';
+import type { RunningSimulator, SimRequest } from '../../sandbox/simulators/recorder';
+import { startEpay, startIntlPay, startPost } from '../../sandbox/simulators';
+import type { CatalogueService } from '../catalogue';
+import type { ChannelKey, HubConfig } from '../config';
+import { DEFAULT_FULFILMENT_FILE } from '../fulfilment';
+import { exampleRequest } from '../gateway/openapi';
+import { createHub, type Hub } from '../hub';
+import { createLogger } from '../log';
+import { SqliteStore } from '../store/sqlite';
+import { certify, CertificationError, type Roots } from './certificate';
+import type { Difference, Exchange, RunReport, ScenarioResult, ServiceResult } from './results';
+import { loadScenarios, type LoadedScenario } from './scenarios';
+
+export interface RunOptions {
+  /** Service codes; every service with scenarios when empty. */
+  services?: string[];
+  flowsDir: string;
+  providersRoot?: string;
+  fulfilmentFile?: string;
+  /** Scenarios at once (those without transport faults). Default 4. */
+  concurrency?: number;
+  /** Longest a scenario may take to settle. Default 30 s. */
+  scenarioTimeoutMs?: number;
+  /** Certify the services whose scenarios all passed. Default true. */
+  certify?: boolean;
+  /** Who certifies, for the record. */
+  by?: string;
+  /** The hub's log lines go here (JSON lines); nowhere when unset. */
+  logFile?: string;
+  /** Called once the total is known, then after each scenario. */
+  onStart?: (total: number) => void;
+  onScenario?: (result: ScenarioResult) => void;
+}
+
+export class SandboxRunError extends Error {
+  override name = 'SandboxRunError';
+}
+
+/** The payment and postal companies have stateful simulators of their own (callbacks, refunds, tracking). */
+const STATEFUL: Record<string, typeof startEpay | typeof startIntlPay | typeof startPost> = { 'sy-epay': startEpay, 'intl-pay': startIntlPay, 'sy-post': startPost };
+
+const TRANSPORT_FAULTS = new Set(['timeout', 'outage', 'malformed', 'hostile', 'drip']);
+/** Statuses an order does not leave by itself (rejected, failed and cancelled may still be refunded). */
+const RESTING: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['delivered', 'ready-for-pickup', 'refunded', 'returned']);
+const QUIET_MS = 500;
+const POLL_MS = 40;
+
+interface Planned {
+  service: CatalogueService;
+  loaded: LoadedScenario;
+  exclusive: boolean;
+}
+
+interface Environment {
+  hub: Hub;
+  url: string;
+  keys: Record<ChannelKind, ChannelKey>;
+  scripts: ScenarioScripts;
+  sims: RunningSimulator[];
+  /** Operation of a request to a stateful simulator, by provider and method+path. */
+  operationOf(provider: string, method: string, path: string): string | undefined;
+  close(): Promise<void>;
+}
+
+function isExclusive(s: LoadedScenario['scenario']): boolean {
+  for (const ops of Object.values(s.providers ?? {})) {
+    for (const b of Object.values(ops ?? {})) {
+      const f = b?.fault;
+      if (f && (TRANSPORT_FAULTS.has(f.kind) || (f.kind === 'http-error' && !f.code))) return true;
+    }
+  }
+  return false;
+}
+
+function routesOf(code: string, root: string): Array<{ name: string; method: string; pattern: RegExp }> {
+  const p = loadProvider(code, root);
+  const base = new URL(p.definition.environments.sandbox?.endpoint ?? 'http://x/').pathname.replace(/\/+$/, '');
+  return Object.entries(p.operations).map(([name, o]) => {
+    const b = o.binding as unknown as RestBinding;
+    const source = `${base}${b.path}`.split(/(\{[^}]+\})/).map((part) => (/^\{[^}]+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+    return { name, method: b.method.toUpperCase(), pattern: new RegExp(`^${source}/?$`) };
+  });
+}
+
+async function startEnvironment(opts: RunOptions, logDestination?: NodeJS.WritableStream): Promise<Environment> {
+  const root = opts.providersRoot ?? DEFAULT_PROVIDERS_ROOT;
+  const scripts = new ScenarioScripts();
+  const sims: RunningSimulator[] = [];
+  const routes = new Map<string, ReturnType<typeof routesOf>>();
+  let restore: (() => void) | undefined;
+  let dataDir: string | undefined;
+  try {
+    for (const code of listProviders(root)) {
+      const stateful = STATEFUL[code];
+      if (stateful) {
+        routes.set(code, routesOf(code, root));
+        // Each simulator reads its own part of the scenario: payment modes for the payment companies, delivery modes for the post.
+        const forThis = async (ref: string) => {
+          const s = await scripts.forOrder(ref);
+          const b = code === 'sy-post' ? s?.delivery : s?.payment;
+          return b?.mode ? (b as { mode: string; lateMs?: number }) : undefined;
+        };
+        sims.push(await stateful({ port: 0, payDelayMs: 50, postDelayMs: 50, callbackRetryDelaysMs: [100, 400], behaviourFor: forThis } as never));
+      } else sims.push(await startContractSimulator(code, { port: 0, providersRoot: root, scripts }));
+    }
+    restore = overrideSandbox({ endpoints: Object.fromEntries(sims.map((s) => [s.name, s.url])), maxTimeoutMs: 2_000, maxHalfOpenAfterMs: 1_000 });
+
+    const keys = Object.fromEntries(
+      (['centre', 'portal', 'expat-portal'] as const).map((kind) => [kind, { channel: `sandbox-${kind}`, key: randomBytes(24).toString('base64url'), services: ['*'], kind, readAll: true }]),
+    ) as unknown as Record<ChannelKind, ChannelKey>;
+    dataDir = mkdtempSync(join(tmpdir(), 'wasl-sandbox-run-'));
+    const config: HubConfig = {
+      env: 'sandbox',
+      host: '127.0.0.1',
+      port: 0,
+      dataDir,
+      flowsDir: opts.flowsDir,
+      fulfilmentFile: opts.fulfilmentFile ?? DEFAULT_FULFILMENT_FILE,
+      channelKeys: Object.values(keys),
+      logLevel: 'info',
+      bodyLimit: 256 * 1024,
+      rateLimitPerMinute: 1_000_000,
+    };
+    const logger = createLogger(config.logLevel, logDestination ?? { write: () => true });
+    const hub = await createHub(config, {
+      runtime: true,
+      logger,
+      store: new SqliteStore({ file: ':memory:' }),
+      watchEveryMs: 500,
+      busRetry: { maxAttempts: 5, delaysMs: [200, 500, 1_000, 2_000] },
+    });
+    const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    hub.url = url;
+    await hub.startBackground();
+    const dir = dataDir;
+    const undo = restore;
+    return {
+      hub,
+      url,
+      keys,
+      scripts,
+      sims,
+      operationOf: (provider, method, path) => routes.get(provider)?.find((r) => r.method === method && r.pattern.test(path))?.name,
+      close: async () => {
+        await hub.close();
+        await Promise.all(sims.map((s) => s.close()));
+        undo();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await Promise.all(sims.map((s) => s.close()));
+    restore?.();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The request a scenario submits: the service's example with the scenario's members over it (a delivery it gives replaces the example's whole). */
+export function scenarioRequest(service: CatalogueService, order: Record<string, unknown> | undefined): OrderRequest {
+  const base = exampleRequest(service) as unknown as Record<string, unknown>;
+  const { delivery, ...rest } = order ?? {};
+  const merged = overlay(base, rest) as Record<string, unknown>;
+  if (delivery !== undefined) merged.delivery = delivery;
+  return merged as unknown as OrderRequest;
+}
+
+const collapse = (statuses: OrderStatus[]) => statuses.filter((s, i) => s !== statuses[i - 1]);
+
+const REFUSALS: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['rejected', 'failed', 'cancelled']);
+
+/** The reason of the last refusal, failure or cancellation (a refund that follows has its own). */
+function lastReason(order: Order): string | undefined {
+  for (let i = order.timeline.length - 1; i >= 0; i--) {
+    const t = order.timeline[i]!;
+    if (REFUSALS.has(t.status) && t.reason?.code) return t.reason.code;
+  }
+  return order.statusReason?.code;
+}
+
+async function runOne(env: Environment, p: Planned, opts: RunOptions, base: string): Promise<ScenarioResult> {
+  const started = Date.now();
+  const { scenario, file } = p.loaded;
+  const code = p.service.definition.code;
+  const result: ScenarioResult = { service: code, scenario: scenario.name, file: relative(base, file), passed: false, durationMs: 0, timeline: [], exchanges: [], differences: [] };
+  const finish = () => {
+    result.durationMs = Date.now() - started;
+    result.passed = !result.error && result.differences.length === 0;
+    return result;
+  };
+  const kind = (scenario.channel ?? 'centre') as ChannelKind;
+  const body = scenarioRequest(p.service, scenario.order as Record<string, unknown> | undefined);
+  const release = env.scripts.expect();
+  let orderId: string;
+  try {
+    const res = await request(`${env.url}/v1/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.keys[kind].key}`, 'idempotency-key': `sandbox-${randomBytes(12).toString('hex')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 202) {
+      result.error = `the gateway refused the order: ${res.statusCode} ${text.slice(0, 2000)}`;
+      return finish();
+    }
+    orderId = (JSON.parse(text) as Order).id;
+    env.scripts.set(orderId, { ...(scenario.providers ? { providers: scenario.providers } : {}), ...(scenario.payment ? { payment: scenario.payment } : {}), ...(scenario.delivery ? { delivery: scenario.delivery } : {}) });
+  } catch (err) {
+    result.error = `could not submit the order: ${(err as Error).message}`;
+    return finish();
+  } finally {
+    release();
+  }
+  result.orderId = orderId;
+  const expect = scenario.expect;
+  const timeoutMs = opts.scenarioTimeoutMs ?? 30_000;
+  const deadLetters = async () => (await env.hub.store.listDeadLetters({ limit: 1000 })).filter((d) => d.message.orderId === orderId);
+
+  // Settled: at the expected status and quiet (with the dead letter, when one is expected), or
+  // resting elsewhere for a while, or out of time.
+  let order = (await env.hub.store.getOrder(orderId))!;
+  let seen = -1;
+  let changedAt = Date.now();
+  for (;;) {
+    order = (await env.hub.store.getOrder(orderId))!;
+    if (order.timeline.length !== seen) {
+      seen = order.timeline.length;
+      changedAt = Date.now();
+    }
+    const quiet = Date.now() - changedAt;
+    const atExpected = order.status === expect.status && quiet >= QUIET_MS && (typeof expect.deadLettered !== 'string' || (await deadLetters()).length > 0);
+    if (atExpected || (RESTING.has(order.status) && order.status !== expect.status && quiet >= 4 * QUIET_MS) || Date.now() - started > timeoutMs) break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  result.status = order.status;
+  result.timeline = order.timeline;
+  result.exchanges = exchangesOf(env, orderId);
+  const dead = await deadLetters();
+  result.differences = compare(scenario.expect, order, result.exchanges, dead.map((d) => d.reason));
+  if (Date.now() - started > timeoutMs && order.status !== expect.status) result.differences.unshift({ what: 'settled', expected: `within ${timeoutMs} ms`, actual: `still ${order.status}` });
+  env.scripts.delete(orderId);
+  return finish();
+}
+
+function exchangesOf(env: Environment, orderId: string): Exchange[] {
+  const out: Exchange[] = [];
+  for (const sim of env.sims) {
+    for (const r of sim.requests as SimRequest[]) {
+      if (r.orderId !== orderId && !r.idempotencyKey?.startsWith(`${orderId}:`)) continue;
+      const operation = r.operation ?? env.operationOf(r.simulator, r.method, r.path);
+      out.push({
+        provider: r.simulator,
+        ...(operation ? { operation } : {}),
+        at: r.at,
+        method: r.method,
+        path: r.path,
+        ...(r.idempotencyKey ? { idempotencyKey: r.idempotencyKey } : {}),
+        input: r.input,
+        outcome: r.outcome,
+        ...(r.status !== undefined ? { status: r.status } : {}),
+        ...(r.response !== undefined ? { response: r.response } : {}),
+        ...(r.violations?.length ? { violations: r.violations } : {}),
+        repeated: r.repeated,
+      });
+    }
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+export function compare(expect: LoadedScenario['scenario']['expect'], order: Order, exchanges: Exchange[], deadReasons: string[]): Difference[] {
+  const diffs: Difference[] = [];
+  if (order.status !== expect.status) diffs.push({ what: 'status', expected: expect.status, actual: order.status });
+  if (expect.reason !== undefined && lastReason(order) !== expect.reason) diffs.push({ what: 'reason', expected: expect.reason, actual: lastReason(order) ?? null });
+  if (expect.timeline) {
+    const actual = collapse(order.timeline.map((t) => t.status));
+    if (JSON.stringify(actual) !== JSON.stringify(expect.timeline)) diffs.push({ what: 'timeline', expected: expect.timeline, actual });
+  }
+  for (const [provider, ops] of Object.entries(expect.calls ?? {})) {
+    for (const [op, n] of Object.entries(ops ?? {})) {
+      const actual = exchanges.filter((e) => e.provider === provider && e.operation === op).length;
+      if (actual !== n) diffs.push({ what: `calls.${provider}.${op}`, expected: n, actual });
+    }
+  }
+  for (const [provider, ops] of Object.entries(expect.received ?? {})) {
+    for (const [op, members] of Object.entries(ops ?? {})) {
+      const inputs = exchanges.filter((e) => e.provider === provider && e.operation === op).map((e) => e.input);
+      if (!inputs.some((i) => contains(i, members))) diffs.push({ what: `received.${provider}.${op}`, expected: members, actual: inputs.length ? inputs[0] : 'not called' });
+    }
+  }
+  if (expect.results !== undefined && !contains(order.results, expect.results)) diffs.push({ what: 'results', expected: expect.results, actual: order.results });
+  if (expect.deadLettered === false && deadReasons.length) diffs.push({ what: 'deadLettered', expected: false, actual: deadReasons });
+  if (typeof expect.deadLettered === 'string' && !deadReasons.includes(expect.deadLettered)) diffs.push({ what: 'deadLettered', expected: expect.deadLettered, actual: deadReasons.length ? deadReasons : false });
+  for (const e of exchanges) if (e.violations?.length) diffs.push({ what: `contract.${e.provider}.${e.operation ?? e.path}`, expected: 'a request and an answer that follow the contract', actual: e.violations });
+  return diffs;
+}
+
+async function pool<T>(items: T[], size: number, work: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+/** Runs the scenarios of the services asked for (all that have some by default) and certifies those that pass. */
+export async function runSandbox(opts: RunOptions): Promise<RunReport> {
+  const startedAt = new Date();
+  const flowsDir = resolve(opts.flowsDir);
+  const base = resolve(flowsDir, '..');
+  const providersRoot = opts.providersRoot ?? DEFAULT_PROVIDERS_ROOT;
+  const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+  const env = await startEnvironment({ ...opts, flowsDir }, log);
+  try {
+    const catalogue = env.hub.catalogue;
+    const wanted = opts.services?.length ? opts.services : catalogue.all().map((s) => s.definition.code).sort();
+    const services: Array<{ service: CatalogueService; scenarios: LoadedScenario[] }> = [];
+    for (const code of wanted) {
+      const service = catalogue.get(code);
+      if (!service) throw new SandboxRunError(`no service ${code} in ${flowsDir}`);
+      const scenarios = loadScenarios(code, flowsDir);
+      if (scenarios.length || opts.services?.length) services.push({ service, scenarios });
+    }
+    const planned: Planned[] = services.flatMap(({ service, scenarios }) => scenarios.map((loaded) => ({ service, loaded, exclusive: isExclusive(loaded.scenario) })));
+    opts.onStart?.(planned.length);
+    const results = new Map<Planned, ScenarioResult>();
+    const run = async (p: Planned) => {
+      const r = await runOne(env, p, opts, base);
+      results.set(p, r);
+      opts.onScenario?.(r);
+    };
+    await pool(planned.filter((p) => !p.exclusive), opts.concurrency ?? 4, run);
+    await pool(planned.filter((p) => p.exclusive), 1, run);
+
+    const report: RunReport = { startedAt: startedAt.toISOString(), durationMs: 0, services: [], scenarios: planned.length, passed: 0, failed: 0 };
+    const roots: Roots = { flowsDir, providersRoot, base };
+    const extra = Object.keys(STATEFUL);
+    for (const { service, scenarios } of services) {
+      const code = service.definition.code;
+      const rs = planned.filter((p) => p.service === service).map((p) => results.get(p)!);
+      const passed = rs.filter((r) => r.passed).length;
+      const sr: ServiceResult = { service: code, names: service.definition.names, scenarios: rs };
+      if (!scenarios.length) sr.notCertified = 'it has no scenarios';
+      else if (passed < rs.length) sr.notCertified = `${rs.length - passed} of ${rs.length} scenarios failed`;
+      else if (opts.certify === false) sr.notCertified = 'certification not asked for';
+      else {
+        try {
+          const cert = certify(code, { scenarios: rs.length, passed, failed: 0, durationMs: rs.reduce((t, r) => t + r.durationMs, 0) }, roots, opts.by ?? 'sandbox', extra);
+          sr.certificate = { digest: cert.digest, certifiedAt: cert.certifiedAt };
+        } catch (err) {
+          if (!(err instanceof CertificationError)) throw err;
+          sr.notCertified = err.message;
+        }
+      }
+      report.services.push(sr);
+      report.passed += passed;
+      report.failed += rs.length - passed;
+    }
+    report.durationMs = Date.now() - startedAt.getTime();
+    return report;
+  } finally {
+    await env.close();
+    log?.end();
+  }
+}

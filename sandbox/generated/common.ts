@@ -1,0 +1,94 @@
+/**
+ * What the SOAP and REST simulators generated from contracts share: the contract checks (the
+ * request against the operation's input schema, the answer against its output schema), the
+ * generated answer, the record of every request, and the answers kept per idempotency key.
+ */
+import { createAjv, pointErrors, type ValidateFunction } from '../../contracts';
+import type { ProviderOperationFiles } from '../../connectors/provider-files';
+import { Recorder, type RunningSimulator, type SimRequest } from '../simulators/recorder';
+import { coerce } from './coerce';
+import { exampleOf, overlay } from './examples';
+import { ScenarioScripts } from './scripts';
+
+export interface GeneratedOptions {
+  port: number;
+  host?: string;
+  /** Where to serve; the path of the provider's sandbox endpoint by default. */
+  path?: string;
+  /** Per-order scenario behaviour (the sandbox runner's); none: every call gets the default answer. */
+  scripts?: ScenarioScripts;
+  /** Milliseconds before every answer. */
+  delayMs?: number;
+  recordFile?: string;
+}
+
+export interface GeneratedSimulator extends RunningSimulator {
+  provider: string;
+  kind: 'soap' | 'rest';
+}
+
+/** How one request ended, for the record. */
+export interface Outcome {
+  outcome: string;
+  status: number;
+  response?: unknown;
+  violations?: string[];
+  repeated: boolean;
+}
+
+/** Answers already given, by idempotency key: a repeat gets the same (the work is done once). Only successful answers are kept: a fault is not work done. */
+export class Answers {
+  private readonly byKey = new Map<string, unknown>();
+  get(key: string | undefined): unknown {
+    return key ? this.byKey.get(key) : undefined;
+  }
+  set(key: string | undefined, value: unknown): void {
+    if (key) this.byKey.set(key, value);
+  }
+}
+
+const ajv = createAjv();
+const compiled = new WeakMap<object, ValidateFunction>();
+function validatorOf(schema: Record<string, unknown>): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    const { $id: _id, ...rest } = schema;
+    v = ajv.compile(rest);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+function check(schema: Record<string, unknown>, value: unknown): string[] {
+  const v = validatorOf(schema);
+  return v(value) ? [] : pointErrors(v.errors).map((e) => `${e.pointer || '/'} ${e.message}`);
+}
+
+export function checker(provider: string, operations: Record<string, ProviderOperationFiles>, opts: GeneratedOptions) {
+  const recorder = new Recorder(opts.recordFile);
+  const scripts = opts.scripts ?? new ScenarioScripts(0);
+  let delayMs = opts.delayMs ?? 0;
+  const op = (name: string) => {
+    const o = operations[name];
+    if (!o) throw new Error(`provider ${provider} has no operation ${name}`);
+    return o;
+  };
+  return {
+    scripts,
+    delayMs: () => delayMs,
+    decodeInput: (name: string, raw: unknown) => coerce(raw, op(name).inputSchema),
+    checkInput: (name: string, input: unknown) => check(op(name).inputSchema, input),
+    /** The generated example of the output with the scenario's members over it, and whether it holds. */
+    answer(name: string, respond: Record<string, unknown> | undefined): { value: unknown; violations: string[] } {
+      const schema = op(name).outputSchema;
+      const value = overlay(exampleOf(schema), respond);
+      return { value, violations: check(schema, value).map((v) => `answer ${v}`) };
+    },
+    record(r: Omit<SimRequest, 'simulator' | 'at'>): void {
+      recorder.add({ simulator: provider, at: new Date().toISOString(), ...r });
+    },
+    running(s: { kind: 'soap' | 'rest'; url: string; close(): Promise<void> }): GeneratedSimulator {
+      return { name: provider, provider, kind: s.kind, url: s.url, requests: recorder.requests, setDelay: (ms) => void (delayMs = ms), close: s.close };
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * A SOAP simulator generated from a provider's imported WSDL: the `soap` package's own server
+ * (soap.listen) on the contract as imported, so it is a different SOAP stack from wasl's
+ * connector and any SOAP client can call it. It serves the WSDL at `?wsdl` and the schemas it
+ * imports beside it, checks each request against the operation's input schema (a Client fault
+ * when it does not hold), echoes the request's SOAP headers (X-Road requires it), and answers a
+ * generated valid example laid under what the scenario says — checked against the output schema
+ * before it is sent. Business faults carry the code in the detail (`<Fault><errorCode>…`), where
+ * the connector's error mapping looks for it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, posix } from 'node:path';
+import * as soap from 'soap';
+import type { LoadedProvider } from '../../connectors/provider-files';
+import { closeServer, listen, sleep } from '../simulators/recorder';
+import { Answers, checker, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
+import { playWireFault, WIRE_FAULTS, HeldRequests, type WireFault } from './wire-faults';
+import { orderOf } from './scripts';
+
+/** Well-known schemas the connector keeps (xml.xsd…), and an empty one for any other remote import. */
+const BUILTIN_SCHEMAS = join(__dirname, '..', '..', 'connectors', 'soap', 'schemas');
+const EMPTY_XSD = join(__dirname, 'empty.xsd');
+
+interface SoapBinding {
+  service: string;
+  port: string;
+  soapVersion?: '1.1' | '1.2';
+  faults?: Record<string, string>;
+}
+
+const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'object' ? ((v as { $value?: unknown }).$value as string | undefined) : String(v));
+
+/** The soap package's parse of an element → the JSON shape of wasl's schemas (attributes as @name, text as #text). */
+function fromSoap(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(fromSoap);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'attributes' && typeof x === 'object' && x) {
+      for (const [a, av] of Object.entries(x)) if (!a.startsWith('xmlns') && !a.includes(':')) out[`@${a}`] = av;
+    } else if (k === '$value') out['#text'] = x;
+    else if (k !== '$xml') out[k.includes(':') ? k.slice(k.indexOf(':') + 1) : k] = fromSoap(x);
+  }
+  return out;
+}
+
+/** wasl's JSON shape → the soap package's (attributes under `attributes`, text as `$value`). */
+function toSoap(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toSoap);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k.startsWith('@')) attributes[k.slice(1)] = x;
+    else if (k === '#text') out.$value = x;
+    else out[k] = toSoap(x);
+  }
+  if (Object.keys(attributes).length) out.attributes = attributes;
+  return out;
+}
+
+/** Remote schemaLocations pointed at the copies served here: a client in a closed network can follow every import. */
+const localSchemaLocations = (xml: string) => xml.replace(/schemaLocation\s*=\s*(["'])https?:\/\/[^"']*\/([^/"']+)\1/g, 'schemaLocation=$1$2$1');
+
+const localOf = (qname: string) => qname.replace(/^\{[^}]*\}/, '');
+
+/**
+ * The request's header blocks, each made to stand alone: the namespace declarations they relied
+ * on (on the request's Envelope and Header) are copied onto every top-level block, since the
+ * answer's envelope declares other prefixes.
+ */
+export function echoHeaderBlocks(rawEnvelope: string): string {
+  const env = /<(?:[\w.-]+:)?Envelope\b([^>]*)>/.exec(rawEnvelope);
+  const hdr = /<(?:[\w.-]+:)?Header\b([^>]*)>([\s\S]*?)<\/(?:[\w.-]+:)?Header>/.exec(rawEnvelope);
+  if (!hdr) return '';
+  const decls = new Map<string, string>();
+  for (const attrs of [env?.[1] ?? '', hdr[1] ?? '']) for (const m of attrs.matchAll(/\s(xmlns(?::[\w.-]+)?)\s*=\s*("[^"]*"|'[^']*')/g)) decls.set(m[1]!, m[2]!);
+  let depth = 0;
+  return hdr[2]!.replace(/<(\/?)([\w.-]+(?::[\w.-]+)?)([^>]*?)(\/?)>/g, (whole: string, close?: string, _name?: string, attrs = '', selfClose?: string) => {
+    if (close) {
+      depth--;
+      return whole;
+    }
+    const top = depth === 0;
+    if (!selfClose) depth++;
+    if (!top) return whole;
+    const add = [...decls].filter(([k]) => !new RegExp(`\\s${k}\\s*=`).test(attrs)).map(([k, v]) => ` ${k}=${v}`).join('');
+    return whole.replace(/^<[\w.:-]+/, (t) => t + add);
+  });
+}
+
+export async function startSoapSimulator(provider: LoadedProvider, opts: GeneratedOptions): Promise<GeneratedSimulator> {
+  const def = provider.definition;
+  if (!provider.model || !def.contract.file) throw new Error(`provider ${def.code} has no WSDL contract`);
+  const contractFile = def.contract.file;
+  const endpoint = new URL(def.environments.sandbox?.endpoint ?? `http://127.0.0.1/${def.code}`);
+  const path = opts.path ?? endpoint.pathname;
+  const contractDir = join(provider.dir, dirname(contractFile));
+  const wsdlFile = join(provider.dir, contractFile);
+  const held = new HeldRequests();
+  const answers = new Answers();
+  const ctx = checker(def.code, provider.operations, opts);
+  const rawOf = new WeakMap<IncomingMessage, string>();
+  let soap12 = false;
+
+  const services: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const [name, op] of Object.entries(provider.operations)) {
+    const b = op.binding as unknown as SoapBinding;
+    soap12 ||= b.soapVersion === '1.2';
+    const faultElement = Object.values(b.faults ?? {})[0];
+    ((services[b.service] ??= {})[b.port] ??= {})[name] = async (args: unknown, _cb: unknown, headers: Record<string, unknown> | undefined, req: IncomingMessage, res: ServerResponse) => {
+      const started = Date.now();
+      const h = (fromSoap(headers ?? {}) ?? {}) as Record<string, unknown>;
+      const key = text(h.id) ?? (req.headers['idempotency-key'] as string | undefined);
+      const orderId = orderOf(req.headers['x-wasl-order-id'] as string | undefined, text(h.issue), key);
+      const input = ctx.decodeInput(name, fromSoap(args ?? {})) as Record<string, unknown>;
+      const base = { method: 'POST', path, idempotencyKey: key, orderId, operation: name, input };
+      const record = (o: Outcome) => ctx.record({ ...base, ...o });
+      const businessFault = (code: string, message: string, client = false) => {
+        const detail = { [faultElement ? localOf(faultElement) : 'Fault']: { errorCode: code, errorMessage: message } };
+        return soap12
+          ? { Fault: { Code: { Value: client ? 'soap:Sender' : 'soap:Receiver' }, Reason: { Text: message }, Detail: detail, statusCode: 500 } }
+          : { Fault: { faultcode: client ? 'soap:Client' : 'soap:Server', faultstring: message, detail, statusCode: 500 } };
+      };
+
+      const violations = ctx.checkInput(name, input);
+      if (violations.length) {
+        record({ outcome: 'INVALID_REQUEST', status: 500, violations, repeated: false });
+        throw businessFault('INVALID_REQUEST', `the request does not match the contract: ${violations.join('; ')}`, true);
+      }
+      const previous = answers.get(key);
+      if (previous) {
+        record({ outcome: 'ok', status: 200, response: previous, repeated: true });
+        return toSoap(previous);
+      }
+      const plan = await ctx.scripts.plan(orderId, def.code, name, input);
+      const wait = (plan.latencyMs ?? 0) + ctx.delayMs() - (Date.now() - started);
+      if (wait > 0) await sleep(wait);
+      const answer = ctx.answer(name, plan.respond);
+      const f = plan.fault;
+      if (f && WIRE_FAULTS.has(f.kind)) {
+        const body = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${soap12 ? 'http://www.w3.org/2003/05/soap-envelope' : 'http://schemas.xmlsoap.org/soap/envelope/'}"><soap:Body>${JSON.stringify(answer.value).replace(/[<>&]/g, '')}</soap:Body></soap:Envelope>`;
+        const status = playWireFault(f.kind as WireFault, req, res, held, { contentType: soap12 ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8', body }, true);
+        record({ outcome: `fault:${f.kind}`, status, repeated: false });
+        return new Promise<never>(() => undefined);
+      }
+      if (f?.kind === 'soap-fault' || f?.kind === 'http-error') {
+        const code = f.code ?? 'SERVER_ERROR';
+        record({ outcome: code, status: f.status ?? 500, repeated: false });
+        const fault = businessFault(code, `simulated fault ${code}`);
+        fault.Fault.statusCode = f.status ?? 500;
+        throw fault;
+      }
+      if (answer.violations.length) {
+        record({ outcome: 'SIMULATOR_ANSWER_INVALID', status: 500, violations: answer.violations, repeated: false });
+        throw businessFault('SIMULATOR_ANSWER_INVALID', `the scenario's answer does not match the contract: ${answer.violations.join('; ')}`);
+      }
+      answers.set(key, answer.value);
+      record({ outcome: 'ok', status: 200, response: answer.value, repeated: false });
+      return toSoap(answer.value);
+    };
+  }
+
+  const server = createServer();
+  // Before soap.listen, which keeps earlier listeners for the paths it does not serve: the
+  // schemas the WSDL imports, at the URL a client resolves their relative schemaLocation to.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const name = basename(url.pathname);
+    const file = [contractDir, BUILTIN_SCHEMAS].map((d) => join(d, name)).find((f) => existsSync(f)) ?? (name.endsWith('.xsd') ? EMPTY_XSD : undefined);
+    if (req.method === 'GET' && posix.dirname(url.pathname) === posix.dirname(path) && name !== basename(path) && file && /\.(xsd|wsdl)$/.test(name)) {
+      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(localSchemaLocations(readFileSync(file, 'utf8')));
+    } else res.writeHead(404).end();
+  });
+  const host = opts.host ?? '127.0.0.1';
+  const port = await listen(server, opts.port, host);
+  const soapServer = await new Promise<soap.Server>((resolve, reject) => {
+    const s = soap.listen(server, {
+      path,
+      services: services as soap.IServices,
+      // The WSDL as served names this simulator as the service's address, so a client that reads it calls here.
+      xml: readFileSync(wsdlFile, 'utf8').replace(/(<(?:[\w.-]+:)?address\b[^>]*\blocation\s*=\s*)(["'])[^"']*\2/g, `$1$2http://${host}:${port}${path}$2`),
+      uri: wsdlFile,
+      forceSoap12Headers: soap12,
+      suppressStack: true,
+      enableChunkedEncoding: false,
+      wsdl_options: {
+        // Schemas named by an http(s) location are taken from the contract folder, never fetched.
+        overrideImportLocation: (resolved: string) => {
+          if (!/^https?:/i.test(resolved)) return resolved;
+          const name = decodeURIComponent(resolved.split('/').pop() ?? '');
+          for (const dir of [contractDir, BUILTIN_SCHEMAS]) if (existsSync(join(dir, name))) return join(dir, name);
+          return EMPTY_XSD;
+        },
+      },
+      callback: (err: unknown) => (err ? reject(err as Error) : resolve(s)),
+    } as soap.IServerOptions);
+    s.log = (type: string, data: unknown, req: IncomingMessage) => {
+      if (type === 'received' && req) rawOf.set(req, String(data));
+    };
+    // The request's SOAP headers, echoed as they came (X-Road: the response carries the same).
+    s.addSoapHeader((_m: string, _a: unknown, _h: unknown, req: IncomingMessage) => {
+      const raw = req ? rawOf.get(req) : undefined;
+      return raw ? echoHeaderBlocks(raw) : '';
+    });
+  });
+  void soapServer;
+  return ctx.running({
+    kind: 'soap',
+    url: `http://${host}:${port}${path}`,
+    close: async () => {
+      held.release();
+      await closeServer(server);
+    },
+  });
+}
