@@ -1672,4 +1672,46 @@ export interface CatalogueEntry {
   fields: {
     [k: string]: unknown | undefined;
   };
+  certificate?: CertificateSummary;
+  /**
+   * Operators only: every lifecycle change, oldest first, with who made it and when.
+   */
+  lifecycleHistory?: LifecycleChange[];
+}
+/**
+ * Operators only: the service's sandbox certificate and whether it still holds for its files as they are.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "CertificateSummary".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "CertificateSummary".
+ */
+export interface CertificateSummary {
+  digest: string;
+  certifiedAt: string;
+  by: string;
+  scenarios: number;
+  passed: number;
+  holds: boolean;
+  /**
+   * Why it no longer holds (the files changed since).
+   */
+  problem?: string;
+}
+/**
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "LifecycleChange".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "LifecycleChange".
+ */
+export interface LifecycleChange {
+  lifecycle: Lifecycle;
+  at: string;
+  by: string;
+  /**
+   * The certificate a promotion rested on.
+   */
+  digest?: string;
 }

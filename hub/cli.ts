@@ -5,6 +5,7 @@ import { ALL_ROLES, createHub, startHub, VERSION, type Hub, type Roles } from '.
 import { replayCommand } from './cli/replay';
 import { paymentsCommand } from './cli/payments';
 import { serviceCommand } from './cli/service';
+import { sandboxCommand } from './cli/sandbox';
 import { providerCommand } from './cli/provider';
 import { operatorCommand } from './cli/operator';
 import { createLogger } from './log';
@@ -57,6 +58,7 @@ export function buildCli(): Command {
 
   program.addCommand(operatorCommand());
   program.addCommand(serviceCommand());
+  program.addCommand(sandboxCommand());
 
   return program;
 }

@@ -22,7 +22,7 @@ import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/services';
 
 export interface GatewayDeps {
-  config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'>;
+  config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<HubConfig, 'operators' | 'flowsDir'>>;
   store: Store;
   bus: Pick<Bus, 'health'>;
   catalogue: Catalogue;
@@ -87,20 +87,20 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   // Providers authenticate by signature, not by channel key.
   if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks });
 
-  const auth = new ChannelAuthenticator(deps.channelKeys);
+  const auth = new ChannelAuthenticator(deps.channelKeys, config.operators ?? []);
   await app.register(async (api) => {
     api.addHook('onRequest', auth.hook);
     await api.register(rateLimit, {
       hook: 'preParsing',
       timeWindow: 60_000,
       max: (request) => request.channel?.rateLimit ?? config.rateLimitPerMinute,
-      keyGenerator: (request) => request.channel?.channel ?? request.ip,
+      keyGenerator: (request) => request.channel?.channel ?? (request.operator ? `operator:${request.operator.user}` : request.ip),
       errorResponseBuilder: (_request, context) =>
         new WaslError('rate-limited', { detail: `Try again in ${Math.ceil(context.ttl / 1000)} s.`, extra: { retryAfter: Math.ceil(context.ttl / 1000) } }),
     });
     if (!sandbox) openApiRoute(api, app);
     await api.register(orderRoutes, { store, catalogue, env: config.env });
-    await api.register(serviceRoutes, { catalogue, env: config.env });
+    await api.register(serviceRoutes, { catalogue, env: config.env, flowsDir: config.flowsDir });
   });
   return app;
 }

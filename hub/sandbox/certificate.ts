@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import stringify from 'safe-stable-stringify';
-import type { Lifecycle, ServiceDefinition } from '../../contracts/types';
+import type { CertificateSummary, Lifecycle, LifecycleChange, ServiceDefinition } from '../../contracts/types';
 
 export interface CertifiedFile {
   /** Relative to the repository (flows/…, contracts/providers/…). */
@@ -37,13 +37,7 @@ export interface Certificate {
   by: string;
 }
 
-export interface LifecycleChange {
-  lifecycle: Lifecycle;
-  at: string;
-  by: string;
-  /** The certificate digest a promotion rested on. */
-  digest?: string;
-}
+export type { LifecycleChange };
 
 export interface Roots {
   /** flows/ */
@@ -132,7 +126,12 @@ export function certify(code: string, report: ScenarioReport, roots: Roots, by: 
   const files = serviceFiles(code, roots, extraProviders);
   const cert: Certificate = { service: code, version: def.version, digest: digestOf(files), files, report, certifiedAt: now.toISOString(), by };
   writeFileSync(certificateFile(code, roots), `${JSON.stringify(cert, null, 2)}\n`);
-  setLifecycle(code, 'certified', roots, by, cert.digest, now);
+  // A live service certified again on the very files it was promoted with stays live; a retired
+  // one stays retired; anything else (a draft, or a live service whose files changed) becomes
+  // certified and waits for a promotion.
+  const lastLive = lifecycleHistory(code, roots).filter((c) => c.lifecycle === 'live').at(-1);
+  const unchangedLive = def.lifecycle === 'live' && lastLive?.digest === cert.digest;
+  if (!unchangedLive && def.lifecycle !== 'retired') setLifecycle(code, 'certified', roots, by, cert.digest, now);
   return cert;
 }
 
@@ -182,4 +181,12 @@ function setLifecycle(code: string, lifecycle: Lifecycle, roots: Roots, by: stri
   const change: LifecycleChange = { lifecycle, at: now.toISOString(), by, ...(digest ? { digest } : {}) };
   writeFileSync(lifecycleFile(code, roots), `${JSON.stringify([...lifecycleHistory(code, roots), change], null, 2)}\n`);
   return change;
+}
+
+/** What an operator sees of a service's certificate (GET /v1/services): whether it holds for the files now. */
+export function certificateSummary(code: string, roots: Roots): CertificateSummary | undefined {
+  const cert = readCertificate(code, roots);
+  if (!cert) return undefined;
+  const problem = checkCertificate(code, roots);
+  return { digest: cert.digest, certifiedAt: cert.certifiedAt, by: cert.by, scenarios: cert.report.scenarios, passed: cert.report.passed, holds: !problem, ...(problem ? { problem: problem.message } : {}) };
 }

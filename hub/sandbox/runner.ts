@@ -255,8 +255,10 @@ async function runOne(env: Environment, p: Planned, opts: RunOptions, base: stri
       changedAt = Date.now();
     }
     const quiet = Date.now() - changedAt;
-    const atExpected = order.status === expect.status && quiet >= QUIET_MS && (typeof expect.deadLettered !== 'string' || (await deadLetters()).length > 0);
-    if (atExpected || (RESTING.has(order.status) && order.status !== expect.status && quiet >= 4 * QUIET_MS) || Date.now() - started > timeoutMs) break;
+    const dead = quiet >= QUIET_MS && (await deadLetters()).length > 0;
+    const atExpected = order.status === expect.status && quiet >= QUIET_MS && (typeof expect.deadLettered !== 'string' || dead);
+    // A dead letter waits for an operator; a resting order elsewhere than expected will not move.
+    if (atExpected || dead || (RESTING.has(order.status) && order.status !== expect.status && quiet >= 4 * QUIET_MS) || Date.now() - started > timeoutMs) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   result.status = order.status;

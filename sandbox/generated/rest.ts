@@ -138,7 +138,7 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
         const v = req.headers[p.name.toLowerCase()];
         if (v !== undefined) h[p.name] = Array.isArray(v) ? v.join(',') : v;
       }
-      raw.headers = h;
+      if (Object.keys(h).length) raw.headers = h;
     }
     let bodyText = '';
     try {

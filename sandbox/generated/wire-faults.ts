@@ -4,7 +4,8 @@
  *   timeout   no answer at all: the request is held until the client gives up (or the simulator closes)
  *   outage    the connection is cut at once (ECONNRESET), as from a host that is down
  *   malformed a 200 whose body is cut off halfway
- *   hostile   a 200 whose body is a billion-laughs entity bomb (XML) or a 100,000-deep nesting (JSON)
+ *   hostile   a 200 whose body is a billion-laughs entity bomb (XML), or a prototype-pollution attempt
+ *             around a 100,000-deep nesting (JSON)
  *   drip      a valid answer sent a few bytes at a time, slowly
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -49,7 +50,7 @@ export function playWireFault(kind: WireFault, req: IncomingMessage, res: Server
       return 200;
     }
     case 'hostile': {
-      const body = xml ? BOMB : `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      const body = xml ? BOMB : `{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
       res.writeHead(200, { 'content-type': xml ? 'text/xml; charset=utf-8' : 'application/json' }).end(body);
       return 200;
     }

@@ -16,6 +16,8 @@
  *   WASL_SIM_RECORD_FILE     append every request received as a JSON line to this file
  * The payment and postal simulators call the hub back (./callbacks.ts) and take their behaviour
  * from POST <base>/__sim/behaviour (sandbox/README.md).
+ * Every other imported provider (contracts/providers/<code>) gets a simulator generated from its
+ * contract (sandbox/generated) on the port of its sandbox endpoint.
  * A port already taken is reported and skipped (another simulator may already serve it).
  */
 import { CIVIL_REGISTRY_DEFAULT_PORT, startCivilRegistry } from './moi-civil-registry';
@@ -25,6 +27,9 @@ import { INTL_PAY_DEFAULT_PORT, startIntlPay } from './intl-pay';
 import type { RunningSimulator, SimulatorOptions } from './recorder';
 import { EPAY_DEFAULT_PORT, startEpay } from './sy-epay';
 import { POST_DEFAULT_PORT, startPost } from './sy-post';
+import { listProviders } from '../../connectors/import/write';
+import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
+import { startContractSimulator } from '../generated';
 
 export type { RunningSimulator, SimRequest, SimulatorOptions } from './recorder';
 export { startCivilRegistry, PERSON_NOT_FOUND, RECORD_SEALED } from './moi-civil-registry';
@@ -65,6 +70,14 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env, log?
     ['intl-pay', () => startIntlPay({ ...calling, payDelayMs, port: int(env, 'WASL_SIM_INTLPAY_PORT', INTL_PAY_DEFAULT_PORT) })],
     ['sy-post', () => startPost({ ...calling, postDelayMs, port: int(env, 'WASL_SIM_POST_PORT', POST_DEFAULT_PORT) })],
   ];
+  const curated = new Set(starts.map(([name]) => name));
+  for (const code of listProviders(DEFAULT_PROVIDERS_ROOT)) {
+    if (curated.has(code)) continue;
+    const endpoint = loadProvider(code).definition.environments.sandbox?.endpoint;
+    const url = endpoint ? new URL(endpoint) : undefined;
+    if (!url || !['127.0.0.1', 'localhost'].includes(url.hostname)) continue;
+    starts.push([code, () => startContractSimulator(code, { ...common, port: Number(url.port || 80), host: '127.0.0.1' })]);
+  }
   for (const [name, start] of starts) {
     try {
       const sim = await start();

@@ -1,19 +1,30 @@
-/** /v1/services: the catalogue, bilingual, as channels may use it. */
+/**
+ * /v1/services: the catalogue, bilingual, as channels may use it — the services a channel may
+ * submit. An operator (Basic credentials, WASL_OPERATORS) sees every service whatever its
+ * lifecycle, with the lifecycle's history (who certified, promoted or retired it, and when) and
+ * whether its sandbox certificate still holds for its files.
+ */
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ref } from '../../../contracts';
 import { catalogueEntry, type Catalogue } from '../../catalogue';
 import type { WaslEnv } from '../../config';
 import { permits } from '../../intake';
+import { certificateSummary, lifecycleHistory, type Roots } from '../../sandbox/certificate';
 import { requireChannel } from '../auth';
 import { problemResponses } from '../schemas';
 
-export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Catalogue; env: WaslEnv }): Promise<void> {
+const PROVIDERS_ROOT = resolve(__dirname, '..', '..', '..', 'contracts', 'providers');
+
+export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Catalogue; env: WaslEnv; flowsDir?: string }): Promise<void> {
+  const roots: Roots | undefined = opts.flowsDir ? { flowsDir: opts.flowsDir, providersRoot: PROVIDERS_ROOT, base: resolve(opts.flowsDir, '..') } : undefined;
   app.get(
     '/v1/services',
     {
       schema: {
         summary: 'The catalogue',
-        description: 'Services this channel may submit, with their names in Arabic and English, fees, delivery methods, SLA and the schema of their fields.',
+        description:
+          'Services this channel may submit, with their names in Arabic and English, fees, delivery methods, SLA and the schema of their fields. With operator credentials (HTTP Basic): every service whatever its lifecycle, with its certificate and its lifecycle history.',
         tags: ['services'],
         response: {
           200: {
@@ -26,6 +37,14 @@ export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Cat
       },
     },
     async (request) => {
+      if (request.operator) {
+        const services = opts.catalogue.all().map((s) => {
+          const code = s.definition.code;
+          const certificate = roots ? certificateSummary(code, roots) : undefined;
+          return { ...catalogueEntry(s.definition), ...(certificate ? { certificate } : {}), lifecycleHistory: roots ? lifecycleHistory(code, roots) : [] };
+        });
+        return { services };
+      }
       const channel = requireChannel(request);
       const services = opts.catalogue
         .offered(opts.env)

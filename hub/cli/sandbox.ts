@@ -1,0 +1,118 @@
+/**
+ * `wasl sandbox test [service…]`: runs services' scenarios against the simulators (runner.ts),
+ * with a progress bar on a terminal, a summary, a JUnit XML and an HTML report; exits 1 when a
+ * scenario failed, 2 when the run could not start. `--watch` runs again whenever a flow, a
+ * scenario or a contract changes.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { loadConfig } from '../config';
+import { summaryLines, writeReports } from '../sandbox/report';
+import { runSandbox, SandboxRunError } from '../sandbox/runner';
+import { ScenarioError } from '../sandbox/scenarios';
+import type { RunReport } from '../sandbox/results';
+
+interface TestOptions {
+  concurrency: number;
+  timeout: number;
+  reportDir: string;
+  certify: boolean;
+  watch: boolean;
+  by: string;
+  log?: string;
+}
+
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+
+const REPO = resolve(__dirname, '..', '..');
+
+async function once(services: string[], o: TestOptions, out: NodeJS.WriteStream): Promise<RunReport | undefined> {
+  const config = loadConfig(process.env);
+  const tty = out.isTTY === true;
+  const bar = new SingleBar({ format: 'scenarios |{bar}| {value}/{total} {failed} failed  {last}', hideCursor: true, clearOnComplete: true, stream: out }, Presets.shades_classic);
+  let failed = 0;
+  try {
+    const report = await runSandbox({
+      services,
+      flowsDir: config.flowsDir,
+      fulfilmentFile: config.fulfilmentFile,
+      concurrency: o.concurrency,
+      scenarioTimeoutMs: o.timeout,
+      certify: o.certify,
+      by: o.by,
+      ...(o.log ? { logFile: o.log } : {}),
+      onStart: (total) => {
+        if (tty) bar.start(total, 0, { failed: 0, last: '' });
+        else out.write(`running ${total} scenarios\n`);
+      },
+      onScenario: (r) => {
+        if (!r.passed) failed++;
+        if (tty) bar.increment({ failed, last: `${r.passed ? '✓' : '✗'} ${r.service} › ${r.scenario}`.slice(0, 80) });
+        else out.write(`${r.passed ? 'ok  ' : 'FAIL'} ${r.service} › ${r.scenario} (${r.durationMs} ms)\n`);
+      },
+    });
+    if (tty) bar.stop();
+    const files = writeReports(report, o.reportDir);
+    out.write(`${summaryLines(report).join('\n')}\nreports: ${files.junit}, ${files.html}\n`);
+    return report;
+  } catch (err) {
+    if (tty) bar.stop();
+    if (!(err instanceof SandboxRunError || err instanceof ScenarioError)) throw err;
+    process.stderr.write(`wasl: ${err.message}\n`);
+    return undefined;
+  }
+}
+
+/** Re-runs on change, a quiet moment after the last one (an editor saves several files at once). */
+function watchAndRerun(dirs: string[], run: () => Promise<unknown>): FSWatcher[] {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const changed = (file: string | null) => {
+    if (file && /(^|\/)(certificate|lifecycle)\.json$/.test(file)) return; // written by the run itself
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(async () => {
+        process.stdout.write(`\n— ${file ?? 'a file'} changed: running again —\n`);
+        await run();
+      });
+    }, 300);
+  };
+  return dirs.map((d) => watch(d, { recursive: true }, (_e, f) => changed(f ? f.toString() : null)));
+}
+
+export function sandboxCommand(): Command {
+  const cmd = new Command('sandbox').description('The sandbox: prove services against simulated ministries before they go live');
+  cmd
+    .command('test [services...]')
+    .description('Run the scenarios of these services (all that have some by default) through the hub against the simulators; certify those whose scenarios all pass. Exit 1 when one fails.')
+    .option('-c, --concurrency <n>', 'scenarios at once (those injecting transport faults run one at a time after)', positive, 4)
+    .option('--timeout <ms>', 'longest a scenario may take to settle', positive, 30_000)
+    .option('--report-dir <dir>', 'where junit.xml and report.html are written', resolve(process.cwd(), 'sandbox-report'))
+    .option('--no-certify', 'do not certify the services that pass')
+    .option('--by <name>', 'who certifies, for the record', process.env.USER ?? 'sandbox')
+    .option('--log <file>', "append the hub's log lines (JSON) to this file")
+    .option('-w, --watch', 'run again when a flow, a scenario or a contract changes', false)
+    .action(async (services: string[], o: TestOptions) => {
+      const report = await once(services, o, process.stdout);
+      if (!o.watch) {
+        process.exitCode = report ? (report.failed > 0 ? 1 : 0) : 2;
+        return;
+      }
+      const config = loadConfig(process.env);
+      process.stdout.write('watching flows/ and contracts/ (Ctrl-C to stop)\n');
+      const watchers = watchAndRerun([config.flowsDir, resolve(REPO, 'contracts')], () => once(services, o, process.stdout));
+      await new Promise<void>((done) =>
+        process.once('SIGINT', () => {
+          for (const w of watchers) w.close();
+          done();
+        }),
+      );
+    });
+  return cmd;
+}
