@@ -55,9 +55,14 @@ export interface PointedError {
 export function pointErrors(errors: ErrorObject[] | null | undefined, prefix = ''): PointedError[] {
   const out: PointedError[] = [];
   const seen = new Set<string>();
+  const umbrellas: ErrorObject[] = [];
   for (const e of errors ?? []) {
-    // With a discriminator, oneOf reports the failing branch itself; the umbrella error adds nothing.
-    if (e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    // When no branch matched, oneOf's failing branch reports itself and the umbrella error adds
+    // nothing; when several matched (passingSchemas), the umbrella is the only error there is.
+    if ((e.keyword === 'oneOf' && !e.params.passingSchemas) || e.keyword === 'if') {
+      umbrellas.push(e);
+      continue;
+    }
     let pointer = prefix + e.instancePath;
     if (e.keyword === 'required') pointer += `/${escapePointer(String(e.params.missingProperty))}`;
     if (e.keyword === 'additionalProperties') pointer += `/${escapePointer(String(e.params.additionalProperty))}`;
@@ -67,6 +72,8 @@ export function pointErrors(errors: ErrorObject[] | null | undefined, prefix = '
     seen.add(key);
     out.push({ pointer, keyword: e.keyword, message, params: e.params as Record<string, unknown> });
   }
+  // An invalid document always gets at least one error.
+  if (out.length === 0) for (const e of umbrellas) out.push({ pointer: prefix + e.instancePath, keyword: e.keyword, message: describe(e), params: e.params as Record<string, unknown> });
   return out;
 }
 
@@ -80,6 +87,8 @@ function describe(e: ErrorObject): string {
       return 'has characters or a form that is not allowed';
     case 'enum':
       return `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    case 'oneOf':
+      return e.params.passingSchemas ? 'matches more than one of its alternatives (exactly one is allowed)' : 'matches none of its alternatives';
     default:
       return e.message ?? 'is invalid';
   }

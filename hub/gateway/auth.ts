@@ -19,6 +19,9 @@ declare module 'fastify' {
   }
 }
 
+/** What operator credentials open (method and route). */
+const OPERATOR_ROUTES: ReadonlySet<string> = new Set(['GET /v1/services']);
+
 const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
 export class ChannelAuthenticator {
@@ -58,6 +61,8 @@ export class ChannelAuthenticator {
   readonly hook = async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     if (header?.startsWith('Basic ')) {
+      // Operators read what is shown to operators; everything else is for channels.
+      if (!OPERATOR_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`)) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl"' } });
       const operator = await this.operator(header);
       if (!operator) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Basic realm="wasl operators"' } });
       request.operator = operator;

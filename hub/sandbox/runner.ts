@@ -265,7 +265,10 @@ async function runOne(env: Environment, p: Planned, opts: RunOptions, base: stri
   result.timeline = order.timeline;
   result.exchanges = exchangesOf(env, orderId);
   const dead = await deadLetters();
-  result.differences = compare(scenario.expect, order, result.exchanges, dead.map((d) => d.reason));
+  // The reason with the last attempt's error, so a report says why (a mapping, a contract, a provider).
+  const deadReasons = dead.map((d) => d.reason);
+  result.differences = compare(scenario.expect, order, result.exchanges, deadReasons);
+  for (const diff of result.differences) if (diff.what === 'deadLettered') diff.actual = dead.length ? dead.map((d) => `${d.reason}: ${d.history.at(-1)?.error ?? ''}`) : false;
   if (Date.now() - started > timeoutMs && order.status !== expect.status) result.differences.unshift({ what: 'settled', expected: `within ${timeoutMs} ms`, actual: `still ${order.status}` });
   env.scripts.delete(orderId);
   return finish();

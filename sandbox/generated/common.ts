@@ -81,6 +81,8 @@ export function checker(provider: string, operations: Record<string, ProviderOpe
     /** The generated example of the output with the scenario's members over it, and whether it holds. */
     answer(name: string, respond: Record<string, unknown> | undefined): { value: unknown; violations: string[] } {
       const schema = op(name).outputSchema;
+      const full = overlay(exampleOf(schema, new Date(), true), respond);
+      if (check(schema, full).length === 0) return { value: full, violations: [] };
       const value = overlay(exampleOf(schema), respond);
       return { value, violations: check(schema, value).map((v) => `answer ${v}`) };
     },

@@ -3,9 +3,11 @@
  * (the same schema gives the same example, so a scenario's report does not change from run to
  * run), and readable: for a string with a pattern it tries plausible values (a timestamp, a
  * date, a reference) before falling back to a string generated from the pattern (randexp).
- * Only required members are generated, plus the first branch of a oneOf/anyOf, so that
- * "exactly one of" constraints hold. The caller validates the result: an example that still
- * does not satisfy its schema is reported, never sent silently.
+ * `full` fills optional members too (to a few levels), for an answer that looks like a real
+ * one; otherwise only required members are generated. The first branch of a oneOf/anyOf is
+ * taken. The caller validates the result and falls back from full to minimal when "exactly one
+ * of" constraints make the full one invalid; an example that still does not satisfy its schema
+ * is reported, never sent silently.
  */
 import RandExp from 'randexp';
 
@@ -92,7 +94,7 @@ function merge(a: Schema, b: Schema): Schema {
   return out;
 }
 
-export function exampleOf(schema: Schema, now = new Date()): unknown {
+export function exampleOf(schema: Schema, now = new Date(), full = false): unknown {
   const root = schema;
   const walk = (s0: Schema, name: string, depth: number): unknown => {
     let s = s0;
@@ -115,7 +117,9 @@ export function exampleOf(schema: Schema, now = new Date()): unknown {
       case 'object': {
         const out: Record<string, unknown> = {};
         const props = (s.properties ?? {}) as Record<string, Schema>;
-        for (const key of (s.required as string[] | undefined) ?? []) {
+        const required = new Set((s.required as string[] | undefined) ?? []);
+        const keys = full && depth < 6 ? [...new Set([...required, ...Object.keys(props)])] : [...required];
+        for (const key of keys) {
           const v = walk(props[key] ?? {}, key, depth + 1);
           if (v !== undefined) out[key] = v;
         }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createAjv, ref } from '../../contracts';
+import { createAjv, pointErrors, ref } from '../../contracts';
 import { generateTypes, TYPES_FILE } from '../../contracts/generate-types';
 import { Catalogue } from '../../hub/catalogue';
 import { buildOrder } from '../../hub/intake';
@@ -44,5 +44,14 @@ describe('contracts', () => {
     assert.throws(() => new Catalogue([{ ...def, fields: { ...def.fields, examples: [{ purpose: 'fun' }] } }]), /example 0 is invalid/);
     assert.throws(() => new Catalogue([{ ...def, delivery: ['counter', 'drone'] }]), /delivery/);
     assert.throws(() => new Catalogue([def, def]), /defined twice/);
+  });
+
+  it('names an error for every invalid document, a oneOf that several alternatives match included', () => {
+    const validate = createAjv().compile({ type: 'object', properties: { content: { type: 'string' }, reference: { type: 'string' } }, oneOf: [{ required: ['content'] }, { required: ['reference'] }] });
+    assert.equal(validate({ content: 'a', reference: 'b' }), false);
+    assert.deepEqual(pointErrors(validate.errors).map((e) => [e.pointer, e.message]), [['', 'matches more than one of its alternatives (exactly one is allowed)']]);
+    assert.equal(validate({}), false);
+    assert.ok(pointErrors(validate.errors).length > 0);
+    assert.ok(pointErrors(validate.errors).every((e) => e.keyword !== 'oneOf'), 'the failing branches speak for themselves');
   });
 });

@@ -32,20 +32,24 @@ async function failure(p: Promise<unknown>): Promise<ConnectorError> {
 describe('sandbox/generated: simulators generated from contracts', function () {
   this.timeout(30_000);
 
-  it('a valid example for the output of every operation of every imported provider', () => {
+  it('a valid example for the output of every operation of every imported provider, minimal and (mostly) full', () => {
     const ajv = createAjv();
     let n = 0;
+    let fullValid = 0;
+    const at = new Date('2026-11-28T10:00:00Z');
     for (const code of listProviders(DEFAULT_PROVIDERS_ROOT)) {
       for (const [name, op] of Object.entries(loadProvider(code).operations)) {
         const { $id: _id, ...schema } = op.outputSchema;
         const validate = ajv.compile(schema);
-        const example = exampleOf(op.outputSchema, new Date('2026-11-28T10:00:00Z'));
-        assert.ok(validate(example), `${code}.${name}: ${JSON.stringify(validate.errors)} for ${JSON.stringify(example)}`);
-        assert.deepEqual(exampleOf(op.outputSchema, new Date('2026-11-28T10:00:00Z')), example, 'deterministic');
+        const minimal = exampleOf(op.outputSchema, at);
+        assert.ok(validate(minimal), `${code}.${name}: ${JSON.stringify(validate.errors)} for ${JSON.stringify(minimal)}`);
+        assert.deepEqual(exampleOf(op.outputSchema, at), minimal, 'deterministic');
+        if (validate(exampleOf(op.outputSchema, at, true))) fullValid++;
         n++;
       }
     }
     assert.ok(n >= 10, `${n} operations`);
+    assert.ok(fullValid >= n - 2, `full examples valid for ${fullValid} of ${n}`);
   });
 
   describe('SOAP (moi-civil-registry, from its WSDL)', () => {
