@@ -1409,9 +1409,9 @@ export interface Scenario {
    */
   channel?: 'centre' | 'portal' | 'expat-portal';
   /**
-   * Members of the order request, over the service's own example (OpenAPI): only what the scenario is about needs saying.
+   * Members of the order request, over the service's own example (OpenAPI): only what the scenario is about needs saying; the example as it is when absent.
    */
-  order: {};
+  order?: {};
   payment?: {
     mode?: 'approve' | 'decline' | 'timeout' | 'late' | 'twice' | 'never' | 'expire';
     lateMs?: number;

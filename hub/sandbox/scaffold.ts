@@ -32,13 +32,14 @@ export interface Scaffolded {
 
 type Schema = { type?: unknown; properties?: Record<string, Schema>; required?: string[] };
 
-/** A JSONata object literal with every required member of `schema`, leaves left to fill in. */
+/** A JSONata object literal with every required member of `schema`, each leaf an error to replace by the mapping. */
 export function skeletonExpression(schema: Schema, indent = '  '): string {
   const props = schema.properties ?? {};
   const required = schema.required ?? Object.keys(props);
   const lines = required.map((name) => {
     const s = props[name] ?? {};
-    const value = s.type === 'object' || s.properties ? skeletonExpression(s, `${indent}  `) : s.type === 'integer' || s.type === 'number' ? '0' : s.type === 'boolean' ? 'false' : `"TODO: ${name} from the order"`;
+    // An unfilled leaf raises an error naming itself: a scaffold left as it is cannot pass a scenario, let alone be certified.
+    const value = s.type === 'object' || s.properties ? skeletonExpression(s, `${indent}  `) : `$error("TODO: map ${name} from the order")`;
     return `${indent}${JSON.stringify(name)}: ${value}`;
   });
   return lines.length ? `{\n${lines.join(',\n')}\n${indent.slice(2)}}` : '{}';
@@ -80,7 +81,7 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
 
   const prefix = o.code.split('-').map((w) => w[0]).join('').slice(0, 6);
   const mapIn = skeletonExpression(provider.operations[operation]!.inputSchema as Schema);
-  const mapOut = `{\n  "documents": [],\n  "providerReferences": [{ "provider": "${o.provider}", "operation": "${operation}", "reference": "TODO: the reference in the answer" }]\n}`;
+  const mapOut = `{\n  "documents": [],\n  "providerReferences": [{ "provider": "${o.provider}", "operation": "${operation}", "reference": $error("TODO: map the reference in the answer") }]\n}`;
   const template = readFileSync(join(__dirname, 'templates', 'staged-flow.json'), 'utf8');
   const filled = JSON.parse(template, (_key, value: unknown) =>
     typeof value === 'string'

@@ -7,7 +7,7 @@ import { createAjv, pointErrors, type ValidateFunction } from '../../contracts';
 import type { ProviderOperationFiles } from '../../connectors/provider-files';
 import { Recorder, type RunningSimulator, type SimRequest } from '../simulators/recorder';
 import { coerce } from './coerce';
-import { exampleOf, overlay } from './examples';
+import { exampleOf, overlay, scalarsByName } from './examples';
 import { ScenarioScripts } from './scripts';
 
 export interface GeneratedOptions {
@@ -78,11 +78,14 @@ export function checker(provider: string, operations: Record<string, ProviderOpe
     delayMs: () => delayMs,
     decodeInput: (name: string, raw: unknown) => coerce(raw, op(name).inputSchema),
     checkInput: (name: string, input: unknown) => check(op(name).inputSchema, input),
-    /** The generated example of the output with the scenario's members over it, and whether it holds. */
-    answer(name: string, respond: Record<string, unknown> | undefined): { value: unknown; violations: string[] } {
+    /** The generated example of the output (echoing the request's values where names match) with the scenario's members over it, and whether it holds. */
+    answer(name: string, respond: Record<string, unknown> | undefined, input?: unknown): { value: unknown; violations: string[] } {
       const schema = op(name).outputSchema;
-      const full = overlay(exampleOf(schema, new Date(), true), respond);
-      if (check(schema, full).length === 0) return { value: full, violations: [] };
+      const hints = scalarsByName(input);
+      for (const [values, full] of [[hints, true], [new Map<string, unknown>(), true], [hints, false]] as const) {
+        const candidate = overlay(exampleOf(schema, new Date(), full, values), respond);
+        if (check(schema, candidate).length === 0) return { value: candidate, violations: [] };
+      }
       const value = overlay(exampleOf(schema), respond);
       return { value, violations: check(schema, value).map((v) => `answer ${v}`) };
     },

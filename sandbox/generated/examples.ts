@@ -94,7 +94,7 @@ function merge(a: Schema, b: Schema): Schema {
   return out;
 }
 
-export function exampleOf(schema: Schema, now = new Date(), full = false): unknown {
+export function exampleOf(schema: Schema, now = new Date(), full = false, hints: ReadonlyMap<string, unknown> = new Map()): unknown {
   const root = schema;
   const walk = (s0: Schema, name: string, depth: number): unknown => {
     let s = s0;
@@ -108,6 +108,9 @@ export function exampleOf(schema: Schema, now = new Date(), full = false): unkno
     const branch = (s.oneOf ?? s.anyOf) as Schema[] | undefined;
     if (branch?.length) s = merge(Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'oneOf' && k !== 'anyOf')), branch[0]!.$ref ? resolveRef(root, branch[0]!.$ref as string) : branch[0]!);
     if ('const' in s) return s.const;
+    // A member named like one of the request's answers with the request's value (the person asked about, the plate…).
+    const hint = hints.get(name);
+    if (hint !== undefined && typeof hint !== 'object' && (s.type === undefined || s.type === typeof hint || (s.type === 'integer' && Number.isInteger(hint)))) return hint;
     if (Array.isArray(s.examples) && s.examples.length) return s.examples[0];
     if ('default' in s) return s.default;
     if (Array.isArray(s.enum) && s.enum.length) return s.enum[0];
@@ -143,6 +146,16 @@ export function exampleOf(schema: Schema, now = new Date(), full = false): unkno
     }
   };
   return walk(schema, '', 0);
+}
+
+/** The scalar members of a request by name (the last one wins), to answer with them. */
+export function scalarsByName(value: unknown, out = new Map<string, unknown>(), depth = 0): Map<string, unknown> {
+  if (depth > 8 || typeof value !== 'object' || value === null) return out;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'object' && v !== null) scalarsByName(v, out, depth + 1);
+    else if (v !== undefined && !k.startsWith('@')) out.set(k, v);
+  }
+  return out;
 }
 
 /** `over` laid over `base`: objects merged member by member, anything else replaced. */

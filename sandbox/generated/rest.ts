@@ -172,7 +172,7 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
     const plan = await ctx.scripts.plan(orderId, def.code, name, input);
     const wait = (plan.latencyMs ?? 0) + ctx.delayMs() - (Date.now() - started);
     if (wait > 0) await sleep(wait);
-    const answer = ctx.answer(name, plan.respond);
+    const answer = ctx.answer(name, plan.respond, input);
     const f = plan.fault;
     if (f && WIRE_FAULTS.has(f.kind)) {
       const xml = mediaKind(binding.responseMediaType) === 'xml';

@@ -137,7 +137,7 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
       const plan = await ctx.scripts.plan(orderId, def.code, name, input);
       const wait = (plan.latencyMs ?? 0) + ctx.delayMs() - (Date.now() - started);
       if (wait > 0) await sleep(wait);
-      const answer = ctx.answer(name, plan.respond);
+      const answer = ctx.answer(name, plan.respond, input);
       const f = plan.fault;
       if (f && WIRE_FAULTS.has(f.kind)) {
         const body = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${soap12 ? 'http://www.w3.org/2003/05/soap-envelope' : 'http://schemas.xmlsoap.org/soap/envelope/'}"><soap:Body>${JSON.stringify(answer.value).replace(/[<>&]/g, '')}</soap:Body></soap:Envelope>`;

@@ -189,6 +189,7 @@ describe('sandbox/generated: simulators generated from contracts', function () {
       assert.equal(res.status, 200);
       const body = (await res.json()) as Record<string, unknown>;
       assert.equal(typeof body.statementNumber, 'string');
+      assert.deepEqual((body.vehicle as Record<string, unknown>).plate, '123456', "the request's values where the answer has members of the same name");
       assert.deepEqual(sim.requests.at(-1)!.input, { path: { plate: '123456' }, query: { governorate: 'damascus' } });
     });
 

@@ -5,6 +5,7 @@
  * whether its sandbox certificate still holds for its files.
  */
 import { resolve } from 'node:path';
+import { DEFAULT_PROVIDERS_ROOT } from '../../../connectors/provider-files';
 import type { FastifyInstance } from 'fastify';
 import { ref } from '../../../contracts';
 import { catalogueEntry, type Catalogue } from '../../catalogue';
@@ -14,7 +15,7 @@ import { certificateSummary, lifecycleHistory, type Roots } from '../../sandbox/
 import { requireChannel } from '../auth';
 import { problemResponses } from '../schemas';
 
-const PROVIDERS_ROOT = resolve(__dirname, '..', '..', '..', 'contracts', 'providers');
+const PROVIDERS_ROOT = DEFAULT_PROVIDERS_ROOT;
 
 export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Catalogue; env: WaslEnv; flowsDir?: string }): Promise<void> {
   const roots: Roots | undefined = opts.flowsDir ? { flowsDir: opts.flowsDir, providersRoot: PROVIDERS_ROOT, base: resolve(opts.flowsDir, '..') } : undefined;

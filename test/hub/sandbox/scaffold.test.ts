@@ -34,7 +34,7 @@ describe('sandbox: scaffolding a service', () => {
     assert.equal(call.operation, 'IssueIndividualExtract');
     assert.equal(call.provider, 'provider-moi-civil-registry', 'the existing shared config node');
     const mapIn = flow.find((n) => n.type === 'wasl-map' && n.schema === 'input')!;
-    assert.match(String(mapIn.expression), /"nationalNumber": "TODO: nationalNumber from the order"/);
+    assert.match(String(mapIn.expression), /"nationalNumber": \$error\("TODO: map nationalNumber from the order"\)/);
     assert.deepEqual(
       flow.filter((n) => n.type === 'wasl-order-in').map((n) => n.types),
       [['order.received'], ['order.paid'], ['order.submitted-to-provider'], ['order.provider-completed'], ['order.returned'], ['order.rejected', 'order.failed', 'order.cancelled']],
@@ -72,7 +72,7 @@ describe('sandbox: scaffolding a service', () => {
 
   it('names each required member of the input in the skeleton, nested', () => {
     const expr = skeletonExpression({ type: 'object', required: ['path', 'body'], properties: { path: { type: 'object', required: ['plate'], properties: { plate: { type: 'string' } } }, body: { type: 'object', properties: { n: { type: 'integer' } } } } });
-    assert.match(expr, /"path": \{\n    "plate": "TODO: plate from the order"\n  \}/);
-    assert.match(expr, /"n": 0/);
+    assert.match(expr, /"path": \{\n    "plate": \$error\("TODO: map plate from the order"\)\n  \}/);
+    assert.match(expr, /"n": \$error\("TODO: map n from the order"\)/, 'every leaf, whatever its type');
   });
 });
