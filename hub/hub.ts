@@ -16,6 +16,7 @@ import type { Connector } from '../connectors/connector';
 import type { ChannelKey, HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
 import { buildGateway } from './gateway/server';
+import { checkCertificate } from './sandbox/certificate';
 import { createLogger, type Logger } from './log';
 import { openStore, type Store } from './store';
 import { observeSteps, stepLogger } from './store/observed';
@@ -78,6 +79,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const roles = opts.roles ?? ALL_ROLES;
   const catalogue = Catalogue.load(config.flowsDir);
   catalogue.fulfilment = Fulfilment.load(config.fulfilmentFile);
+  if (config.env === 'production') warnUncertified(catalogue, config.flowsDir, logger);
   const demoKey = config.channelKeys ? undefined : demoChannelKey(config.dataDir);
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
   const rawStore = opts.store ?? (await openStore(config));
@@ -195,3 +197,12 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const VERSION: string = (require('../package.json') as { version: string }).version;
+
+/** A live service whose files changed since its certificate was issued is served as promoted, but said loudly: it should be certified and promoted again. */
+function warnUncertified(catalogue: Catalogue, flowsDir: string, logger: Logger): void {
+  const roots = { flowsDir, providersRoot: PROVIDERS_ROOT, base: resolve(flowsDir, '..') };
+  for (const s of catalogue.offered('production')) {
+    const problem = checkCertificate(s.definition.code, roots);
+    if (problem) logger.warn({ service: s.definition.code, changed: problem.changed }, `live service without a certificate that holds: ${problem.message}`);
+  }
+}
