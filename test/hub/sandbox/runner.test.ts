@@ -6,7 +6,7 @@
  * is refused then accepted after certifying again. And the CLI: progress, reports, exit codes.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -175,6 +175,30 @@ describe('sandbox runner', function () {
       const unknown = spawnSync(process.execPath, [join(REPO, 'bin', 'wasl.js'), 'sandbox', 'test', 'no-such-service', '--report-dir', reports], { env, encoding: 'utf8', timeout: 60_000 });
       assert.equal(unknown.status, 2);
       assert.match(unknown.stderr, /no service no-such-service/);
+    });
+
+    it('--watch runs again when a scenario changes, until interrupted', async () => {
+      const reports = join(dir, 'reports-watch');
+      const env = { ...process.env, WASL_FLOWS_DIR: flows, WASL_LOG_LEVEL: 'silent' };
+      const child = spawn(process.execPath, [join(REPO, 'bin', 'wasl.js'), 'sandbox', 'test', VEHICLE, '--report-dir', reports, '--no-certify', '--watch'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const waitFor = async (re: RegExp, ms: number) => {
+        const end = Date.now() + ms;
+        while (!re.test(out)) {
+          if (Date.now() > end || child.exitCode !== null) assert.fail(`no ${re} in: ${out}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      try {
+        await waitFor(/watching flows\//, 60_000);
+        assert.match(out, /2 scenarios, 1 passed, 1 failed/);
+        scenario(flows, VEHICLE, 'z-wrong', { name: 'expects delivery', order: CASH, expect: { status: 'ready-for-pickup' } });
+        await waitFor(/changed: running again[\s\S]*2 scenarios, 2 passed, 0 failed/, 60_000);
+      } finally {
+        child.kill('SIGINT');
+        await new Promise((r) => child.once('exit', r));
+      }
     });
   });
 });
