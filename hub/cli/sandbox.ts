@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config';
 import { summaryLines, writeReports } from '../sandbox/report';
-import { runSandbox, SandboxRunError } from '../sandbox/runner';
+import { DEFAULT_CONCURRENCY, runSandbox, SandboxRunError } from '../sandbox/runner';
 import { ScenarioError } from '../sandbox/scenarios';
 import type { RunReport } from '../sandbox/results';
 
@@ -91,7 +91,7 @@ export function sandboxCommand(): Command {
   cmd
     .command('test [services...]')
     .description('Run the scenarios of these services (all that have some by default) through the hub against the simulators; certify those whose scenarios all pass. Exit 1 when one fails.')
-    .option('-c, --concurrency <n>', 'scenarios at once (those injecting transport faults run one at a time after)', positive, 4)
+    .option('-c, --concurrency <n>', 'scenarios at once (those injecting transport faults run after, one at a time per provider)', positive, DEFAULT_CONCURRENCY)
     .option('--timeout <ms>', 'longest a scenario may take to settle', positive, 30_000)
     .option('--report-dir <dir>', 'where junit.xml and report.html are written', resolve(process.cwd(), 'sandbox-report'))
     .option('--no-certify', 'do not certify the services that pass')

@@ -44,7 +44,7 @@ export interface RunOptions {
   flowsDir: string;
   providersRoot?: string;
   fulfilmentFile?: string;
-  /** Scenarios at once (those without transport faults). Default 4. */
+  /** Scenarios at once (those without transport faults). Default 8. */
   concurrency?: number;
   /** Longest a scenario may take to settle. Default 30 s. */
   scenarioTimeoutMs?: number;
@@ -70,12 +70,14 @@ const TRANSPORT_FAULTS = new Set(['timeout', 'outage', 'malformed', 'hostile', '
 /** Statuses an order does not leave by itself (rejected, failed and cancelled may still be refunded). */
 const RESTING: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['delivered', 'ready-for-pickup', 'refunded', 'returned']);
 const QUIET_MS = 500;
+export const DEFAULT_CONCURRENCY = 8;
 const POLL_MS = 40;
 
 interface Planned {
   service: CatalogueService;
   loaded: LoadedScenario;
-  exclusive: boolean;
+  /** Providers whose breaker it may trip: it runs after the others, one at a time per provider. */
+  risky: string[];
 }
 
 interface Environment {
@@ -89,14 +91,14 @@ interface Environment {
   close(): Promise<void>;
 }
 
-function isExclusive(s: LoadedScenario['scenario']): boolean {
-  for (const ops of Object.values(s.providers ?? {})) {
-    for (const b of Object.values(ops ?? {})) {
-      const f = b?.fault;
-      if (f && (TRANSPORT_FAULTS.has(f.kind) || (f.kind === 'http-error' && !f.code))) return true;
-    }
+/** The providers whose circuit breaker a scenario may trip (a transport fault, an error without a business code); empty when none. */
+function breakerRisk(s: LoadedScenario['scenario']): string[] {
+  const out: string[] = [];
+  for (const [code, ops] of Object.entries(s.providers ?? {})) {
+    const risky = Object.values(ops ?? {}).some((b) => b?.fault && (TRANSPORT_FAULTS.has(b.fault.kind) || (b.fault.kind === 'http-error' && !b.fault.code)));
+    if (risky) out.push(code);
   }
-  return false;
+  return out.sort();
 }
 
 function routesOf(code: string, root: string): Array<{ name: string; method: string; pattern: RegExp }> {
@@ -353,7 +355,7 @@ export async function runSandbox(opts: RunOptions): Promise<RunReport> {
       const scenarios = loadScenarios(code, flowsDir);
       if (scenarios.length || opts.services?.length) services.push({ service, scenarios });
     }
-    const planned: Planned[] = services.flatMap(({ service, scenarios }) => scenarios.map((loaded) => ({ service, loaded, exclusive: isExclusive(loaded.scenario) })));
+    const planned: Planned[] = services.flatMap(({ service, scenarios }) => scenarios.map((loaded) => ({ service, loaded, risky: breakerRisk(loaded.scenario) })));
     opts.onStart?.(planned.length);
     const results = new Map<Planned, ScenarioResult>();
     const run = async (p: Planned) => {
@@ -361,8 +363,11 @@ export async function runSandbox(opts: RunOptions): Promise<RunReport> {
       results.set(p, r);
       opts.onScenario?.(r);
     };
-    await pool(planned.filter((p) => !p.exclusive), opts.concurrency ?? 4, run);
-    await pool(planned.filter((p) => p.exclusive), 1, run);
+    await pool(planned.filter((p) => p.risky.length === 0), opts.concurrency ?? DEFAULT_CONCURRENCY, run);
+    // Then those that trip breakers: one lane per set of providers, lanes side by side.
+    const lanes = new Map<string, Planned[]>();
+    for (const p of planned.filter((q) => q.risky.length > 0)) lanes.set(p.risky.join(','), [...(lanes.get(p.risky.join(',')) ?? []), p]);
+    await Promise.all([...lanes.values()].map((lane) => pool(lane, 1, run)));
 
     const report: RunReport = { startedAt: startedAt.toISOString(), durationMs: 0, services: [], scenarios: planned.length, passed: 0, failed: 0 };
     const roots: Roots = { flowsDir, providersRoot, base };
