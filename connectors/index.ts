@@ -7,6 +7,7 @@ import { loadProvider } from './provider-files';
 import { SoapConnector } from './soap/connector';
 import { RestConnector } from './rest/connector';
 import { applySandboxOverrides } from './sandbox-overrides';
+import { secret } from './secrets';
 
 export interface CreateConnectorOptions {
   /** Folder holding <code>/provider.json (default: the repository's contracts/providers). */
@@ -21,7 +22,10 @@ export interface CreateConnectorOptions {
 export function createConnector(code: string, env: Environment = 'sandbox', opts: CreateConnectorOptions = {}): Connector {
   const loaded = loadProvider(code, opts.providersRoot);
   const provider = { ...loaded, definition: applySandboxOverrides(loaded.definition, env) };
-  const readSecret = opts.readSecret ? { readSecret: opts.readSecret } : {};
+  const given = opts.readSecret ?? secret;
+  const test = env === 'sandbox' ? provider.definition.sandboxSecrets : undefined;
+  // In the sandbox, a variable left unset falls back to the provider's published test credentials.
+  const readSecret = test ? { readSecret: (name: string) => (process.env[name] || !(name in test) ? given(name) : test[name]!) } : opts.readSecret ? { readSecret: opts.readSecret } : {};
   if (provider.definition.kind === 'soap') return new SoapConnector(provider, env, readSecret);
   return new RestConnector({ definition: provider.definition, operations: provider.operations, environment: env, ...readSecret });
 }

@@ -35,9 +35,22 @@ export function applySandboxOverrides(def: ProviderDefinition, environment: stri
   const env = def.environments.sandbox;
   const r = def.resilience ?? {};
   const cap = (v: number | undefined, max: number | undefined, dflt: number) => (max === undefined ? v : Math.min(v ?? dflt, max));
+  // An OAuth2 token endpoint beside the API (the simulator serves both) follows it.
+  const moved = (url: string | undefined) => {
+    if (!url || !endpoint || !env) return url;
+    const from = new URL(env.endpoint);
+    const to = new URL(endpoint);
+    const u = new URL(url);
+    if (u.origin !== from.origin) return url;
+    u.protocol = to.protocol;
+    u.host = to.host;
+    return u.toString();
+  };
+  const withToken = <S extends { oauth2?: { tokenUrl: string } } | undefined>(sec: S): S => (sec?.oauth2 ? { ...sec, oauth2: { ...sec.oauth2, tokenUrl: moved(sec.oauth2.tokenUrl)! } } : sec);
   return {
     ...def,
-    ...(endpoint && env ? { environments: { ...def.environments, sandbox: { ...env, endpoint } } } : {}),
+    ...(def.security ? { security: withToken(def.security) } : {}),
+    ...(endpoint && env ? { environments: { ...def.environments, sandbox: { ...env, endpoint, ...(env.security ? { security: withToken(env.security) } : {}) } } } : {}),
     resilience: {
       ...r,
       ...(o.maxTimeoutMs !== undefined ? { timeoutMs: cap(r.timeoutMs, o.maxTimeoutMs, POLICY_DEFAULTS.timeoutMs) } : {}),

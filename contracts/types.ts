@@ -877,6 +877,12 @@ export interface ProviderDefinition {
     production?: Environment;
   };
   security?: Security;
+  /**
+   * Test credentials of the provider's sandbox (its test system, or wasl's simulator), by the environment variable the security block names. Used only in the sandbox environment and only while that variable is unset; the sandbox simulators check what they receive against them. Never used in production, where the variables are required.
+   */
+  sandboxSecrets?: {
+    [k: string]: string | undefined;
+  };
   xroad?: XRoad;
   resilience?: Resilience;
   errors?: ErrorMapping;
@@ -1382,7 +1388,7 @@ export interface Callbacks {
     timestampHeader?: string;
   };
   /**
-   * Variable holding the shared secret.
+   * The name of the environment variable that holds a secret (never the secret).
    */
   secretEnv: string;
   /**
@@ -1601,6 +1607,7 @@ export interface ServiceDefinition {
     hours: number;
   };
   lifecycle: Lifecycle;
+  flow?: PatternFlow;
 }
 /**
  * A JSON Schema (2020-12) for the order's fields: an object that closes its properties and gives at least one example.
@@ -1642,6 +1649,29 @@ export interface FeeTable {
   delivery: {
     [k: string]: number | undefined;
   };
+}
+/**
+ * The service is carried out by a flow it shares with the services of the same pattern (flows/<pattern>/flow.json, a folder without service.json), driven by this definition: the operation is provider.operation, and these two JSONata mappings are the service's own. A new similar service is then configuration, not a copied flow. Without it, the service has its own flows/<code>/flow.json.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "PatternFlow".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "PatternFlow".
+ */
+export interface PatternFlow {
+  /**
+   * The folder under flows/ of the shared flow.
+   */
+  pattern: string;
+  /**
+   * JSONata over the message — payload: the order, service: this definition — giving the operation's input (checked against its schema).
+   */
+  input: string;
+  /**
+   * JSONata over the message — payload: the operation's output, service: this definition — giving the order's results (documents, provider references).
+   */
+  results: string;
 }
 /**
  * A service as GET /v1/services shows it to channels.

@@ -3,6 +3,7 @@
  * against contracts/service.schema.json and its fields schema compiled once, at load; a broken
  * definition stops the hub with the file and the pointer at fault.
  */
+import jsonata from 'jsonata';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAjv, pointErrors, ref, type ValidateFunction } from '../contracts';
@@ -54,6 +55,16 @@ export class Catalogue {
       for (const method of def.delivery) {
         if (def.fees.delivery[method] === undefined) throw new CatalogueError(`service ${def.code}: no fee for delivery method ${method}`);
       }
+      // A shared flow's mappings are this service's own code: one that does not parse stops the start, not an order.
+      for (const key of ['input', 'results'] as const) {
+        const source = def.flow?.[key];
+        if (source === undefined) continue;
+        try {
+          jsonata(source);
+        } catch (err) {
+          throw new CatalogueError(`service ${def.code}: /flow/${key} is not a valid JSONata expression: ${(err as Error).message}`);
+        }
+      }
       this.services.set(def.code, { definition: def, validateFields });
     }
   }
@@ -72,6 +83,8 @@ export class Catalogue {
         throw new CatalogueError(`${file}: not valid JSON: ${(err as Error).message}`);
       }
       if (def.code !== entry.name) throw new CatalogueError(`${file}: code "${def.code}" does not match its folder`);
+      const pattern = (def as { flow?: { pattern?: unknown } }).flow?.pattern;
+      if (typeof pattern === 'string' && !existsSync(join(dir, pattern, 'flow.json'))) throw new CatalogueError(`${file}: its flow pattern ${pattern} has no ${join(dir, pattern, 'flow.json')}`);
       defs.push(def);
     }
     return new Catalogue(defs);

@@ -132,7 +132,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           logger,
           server: app.server,
           mount,
-          context: { store, workers, env: config.env, providersRoot: PROVIDERS_ROOT, logger, payments: fulfilments.payments, post: fulfilments.post },
+          context: { store, workers, env: config.env, providersRoot: PROVIDERS_ROOT, logger, payments: fulfilments.payments, post: fulfilments.post, catalogue },
         });
       }
       if (roles.workers) await workers.start(bus);

@@ -58,23 +58,23 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const provider = RED.nodes.getNode(String(def.provider ?? '')) as ProviderConfigNode | null;
-    const operation = String(def.operation ?? '');
+    const fromDefinition = def.operationFrom === 'definition';
+    const fixedOperation = String(def.operation ?? '');
     const inputProp = String(def.input || 'payload');
     const orderIdProp = String(def.orderIdProperty || '');
     let connector: Connector | undefined;
     let setupError: string | undefined;
 
     if (!provider) setupError = RED._('wasl-call.errors.no-provider');
-    else if (!operation) setupError = RED._('wasl-call.errors.no-operation');
+    else if (!fixedOperation && !fromDefinition) setupError = RED._('wasl-call.errors.no-operation');
     else {
       try {
         connector = provider.register(node);
-        if (!connector.operations().some((o) => o.name === operation)) setupError = RED._('wasl-call.errors.unknown-operation', { provider: provider.code, operation });
+        if (!fromDefinition && !connector.operations().some((o) => o.name === fixedOperation)) setupError = RED._('wasl-call.errors.unknown-operation', { provider: provider.code, operation: fixedOperation });
       } catch (err) {
         setupError = (err as Error).message;
       }
     }
-    const step = String(def.step || (provider ? `${provider.code}.${operation}` : operation));
     if (setupError) {
       node.status({ fill: 'red', shape: 'ring', text: short(setupError) });
       node.error(setupError);
@@ -91,6 +91,25 @@ export default function register(RED: NodeAPI): void {
         done(new CallFailed({ code: 'order-id-missing', message: RED._('wasl-call.errors.no-order') }));
         return;
       }
+      // A flow shared by a pattern of services calls each service's own operation (its definition's provider.operation).
+      let operation = fixedOperation;
+      if (fromDefinition) {
+        const svc = msg.service as { code?: string; provider?: { code?: string; operation?: string } } | undefined;
+        const problem = !svc?.provider?.operation
+          ? RED._('wasl-call.errors.no-definition')
+          : svc.provider.code !== provider!.code
+            ? RED._('wasl-call.errors.other-provider', { service: String(svc.code), provider: String(svc.provider.code) })
+            : !connector.operations().some((o) => o.name === svc.provider!.operation)
+              ? RED._('wasl-call.errors.unknown-operation', { provider: provider!.code, operation: svc.provider.operation })
+              : undefined;
+        if (problem) {
+          node.status({ fill: 'red', shape: 'ring', text: short(problem) });
+          done(new CallFailed({ code: 'misconfigured', message: problem }));
+          return;
+        }
+        operation = svc!.provider!.operation!;
+      }
+      const step = String(def.step || `${provider!.code}.${operation}`);
       const input = RED.util.getMessageProperty(msg, inputProp);
       const c = connector;
       node.status({ fill: 'blue', shape: 'dot', text: t('wasl-call.status.calling') });

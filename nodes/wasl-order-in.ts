@@ -6,6 +6,9 @@
  * (hub/runtime/deliveries.ts): an uncaught error, a stop or the timeout make it retry.
  * `concurrency` bounds how many of the service's events its flows hold at once in this process:
  * with a ministry that answers in 100 ms, 16 in flight is at most 160 orders/s.
+ * With `pattern` instead of `service`, it starts the flow for every service whose definition
+ * names that pattern (service.json `flow.pattern`): one flow carries them all, each message with
+ * its service's definition in `msg.service`.
  */
 import { DeadLetterError, type Delivery } from '../hub/bus/bus';
 import { hubContext } from '../hub/runtime/context';
@@ -16,6 +19,8 @@ import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
 
 export interface OrderInDef extends NodeDef {
   service: string;
+  /** Instead of one service: every service whose definition's flow.pattern is this. */
+  pattern?: string;
   /** Event types, e.g. ["order.received"]; every type when empty. A comma-separated string is accepted. */
   types: string[] | string;
   /** Seconds the flow may hold a message; 300 when unset. */
@@ -47,13 +52,14 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const service = String(def.service ?? '').trim();
+    const pattern = String(def.pattern ?? '').trim();
     const types = parseTypes(def.types);
     const timeoutMs = Math.max(1, Number(def.timeout) || DEFAULT_TIMEOUT_S) * 1000;
     const showStatus = () => {
       const n = deliveriesInFlight(node.id);
       node.status(n > 0 ? { fill: 'blue', shape: 'dot', text: t('wasl-order-in.status.in-flight', { count: n }) } : { fill: 'green', shape: 'ring', text: t('wasl-order-in.status.waiting') });
     };
-    if (!service) {
+    if (!service && !pattern) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('wasl-order-in.status.no-service') });
       node.error(RED._('wasl-order-in.errors.no-service'));
       return;
@@ -66,6 +72,8 @@ export default function register(RED: NodeAPI): void {
       node.error(err);
       return;
     }
+    const definitionOf = (code: string) => ctx.catalogue?.get(code)?.definition;
+    const services = service ? [service] : (ctx.catalogue?.all() ?? []).filter((s) => s.definition.flow?.pattern === pattern).map((s) => s.definition.code);
     const wired = (node.wires ?? []).some((w) => w.length > 0);
     let attempts = 0;
 
@@ -80,6 +88,7 @@ export default function register(RED: NodeAPI): void {
         _msgid: RED.util.generateId(),
         topic: d.message.type,
         payload: order,
+        service: definitionOf(d.message.service),
         wasl: { orderId: d.message.orderId, service: d.message.service, type: d.message.type, eventId: d.message.eventId, attempt: d.attempt, redelivered: d.redelivered },
         _wasl: { delivery },
       };
@@ -93,11 +102,12 @@ export default function register(RED: NodeAPI): void {
       }
     };
 
-    const unregister = dispatcherFor(ctx.workers).register(service, { types, run, concurrency: parseConcurrency(def.concurrency) });
+    const unregisters = services.map((code) => dispatcherFor(ctx.workers).register(code, { types, run, concurrency: parseConcurrency(def.concurrency) }));
+    if (services.length === 0) node.warn(RED._('wasl-order-in.errors.no-service-of-pattern', { pattern }));
     showStatus();
 
     node.on('close', (_removed, done) => {
-      unregister();
+      for (const u of unregisters) u();
       // What the flow still holds goes back to the bus, to be delivered again.
       failOwnedBy(node.id, new FlowStoppedError());
       node.status({});

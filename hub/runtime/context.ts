@@ -4,6 +4,7 @@
  * and where provider contracts live. Set once by the hub before Node-RED starts its flows; the
  * nodes' tests set one of their own.
  */
+import type { Catalogue } from '../catalogue';
 import type { Logger } from '../log';
 import type { PaymentDesk } from '../payments/desk';
 import type { PostDesk } from '../payments/post';
@@ -21,6 +22,8 @@ export interface HubContext {
   /** Payments (wasl-payment) and the post (wasl-postal); absent in tests that do not need them. */
   payments?: PaymentDesk;
   post?: PostDesk;
+  /** The service definitions, for flows shared by a pattern of services (service.json `flow`). */
+  catalogue?: Catalogue;
 }
 
 let current: HubContext | undefined;

@@ -96,7 +96,8 @@ export function serviceFiles(code: string, roots: Roots, extraProviders: string[
   // The definition without its lifecycle: promoting a service must not void its certificate.
   const { lifecycle: _lifecycle, ...defined } = def;
   out.push({ path: relative(roots.base, defFile), sha256: sha256(stringify(defined) ?? '') });
-  const flowFile = join(dir, 'flow.json');
+  // A service carried by a pattern's shared flow is defined by that flow (its own flow.json, if any, is not loaded for it).
+  const flowFile = def.flow?.pattern ? join(roots.flowsDir, def.flow.pattern, 'flow.json') : join(dir, 'flow.json');
   const shared = join(roots.flowsDir, 'shared.json');
   for (const f of [flowFile, shared, ...filesUnder(join(dir, 'scenarios'))]) {
     if (existsSync(f)) out.push({ path: relative(roots.base, f), sha256: sha256(readFileSync(f)) });

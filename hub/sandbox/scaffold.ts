@@ -118,3 +118,38 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
   });
   return { dir, files, operation };
 }
+
+/**
+ * The flow a pattern of services shares (flows/<pattern>/flow.json): the staged template, its
+ * order-in nodes taking every service that names the pattern, its mappings and its call taken from
+ * each service's definition (service.json `flow`, `provider.operation`).
+ */
+export function patternFlow(pattern: string, provider: string, providerNode: string, names: { en: string }): unknown[] {
+  const prefix = `${pattern.split('-').map((w) => w[0]).join('').slice(0, 6)}x`;
+  const template = readFileSync(join(__dirname, 'templates', 'staged-flow.json'), 'utf8');
+  const nodes = JSON.parse(template, (_key, value: unknown) =>
+    typeof value === 'string'
+      ? value
+          .replaceAll('{{code}}', pattern)
+          .replaceAll('{{p}}', prefix)
+          .replaceAll('{{providerNode}}', providerNode)
+          .replaceAll('{{provider}}', provider)
+          .replaceAll('{{operation}}', 'the service\'s operation')
+          .replaceAll('{{mapIn}}', '')
+          .replaceAll('{{mapOut}}', '')
+          .replaceAll('{{info}}', `${names.en}: the flow of every service whose definition names ${pattern} — received → payment | paid → ${provider}, each service's own operation and mappings from its definition → delivery by method; refund if it ends without the document.`)
+      : value,
+  ) as Array<Record<string, unknown>>;
+  for (const n of nodes) {
+    if (n.type === 'wasl-order-in') {
+      n.service = '';
+      n.pattern = pattern;
+    } else if (n.type === 'wasl-map') {
+      const input = n.schema === 'input';
+      Object.assign(n, { source: 'definition', definitionKey: input ? 'input' : 'results', expression: '', name: input ? 'order → the operation (definition)' : 'answer → results (definition)' }, input ? { provider: '', operation: '' } : {});
+    } else if (n.type === 'wasl-call') {
+      Object.assign(n, { operationFrom: 'definition', operation: '', step: '' });
+    }
+  }
+  return nodes;
+}

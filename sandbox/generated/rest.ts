@@ -18,6 +18,7 @@ import { closeServer, listen, sleep } from '../simulators/recorder';
 import { Answers, checker, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
 import { exampleOf } from './examples';
 import { orderOf } from './scripts';
+import { gateOf } from './credentials';
 import { HeldRequests, playWireFault, WIRE_FAULTS, type WireFault } from './wire-faults';
 
 type Schema = Record<string, unknown>;
@@ -83,6 +84,7 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
   const held = new HeldRequests();
   const answers = new Answers();
   const codePointer = def.errors?.rules?.find((r) => r.codePointer)?.codePointer ?? '/code';
+  const gate = gateOf(def);
 
   const send = (res: ServerResponse, status: number, body: unknown, binding?: RestBinding) => {
     if (res.destroyed) return;
@@ -103,6 +105,16 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://sim');
+    if (gate.tokenPath && url.pathname === gate.tokenPath && req.method === 'POST') {
+      const t = gate.token(req, (await readBody(req)).toString('utf8'));
+      return send(res, t.status, t.body);
+    }
+    const refused = gate.refuseHttp(req, url);
+    if (refused) {
+      req.resume();
+      ctx.record({ method: req.method ?? '', path: url.pathname, input: {}, outcome: 'UNAUTHORIZED', status: 401, violations: [`credentials: ${refused}`], repeated: false, ...(req.headers['x-wasl-order-id'] ? { orderId: String(req.headers['x-wasl-order-id']) } : {}) });
+      return send(res, 401, { code: 'UNAUTHORIZED', message: refused });
+    }
     const rel = url.pathname.startsWith(base) ? url.pathname.slice(base.length) || '/' : undefined;
     let route: Route | undefined;
     let match: RegExpExecArray | null = null;

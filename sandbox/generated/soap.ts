@@ -17,6 +17,7 @@ import { closeServer, listen, sleep } from '../simulators/recorder';
 import { Answers, checker, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
 import { playWireFault, WIRE_FAULTS, HeldRequests, type WireFault } from './wire-faults';
 import { orderOf } from './scripts';
+import { gateOf } from './credentials';
 
 /** Well-known schemas the connector keeps (xml.xsd…), and an empty one for any other remote import. */
 const BUILTIN_SCHEMAS = join(__dirname, '..', '..', 'connectors', 'soap', 'schemas');
@@ -102,6 +103,7 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
   const answers = new Answers();
   const ctx = checker(def.code, provider.operations, opts);
   const rawOf = new WeakMap<IncomingMessage, string>();
+  const gate = gateOf(def);
   let soap12 = false;
 
   const services: Record<string, Record<string, Record<string, unknown>>> = {};
@@ -124,6 +126,11 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
           : { Fault: { faultcode: client ? 'soap:Client' : 'soap:Server', faultstring: message, detail, statusCode: 500 } };
       };
 
+      const refused = gate.refuseSoap(rawOf.get(req) ?? '');
+      if (refused) {
+        record({ outcome: 'FAILED_AUTHENTICATION', status: 500, violations: [`credentials: ${refused}`], repeated: false });
+        throw businessFault('FAILED_AUTHENTICATION', `WS-Security: ${refused}`, true);
+      }
       const violations = ctx.checkInput(name, input);
       if (violations.length) {
         record({ outcome: 'INVALID_REQUEST', status: 500, violations, repeated: false });

@@ -17,11 +17,25 @@ export type Purpose = 'official' | 'employment' | 'education' | 'marriage' | 'tr
  * via the `definition` "Language".
  */
 export type Language = 'ar' | 'en';
+/**
+ * This interface was referenced by `MoiCivilRegistryOperations`'s JSON-Schema
+ * via the `definition` "CivilDocumentType".
+ */
+export type CivilDocumentType =
+  'birth' | 'marriage' | 'divorce' | 'death' | 'civil-status' | 'residence' | 'nationality' | 'name-match';
 
 export interface MoiCivilRegistryOperations {
   IssueIndividualExtract: {
     input: IssueIndividualExtractInput;
     output: IssueIndividualExtractOutput;
+  };
+  IssueFamilyExtract: {
+    input: IssueFamilyExtractInput;
+    output: IssueFamilyExtractOutput;
+  };
+  IssueCivilDocument: {
+    input: IssueCivilDocumentInput;
+    output: IssueCivilDocumentOutput;
   };
 }
 /**
@@ -84,4 +98,70 @@ export interface Document {
   mediaType: string;
   content?: string;
   reference?: string;
+}
+/**
+ * IssueFamilyExtract input: إصدار إخراج قيد عائلي
+ *
+ * This interface was referenced by `MoiCivilRegistryOperations`'s JSON-Schema
+ * via the `definition` "IssueFamilyExtractInput".
+ */
+export interface IssueFamilyExtractInput {
+  nationalNumber: NationalNumber;
+  purpose: Purpose;
+  copies: number;
+  language: Language;
+  applicantName: string;
+}
+/**
+ * IssueFamilyExtract output: إصدار إخراج قيد عائلي
+ *
+ * This interface was referenced by `MoiCivilRegistryOperations`'s JSON-Schema
+ * via the `definition` "IssueFamilyExtractOutput".
+ */
+export interface IssueFamilyExtractOutput {
+  extractReference: string;
+  issuedAt: string;
+  headOfFamily: RegisteredNames;
+  entry: RegistryEntry;
+  member?: FamilyMember[];
+  document: Document;
+}
+/**
+ * This interface was referenced by `MoiCivilRegistryOperations`'s JSON-Schema
+ * via the `definition` "FamilyMember".
+ */
+export interface FamilyMember {
+  nationalNumber: NationalNumber;
+  fullName: string;
+  relation: string;
+  birthDate: string;
+}
+/**
+ * IssueCivilDocument input: وثيقة مدنية: بيان ولادة أو زواج أو طلاق أو وفاة، أو بيان وضع عائلي أو إقامة أو جنسية أو مطابقة اسم
+ *
+ * This interface was referenced by `MoiCivilRegistryOperations`'s JSON-Schema
+ * via the `definition` "IssueCivilDocumentInput".
+ */
+export interface IssueCivilDocumentInput {
+  nationalNumber: NationalNumber;
+  documentType: CivilDocumentType;
+  eventYear?: number;
+  copies: number;
+  language: Language;
+  applicantName: string;
+}
+/**
+ * IssueCivilDocument output: إصدار وثيقة أو بيان من السجل المدني
+ *
+ * This interface was referenced by `MoiCivilRegistryOperations`'s JSON-Schema
+ * via the `definition` "IssueCivilDocumentOutput".
+ */
+export interface IssueCivilDocumentOutput {
+  documentReference: string;
+  documentType: CivilDocumentType;
+  issuedAt: string;
+  names: RegisteredNames;
+  entry: RegistryEntry;
+  eventDate?: string;
+  document: Document;
 }

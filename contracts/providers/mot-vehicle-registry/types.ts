@@ -5,6 +5,14 @@ export interface MotVehicleRegistryOperations {
     input: GetOwnershipStatementInput;
     output: GetOwnershipStatementOutput;
   };
+  GetLicenceStatement: {
+    input: GetLicenceStatementInput;
+    output: GetLicenceStatementOutput;
+  };
+  GetViolationsStatement: {
+    input: GetViolationsStatementInput;
+    output: GetViolationsStatementOutput;
+  };
 }
 /**
  * GetOwnershipStatementInput
@@ -52,6 +60,60 @@ export interface GetOwnershipStatementOutput {
     holder: string;
     since?: string;
   }[];
+}
+/**
+ * GetLicenceStatementInput
+ *
+ * This interface was referenced by `MotVehicleRegistryOperations`'s JSON-Schema
+ * via the `definition` "GetLicenceStatementInput".
+ */
+export interface GetLicenceStatementInput {
+  path: {
+    licenceNumber: string;
+  };
+  query: {
+    nationalNumber: string;
+  };
+}
+/**
+ * GetLicenceStatementOutput
+ */
+export interface GetLicenceStatementOutput {
+  statementNumber: string;
+  licenceNumber: string;
+  holderName: string;
+  /**
+   * @minItems 1
+   */
+  categories: ['A' | 'B' | 'C' | 'D' | 'E', ...('A' | 'B' | 'C' | 'D' | 'E')[]];
+  status: 'valid' | 'suspended' | 'expired';
+  expiresOn: string;
+  points?: number;
+  issuedAt: string;
+}
+/**
+ * GetViolationsStatementInput
+ *
+ * This interface was referenced by `MotVehicleRegistryOperations`'s JSON-Schema
+ * via the `definition` "GetViolationsStatementInput".
+ */
+export interface GetViolationsStatementInput {
+  path: {
+    plate: string;
+  };
+  query: {
+    governorate: string;
+  };
+}
+/**
+ * GetViolationsStatementOutput
+ */
+export interface GetViolationsStatementOutput {
+  statementNumber: string;
+  plate: string;
+  governorate: string;
+  unpaid: number;
+  issuedAt: string;
 }
 /**
  * This interface was referenced by `MotVehicleRegistryOperations`'s JSON-Schema
@@ -104,4 +166,64 @@ export interface OwnershipStatement1 {
     holder: string;
     since?: string;
   }[];
+}
+/**
+ * This interface was referenced by `MotVehicleRegistryOperations`'s JSON-Schema
+ * via the `definition` "LicenceStatement".
+ */
+export interface LicenceStatement {
+  statementNumber: string;
+  licenceNumber: string;
+  holderName: string;
+  /**
+   * @minItems 1
+   */
+  categories: ['A' | 'B' | 'C' | 'D' | 'E', ...('A' | 'B' | 'C' | 'D' | 'E')[]];
+  status: 'valid' | 'suspended' | 'expired';
+  expiresOn: string;
+  points?: number;
+  issuedAt: string;
+}
+/**
+ * GetLicenceStatementOutput
+ *
+ * This interface was referenced by `MotVehicleRegistryOperations`'s JSON-Schema
+ * via the `definition` "GetLicenceStatementOutput".
+ */
+export interface LicenceStatement1 {
+  statementNumber: string;
+  licenceNumber: string;
+  holderName: string;
+  /**
+   * @minItems 1
+   */
+  categories: ['A' | 'B' | 'C' | 'D' | 'E', ...('A' | 'B' | 'C' | 'D' | 'E')[]];
+  status: 'valid' | 'suspended' | 'expired';
+  expiresOn: string;
+  points?: number;
+  issuedAt: string;
+}
+/**
+ * This interface was referenced by `MotVehicleRegistryOperations`'s JSON-Schema
+ * via the `definition` "ViolationsStatement".
+ */
+export interface ViolationsStatement {
+  statementNumber: string;
+  plate: string;
+  governorate: string;
+  unpaid: number;
+  issuedAt: string;
+}
+/**
+ * GetViolationsStatementOutput
+ *
+ * This interface was referenced by `MotVehicleRegistryOperations`'s JSON-Schema
+ * via the `definition` "GetViolationsStatementOutput".
+ */
+export interface ViolationsStatement1 {
+  statementNumber: string;
+  plate: string;
+  governorate: string;
+  unpaid: number;
+  issuedAt: string;
 }
