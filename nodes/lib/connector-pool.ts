@@ -19,6 +19,7 @@ import { createConnector } from '../../connectors';
 import { listProviders } from '../../connectors/import/write';
 import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
 import { secret } from '../../connectors/secrets';
+import { manualOperation } from '../../connectors/rest/manual';
 
 /** The credentials a wasl-provider node may hold (declared as Node-RED credentials). */
 export interface ProviderCredentials {
@@ -178,7 +179,10 @@ export function contractValidator(choice: SchemaChoice, providersRoot: string = 
   const key = `${providersRoot}\u0000${choice.provider}\u0000${choice.operation}\u0000${choice.kind}`;
   const hit = compiled.get(key);
   if (hit) return hit;
-  const op = loadProvider(choice.provider, providersRoot).operations[choice.operation];
+  const loaded = loadProvider(choice.provider, providersRoot);
+  // Imported operations, or those a REST provider without an OpenAPI document describes by hand.
+  const manual = loaded.definition.operations?.[choice.operation];
+  const op = loaded.operations[choice.operation] ?? (manual ? manualOperation(choice.operation, manual) : undefined);
   if (!op) throw new Error(`provider ${choice.provider} has no operation ${choice.operation}`);
   const schema = choice.kind === 'input' ? op.inputSchema : op.outputSchema;
   // Operation schemas are self-contained; an $id would clash with an earlier compile of another root.

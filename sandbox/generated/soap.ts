@@ -192,6 +192,8 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
       forceSoap12Headers: soap12,
       suppressStack: true,
       enableChunkedEncoding: false,
+      // Dates and times stay the text they were on the wire, as the contract's JSON Schemas read them.
+      customDeserializer: { date: (text: string) => text, dateTime: (text: string) => text, time: (text: string) => text },
       wsdl_options: {
         // Schemas named by an http(s) location are taken from the contract folder, never fetched.
         overrideImportLocation: (resolved: string) => {
