@@ -9,6 +9,7 @@ import { Recorder, type RunningSimulator, type SimRequest } from '../simulators/
 import { coerce } from './coerce';
 import { exampleOf, overlay, scalarsByName } from './examples';
 import { ScenarioScripts } from './scripts';
+import { seedAnswer } from '../data/answers';
 
 export interface GeneratedOptions {
   port: number;
@@ -78,13 +79,17 @@ export function checker(provider: string, operations: Record<string, ProviderOpe
     delayMs: () => delayMs,
     decodeInput: (name: string, raw: unknown) => coerce(raw, op(name).inputSchema),
     checkInput: (name: string, input: unknown) => check(op(name).inputSchema, input),
-    /** The generated example of the output (echoing the request's values where names match) with the scenario's members over it, and whether it holds. */
+    /** The generated example of the output (echoing the request's values where names match), what the seed citizens' records say, the scenario's members over it, and whether it holds. */
     answer(name: string, respond: Record<string, unknown> | undefined, input?: unknown): { value: unknown; violations: string[] } {
       const schema = op(name).outputSchema;
       const hints = scalarsByName(input);
+      const seed = seedAnswer(provider, name, input);
       for (const [values, full] of [[hints, true], [new Map<string, unknown>(), true], [hints, false]] as const) {
-        const candidate = overlay(exampleOf(schema, new Date(), full, values), respond);
-        if (check(schema, candidate).length === 0) return { value: candidate, violations: [] };
+        const generated = exampleOf(schema, new Date(), full, values);
+        for (const base of seed ? [overlay(generated, seed), generated] : [generated]) {
+          const candidate = overlay(base, respond);
+          if (check(schema, candidate).length === 0) return { value: candidate, violations: [] };
+        }
       }
       const value = overlay(exampleOf(schema), respond);
       return { value, violations: check(schema, value).map((v) => `answer ${v}`) };

@@ -35,7 +35,6 @@ describe('sandbox/generated: simulators generated from contracts', function () {
   it('a valid example for the output of every operation of every imported provider, minimal and (mostly) full', () => {
     const ajv = createAjv();
     let n = 0;
-    let fullValid = 0;
     const at = new Date('2026-11-28T10:00:00Z');
     for (const code of listProviders(DEFAULT_PROVIDERS_ROOT)) {
       for (const [name, op] of Object.entries(loadProvider(code).operations)) {
@@ -44,12 +43,13 @@ describe('sandbox/generated: simulators generated from contracts', function () {
         const minimal = exampleOf(op.outputSchema, at);
         assert.ok(validate(minimal), `${code}.${name}: ${JSON.stringify(validate.errors)} for ${JSON.stringify(minimal)}`);
         assert.deepEqual(exampleOf(op.outputSchema, at), minimal, 'deterministic');
-        if (validate(exampleOf(op.outputSchema, at, true))) fullValid++;
+        // Filling every optional member can break "exactly one of" (the simulator then falls back to the minimal one); nothing else may.
+        const full = exampleOf(op.outputSchema, at, true);
+        if (!JSON.stringify(op.outputSchema).includes('"oneOf"')) assert.ok(validate(full), `${code}.${name} full: ${JSON.stringify(validate.errors)}`);
         n++;
       }
     }
-    assert.ok(n >= 10, `${n} operations`);
-    assert.ok(fullValid >= n - 2, `full examples valid for ${fullValid} of ${n}`);
+    assert.ok(n >= 25, `${n} operations`);
   });
 
   describe('SOAP (moi-civil-registry, from its WSDL)', () => {

@@ -1,5 +1,7 @@
 /** The sandbox simulators on their own: WSDL, answers, refusals, records, delay, dedup by key. */
 import assert from 'node:assert/strict';
+import { listProviders } from '../../connectors/import/write';
+import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
 import { startCivilRegistry, startSimulators, startVehicleRegistry, VEHICLE_NOT_FOUND, PERSON_NOT_FOUND } from '../../sandbox/simulators';
 
 const envelope = (nn: string, id: string) => `<?xml version="1.0" encoding="UTF-8"?>
@@ -58,7 +60,12 @@ describe('sandbox simulators', () => {
     assert.equal(none.running.length, 0);
     const sims = await startSimulators({ WASL_SIM_CIVIL_PORT: '0', WASL_SIM_VEHICLE_PORT: '0', WASL_SIM_EPAY_PORT: '0', WASL_SIM_INTLPAY_PORT: '0', WASL_SIM_POST_PORT: '0' });
     try {
-      assert.deepEqual(sims.running.map((s) => s.name), ['moi-civil-registry', 'mot-vehicle-registry', 'sy-epay', 'intl-pay', 'sy-post']);
+      // The five curated ones, then one generated from its contract for every other imported provider, on its sandbox port.
+      const curated = ['moi-civil-registry', 'mot-vehicle-registry', 'sy-epay', 'intl-pay', 'sy-post'];
+      const generated = listProviders(DEFAULT_PROVIDERS_ROOT).filter((c) => !curated.includes(c));
+      assert.ok(generated.length >= 5);
+      assert.deepEqual(sims.running.map((s) => s.name), [...curated, ...generated]);
+      for (const s of sims.running.slice(curated.length)) assert.equal(new URL(s.url).port, new URL(loadProvider(s.name).definition.environments.sandbox!.endpoint).port);
       assert.ok(sims.running.every((s) => !/:(8091|8092|8093|8094|8095)\//.test(s.url)), 'on the ports the environment gave');
     } finally {
       await sims.close();

@@ -130,7 +130,7 @@ describe('gateway: bad input', () => {
   it('a beneficiary where the service takes none, and a centre missing from a centre', async () => {
     const body = validRequest({
       service: 'no-criminal-record-certificate',
-      fields: { purpose: 'travel' },
+      fields: { purpose: 'travel', copies: 1 },
       beneficiary: { relation: 'child', person: { nationalNumber: '01234567890', fullName: { ar: 'سامي' }, fatherName: 'خالد', motherName: 'سلمى', birthDate: '2015-01-01' } },
     });
     await refused(post(body), 400, 'validation-failed', ['/beneficiary']);

@@ -12,7 +12,7 @@ describe('sandbox: scenario files', () => {
     assert.ok(civil.length >= 2);
     assert.ok(civil.some((s) => s.scenario.expect.status === 'delivered'));
     assert.ok(loadScenarios('vehicle-ownership-statement', FLOWS_DIR).length >= 2);
-    assert.deepEqual(loadScenarios('no-criminal-record-certificate', FLOWS_DIR), [], 'a service without scenarios has none');
+    assert.deepEqual(loadScenarios('no-such-service', FLOWS_DIR), [], 'a service without scenarios has none');
   });
 
   it('names the file and the pointer of a mistake', () => {

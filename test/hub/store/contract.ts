@@ -142,7 +142,7 @@ export function storeContract(open: () => Promise<Store>, close: (s: Store) => P
     const t0 = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await create(store, newOrder(new Date(t0 + i)))).id);
-    const other = newOrder(new Date(t0 + 10), { service: 'no-criminal-record-certificate', fields: { purpose: 'travel' } }, KEYS.backOffice);
+    const other = newOrder(new Date(t0 + 10), { service: 'no-criminal-record-certificate', fields: { purpose: 'travel', copies: 1 } }, KEYS.backOffice);
     await store.createOrder(other, { channel: KEYS.backOffice.channel, key: newKey(), requestHash: 'h' });
     const mine = { channel: channel.channel, from: new Date(t0), limit: 3 };
     const seen: string[] = [];
