@@ -80,7 +80,7 @@ interface Planned {
   risky: string[];
 }
 
-interface Environment {
+export interface SandboxEnvironment {
   hub: Hub;
   url: string;
   keys: Record<ChannelKind, ChannelKey>;
@@ -111,7 +111,7 @@ function routesOf(code: string, root: string): Array<{ name: string; method: str
   });
 }
 
-async function startEnvironment(opts: RunOptions, logDestination?: NodeJS.WritableStream): Promise<Environment> {
+export async function startEnvironment(opts: Pick<RunOptions, 'flowsDir' | 'providersRoot' | 'fulfilmentFile'>, logDestination?: NodeJS.WritableStream): Promise<SandboxEnvironment> {
   const root = opts.providersRoot ?? DEFAULT_PROVIDERS_ROOT;
   const scripts = new ScenarioScripts();
   const sims: RunningSimulator[] = [];
@@ -207,7 +207,7 @@ function lastReason(order: Order): string | undefined {
   return order.statusReason?.code;
 }
 
-async function runOne(env: Environment, p: Planned, opts: RunOptions, base: string): Promise<ScenarioResult> {
+async function runOne(env: SandboxEnvironment, p: Planned, opts: RunOptions, base: string): Promise<ScenarioResult> {
   const started = Date.now();
   const { scenario, file } = p.loaded;
   const code = p.service.definition.code;
@@ -276,7 +276,7 @@ async function runOne(env: Environment, p: Planned, opts: RunOptions, base: stri
   return finish();
 }
 
-function exchangesOf(env: Environment, orderId: string): Exchange[] {
+function exchangesOf(env: SandboxEnvironment, orderId: string): Exchange[] {
   const out: Exchange[] = [];
   for (const sim of env.sims) {
     for (const r of sim.requests as SimRequest[]) {
