@@ -67,7 +67,10 @@ export function planOrders(services: CatalogueService[], n: number, seed: number
         ? { method, governorate: 'damascus', city: 'دمشق', address: 'المزة، شارع الجلاء، بناء ١٢' }
         : method === 'international-post'
           ? { method, country: pick(['DE', 'SE', 'AE', 'LB', 'TR', 'NL']), city: 'City', address: 'Main street 10' }
-          : { method };
+          : channel === 'centre' || method !== 'counter'
+            ? { method }
+            : // Ordered online, collected at a centre: which one.
+              { method, centre: { code: 'DAM-01', governorate: 'damascus' } };
     const base = exampleRequest(service);
     const body: OrderRequest = {
       ...base,

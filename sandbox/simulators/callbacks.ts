@@ -13,6 +13,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { signCallback, type SignatureScheme } from '../../hub/callbacks/signature';
@@ -85,7 +86,12 @@ export class Tasks {
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
-  readonly abort = new AbortController();
+  readonly abort = (() => {
+    const c = new AbortController();
+    // Every callback in flight listens to it: dozens at once under load is expected, not a leak.
+    setMaxListeners(0, c.signal);
+    return c;
+  })();
 
   /** Runs `fn` after `ms` (never after close). Errors are swallowed: a simulator must not crash. */
   after(ms: number, fn: () => unknown): void {
