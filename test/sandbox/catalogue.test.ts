@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeliveryMethod } from '../../contracts/types';
-import { loadProvider } from '../../connectors/provider-files';
+import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
+import { checkCertificate, lifecycleHistory } from '../../hub/sandbox/certificate';
 import { Catalogue } from '../../hub/catalogue';
 import { loadScenarios } from '../../hub/sandbox/scenarios';
 import { buildCatalogue, patternOf } from '../../sandbox/catalogue/build';
@@ -62,6 +63,16 @@ describe('the seed catalogue', () => {
       assert.equal(def.flow?.pattern, patternOf(s.provider));
       assert.equal(existsSync(join(FLOWS_DIR, s.code, 'flow.json')), false, `${s.code} has no flow of its own`);
       assert.ok(existsSync(join(FLOWS_DIR, patternOf(s.provider), 'flow.json')));
+    }
+  });
+
+  it('all 48 are live, each on a certificate that holds for its files as they are', () => {
+    const roots = { flowsDir: FLOWS_DIR, providersRoot: DEFAULT_PROVIDERS_ROOT, base: join(FLOWS_DIR, '..') };
+    for (const s of SEED_SERVICES) {
+      assert.equal(catalogue.get(s.code)!.definition.lifecycle, 'live', s.code);
+      const problem = checkCertificate(s.code, roots);
+      assert.equal(problem, undefined, `${problem?.message} — certify again: npx wasl sandbox test ${s.code} && npx wasl service promote ${s.code}`);
+      assert.equal(lifecycleHistory(s.code, roots).at(-1)?.lifecycle, 'live');
     }
   });
 
