@@ -5,7 +5,7 @@
  */
 import { createAjv, pointErrors, type ValidateFunction } from '../../contracts';
 import type { ProviderOperationFiles } from '../../connectors/provider-files';
-import { Recorder, type RunningSimulator, type SimRequest } from '../simulators/recorder';
+import { Recorder, sleep, type RunningSimulator, type SimRequest } from '../simulators/recorder';
 import { coerce } from './coerce';
 import { exampleOf, overlay, scalarsByName } from './examples';
 import { ScenarioScripts } from './scripts';
@@ -93,6 +93,13 @@ export function checker(provider: string, operations: Record<string, ProviderOpe
       }
       const value = overlay(exampleOf(schema), respond);
       return { value, violations: check(schema, value).map((v) => `answer ${v}`) };
+    },
+    /** The scenario's plan for this call, after its latency (counted from `started`), with the answer it would give. */
+    async planAndAnswer(orderId: string | undefined, name: string, input: unknown, started: number) {
+      const plan = await scripts.plan(orderId, provider, name, input);
+      const wait = (plan.latencyMs ?? 0) + delayMs - (Date.now() - started);
+      if (wait > 0) await sleep(wait);
+      return { fault: plan.fault, answer: this.answer(name, plan.respond, input) };
     },
     record(r: Omit<SimRequest, 'simulator' | 'at'>): void {
       recorder.add({ simulator: provider, at: new Date().toISOString(), ...r });

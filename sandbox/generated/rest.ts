@@ -14,15 +14,15 @@ import { manualOperation } from '../../connectors/rest/manual';
 import { mediaKind, type RestBinding } from '../../connectors/rest/binding';
 import { fromXml, toXml } from '../../connectors/rest/xml-body';
 import { parseXml } from '../../connectors/xml/parse';
-import { closeServer, listen, sleep } from '../simulators/recorder';
+import { closeServer, listen } from '../simulators/recorder';
 import { Answers, checker, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
 import { exampleOf } from './examples';
 import { orderOf } from './scripts';
 import { gateOf } from './credentials';
 import { HeldRequests, playWireFault, WIRE_FAULTS, type WireFault } from './wire-faults';
+import { readBody } from '../simulators/callbacks';
 
 type Schema = Record<string, unknown>;
-const MAX_BODY = 1024 * 1024;
 
 interface Route {
   name: string;
@@ -43,22 +43,6 @@ function routeOf(name: string, binding: RestBinding): Route {
     })
     .join('');
   return { name, binding, pattern: new RegExp(`^${source}/?$`), names };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** Sets `value` at an RFC 6901 pointer, creating objects on the way. */
@@ -181,11 +165,7 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
       record({ outcome: 'ok', status: success, response: previous, repeated: true });
       return send(res, success, previous, binding);
     }
-    const plan = await ctx.scripts.plan(orderId, def.code, name, input);
-    const wait = (plan.latencyMs ?? 0) + ctx.delayMs() - (Date.now() - started);
-    if (wait > 0) await sleep(wait);
-    const answer = ctx.answer(name, plan.respond, input);
-    const f = plan.fault;
+    const { fault: f, answer } = await ctx.planAndAnswer(orderId, name, input, started);
     if (f && WIRE_FAULTS.has(f.kind)) {
       const xml = mediaKind(binding.responseMediaType) === 'xml';
       const body = xml ? toXml(answer.value, binding.responseXmlRoot ?? 'response') : JSON.stringify(answer.value);

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import * as soap from 'soap';
 import type { LoadedProvider } from '../../connectors/provider-files';
-import { closeServer, listen, sleep } from '../simulators/recorder';
+import { closeServer, listen } from '../simulators/recorder';
 import { Answers, checker, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
 import { playWireFault, WIRE_FAULTS, HeldRequests, type WireFault } from './wire-faults';
 import { orderOf } from './scripts';
@@ -141,11 +141,7 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
         record({ outcome: 'ok', status: 200, response: previous, repeated: true });
         return toSoap(previous);
       }
-      const plan = await ctx.scripts.plan(orderId, def.code, name, input);
-      const wait = (plan.latencyMs ?? 0) + ctx.delayMs() - (Date.now() - started);
-      if (wait > 0) await sleep(wait);
-      const answer = ctx.answer(name, plan.respond, input);
-      const f = plan.fault;
+      const { fault: f, answer } = await ctx.planAndAnswer(orderId, name, input, started);
       if (f && WIRE_FAULTS.has(f.kind)) {
         const body = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${soap12 ? 'http://www.w3.org/2003/05/soap-envelope' : 'http://schemas.xmlsoap.org/soap/envelope/'}"><soap:Body>${JSON.stringify(answer.value).replace(/[<>&]/g, '')}</soap:Body></soap:Envelope>`;
         const status = playWireFault(f.kind as WireFault, req, res, held, { contentType: soap12 ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8', body }, true);

@@ -19,7 +19,10 @@ describe('sandbox: certification and promotion', () => {
     root = mkdtempSync(join(tmpdir(), 'wasl-cert-'));
     roots = { flowsDir: join(root, 'flows'), providersRoot: join(root, 'contracts', 'providers'), base: root };
     mkdirSync(roots.flowsDir, { recursive: true });
-    cpSync(join(REPO, 'flows', CODE), join(roots.flowsDir, CODE), { recursive: true });
+    // The service as it is defined, not as the repository certified and promoted it.
+    cpSync(join(REPO, 'flows', CODE), join(roots.flowsDir, CODE), { recursive: true, filter: (src) => !/(certificate|lifecycle)\.json$/.test(src) });
+    const def = join(roots.flowsDir, CODE, 'service.json');
+    writeFileSync(def, readFileSync(def, 'utf8').replace(/"lifecycle": "[a-z]+"/, '"lifecycle": "draft"'));
     cpSync(join(REPO, 'flows', 'shared.json'), join(roots.flowsDir, 'shared.json'));
     for (const p of ['moi-civil-registry', 'mot-vehicle-registry']) cpSync(join(REPO, 'contracts', 'providers', p), join(roots.providersRoot, p), { recursive: true });
     mkdirSync(join(roots.flowsDir, CODE, 'scenarios'), { recursive: true });
@@ -91,7 +94,7 @@ describe('wasl service promote | retire | status', function () {
     try {
       const flowsDir = join(root, 'flows');
       mkdirSync(flowsDir);
-      cpSync(join(REPO, 'flows', CODE), join(flowsDir, CODE), { recursive: true });
+      cpSync(join(REPO, 'flows', CODE), join(flowsDir, CODE), { recursive: true, filter: (src) => !/(certificate|lifecycle)\.json$/.test(src) });
       cpSync(join(REPO, 'flows', 'shared.json'), join(flowsDir, 'shared.json'));
       const env = { ...process.env, WASL_FLOWS_DIR: flowsDir, USER: 'tester' };
       const wasl = (...args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin', 'wasl.js'), 'service', ...args, CODE], { encoding: 'utf8', env });
