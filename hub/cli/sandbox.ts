@@ -4,7 +4,7 @@
  * scenario failed, 2 when the run could not start. `--watch` runs again whenever a flow, a
  * scenario or a contract changes.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
@@ -69,21 +69,29 @@ async function once(services: string[], o: TestOptions, out: NodeJS.WriteStream)
   }
 }
 
-/** Re-runs on change, a quiet moment after the last one (an editor saves several files at once). */
-function watchAndRerun(dirs: string[], run: () => Promise<unknown>): FSWatcher[] {
+/**
+ * Re-runs on change, a quiet moment after the last one (an editor saves several files at once).
+ * chokidar rather than fs.watch: on Linux, Node 20's recursive fs.watch sets up the watches of
+ * subfolders in the background, with no sign of when it is done, so a change made right away can
+ * be missed; chokidar says when it is watching everything ('ready').
+ */
+async function watchAndRerun(dirs: string[], run: () => Promise<unknown>): Promise<FSWatcher> {
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
-  const changed = (file: string | null) => {
-    if (file && /(^|\/)(certificate|lifecycle)\.json$/.test(file)) return; // written by the run itself
+  const changed = (file: string) => {
+    if (/(^|\/)(certificate|lifecycle)\.json$/.test(file)) return; // written by the run itself
     clearTimeout(timer);
     timer = setTimeout(() => {
       running = running.then(async () => {
-        process.stdout.write(`\n— ${file ?? 'a file'} changed: running again —\n`);
+        process.stdout.write(`\n— ${file} changed: running again —\n`);
         await run();
       });
     }, 300);
   };
-  return dirs.map((d) => watch(d, { recursive: true }, (_e, f) => changed(f ? f.toString() : null)));
+  const watcher = watch(dirs, { ignoreInitial: true });
+  watcher.on('all', (_event, file) => changed(file));
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return watcher;
 }
 
 export function sandboxCommand(): Command {
@@ -105,14 +113,10 @@ export function sandboxCommand(): Command {
         return;
       }
       const config = loadConfig(process.env);
+      const watcher = await watchAndRerun([config.flowsDir, resolve(REPO, 'contracts')], () => once(services, o, process.stdout));
       process.stdout.write('watching flows/ and contracts/ (Ctrl-C to stop)\n');
-      const watchers = watchAndRerun([config.flowsDir, resolve(REPO, 'contracts')], () => once(services, o, process.stdout));
-      await new Promise<void>((done) =>
-        process.once('SIGINT', () => {
-          for (const w of watchers) w.close();
-          done();
-        }),
-      );
+      await new Promise<void>((done) => process.once('SIGINT', () => done()));
+      await watcher.close();
     });
   return cmd;
 }
