@@ -246,7 +246,30 @@ class PassThrough {
   constructor(readonly error: unknown) {}
 }
 
+/** Every policy in the process, for the metrics of all breakers (held weakly: a closed connector's goes). */
+const live = new Set<WeakRef<ProviderPolicy & { provider: string }>>();
+
+/** The state of every circuit breaker in the process, by provider and endpoint. */
+export function allBreakerStates(): Array<{ provider: string; endpoint: string; state: BreakerState }> {
+  const out: Array<{ provider: string; endpoint: string; state: BreakerState }> = [];
+  for (const ref of live) {
+    const p = ref.deref();
+    if (!p) {
+      live.delete(ref);
+      continue;
+    }
+    for (const [endpoint, state] of Object.entries(p.breakerStates())) out.push({ provider: p.provider, endpoint, state });
+  }
+  return out;
+}
+
 export function createPolicy(provider: string, resilience?: Resilience, opts: PolicyOptions = {}): ProviderPolicy {
+  const policy = buildPolicy(provider, resilience, opts);
+  live.add(new WeakRef(Object.assign(policy, { provider })));
+  return policy;
+}
+
+function buildPolicy(provider: string, resilience?: Resilience, opts: PolicyOptions = {}): ProviderPolicy {
   const random = opts.random ?? Math.random;
   const plans = new Map<string, OperationPlan>();
   const breakers = new Map<string, CircuitBreakerPolicy>();

@@ -39,6 +39,8 @@ export interface HubConfig {
   /** Undefined when WASL_CHANNEL_KEYS is unset: the sandbox then makes a demo key. */
   channelKeys?: ChannelKey[];
   secret?: string;
+  /** The bearer token Prometheus presents at GET /metrics (WASL_METRICS_TOKEN); operators may use their login instead. */
+  metricsToken?: string;
   /** Who may log in to the flows editor and admin API (WASL_OPERATORS, hub/operators.ts); undefined when unset. */
   operators?: Operator[];
   logLevel: string;
@@ -116,6 +118,11 @@ function publicUrl(raw: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
+function metricsToken(raw: string): string {
+  if (!/^[\x21-\x7E]{24,256}$/.test(raw)) throw new ConfigError('WASL_METRICS_TOKEN must be 24 to 256 printable characters without spaces');
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const waslEnv = env.WASL_ENV ?? 'sandbox';
   if (waslEnv !== 'sandbox' && waslEnv !== 'production') throw new ConfigError(`WASL_ENV must be sandbox or production, not "${waslEnv}"`);
@@ -141,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     channelKeys,
     secret,
     ...(env.WASL_OPERATORS ? { operators: parseOperators(env.WASL_OPERATORS) } : {}),
+    ...(env.WASL_METRICS_TOKEN ? { metricsToken: metricsToken(env.WASL_METRICS_TOKEN) } : {}),
     logLevel: env.WASL_LOG_LEVEL || 'info',
     bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'WASL_RATE_LIMIT', 6000, 1),

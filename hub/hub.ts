@@ -17,6 +17,7 @@ import type { ChannelKey, HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
 import { buildGateway } from './gateway/server';
 import { checkCertificate } from './sandbox/certificate';
+import { HubMetrics } from './metrics';
 import { createLogger, type Logger } from './log';
 import { openStore, type Store } from './store';
 import { observeSteps, stepLogger } from './store/observed';
@@ -84,12 +85,14 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
   const rawStore = opts.store ?? (await openStore(config));
   let relay: OutboxRelay | undefined;
-  const store = observeSteps(rawStore, stepLogger(logger), () => relay?.kick());
+  let metrics: HubMetrics | undefined;
+  const store = observeSteps(rawStore, stepLogger(logger), () => relay?.kick(), (order) => metrics?.onStep(order));
   const opened = opts.bus ? { bus: opts.bus, close: () => opts.bus!.close() } : await openBus(config, rawStore, logger).catch(async (err: unknown) => {
     await rawStore.close();
     throw err;
   });
   const bus = opened.bus;
+  metrics = new HubMetrics({ store, bus, catalogue, flows: () => hub.runtime?.metrics.snapshot() });
   if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
   const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'), opts.busRetry);
   const mount = new RuntimeMount();
@@ -99,10 +102,11 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
     fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
-    app = await buildGateway({ config, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments });
+    app = await buildGateway({ config, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry });
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
   } catch (err) {
+    metrics.close();
     await opened.close();
     await rawStore.close();
     throw err;
@@ -146,6 +150,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         await relay?.stop();
         await workers.stop();
         await hub.runtime?.stop();
+        metrics?.close();
         await opened.close();
         await rawStore.close();
       })()),

@@ -20,9 +20,11 @@ import { installProblemHandlers } from './problems';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/services';
+import { metricsRoutes } from './routes/metrics';
+import type { Registry } from 'prom-client';
 
 export interface GatewayDeps {
-  config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<HubConfig, 'operators' | 'flowsDir'>>;
+  config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<HubConfig, 'operators' | 'flowsDir' | 'metricsToken'>>;
   store: Store;
   bus: Pick<Bus, 'health'>;
   catalogue: Catalogue;
@@ -31,6 +33,8 @@ export interface GatewayDeps {
   version?: string;
   /** Payment and postal providers' callbacks (POST /v1/callbacks/:provider). */
   callbacks?: CallbackDesk;
+  /** The hub's metrics, served at GET /metrics (hub/metrics.ts). */
+  metrics?: Registry;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -88,6 +92,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks });
 
   const auth = new ChannelAuthenticator(deps.channelKeys, config.operators ?? []);
+  if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics, auth, ...(config.metricsToken ? { token: config.metricsToken } : {}) });
   await app.register(async (api) => {
     api.addHook('onRequest', auth.hook);
     await api.register(rateLimit, {

@@ -4,11 +4,11 @@
  * serialise on the order, not on the table. PostgreSQL commits durably and groups commits itself.
  */
 import { Pool, type PoolClient } from 'pg';
-import type { Order, Receipt, TimelineEvent } from '../../contracts/types';
+import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../contracts/types';
 import { WaslError } from '../errors';
 import { loadMigrations } from './migrations';
 import { deadLetterNote, encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, type OrderDoc } from './order-records';
-import { newDeadLetterId } from '../ids';
+import { newDeadLetterId, orderIdFloor } from '../ids';
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
@@ -341,6 +341,21 @@ export class PostgresStore implements Store {
       args,
     );
     return rows.map((r) => ({ id: r.id, reason: r.reason, message: r.message, history: r.history, deadAt: r.dead_at.toISOString() }));
+  }
+
+  async orderCounts(): Promise<Array<{ service: string; status: OrderStatus; count: number }>> {
+    const { rows } = await this.pool.query<{ service: string; status: OrderStatus; count: string }>('SELECT service_code AS service, status, COUNT(*) AS count FROM orders GROUP BY service_code, status');
+    return rows.map((r) => ({ service: r.service, status: r.status, count: Number(r.count) }));
+  }
+
+  async countOrders(service: string, statuses: readonly OrderStatus[], before: Date): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM orders WHERE service_code = $1 AND status = ANY($2) AND id < $3', [service, [...statuses], orderIdFloor(before)]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async deadLetterCounts(): Promise<Array<{ service: string; reason: string; count: number }>> {
+    const { rows } = await this.pool.query<{ service: string; reason: string; count: string }>('SELECT service_code AS service, reason, COUNT(*) AS count FROM dead_letters GROUP BY service_code, reason');
+    return rows.map((r) => ({ service: r.service, reason: r.reason, count: Number(r.count) }));
   }
 
   async removeDeadLetters(ids: string[]): Promise<number> {

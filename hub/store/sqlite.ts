@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../contracts/types';
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import { WaslError } from '../errors';
-import { newDeadLetterId } from '../ids';
+import { newDeadLetterId, orderIdFloor } from '../ids';
 import { SqliteDatabase } from '../sqlite/database';
 import { deadLetterNote, encodeCursor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
 import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
@@ -274,6 +274,22 @@ export class SqliteStore implements Store {
     const sql = `SELECT id, reason, message, history, dead_at FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY dead_at, id LIMIT ?`;
     const rows = this.database.db.prepare<unknown[], { id: string; reason: string; message: string; history: string; dead_at: string }>(sql).all(...args, q.limit);
     return rows.map((r) => ({ id: r.id, reason: r.reason, message: JSON.parse(r.message), history: JSON.parse(r.history), deadAt: r.dead_at }));
+  }
+
+  async orderCounts(): Promise<Array<{ service: string; status: OrderStatus; count: number }>> {
+    return this.database.db.prepare<[], { service: string; status: OrderStatus; count: number }>('SELECT service_code AS service, status, COUNT(*) AS count FROM orders GROUP BY service_code, status').all();
+  }
+
+  async countOrders(service: string, statuses: readonly OrderStatus[], before: Date): Promise<number> {
+    if (statuses.length === 0) return 0;
+    const row = this.database.db
+      .prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM orders WHERE service_code = ? AND status IN (${statuses.map(() => '?').join(', ')}) AND id < ?`)
+      .get(service, ...statuses, orderIdFloor(before));
+    return row?.n ?? 0;
+  }
+
+  async deadLetterCounts(): Promise<Array<{ service: string; reason: string; count: number }>> {
+    return this.database.db.prepare<[], { service: string; reason: string; count: number }>('SELECT service_code AS service, reason, COUNT(*) AS count FROM dead_letters GROUP BY service_code, reason').all();
   }
 
   removeDeadLetters(ids: string[]): Promise<number> {

@@ -145,6 +145,12 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   listCallbacks(query: CallbackQuery): Promise<CallbackRecord[]>;
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
   removeDeadLetters(ids: string[]): Promise<number>;
+  /** How many orders each service has in each status (metrics). */
+  orderCounts(): Promise<Array<{ service: string; status: OrderStatus; count: number }>>;
+  /** How many of a service's orders created before `before` are in one of `statuses` (SLA breaches). */
+  countOrders(service: string, statuses: readonly OrderStatus[], before: Date): Promise<number>;
+  /** Dead letters by service and reason (metrics). */
+  deadLetterCounts(): Promise<Array<{ service: string; reason: string; count: number }>>;
   /**
    * Takes or renews the lease `name` for `holder` for `ttlMs`; false while another holder's
    * lease runs. How one process at a time does a singular job (the outbox relay).

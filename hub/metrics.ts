@@ -1,0 +1,146 @@
+/**
+ * What the monitoring teams' Prometheus scrapes at GET /metrics (prom-client), one registry per
+ * hub. Labels are codes — service, channel kind, status, provider, operation, outcome, queue —
+ * never an order id nor anything of a citizen, so no label can leak personal data or explode in
+ * cardinality.
+ *
+ * Counted as they happen (this process): orders accepted, transitions, provider calls with their
+ * latency and sizes (connectors/observe.ts). Read from the shared state at each scrape, so every
+ * gateway and worker reports the same: orders by status, SLA breaches, dead letters, bus depth,
+ * circuit breakers; and the flows runtime's own figures and the process's.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Order, OrderStatus } from '../contracts/types';
+import { observeCalls, safeEndpoint } from '../connectors/observe';
+import { allBreakerStates } from '../connectors/resilience';
+import type { Bus } from './bus/bus';
+import type { Catalogue } from './catalogue';
+import type { MetricsSnapshot } from './runtime/metrics';
+import type { Store } from './store';
+
+/** Statuses in which an order waits on the hub or a ministry: what an SLA is about. */
+export const UNFINISHED: readonly OrderStatus[] = ['received', 'paid', 'submitted-to-provider', 'provider-completed'];
+const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
+
+export interface HubMetricsDeps {
+  store: Store;
+  bus: Bus;
+  catalogue: Catalogue;
+  /** The flows runtime's figures, once it runs. */
+  flows?: () => MetricsSnapshot | undefined;
+  now?: () => Date;
+}
+
+export class HubMetrics {
+  readonly registry = new Registry();
+  private readonly accepted: Counter<'service' | 'channel'>;
+  private readonly transitions: Counter<'service' | 'from' | 'to'>;
+  private readonly unobserve: () => void;
+
+  constructor(deps: HubMetricsDeps) {
+    const register = [this.registry];
+    const now = deps.now ?? (() => new Date());
+    collectDefaultMetrics({ register: this.registry, prefix: 'wasl_' });
+
+    this.accepted = new Counter({ name: 'wasl_orders_accepted_total', help: 'Orders accepted by the gateway, by service and channel kind', labelNames: ['service', 'channel'], registers: register });
+    this.transitions = new Counter({ name: 'wasl_order_transitions_total', help: 'Order state transitions', labelNames: ['service', 'from', 'to'], registers: register });
+    const calls = new Counter({ name: 'wasl_provider_calls_total', help: 'Calls to providers, by outcome (success or the connector error code)', labelNames: ['provider', 'operation', 'outcome'], registers: register });
+    const latency = new Histogram({ name: 'wasl_provider_call_duration_seconds', help: 'Provider call time, retries included', labelNames: ['provider', 'operation'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: register });
+    const sizes = new Histogram({ name: 'wasl_provider_message_bytes', help: 'Sizes of the requests sent to and the responses received from providers', labelNames: ['provider', 'operation', 'direction'], buckets: [256, 1024, 4096, 16384, 65536, 262144, 1048576], registers: register });
+    this.unobserve = observeCalls((r) => {
+      calls.inc({ provider: r.provider, operation: r.operation, outcome: r.outcome });
+      latency.observe({ provider: r.provider, operation: r.operation }, r.durationMs / 1000);
+      sizes.observe({ provider: r.provider, operation: r.operation, direction: 'request' }, r.requestBytes);
+      if (r.responseBytes > 0) sizes.observe({ provider: r.provider, operation: r.operation, direction: 'response' }, r.responseBytes);
+    });
+
+    new Gauge({
+      name: 'wasl_orders',
+      help: 'Orders in the store, by service and status',
+      labelNames: ['service', 'status'],
+      registers: register,
+      async collect() {
+        this.reset();
+        for (const r of await deps.store.orderCounts()) this.set({ service: r.service, status: r.status }, r.count);
+      },
+    });
+    new Gauge({
+      name: 'wasl_sla_breaches',
+      help: "Orders older than their service's SLA still waiting on the hub or the ministry",
+      labelNames: ['service'],
+      registers: register,
+      async collect() {
+        this.reset();
+        const at = now().getTime();
+        for (const s of deps.catalogue.all()) {
+          const n = await deps.store.countOrders(s.definition.code, UNFINISHED, new Date(at - s.definition.sla.hours * 3_600_000));
+          this.set({ service: s.definition.code }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'wasl_dead_letters',
+      help: 'Dead-lettered events waiting for an operator, by service and reason',
+      labelNames: ['service', 'reason'],
+      registers: register,
+      async collect() {
+        this.reset();
+        for (const r of await deps.store.deadLetterCounts()) this.set({ service: r.service, reason: r.reason }, r.count);
+      },
+    });
+    new Gauge({
+      name: 'wasl_bus_messages',
+      help: "Messages in each service's queue: ready, in flight (delivered, not yet acknowledged), delayed (waiting to be retried)",
+      labelNames: ['service', 'state'],
+      registers: register,
+      async collect() {
+        this.reset();
+        for (const s of deps.catalogue.all()) {
+          const d = await deps.bus.depth(s.definition.code);
+          this.set({ service: s.definition.code, state: 'ready' }, d.ready);
+          this.set({ service: s.definition.code, state: 'in_flight' }, d.inFlight);
+          this.set({ service: s.definition.code, state: 'delayed' }, d.delayed);
+        }
+      },
+    });
+    new Gauge({
+      name: 'wasl_circuit_breaker_state',
+      help: 'Circuit breakers of the providers in this process: 0 closed, 1 half-open, 2 open, 3 isolated',
+      labelNames: ['provider', 'endpoint'],
+      registers: register,
+      collect() {
+        this.reset();
+        for (const b of allBreakerStates()) {
+          const [url, op] = b.endpoint.split('#');
+          this.set({ provider: b.provider, endpoint: `${safeEndpoint(url ?? '')}${op ? `#${op}` : ''}` }, BREAKER_VALUE[b.state as keyof typeof BREAKER_VALUE] ?? 2);
+        }
+      },
+    });
+    const flowGauge = (name: string, help: string, pick: (f: MetricsSnapshot['flows'][number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['flow'],
+        registers: register,
+        collect() {
+          this.reset();
+          for (const f of deps.flows?.()?.flows ?? []) this.set({ flow: f.flow }, pick(f));
+        },
+      });
+    flowGauge('wasl_flow_messages_received', 'Messages the nodes of each flow were given (a counter, kept across redeploys)', (f) => f.received);
+    flowGauge('wasl_flow_messages_sent', 'Messages the nodes of each flow sent on (a counter)', (f) => f.sent);
+    flowGauge('wasl_flow_errors', 'Errors the nodes of each flow reported (a counter)', (f) => f.errors);
+  }
+
+  /** A step listener (store/observed.ts): counts acceptances and transitions. */
+  readonly onStep = (order: Order): void => {
+    const last = order.timeline.at(-1);
+    if (!last) return;
+    if (order.timeline.length === 1 && last.status === 'received') this.accepted.inc({ service: order.service.code, channel: order.channel.kind });
+    else if (last.from && last.from !== last.status) this.transitions.inc({ service: order.service.code, from: last.from, to: last.status });
+  };
+
+  close(): void {
+    this.unobserve();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * GET /metrics (hub/metrics.ts): Prometheus text that changes as orders flow — accepted,
+ * transitions, orders by status, SLA breaches, dead letters, provider calls with latency and
+ * sizes, bus depth, process metrics — behind the metrics token or an operator's login, and
+ * without anything of a citizen in it.
+ */
+import assert from 'node:assert/strict';
+import type { Order } from '../../contracts/types';
+import { reportCall } from '../../connectors/observe';
+import { buildOrder } from '../../hub/intake';
+import { hashPassword } from '../../hub/operators';
+import { auth, CITIZEN, KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
+
+const TOKEN = 'prometheus-scrape-token-0123456789';
+const CIVIL = 'civil-registry-individual-extract';
+
+function value(text: string, metric: string, labels: Record<string, string>): number | undefined {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`)) continue;
+    const inside = line.slice(metric.length + 1, line.indexOf('}'));
+    if (want.every((w) => inside.split(',').includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+describe('GET /metrics', function () {
+  this.timeout(20_000);
+  let hub: TestHub;
+  const scrape = async () => {
+    const res = await hub.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    return res.body;
+  };
+
+  before(async () => {
+    const passwordHash = await hashPassword('op-password-1', { N: 1024, r: 8, p: 1 });
+    hub = await testHub({ metricsToken: TOKEN, operators: [{ user: 'noor', passwordHash, role: 'viewer' }] });
+  });
+  after(async () => hub?.close());
+
+  it('refuses anyone without the token or an operator login, a channel key included', async () => {
+    for (const headers of [{}, auth(KEYS.centre), { authorization: 'Bearer wrong-token-wrong-token-wrong' }, { authorization: `Basic ${Buffer.from('noor:nope').toString('base64')}` }]) {
+      const res = await hub.app.inject({ url: '/metrics', headers });
+      assert.equal(res.statusCode, 401, JSON.stringify(headers));
+    }
+    const op = await hub.app.inject({ url: '/metrics', headers: { authorization: `Basic ${Buffer.from('noor:op-password-1').toString('base64')}` } });
+    assert.equal(op.statusCode, 200);
+  });
+
+  it('changes as orders flow: accepted, transitions, orders by status', async () => {
+    const before = await scrape();
+    const accepted0 = value(before, 'wasl_orders_accepted_total', { service: CIVIL, channel: 'centre' }) ?? 0;
+    const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: validRequest() });
+    assert.equal(res.statusCode, 202);
+    const id = res.json<Order>().id;
+    assert.equal((await hub.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: auth(KEYS.centre), payload: {} })).statusCode, 200);
+    const after = await scrape();
+    assert.equal(value(after, 'wasl_orders_accepted_total', { service: CIVIL, channel: 'centre' }), accepted0 + 1);
+    assert.ok((value(after, 'wasl_order_transitions_total', { service: CIVIL, from: 'received', to: 'cancelled' }) ?? 0) >= 1);
+    assert.ok((value(after, 'wasl_orders', { service: CIVIL, status: 'cancelled' }) ?? 0) >= 1);
+    assert.ok(value(after, 'wasl_bus_messages', { service: CIVIL, state: 'ready' }) !== undefined);
+    assert.match(after, /^wasl_process_resident_memory_bytes \d+/m);
+  });
+
+  it('SLA breaches: orders older than their SLA still waiting on the hub', async () => {
+    const sla = hub.catalogue.get(CIVIL)!.definition.sla.hours;
+    const old = buildOrder(validRequest(), KEYS.centre, hub.catalogue, 'sandbox', new Date(Date.now() - (sla + 1) * 3_600_000));
+    await hub.store.createOrder(old, { channel: KEYS.centre.channel, key: newKey(), requestHash: 'h' });
+    assert.ok((value(await scrape(), 'wasl_sla_breaches', { service: CIVIL }) ?? 0) >= 1);
+  });
+
+  it('dead letters by service and reason; provider calls by outcome with latency and sizes', async () => {
+    await hub.store.recordDeadLetter({ message: { eventId: `evt-${newKey()}`, orderId: 'ord_x', service: CIVIL, type: 'order.paid', payload: {} } as never, reason: 'attempts-exhausted', history: [] });
+    reportCall({ provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', endpoint: 'http://user:secret@127.0.0.1:8091/moi?key=k', outcome: 'timeout', attempts: 3, durationMs: 2500, requestBytes: 900, responseBytes: 0, startedAt: new Date().toISOString() });
+    reportCall({ provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', endpoint: 'http://127.0.0.1:8091/moi', outcome: 'success', status: 200, attempts: 1, durationMs: 120, requestBytes: 900, responseBytes: 2100, startedAt: new Date().toISOString() });
+    const text = await scrape();
+    assert.equal(value(text, 'wasl_dead_letters', { service: CIVIL, reason: 'attempts-exhausted' }), 1);
+    assert.equal(value(text, 'wasl_provider_calls_total', { provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', outcome: 'timeout' }), 1);
+    assert.equal(value(text, 'wasl_provider_calls_total', { provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', outcome: 'success' }), 1);
+    assert.equal(value(text, 'wasl_provider_call_duration_seconds_bucket', { provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', le: '0.25' }), 1);
+    assert.equal(value(text, 'wasl_provider_message_bytes_count', { provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', direction: 'response' }), 1);
+    assert.doesNotMatch(text, /secret|key=k/);
+  });
+
+  it('holds nothing of a citizen: no national number, name, phone or order id', async () => {
+    const text = await scrape();
+    for (const v of [CITIZEN.nationalNumber, CITIZEN.fullNameAr, CITIZEN.phone, CITIZEN.fatherName, 'ord_']) assert.ok(!text.includes(v), v);
+  });
+});
