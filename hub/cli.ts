@@ -6,6 +6,7 @@ import { replayCommand } from './cli/replay';
 import { paymentsCommand } from './cli/payments';
 import { serviceCommand } from './cli/service';
 import { sandboxCommand } from './cli/sandbox';
+import { auditCommand } from './cli/audit';
 import { providerCommand } from './cli/provider';
 import { operatorCommand } from './cli/operator';
 import { createLogger } from './log';
@@ -59,6 +60,7 @@ export function buildCli(): Command {
   program.addCommand(operatorCommand());
   program.addCommand(serviceCommand());
   program.addCommand(sandboxCommand());
+  program.addCommand(auditCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
 
   return program;
 }

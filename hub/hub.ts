@@ -18,6 +18,8 @@ import { demoChannelKey } from './demo-key';
 import { buildGateway } from './gateway/server';
 import { checkCertificate } from './sandbox/certificate';
 import { HubMetrics } from './metrics';
+import { observeCalls } from '../connectors/observe';
+import { callEntry } from './audit/entries';
 import { createLogger, type Logger } from './log';
 import { openStore, type Store } from './store';
 import { observeSteps, stepLogger } from './store/observed';
@@ -93,6 +95,12 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   });
   const bus = opened.bus;
   metrics = new HubMetrics({ store, bus, catalogue, flows: () => hub.runtime?.metrics.snapshot() });
+  // Every provider exchange this process makes goes into the audit trail (its metadata; order steps go in with their transaction).
+  const unaudit = roles.workers
+    ? observeCalls((r) => {
+        store.appendAudit([callEntry(r)]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not append a provider exchange to the audit trail'));
+      })
+    : () => undefined;
   if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
   const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'), opts.busRetry);
   const mount = new RuntimeMount();
@@ -107,6 +115,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     await app.ready();
   } catch (err) {
     metrics.close();
+    unaudit();
     await opened.close();
     await rawStore.close();
     throw err;
@@ -151,6 +160,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         await workers.stop();
         await hub.runtime?.stop();
         metrics?.close();
+        unaudit();
         await opened.close();
         await rawStore.close();
       })()),

@@ -9,6 +9,11 @@ import { WaslError } from '../errors';
 import { loadMigrations } from './migrations';
 import { deadLetterNote, encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, type OrderDoc } from './order-records';
 import { newDeadLetterId, orderIdFloor } from '../ids';
+import { chain, type AuditEntry, type AuditRecord, type AuditSeal } from '../audit/chain';
+import { stepEntry } from '../audit/entries';
+
+/** The advisory lock that orders appends to the audit chain (an arbitrary constant: 'wasl' 'audt'). */
+const AUDIT_LOCK = 0x7761736c;
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
@@ -173,7 +178,52 @@ export class PostgresStore implements Store {
     return { order, replayed: true };
   }
 
+  /**
+   * Inside the caller's transaction. One chain for every process: a transaction-scoped advisory
+   * lock orders the appends (they wait for each other, briefly, at the end of their transaction).
+   */
+  private async audit(c: PoolClient, entry: AuditEntry): Promise<void> {
+    await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+    const head = await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const h = head.rows[0];
+    const r = chain(h ? { seq: Number(h.seq), hash: h.hash } : undefined, entry);
+    await c.query('INSERT INTO audit_log (seq, at, kind, actor, subject, data, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [r.seq, r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash]);
+  }
+
+  async appendAudit(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.tx(async (c) => {
+      for (const e of entries) await this.audit(c, e);
+    });
+  }
+
+  async readAudit(q: { afterSeq?: number; from?: Date; to?: Date; limit: number }): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (q.afterSeq !== undefined) add('seq > ?', q.afterSeq);
+    if (q.from) add('at >= ?', q.from.toISOString());
+    if (q.to) add('at < ?', q.to.toISOString());
+    args.push(q.limit);
+    const { rows } = await this.pool.query<Omit<AuditRecord, 'data' | 'seq'> & { seq: string; data: string }>(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${args.length}`, args);
+    return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  async sealAuditDay(seal: AuditSeal): Promise<boolean> {
+    const r = await this.pool.query('INSERT INTO audit_seals (day, last_seq, hash, sealed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (day) DO NOTHING', [seal.day, seal.lastSeq, seal.hash, seal.sealedAt]);
+    return r.rowCount === 1;
+  }
+
+  async auditSeals(): Promise<AuditSeal[]> {
+    const { rows } = await this.pool.query<{ day: string; last_seq: string; hash: string; sealed_at: string }>('SELECT * FROM audit_seals ORDER BY day');
+    return rows.map((r) => ({ day: r.day, lastSeq: Number(r.last_seq), hash: r.hash, sealedAt: r.sealed_at }));
+  }
+
   private async appendStep(c: PoolClient, doc: OrderDoc, step: TimelineEvent): Promise<void> {
+    await this.audit(c, stepEntry(doc, step));
     await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [doc.id, step.seq, step]);
     const event = eventFor(doc, step);
     await c.query('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
@@ -296,6 +346,7 @@ export class PostgresStore implements Store {
     const { doc, step } = planNote(current, s.rows[0]?.seq ?? 0, req);
     await c.query('UPDATE orders SET doc = $1 WHERE id = $2', [doc, id]);
     await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [id, step.seq, step]);
+    await this.audit(c, stepEntry(doc, step));
     return this.readOrder(c, id);
   }
 

@@ -7,6 +7,8 @@ import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../contracts
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import { WaslError } from '../errors';
 import { newDeadLetterId, orderIdFloor } from '../ids';
+import { chain, type AuditEntry, type AuditRecord, type AuditSeal } from '../audit/chain';
+import { stepEntry } from '../audit/entries';
 import { SqliteDatabase } from '../sqlite/database';
 import { deadLetterNote, encodeCursor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
 import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
@@ -112,6 +114,8 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       getCallback: db.prepare<[string, string], CallbackRow>('SELECT * FROM provider_callbacks WHERE provider = ? AND event_id = ?'),
+      auditHead: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
+      insertAudit: db.prepare('INSERT INTO audit_log (seq, at, kind, actor, subject, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     };
   }
 
@@ -138,7 +142,39 @@ export class SqliteStore implements Store {
     return { order, replayed: true };
   }
 
+  /** Inside a write: the single writer keeps the chain in order. */
+  private audit(entry: AuditEntry): void {
+    const r = chain(this.stmt.auditHead.get(), entry);
+    this.stmt.insertAudit.run(r.seq, r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash);
+  }
+
+  appendAudit(entries: AuditEntry[]): Promise<void> {
+    return this.write(() => {
+      for (const e of entries) this.audit(e);
+    });
+  }
+
+  async readAudit(q: { afterSeq?: number; from?: Date; to?: Date; limit: number }): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.afterSeq !== undefined) (where.push('seq > ?'), args.push(q.afterSeq));
+    if (q.from) (where.push('at >= ?'), args.push(q.from.toISOString()));
+    if (q.to) (where.push('at < ?'), args.push(q.to.toISOString()));
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
+    const rows = this.database.db.prepare<unknown[], Omit<AuditRecord, 'data'> & { data: string }>(sql).all(...args, q.limit);
+    return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  sealAuditDay(seal: AuditSeal): Promise<boolean> {
+    return this.write(() => this.database.db.prepare('INSERT OR IGNORE INTO audit_seals (day, last_seq, hash, sealed_at) VALUES (?, ?, ?, ?)').run(seal.day, seal.lastSeq, seal.hash, seal.sealedAt).changes === 1);
+  }
+
+  async auditSeals(): Promise<AuditSeal[]> {
+    return this.database.db.prepare<[], AuditSeal>('SELECT day, last_seq AS lastSeq, hash, sealed_at AS sealedAt FROM audit_seals ORDER BY day').all();
+  }
+
   private appendStep(doc: OrderDoc, step: TimelineEvent): void {
+    this.audit(stepEntry(doc, step));
     this.stmt.insertStep.run(doc.id, step.seq, JSON.stringify(step));
     const event = eventFor(doc, step);
     this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at);
@@ -235,6 +271,7 @@ export class SqliteStore implements Store {
       const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, this.stmt.lastSeq.get(id)?.seq ?? 0, req);
       this.stmt.updateOrder.run(doc.status, JSON.stringify(doc), id);
       this.stmt.insertStep.run(id, step.seq, JSON.stringify(step));
+      this.audit(stepEntry(doc, step));
       return this.readOrder(id) as Order;
     });
   }

@@ -6,6 +6,7 @@
  */
 import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Results, Payment, Shipment } from '../../contracts/types';
 import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
+import type { AuditEntry, AuditRecord, AuditSeal } from '../audit/chain';
 
 export interface IdempotencyClaim {
   channel: string;
@@ -151,6 +152,13 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   countOrders(service: string, statuses: readonly OrderStatus[], before: Date): Promise<number>;
   /** Dead letters by service and reason (metrics). */
   deadLetterCounts(): Promise<Array<{ service: string; reason: string; count: number }>>;
+  /** Appends to the audit trail (order steps are appended by the store itself, in their transaction). */
+  appendAudit(entries: AuditEntry[]): Promise<void>;
+  /** Audit records in seq order: after `afterSeq`, from `from` to `to` (half-open, by time). */
+  readAudit(query: { afterSeq?: number; from?: Date; to?: Date; limit: number }): Promise<AuditRecord[]>;
+  /** Seals a day (UTC, YYYY-MM-DD) with its last record's hash; false when it was sealed before. */
+  sealAuditDay(seal: AuditSeal): Promise<boolean>;
+  auditSeals(): Promise<AuditSeal[]>;
   /**
    * Takes or renews the lease `name` for `holder` for `ttlMs`; false while another holder's
    * lease runs. How one process at a time does a singular job (the outbox relay).
