@@ -40,6 +40,8 @@ export interface CallRecord {
   endpoint: string;
   orderId?: string;
   outcome: 'success' | ConnectorErrorCode;
+  /** The provider's own code for a fault or a refusal (SOAP fault code, REST error code), when it gave one. */
+  faultCode?: string;
   /** HTTP status of the last attempt, when one was received. */
   status?: number;
   attempts: number;

@@ -174,6 +174,13 @@ export class UnsafeResponse extends ConnectorError {
   }
 }
 
+/** The provider's own code carried by a refusal or a fault, for the operational records. */
+export function faultCodeOf(err: unknown): string | undefined {
+  if (err instanceof BusinessRefusal) return err.providerCode;
+  if (err instanceof ProviderFault) return err.faultCode;
+  return undefined;
+}
+
 export function isConnectorError(err: unknown): err is ConnectorError {
   return err instanceof ConnectorError;
 }

@@ -55,7 +55,7 @@ export function buildCli(): Command {
   program.addCommand(replayCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
   program.addCommand(paymentsCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
 
-  program.addCommand(providerCommand());
+  program.addCommand(providerCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
 
   program.addCommand(operatorCommand());
   program.addCommand(serviceCommand());

@@ -39,6 +39,8 @@ export interface HubConfig {
   /** Undefined when WASL_CHANNEL_KEYS is unset: the sandbox then makes a demo key. */
   channelKeys?: ChannelKey[];
   secret?: string;
+  /** How many days the operational records of provider calls are kept (WASL_CALL_RECORDS_DAYS, 30). */
+  callRecordsDays?: number;
   /** The bearer token Prometheus presents at GET /metrics (WASL_METRICS_TOKEN); operators may use their login instead. */
   metricsToken?: string;
   /** Who may log in to the flows editor and admin API (WASL_OPERATORS, hub/operators.ts); undefined when unset. */
@@ -149,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     secret,
     ...(env.WASL_OPERATORS ? { operators: parseOperators(env.WASL_OPERATORS) } : {}),
     ...(env.WASL_METRICS_TOKEN ? { metricsToken: metricsToken(env.WASL_METRICS_TOKEN) } : {}),
+    callRecordsDays: int(env, 'WASL_CALL_RECORDS_DAYS', 30, 1, 3650),
     logLevel: env.WASL_LOG_LEVEL || 'info',
     bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'WASL_RATE_LIMIT', 6000, 1),

@@ -99,6 +99,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const unaudit = roles.workers
     ? observeCalls((r) => {
         store.appendAudit([callEntry(r)]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not append a provider exchange to the audit trail'));
+        store.recordProviderCalls([r]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not keep the operational record of a provider call'));
       })
     : () => undefined;
   if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
@@ -121,6 +122,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     throw err;
   }
   let closing: Promise<void> | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
   let stopWatch: (() => Promise<void>) | undefined;
   const hub: Hub = {
     config,
@@ -138,6 +140,14 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       relay?.start();
       const every = opts.watchEveryMs ?? watchEveryMs();
       if (roles.relay && every > 0) stopWatch = fulfilments.watch(every, `${process.pid}:${randomUUID()}`);
+      if (roles.relay) {
+        // Operational records older than their retention go, now and every hour (idempotent: any process may).
+        const days = config.callRecordsDays ?? 30;
+        const prune = () => void store.pruneProviderCalls(new Date(Date.now() - days * 86_400_000)).catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'could not prune the operational records'));
+        prune();
+        pruneTimer = setInterval(prune, 3_600_000);
+        pruneTimer.unref();
+      }
       if (roles.workers && opts.runtime) {
         // The flows' order-in nodes register with the workers as they start.
         hub.runtime = await NodeRedRuntime.start({
@@ -155,6 +165,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         // New requests stop first, then the relay finishes its pass, then consumers finish what
         // they hold, and only then do the bus and the store close.
         await app.close();
+        clearInterval(pruneTimer);
         await stopWatch?.();
         await relay?.stop();
         await workers.stop();

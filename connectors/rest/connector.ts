@@ -29,7 +29,7 @@ import { createAjv, pointErrors, type ValidateFunction } from '../../contracts/i
 import type { ProviderDefinition } from '../../contracts/types';
 import type { CallContext, CallResult, Connector, Environment, OperationInfo } from '../connector';
 import { mapRefusal } from '../error-mapping';
-import { ContractViolation, isConnectorError, ProviderFault, type ConnectorError } from '../errors';
+import { ContractViolation, faultCodeOf, isConnectorError, ProviderFault, type ConnectorError } from '../errors';
 import { sharedHttpClient, type HttpClient, type HttpResponse } from '../http/client';
 import { reportCall } from '../observe';
 import { loadProvider } from '../provider-files';
@@ -117,13 +117,14 @@ export class RestConnector implements Connector {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     const last = { attempts: 0, status: undefined as number | undefined, requestBytes: 0, responseBytes: 0 };
-    const report = (outcome: 'success' | ConnectorError['code']) =>
+    const report = (outcome: 'success' | ConnectorError['code'], faultCode?: string) =>
       reportCall({
         provider: this.provider,
         operation,
         endpoint: this.endpoint,
         ...(ctx.orderId ? { orderId: ctx.orderId } : {}),
         outcome,
+        ...(faultCode ? { faultCode } : {}),
         ...(last.status !== undefined ? { status: last.status } : {}),
         attempts: last.attempts,
         durationMs: Date.now() - started,
@@ -147,7 +148,7 @@ export class RestConnector implements Connector {
     } catch (err) {
       if (isConnectorError(err)) {
         if (!err.provider) err.at({ provider: this.provider, operation, attempt: last.attempts, durationMs: Date.now() - started });
-        report(err.code);
+        report(err.code, faultCodeOf(err));
       } else report('transport');
       throw err;
     }

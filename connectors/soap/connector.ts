@@ -20,7 +20,7 @@
 import type { ProviderDefinition } from '../../contracts/types';
 import { createAjv, pointErrors } from '../../contracts/index';
 import type { CallContext, CallRecord, CallResult, Connector, Environment, OperationInfo } from '../connector';
-import { ContractViolation, isConnectorError, ProviderFault, UnsafeResponse, type CallMeta, type ConnectorErrorCode } from '../errors';
+import { ContractViolation, faultCodeOf, isConnectorError, ProviderFault, UnsafeResponse, type CallMeta, type ConnectorErrorCode } from '../errors';
 import type { LoadedProvider } from '../provider-files';
 import { sharedHttpClient, type HttpClient, type HttpResponse, type TlsOptions } from '../http/client';
 import { reportCall } from '../observe';
@@ -203,19 +203,20 @@ export class SoapConnector implements Connector {
         // The policy stamps attempts and duration on what it throws; errors from before it ran get them here.
         st.attempts = Math.max(st.attempts, err.attempt);
         err.at({ provider: this.provider, operation, attempt: Math.max(st.attempts, 1), durationMs: Math.max(err.durationMs, durationMs) });
-        this.report(operation, ctx, st, err.code, err.durationMs);
+        this.report(operation, ctx, st, err.code, err.durationMs, faultCodeOf(err));
       } else this.report(operation, ctx, st, 'transport' satisfies ConnectorErrorCode, durationMs);
       throw err;
     }
   }
 
-  private report(operation: string, ctx: CallContext, st: CallState, outcome: CallRecord['outcome'], durationMs: number): void {
+  private report(operation: string, ctx: CallContext, st: CallState, outcome: CallRecord['outcome'], durationMs: number, faultCode?: string): void {
     reportCall({
       provider: this.provider,
       operation,
       endpoint: this.endpoint,
       orderId: ctx.orderId,
       outcome,
+      ...(faultCode ? { faultCode } : {}),
       status: st.status,
       attempts: st.attempts,
       durationMs,

@@ -6,6 +6,8 @@
  * nothing was written (run again with --yes).
  */
 import { createInterface } from 'node:readline/promises';
+import type { Hub } from '../hub';
+import { providerCallsCommand } from './provider-calls';
 import path from 'node:path';
 import { Command } from 'commander';
 import { providerCallCommand } from './provider-call';
@@ -154,7 +156,7 @@ function describeProvider(code: string, root: string): string {
   return `${out.join('\n')}\n`;
 }
 
-export function providerCommand(): Command {
+export function providerCommand(open?: () => Promise<Hub>): Command {
   const provider = new Command('provider').description('Provider contracts: import a WSDL or OpenAPI contract, describe its operations, call one');
 
   provider
@@ -184,6 +186,7 @@ export function providerCommand(): Command {
     });
 
   provider.addCommand(providerCallCommand());
+  if (open) provider.addCommand(providerCallsCommand(open));
 
   return provider;
 }

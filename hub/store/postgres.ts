@@ -4,6 +4,7 @@
  * serialise on the order, not on the table. PostgreSQL commits durably and groups commits itself.
  */
 import { Pool, type PoolClient } from 'pg';
+import type { ProviderCallRecord } from './store';
 import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../contracts/types';
 import { WaslError } from '../errors';
 import { loadMigrations } from './migrations';
@@ -11,6 +12,8 @@ import { deadLetterNote, encodeCursor, eventFor, idBounds, planNote, planTransit
 import { newDeadLetterId, orderIdFloor } from '../ids';
 import { chain, type AuditEntry, type AuditRecord, type AuditSeal } from '../audit/chain';
 import { stepEntry } from '../audit/entries';
+import type { CallRecord } from '../../connectors/connector';
+import { CALL_COLUMNS, callRow, callValues } from './provider-calls';
 
 /** The advisory lock that orders appends to the audit chain (an arbitrary constant: 'wasl' 'audt'). */
 const AUDIT_LOCK = 0x7761736c;
@@ -210,6 +213,33 @@ export class PostgresStore implements Store {
     args.push(q.limit);
     const { rows } = await this.pool.query<Omit<AuditRecord, 'data' | 'seq'> & { seq: string; data: string }>(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${args.length}`, args);
     return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  async recordProviderCalls(records: CallRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const n = CALL_COLUMNS.split(',').length;
+    const values = records.map((_, i) => `(${Array.from({ length: n }, (__, j) => `$${i * n + j + 1}`).join(', ')})`).join(', ');
+    await this.pool.query(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${values}`, records.flatMap(callValues));
+  }
+
+  async listProviderCalls(q: { provider?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (q.provider) add('provider = ?', q.provider);
+    if (q.from) add('started_at >= ?', q.from.toISOString());
+    if (q.to) add('started_at < ?', q.to.toISOString());
+    args.push(q.limit);
+    const { rows } = await this.pool.query<Parameters<typeof callRow>[0]>(`SELECT ${CALL_COLUMNS} FROM provider_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, seq LIMIT $${args.length}`, args);
+    return rows.map(callRow);
+  }
+
+  async pruneProviderCalls(before: Date): Promise<number> {
+    const r = await this.pool.query('DELETE FROM provider_calls WHERE started_at < $1', [before.toISOString()]);
+    return r.rowCount ?? 0;
   }
 
   async sealAuditDay(seal: AuditSeal): Promise<boolean> {

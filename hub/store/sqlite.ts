@@ -3,12 +3,15 @@
  * WAL, synchronous=FULL, group commit), so an accepted order is on disk before the gateway answers.
  */
 import { join } from 'node:path';
+import type { ProviderCallRecord } from './store';
 import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../contracts/types';
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import { WaslError } from '../errors';
 import { newDeadLetterId, orderIdFloor } from '../ids';
 import { chain, type AuditEntry, type AuditRecord, type AuditSeal } from '../audit/chain';
 import { stepEntry } from '../audit/entries';
+import type { CallRecord } from '../../connectors/connector';
+import { CALL_COLUMNS, callRow, callValues } from './provider-calls';
 import { SqliteDatabase } from '../sqlite/database';
 import { deadLetterNote, encodeCursor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
 import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
@@ -163,6 +166,27 @@ export class SqliteStore implements Store {
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
     const rows = this.database.db.prepare<unknown[], Omit<AuditRecord, 'data'> & { data: string }>(sql).all(...args, q.limit);
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  recordProviderCalls(records: CallRecord[]): Promise<void> {
+    return this.write(() => {
+      const insert = this.database.db.prepare(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES (${CALL_COLUMNS.split(',').map(() => '?').join(', ')})`);
+      for (const r of records) insert.run(...callValues(r));
+    });
+  }
+
+  async listProviderCalls(q: { provider?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.provider) (where.push('provider = ?'), args.push(q.provider));
+    if (q.from) (where.push('started_at >= ?'), args.push(q.from.toISOString()));
+    if (q.to) (where.push('started_at < ?'), args.push(q.to.toISOString()));
+    const sql = `SELECT ${CALL_COLUMNS} FROM provider_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, seq LIMIT ?`;
+    return this.database.db.prepare<unknown[], Parameters<typeof callRow>[0]>(sql).all(...args, q.limit).map(callRow);
+  }
+
+  pruneProviderCalls(before: Date): Promise<number> {
+    return this.write(() => this.database.db.prepare('DELETE FROM provider_calls WHERE started_at < ?').run(before.toISOString()).changes);
   }
 
   sealAuditDay(seal: AuditSeal): Promise<boolean> {

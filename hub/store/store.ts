@@ -7,6 +7,15 @@
 import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Results, Payment, Shipment } from '../../contracts/types';
 import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
 import type { AuditEntry, AuditRecord, AuditSeal } from '../audit/chain';
+import type { CallRecord } from '../../connectors/connector';
+
+/** A provider call as the operational records keep it. */
+export interface ProviderCallRecord extends Omit<CallRecord, 'orderId' | 'status' | 'faultCode'> {
+  orderId?: string;
+  status?: number;
+  faultCode?: string;
+  finishedAt: string;
+}
 
 export interface IdempotencyClaim {
   channel: string;
@@ -156,6 +165,12 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   appendAudit(entries: AuditEntry[]): Promise<void>;
   /** Audit records in seq order: after `afterSeq`, from `from` to `to` (half-open, by time). */
   readAudit(query: { afterSeq?: number; from?: Date; to?: Date; limit: number }): Promise<AuditRecord[]>;
+  /** Keeps the operational record of provider calls. */
+  recordProviderCalls(records: CallRecord[]): Promise<void>;
+  /** Operational records, oldest first, by provider and time window (half-open, on the start time). */
+  listProviderCalls(query: { provider?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]>;
+  /** Drops the records of calls started before `before`; how many went. */
+  pruneProviderCalls(before: Date): Promise<number>;
   /** Seals a day (UTC, YYYY-MM-DD) with its last record's hash; false when it was sealed before. */
   sealAuditDay(seal: AuditSeal): Promise<boolean>;
   auditSeals(): Promise<AuditSeal[]>;
