@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/services';
 import { metricsRoutes } from './routes/metrics';
+import { monitorRoutes } from './routes/monitor';
 import type { Registry } from 'prom-client';
 
 export interface GatewayDeps {
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   callbacks?: CallbackDesk;
   /** The hub's metrics, served at GET /metrics (hub/metrics.ts). */
   metrics?: Registry;
+  /** The bus the monitoring dashboard replays dead letters on (routes/monitor.ts). */
+  monitorBus?: Bus;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -93,6 +96,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   const auth = new ChannelAuthenticator(deps.channelKeys, config.operators ?? []);
   if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics, auth, ...(config.metricsToken ? { token: config.metricsToken } : {}) });
+  if (deps.monitorBus) await app.register(monitorRoutes, { store, bus: deps.monitorBus, catalogue, auth });
   await app.register(async (api) => {
     api.addHook('onRequest', auth.hook);
     await api.register(rateLimit, {

@@ -215,6 +215,16 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 
+  async findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]> {
+    const { rows } = await this.pool.query<{ id: string }>("SELECT id FROM orders WHERE doc->'applicant'->>'nationalNumber' = $1 OR doc->'beneficiary'->'person'->>'nationalNumber' = $1 ORDER BY id DESC LIMIT $2", [nationalNumber, limit]);
+    const out: Order[] = [];
+    for (const r of rows) {
+      const o = await this.getOrder(r.id);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+
   async recordProviderCalls(records: CallRecord[]): Promise<void> {
     if (records.length === 0) return;
     const n = CALL_COLUMNS.split(',').length;
@@ -222,7 +232,7 @@ export class PostgresStore implements Store {
     await this.pool.query(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${values}`, records.flatMap(callValues));
   }
 
-  async listProviderCalls(q: { provider?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]> {
+  async listProviderCalls(q: { provider?: string; orderId?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (sql: string, v: unknown) => {
@@ -230,6 +240,7 @@ export class PostgresStore implements Store {
       where.push(sql.replace('?', `$${args.length}`));
     };
     if (q.provider) add('provider = ?', q.provider);
+    if (q.orderId) add('order_id = ?', q.orderId);
     if (q.from) add('started_at >= ?', q.from.toISOString());
     if (q.to) add('started_at < ?', q.to.toISOString());
     args.push(q.limit);

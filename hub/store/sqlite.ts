@@ -168,6 +168,13 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 
+  async findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]> {
+    const rows = this.database.db
+      .prepare<[string, string, number], { id: string }>("SELECT id FROM orders WHERE json_extract(doc, '$.applicant.nationalNumber') = ? OR json_extract(doc, '$.beneficiary.person.nationalNumber') = ? ORDER BY id DESC LIMIT ?")
+      .all(nationalNumber, nationalNumber, limit);
+    return rows.map((r) => this.readOrder(r.id)).filter((o): o is Order => !!o);
+  }
+
   recordProviderCalls(records: CallRecord[]): Promise<void> {
     return this.write(() => {
       const insert = this.database.db.prepare(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES (${CALL_COLUMNS.split(',').map(() => '?').join(', ')})`);
@@ -175,10 +182,11 @@ export class SqliteStore implements Store {
     });
   }
 
-  async listProviderCalls(q: { provider?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]> {
+  async listProviderCalls(q: { provider?: string; orderId?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.provider) (where.push('provider = ?'), args.push(q.provider));
+    if (q.orderId) (where.push('order_id = ?'), args.push(q.orderId));
     if (q.from) (where.push('started_at >= ?'), args.push(q.from.toISOString()));
     if (q.to) (where.push('started_at < ?'), args.push(q.to.toISOString()));
     const sql = `SELECT ${CALL_COLUMNS} FROM provider_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, seq LIMIT ?`;

@@ -165,10 +165,12 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   appendAudit(entries: AuditEntry[]): Promise<void>;
   /** Audit records in seq order: after `afterSeq`, from `from` to `to` (half-open, by time). */
   readAudit(query: { afterSeq?: number; from?: Date; to?: Date; limit: number }): Promise<AuditRecord[]>;
+  /** Orders whose applicant or beneficiary has this national number, newest first (the monitoring dashboard's search). */
+  findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]>;
   /** Keeps the operational record of provider calls. */
   recordProviderCalls(records: CallRecord[]): Promise<void>;
   /** Operational records, oldest first, by provider and time window (half-open, on the start time). */
-  listProviderCalls(query: { provider?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]>;
+  listProviderCalls(query: { provider?: string; orderId?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]>;
   /** Drops the records of calls started before `before`; how many went. */
   pruneProviderCalls(before: Date): Promise<number>;
   /** Seals a day (UTC, YYYY-MM-DD) with its last record's hash; false when it was sealed before. */

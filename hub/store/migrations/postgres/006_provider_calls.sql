@@ -18,3 +18,4 @@ CREATE TABLE provider_calls (
 );
 CREATE INDEX provider_calls_provider ON provider_calls (provider, started_at);
 CREATE INDEX provider_calls_started ON provider_calls (started_at);
+CREATE INDEX provider_calls_order ON provider_calls (order_id);

@@ -1,0 +1,115 @@
+/**
+ * /monitor: the monitoring teams' dashboard and its API, for operators only (their
+ * WASL_OPERATORS login, HTTP Basic). Every role reads; `operator` and `admin` may replay or discard
+ * dead letters. Opening an order's full record (the citizen's data) and every replay or discard
+ * go into the audit trail with the operator's name; search results show national numbers masked.
+ *
+ *   GET  /monitor                            the page (Arabic or English, live)
+ *   GET  /monitor/api/overview               figures (hub/monitor/overview.ts)
+ *   GET  /monitor/api/stream                 the same, every 2 s (server-sent events)
+ *   GET  /monitor/api/dead-letters           dead letters, oldest first
+ *   POST /monitor/api/dead-letters/:id/replay | /discard
+ *   GET  /monitor/api/orders?q=<order id or national number>
+ *   GET  /monitor/api/orders/:id             the order, its timeline and provider exchanges (audited)
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Bus } from '../../bus/bus';
+import { discardDeadLetters, replayDeadLetters } from '../../bus/replay';
+import type { Catalogue } from '../../catalogue';
+import { WaslError } from '../../errors';
+import { listed, overview } from '../../monitor/overview';
+import type { OperatorRole } from '../../operators';
+import type { Store } from '../../store';
+import type { ChannelAuthenticator } from '../auth';
+
+const PAGE = join(__dirname, '..', '..', 'monitor', 'page.html');
+const ORDER_ID = /^ord_[0-9A-HJKMNP-TV-Z]{26}$/;
+const NATIONAL_NUMBER = /^[0-9]{11}$/;
+
+export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; bus: Bus; catalogue: Catalogue; auth: ChannelAuthenticator }): Promise<void> {
+  const { store, catalogue } = opts;
+  const page = readFileSync(PAGE, 'utf8');
+
+  const operator = async (request: FastifyRequest, roles?: OperatorRole[]) => {
+    const who = request.headers.authorization?.startsWith('Basic ') ? await opts.auth.operator(request.headers.authorization) : undefined;
+    if (!who) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Basic realm="wasl monitoring", charset="UTF-8"' } });
+    if (roles && !roles.includes(who.role)) throw new WaslError('forbidden', { detail: `a ${who.role} may not do this` });
+    return who;
+  };
+  const audit = (user: string, subject: string, data: Record<string, unknown>) => store.appendAudit([{ at: new Date().toISOString(), kind: 'operator.action', actor: `operator:${user}`, subject, data }]);
+
+  app.get('/monitor', { schema: { hide: true } }, async (request, reply) => {
+    const who = await operator(request);
+    reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+    return page.replace('{{role}}', who.role).replace('{{user}}', who.user.replace(/[<>&"']/g, ''));
+  });
+
+  app.get('/monitor/api/overview', { schema: { hide: true } }, async (request) => {
+    await operator(request);
+    return overview(store, catalogue);
+  });
+
+  app.get('/monitor/api/stream', { schema: { hide: true } }, async (request, reply) => {
+    await operator(request);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    let open = true;
+    const push = async () => {
+      if (!open) return;
+      try {
+        res.write(`data: ${JSON.stringify(await overview(store, catalogue))}\n\n`);
+      } catch {
+        /* the next tick tries again */
+      }
+    };
+    await push();
+    const timer = setInterval(() => void push(), 2000);
+    request.raw.on('close', () => {
+      open = false;
+      clearInterval(timer);
+    });
+  });
+
+  app.get('/monitor/api/dead-letters', { schema: { hide: true } }, async (request) => {
+    await operator(request);
+    const list = await store.listDeadLetters({ limit: 500 });
+    return { deadLetters: list.map((d) => ({ id: d.id, service: d.message.service, type: d.message.type, orderId: d.message.orderId, reason: d.reason, attempts: d.history.length, deadAt: d.deadAt })) };
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/monitor/api/dead-letters/:id/:action', { schema: { hide: true } }, async (request) => {
+    const who = await operator(request, ['operator', 'admin']);
+    const { id, action } = request.params;
+    if (action !== 'replay' && action !== 'discard') throw new WaslError('not-found');
+    const actor = { kind: 'operator' as const, id: who.user };
+    const [dl] = await store.listDeadLetters({ ids: [id], limit: 1 });
+    if (!dl) throw new WaslError('not-found', { detail: `no dead letter ${id}` });
+    const outcome = action === 'replay' ? await replayDeadLetters(store, opts.bus, [id], actor) : await discardDeadLetters(store, [id], actor);
+    await audit(who.user, dl.message.orderId, { action, deadLetter: id, service: dl.message.service, reason: dl.reason });
+    return { [action === 'replay' ? 'replayed' : 'discarded']: outcome.replayed.map((d) => d.id) };
+  });
+
+  app.get<{ Querystring: { q?: string } }>('/monitor/api/orders', { schema: { hide: true } }, async (request) => {
+    const who = await operator(request);
+    const q = String(request.query.q ?? '').trim();
+    if (ORDER_ID.test(q)) {
+      const o = await store.getOrder(q);
+      return { orders: o ? [listed(o)] : [] };
+    }
+    if (!NATIONAL_NUMBER.test(q)) throw new WaslError('validation-failed', { detail: 'search by an order id (ord_…) or a national number (11 digits)' });
+    // Looking a citizen up is itself a read of their data.
+    await audit(who.user, 'search', { action: 'search-by-national-number' });
+    return { orders: (await store.findOrdersByNationalNumber(q, 50)).map(listed) };
+  });
+
+  app.get<{ Params: { id: string } }>('/monitor/api/orders/:id', { schema: { hide: true } }, async (request) => {
+    const who = await operator(request);
+    const order = await store.getOrder(request.params.id);
+    if (!order) throw new WaslError('order-not-found');
+    await audit(who.user, order.id, { action: 'read-order' });
+    const exchanges = await store.listProviderCalls({ orderId: order.id, limit: 200 });
+    return { order, exchanges };
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * What the monitoring dashboard shows, assembled from the store and this process's breakers:
+ * orders by status and the last hour's throughput, each ministry's health over the last hour
+ * (calls, error rate, latency p50/p95, breaker, last success and last failure, from the
+ * operational records), SLA breaches per service, dead letters. And the masking of a national
+ * number in lists.
+ */
+import type { Order, OrderStatus } from '../../contracts/types';
+import { allBreakerStates } from '../../connectors/resilience';
+import type { Catalogue } from '../catalogue';
+import { UNFINISHED } from '../metrics';
+import type { Store } from '../store';
+
+export interface ProviderHealth {
+  provider: string;
+  calls: number;
+  errors: number;
+  errorRate: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  breaker: 'closed' | 'half-open' | 'open';
+  lastSuccess?: string;
+  lastFailure?: { at: string; outcome: string };
+}
+
+export interface Overview {
+  at: string;
+  orders: Partial<Record<OrderStatus, number>>;
+  acceptedLastHour: number;
+  providers: ProviderHealth[];
+  slaBreaches: Array<{ service: string; count: number; slaHours: number }>;
+  deadLetters: number;
+}
+
+const TECHNICAL_OK = new Set(['success', 'business-refusal']);
+
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null);
+
+export async function overview(store: Store, catalogue: Catalogue, now = new Date()): Promise<Overview> {
+  const orders: Partial<Record<OrderStatus, number>> = {};
+  for (const r of await store.orderCounts()) orders[r.status] = (orders[r.status] ?? 0) + r.count;
+  const hourAgo = new Date(now.getTime() - 3_600_000);
+  const page = await store.listOrders({ from: hourAgo, limit: 10_000 });
+  const calls = await store.listProviderCalls({ from: hourAgo, limit: 100_000 });
+  const byProvider = new Map<string, typeof calls>();
+  for (const c of calls) byProvider.set(c.provider, [...(byProvider.get(c.provider) ?? []), c]);
+  const breakers = new Map<string, ProviderHealth['breaker']>();
+  for (const b of allBreakerStates()) if (b.state !== 'closed' || !breakers.has(b.provider)) breakers.set(b.provider, b.state as ProviderHealth['breaker']);
+  const providers = [...new Set([...byProvider.keys(), ...breakers.keys()])].sort().map((provider): ProviderHealth => {
+    const list = byProvider.get(provider) ?? [];
+    const errors = list.filter((c) => !TECHNICAL_OK.has(c.outcome));
+    const ms = list.map((c) => c.durationMs).sort((a, b) => a - b);
+    const lastOk = list.filter((c) => TECHNICAL_OK.has(c.outcome)).at(-1);
+    const lastBad = errors.at(-1);
+    return {
+      provider,
+      calls: list.length,
+      errors: errors.length,
+      errorRate: list.length ? errors.length / list.length : 0,
+      p50Ms: quantile(ms, 0.5),
+      p95Ms: quantile(ms, 0.95),
+      breaker: breakers.get(provider) ?? 'closed',
+      ...(lastOk ? { lastSuccess: lastOk.finishedAt } : {}),
+      ...(lastBad ? { lastFailure: { at: lastBad.finishedAt, outcome: lastBad.outcome } } : {}),
+    };
+  });
+  const slaBreaches: Overview['slaBreaches'] = [];
+  for (const s of catalogue.all()) {
+    const hours = s.definition.sla.hours;
+    const count = await store.countOrders(s.definition.code, UNFINISHED, new Date(now.getTime() - hours * 3_600_000));
+    if (count > 0) slaBreaches.push({ service: s.definition.code, count, slaHours: hours });
+  }
+  const deadLetters = (await store.deadLetterCounts()).reduce((n, r) => n + r.count, 0);
+  return { at: now.toISOString(), orders, acceptedLastHour: page.items.length, providers, slaBreaches, deadLetters };
+}
+
+/** 0102*****50: enough to tell two apart on a list, not enough to be the number. */
+export function maskNationalNumber(nn: string): string {
+  return nn.length > 6 ? `${nn.slice(0, 4)}${'*'.repeat(nn.length - 6)}${nn.slice(-2)}` : '*'.repeat(nn.length);
+}
+
+/** An order as a search result: no name, the number masked. */
+export function listed(o: Order) {
+  return { id: o.id, service: o.service.code, status: o.status, createdAt: o.createdAt, updatedAt: o.updatedAt, channel: o.channel.kind, nationalNumber: maskNationalNumber(o.applicant.nationalNumber) };
+}

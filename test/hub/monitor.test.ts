@@ -1,0 +1,110 @@
+/**
+ * /monitor (hub/gateway/routes/monitor.ts): the monitoring dashboard's API for operators —
+ * figures that follow the orders and the provider calls, ministries' health, order search by id or
+ * national number (masked), the order's full record (an audited read), dead letters replayed or
+ * discarded by operators only (audited), and the live stream.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import type { Order } from '../../contracts/types';
+import { reportCall } from '../../connectors/observe';
+import { hashPassword } from '../../hub/operators';
+import type { Overview } from '../../hub/monitor/overview';
+import { auth, CITIZEN, KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
+
+const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
+const VIEWER = basic('sami', 'viewer-password');
+const OPERATOR = basic('maha', 'operator-password');
+
+describe('/monitor: the monitoring dashboard', function () {
+  this.timeout(30_000);
+  let hub: TestHub;
+  let orderId: string;
+
+  before(async () => {
+    const cost = { N: 1024, r: 8, p: 1 };
+    hub = await testHub({ operators: [{ user: 'sami', passwordHash: await hashPassword('viewer-password', cost), role: 'viewer' }, { user: 'maha', passwordHash: await hashPassword('operator-password', cost), role: 'operator' }] });
+    const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: validRequest() });
+    orderId = res.json<Order>().id;
+  });
+  after(async () => hub?.close());
+
+  const get = (url: string, headers: Record<string, string> = VIEWER) => hub.app.inject({ url, headers });
+
+  it('is for operators only: a browser is asked to log in, a channel key is refused', async () => {
+    const none = await get('/monitor', {});
+    assert.equal(none.statusCode, 401);
+    assert.match(String(none.headers['www-authenticate']), /^Basic realm="wasl monitoring"/);
+    assert.equal((await get('/monitor/api/overview', auth(KEYS.centre))).statusCode, 401);
+    assert.equal((await get('/monitor/api/overview', basic('sami', 'wrong'))).statusCode, 401);
+    const page = await get('/monitor');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<html lang="ar" dir="rtl">/);
+    assert.match(page.body, /data-role="viewer"/);
+  });
+
+  it("the overview follows the orders and the ministries' calls", async () => {
+    const t = Date.now();
+    reportCall({ provider: 'moj-judicial-records', operation: 'IssueCriminalRecordCertificate', endpoint: 'http://127.0.0.1:8096/moj', orderId, outcome: 'success', status: 200, attempts: 1, durationMs: 100, requestBytes: 500, responseBytes: 900, startedAt: new Date(t - 2000).toISOString() });
+    reportCall({ provider: 'moj-judicial-records', operation: 'IssueCriminalRecordCertificate', endpoint: 'http://127.0.0.1:8096/moj', outcome: 'timeout', attempts: 3, durationMs: 2000, requestBytes: 500, responseBytes: 0, startedAt: new Date(t - 1000).toISOString() });
+    let o: Overview | undefined;
+    for (let i = 0; i < 50; i++) {
+      o = (await get('/monitor/api/overview')).json<Overview>();
+      if (o.providers.find((p) => p.provider === 'moj-judicial-records')?.calls === 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(o!.acceptedLastHour >= 1);
+    assert.ok((o!.orders.received ?? 0) >= 1);
+    const moj = o!.providers.find((p) => p.provider === 'moj-judicial-records')!;
+    assert.deepEqual([moj.calls, moj.errors, moj.errorRate, moj.p50Ms, moj.lastFailure?.outcome], [2, 1, 0.5, 2000, 'timeout']);
+    assert.ok(moj.lastSuccess);
+  });
+
+  it('finds orders by national number, masked and without names; the search and the read of the record are audited', async () => {
+    const found = (await get(`/monitor/api/orders?q=${CITIZEN.nationalNumber}`)).json<{ orders: Array<Record<string, unknown>> }>();
+    assert.ok(found.orders.some((x) => x.id === orderId));
+    assert.ok(found.orders.every((x) => x.nationalNumber === '0311*****54'));
+    assert.ok(!JSON.stringify(found).includes(CITIZEN.fullNameAr) && !JSON.stringify(found).includes(CITIZEN.nationalNumber));
+    assert.equal((await get(`/monitor/api/orders?q=${orderId}`)).json<{ orders: unknown[] }>().orders.length, 1);
+    assert.equal((await get('/monitor/api/orders?q=robert')).statusCode, 400);
+    const detail = (await get(`/monitor/api/orders/${orderId}`)).json<{ order: Order; exchanges: Array<{ provider: string }> }>();
+    assert.equal(detail.order.applicant.nationalNumber, CITIZEN.nationalNumber, 'the full record, for an operator who opens it');
+    assert.deepEqual(detail.exchanges.map((e) => e.provider), ['moj-judicial-records']);
+    const audit = await hub.store.readAudit({ limit: 1000 });
+    assert.ok(audit.some((a) => a.kind === 'operator.action' && a.actor === 'operator:sami' && a.subject === orderId && a.data.action === 'read-order'));
+    assert.ok(audit.some((a) => a.kind === 'operator.action' && a.actor === 'operator:sami' && a.data.action === 'search-by-national-number'));
+    assert.ok(!JSON.stringify(audit).includes(CITIZEN.nationalNumber), 'the audit trail names no citizen');
+  });
+
+  it('dead letters: listed to all, replayed or discarded by an operator only, each action audited', async () => {
+    await hub.store.recordDeadLetter({ message: { eventId: `evt-${newKey()}`, orderId, service: 'civil-registry-individual-extract', type: 'order.received', occurredAt: new Date().toISOString(), payload: {} } as never, reason: 'attempts-exhausted', history: [] });
+    const { deadLetters } = (await get('/monitor/api/dead-letters')).json<{ deadLetters: Array<{ id: string; orderId: string }> }>();
+    const dl = deadLetters.find((d) => d.orderId === orderId)!;
+    assert.ok(dl);
+    const asViewer = await hub.app.inject({ method: 'POST', url: `/monitor/api/dead-letters/${dl.id}/replay`, headers: VIEWER });
+    assert.equal(asViewer.statusCode, 403);
+    const replay = await hub.app.inject({ method: 'POST', url: `/monitor/api/dead-letters/${dl.id}/replay`, headers: OPERATOR });
+    assert.equal(replay.statusCode, 200, replay.body);
+    assert.deepEqual(replay.json(), { replayed: [dl.id] });
+    assert.ok(!(await get('/monitor/api/dead-letters')).json<{ deadLetters: Array<{ id: string }> }>().deadLetters.some((d) => d.id === dl.id));
+    const order = (await hub.store.getOrder(orderId))!;
+    assert.ok(order.timeline.some((s) => s.actor.kind === 'operator' && s.actor.id === 'maha'), 'the replay is on the timeline');
+    assert.ok((await hub.store.readAudit({ limit: 1000 })).some((a) => a.kind === 'operator.action' && a.actor === 'operator:maha' && a.data.action === 'replay'));
+    assert.equal((await hub.app.inject({ method: 'POST', url: `/monitor/api/dead-letters/${dl.id}/discard`, headers: OPERATOR })).statusCode, 404);
+  });
+
+  it('streams the overview live (server-sent events)', async () => {
+    const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    const res = await request(`${url}/monitor/api/stream`, { headers: VIEWER });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /text\/event-stream/);
+    let text = '';
+    for await (const chunk of res.body) {
+      text += chunk.toString();
+      if (text.includes('\n\n')) break;
+    }
+    res.body.destroy();
+    const first = JSON.parse(text.slice(text.indexOf('data: ') + 6, text.indexOf('\n\n'))) as Overview;
+    assert.ok(first.acceptedLastHour >= 1);
+  });
+});
