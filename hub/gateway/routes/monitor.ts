@@ -43,7 +43,7 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; 
   app.get('/monitor', { schema: { hide: true } }, async (request, reply) => {
     const who = await operator(request);
     reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-    return page.replace('{{role}}', who.role).replace('{{user}}', who.user.replace(/[<>&"']/g, ''));
+    return page.replaceAll('{{role}}', who.role).replaceAll('{{user}}', who.user.replace(/[<>&"']/g, ''));
   });
 
   app.get('/monitor/api/overview', { schema: { hide: true } }, async (request) => {

@@ -1,0 +1,87 @@
+/**
+ * The monitoring dashboard in a real browser (Debian's Chromium, playwright-core): an operator logs
+ * in, sees the figures of the orders the test submitted and its ministries' health, switches to
+ * English and back to Arabic (right to left), finds an order by national number (masked), and
+ * replays a dead-lettered event. Screenshots in test-artifacts/monitor-ar.png and monitor-en.png.
+ * Skipped, with a line saying so, when /usr/bin/chromium is absent (.ci/run installs it).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { Order } from '../../contracts/types';
+import { reportCall } from '../../connectors/observe';
+import { hashPassword } from '../../hub/operators';
+import { auth, CITIZEN, KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
+
+const CHROMIUM = process.env.WASL_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
+
+describe('monitoring dashboard in Chromium', function () {
+  this.timeout(120_000);
+  let hub: TestHub | undefined;
+  let browser: Browser | undefined;
+  let url = '';
+  const ids: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's: apt-get install -y chromium)`);
+      this.skip();
+    }
+    hub = await testHub({ operators: [{ user: 'maha', passwordHash: await hashPassword('operator-password', { N: 1024, r: 8, p: 1 }), role: 'operator' }] });
+    url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    for (let i = 0; i < 3; i++) {
+      const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: validRequest() });
+      ids.push(res.json<Order>().id);
+    }
+    reportCall({ provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', endpoint: 'http://127.0.0.1:8091/moi', orderId: ids[0], outcome: 'success', status: 200, attempts: 1, durationMs: 180, requestBytes: 700, responseBytes: 1500, startedAt: new Date().toISOString() });
+    await hub.store.recordDeadLetter({ message: { eventId: `evt-${newKey()}`, orderId: ids[1], service: 'civil-registry-individual-extract', type: 'order.received', occurredAt: new Date().toISOString(), payload: {} } as never, reason: 'attempts-exhausted', history: [] });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  it('shows the figures live, in Arabic and English, finds an order by national number and replays a dead letter', async () => {
+    const context = await browser!.newContext({ httpCredentials: { username: 'maha', password: 'operator-password' }, viewport: { width: 1400, height: 1100 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${url}/monitor`, { waitUntil: 'domcontentloaded' });
+      await page.waitForFunction(() => Number(document.getElementById('accepted')?.textContent) >= 3, undefined, { timeout: 15_000 });
+      assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+      assert.match(await page.locator('header').innerText(), /maha \(operator\)/);
+      assert.ok((await page.locator('#statusChart rect').count()) >= 1, 'a chart of orders by status');
+      await page.locator('#providerRows tr', { hasText: 'moi-civil-registry' }).waitFor({ timeout: 15_000 });
+      await page.locator('#deadRows tr', { hasText: ids[1]! }).waitFor({ timeout: 15_000 });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'monitor-ar.png'), fullPage: true });
+
+      await page.click('#lang');
+      assert.equal(await page.evaluate(() => document.documentElement.dir), 'ltr');
+      assert.equal((await page.locator('[data-t="overview"]').innerText()).trim(), 'Overview');
+      await page.screenshot({ path: join(ARTIFACTS, 'monitor-en.png'), fullPage: true });
+      await page.click('#lang');
+      assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+
+      await page.fill('#q', CITIZEN.nationalNumber);
+      await page.click('#searchForm button');
+      await page.locator('#results tr', { hasText: ids[0]! }).waitFor({ timeout: 10_000 });
+      assert.ok(!(await page.locator('#results').innerText()).includes(CITIZEN.nationalNumber), 'masked in the list');
+      assert.ok((await page.locator('#results').innerText()).includes('0311*****54'));
+      await page.click(`a[data-order="${ids[0]}"]`);
+      await page.locator('#detail', { hasText: 'moi-civil-registry.IssueIndividualExtract' }).waitFor({ timeout: 10_000 });
+
+      await page.click(`#deadRows button[data-act="replay"]`);
+      await page.locator('#deadRows tr', { hasText: ids[1]! }).waitFor({ state: 'detached', timeout: 10_000 });
+      const order = (await hub!.store.getOrder(ids[1]!))!;
+      assert.ok(order.timeline.some((s) => s.actor.kind === 'operator' && s.actor.id === 'maha'), 'the replay is on the order');
+      assert.ok(existsSync(join(ARTIFACTS, 'monitor-ar.png')) && existsSync(join(ARTIFACTS, 'monitor-en.png')));
+    } finally {
+      await context.close();
+    }
+  });
+});
