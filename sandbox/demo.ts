@@ -7,17 +7,26 @@
  * post or by international mail — and shows them going through payment, the ministries and
  * delivery until each has completed. Ends with a table per ministry and per channel, and how
  * long it took. Exit 1 when an order did not complete.
+ *
+ * `--failures N` makes N orders meet a ministry outage longer than their retries: they end
+ * dead-lettered, waiting for an operator. `--linger S` keeps the hub up S seconds after, with a
+ * demo operator, so the dashboard (/monitor) shows the traffic and replays those orders — they
+ * then complete, the outage being over.
  */
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { request } from 'undici';
 import type { ChannelKind, DeliveryMethod, Order, OrderRequest } from '../contracts/types';
 import type { CatalogueService } from '../hub/catalogue';
 import { exampleRequest } from '../hub/gateway/openapi';
+import { hashPassword } from '../hub/operators';
 import { startEnvironment, type SandboxEnvironment } from '../hub/sandbox/runner';
 import { citizens, type Citizen } from './data/citizens';
 
 const COMPLETED = new Set(['delivered', 'ready-for-pickup']);
+/** Longer than the sandbox's bus retries (about 4 s): the order is dead-lettered; a replay after it completes. */
+const OUTAGE_MS = 12_000;
 const RESTING = new Set(['delivered', 'ready-for-pickup', 'refunded', 'rejected', 'failed', 'cancelled', 'returned']);
 
 function rng(seed: number): () => number {
@@ -109,24 +118,41 @@ async function main(): Promise<void> {
       return n;
     }, 144)
     .option('--seed <n>', 'the mix (the same seed, the same orders)', (v) => Number(v), 7)
+    .option('--failures <n>', 'orders that meet a ministry outage longer than their retries (dead-lettered, for an operator to replay)', (v) => Number(v), 0)
+    .option('--linger <seconds>', 'keep the hub and its dashboard up this long after the orders (Ctrl-C ends it)', (v) => Number(v), 0)
     .parse()
-    .opts<{ orders: number; seed: number }>();
+    .opts<{ orders: number; seed: number; failures: number; linger: number }>();
   const started = Date.now();
   const out = process.stdout;
   out.write('starting the sandbox: the hub, the ministries, the payment companies and the post…\n');
-  const env = await startEnvironment({ flowsDir: resolve(process.env.WASL_FLOWS_DIR || resolve(__dirname, '..', 'flows')) });
+  const password = randomBytes(9).toString('base64url');
+  const operators = opts.linger > 0 ? [{ user: 'demo', passwordHash: await hashPassword(password), role: 'operator' as const }] : undefined;
+  const env = await startEnvironment({ flowsDir: resolve(process.env.WASL_FLOWS_DIR || resolve(__dirname, '..', 'flows')), ...(operators ? { operators } : {}) });
   try {
     const services = env.hub.catalogue.offered('sandbox');
     const plan = planOrders(services, opts.orders, opts.seed);
     out.write(`hub at ${env.url}: ${services.length} services; submitting ${plan.length} orders from ${[...new Set(plan.map((p) => p.channel))].join(', ')}\n`);
     const t0 = Date.now();
     const ids: Array<string | { error: string }> = new Array(plan.length);
+    const failed = new Set<string>();
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next < plan.length) {
           const i = next++;
-          ids[i] = await submit(env, plan[i]!, i);
+          const failing = i % Math.max(1, Math.floor(plan.length / Math.max(1, opts.failures))) === 1 && i < plan.length && opts.failures > 0 && failed.size < opts.failures;
+          const release = failing ? env.scripts.expect() : undefined;
+          try {
+            ids[i] = await submit(env, plan[i]!, i);
+            const id = ids[i];
+            if (failing && typeof id === 'string') {
+              const def = plan[i]!.service.definition;
+              env.scripts.set(id, { providers: { [def.provider.code]: { [String(def.provider.operation)]: { fault: { kind: 'outage', forMs: OUTAGE_MS } } } } });
+              failed.add(id);
+            }
+          } finally {
+            release?.();
+          }
         }
       }),
     );
@@ -145,6 +171,7 @@ async function main(): Promise<void> {
         const o = (await env.hub.store.getOrder(id))!;
         orders.set(id, o);
         if (RESTING.has(o.status)) doneAt.set(id, Date.now());
+        else if (failed.has(id) && (await env.hub.store.listDeadLetters({ limit: 1000 })).some((d) => d.message.orderId === id)) doneAt.set(id, Date.now());
       }
       const counts = new Map<string, number>();
       for (const o of orders.values()) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
@@ -183,8 +210,19 @@ async function main(): Promise<void> {
     const completed = [...orders.values()].filter((o) => COMPLETED.has(o.status)).length;
     const elapsed = (Date.now() - started) / 1000;
     out.write(`\n${completed} of ${plan.length} orders completed; the demo took ${elapsed.toFixed(1)} s (orders ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
-    for (const o of [...orders.values()].filter((x) => !COMPLETED.has(x.status)).slice(0, 5)) out.write(`  not completed: ${o.id} ${o.service.code} ${o.status} ${o.timeline.at(-1)?.reason?.code ?? ''}\n`);
-    process.exitCode = completed === plan.length ? 0 : 1;
+    for (const o of [...orders.values()].filter((x) => !COMPLETED.has(x.status) && !failed.has(x.id)).slice(0, 5)) out.write(`  not completed: ${o.id} ${o.service.code} ${o.status} ${o.timeline.at(-1)?.reason?.code ?? ''}\n`);
+    if (failed.size) out.write(`${failed.size} orders met a ministry outage longer than their retries, on purpose: dead-lettered, waiting for an operator to replay them\n`);
+    process.exitCode = completed + failed.size === plan.length ? 0 : 1;
+    if (opts.linger > 0) {
+      out.write(`\nthe dashboard: ${env.url}/monitor — user demo, password ${password} (for ${opts.linger} s; Ctrl-C ends it)\n`);
+      await new Promise<void>((done) => {
+        const t = setTimeout(done, opts.linger * 1000);
+        process.once('SIGINT', () => {
+          clearTimeout(t);
+          done();
+        });
+      });
+    }
   } finally {
     await env.close();
   }

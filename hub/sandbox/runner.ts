@@ -33,6 +33,7 @@ import { DEFAULT_FULFILMENT_FILE } from '../fulfilment';
 import { exampleRequest } from '../gateway/openapi';
 import { createHub, type Hub } from '../hub';
 import { createLogger } from '../log';
+import type { Operator } from '../operators';
 import { SqliteStore } from '../store/sqlite';
 import { certify, CertificationError, type Roots } from './certificate';
 import type { Difference, Exchange, RunReport, ScenarioResult, ServiceResult } from './results';
@@ -111,7 +112,7 @@ function routesOf(code: string, root: string): Array<{ name: string; method: str
   });
 }
 
-export async function startEnvironment(opts: Pick<RunOptions, 'flowsDir' | 'providersRoot' | 'fulfilmentFile'>, logDestination?: NodeJS.WritableStream): Promise<SandboxEnvironment> {
+export async function startEnvironment(opts: Pick<RunOptions, 'flowsDir' | 'providersRoot' | 'fulfilmentFile'> & { operators?: Operator[] }, logDestination?: NodeJS.WritableStream): Promise<SandboxEnvironment> {
   const root = opts.providersRoot ?? DEFAULT_PROVIDERS_ROOT;
   const scripts = new ScenarioScripts();
   const sims: RunningSimulator[] = [];
@@ -149,6 +150,7 @@ export async function startEnvironment(opts: Pick<RunOptions, 'flowsDir' | 'prov
       logLevel: 'info',
       bodyLimit: 256 * 1024,
       rateLimitPerMinute: 1_000_000,
+      ...(opts.operators ? { operators: opts.operators } : {}),
     };
     const logger = createLogger(config.logLevel, logDestination ?? { write: () => true });
     const hub = await createHub(config, {

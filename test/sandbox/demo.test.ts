@@ -34,4 +34,11 @@ describe('npm run demo', function () {
     assert.match(r.stdout, /^moi-civil-registry\s+\d+\s+\d+/m);
     assert.doesNotMatch(r.stderr, /MaxListenersExceeded/);
   });
+
+  it('--failures: orders meeting an outage longer than their retries end dead-lettered, for an operator, and the demo still succeeds', () => {
+    const r = spawnSync(process.execPath, ['-r', join(REPO, 'bin', 'register.js'), join(REPO, 'sandbox', 'demo.ts'), '--orders', '24', '--failures', '2'], { cwd: REPO, encoding: 'utf8', timeout: 110_000, env: { ...process.env, WASL_LOG_LEVEL: 'silent' } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /22 of 24 orders completed/);
+    assert.match(r.stdout, /2 orders met a ministry outage longer than their retries, on purpose: dead-lettered/);
+  });
 });
