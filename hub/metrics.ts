@@ -14,6 +14,7 @@ import type { Order, OrderStatus } from '../contracts/types';
 import { observeCalls, safeEndpoint } from '../connectors/observe';
 import { allBreakerStates } from '../connectors/resilience';
 import type { Bus } from './bus/bus';
+import { onDecision } from './bus/consume';
 import type { Catalogue } from './catalogue';
 import type { MetricsSnapshot } from './runtime/metrics';
 import type { Store } from './store';
@@ -36,6 +37,7 @@ export class HubMetrics {
   private readonly accepted: Counter<'service' | 'channel'>;
   private readonly transitions: Counter<'service' | 'from' | 'to'>;
   private readonly unobserve: () => void;
+  private readonly unlisten: () => void;
 
   constructor(deps: HubMetricsDeps) {
     const register = [this.registry];
@@ -53,6 +55,9 @@ export class HubMetrics {
       sizes.observe({ provider: r.provider, operation: r.operation, direction: 'request' }, r.requestBytes);
       if (r.responseBytes > 0) sizes.observe({ provider: r.provider, operation: r.operation, direction: 'response' }, r.responseBytes);
     });
+
+    const busDecisions = new Counter({ name: 'wasl_bus_decisions_total', help: 'Deliveries this process failed, by what became of them: retried later, or dead-lettered', labelNames: ['service', 'decision'], registers: register });
+    this.unlisten = onDecision((service, decision) => busDecisions.inc({ service, decision: decision === 'retry' ? 'retried' : 'dead-lettered' }));
 
     new Gauge({
       name: 'wasl_orders',
@@ -142,5 +147,6 @@ export class HubMetrics {
 
   close(): void {
     this.unobserve();
+    this.unlisten();
   }
 }

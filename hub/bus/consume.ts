@@ -24,7 +24,20 @@ export function describeError(err: unknown): string {
   return `${code}${text}`.slice(0, 500);
 }
 
+/** Who hears of every retry and dead letter decided in this process (the metrics), by service. */
+const decisionListeners = new Set<(service: string, decision: Decision['action']) => void>();
+export function onDecision(listener: (service: string, decision: Decision['action']) => void): () => void {
+  decisionListeners.add(listener);
+  return () => decisionListeners.delete(listener);
+}
+
 export async function handle(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog): Promise<Decision> {
+  const decision = await decide(delivery, opts, processed);
+  if (decision.action !== 'ack') for (const l of decisionListeners) l(opts.service, decision.action);
+  return decision;
+}
+
+async function decide(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog): Promise<Decision> {
   const { message } = delivery;
   if (opts.types && !opts.types.includes(message.type)) return { action: 'ack' };
   const consumer = consumerName(opts);

@@ -84,6 +84,29 @@ describe('GET /metrics', function () {
     assert.doesNotMatch(text, /secret|key=k/);
   });
 
+  it('bus retries and dead letters decided in this process, by service', async () => {
+    const sub = await hub.bus.subscribe({
+      service: 'metrics-probe',
+      retry: { maxAttempts: 2, delaysMs: [10] },
+      handler: async () => {
+        throw new Error('always fails');
+      },
+    });
+    try {
+      await hub.bus.publish([{ eventId: `evt-${newKey()}`, orderId: 'ord_01ARZ3NDEKTSV4RRFFQ69G5FAV', service: 'metrics-probe', type: 'order.received', payload: {} }]);
+      let text = '';
+      for (let i = 0; i < 100; i++) {
+        text = await scrape();
+        if (value(text, 'wasl_bus_decisions_total', { service: 'metrics-probe', decision: 'dead-lettered' }) === 1) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(value(text, 'wasl_bus_decisions_total', { service: 'metrics-probe', decision: 'retried' }), 1);
+      assert.equal(value(text, 'wasl_bus_decisions_total', { service: 'metrics-probe', decision: 'dead-lettered' }), 1);
+    } finally {
+      await sub.stop();
+    }
+  });
+
   it('holds nothing of a citizen: no national number, name, phone or order id', async () => {
     const text = await scrape();
     for (const v of [CITIZEN.nationalNumber, CITIZEN.fullNameAr, CITIZEN.phone, CITIZEN.fatherName, 'ord_']) assert.ok(!text.includes(v), v);

@@ -41,6 +41,7 @@ describe('/monitor: the monitoring dashboard', function () {
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<html lang="ar" dir="rtl">/);
     assert.match(page.body, /data-role="viewer"/);
+    assert.ok((await hub.store.readAudit({ limit: 1000 })).some((a) => a.actor === 'operator:sami' && a.data.action === 'open-dashboard'), 'signing in to the dashboard is audited');
   });
 
   it("the overview follows the orders and the ministries' calls", async () => {

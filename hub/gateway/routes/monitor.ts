@@ -42,6 +42,8 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; 
 
   app.get('/monitor', { schema: { hide: true } }, async (request, reply) => {
     const who = await operator(request);
+    // Opening the dashboard is an operator's sign-in: it goes into the audit trail.
+    await audit(who.user, 'dashboard', { action: 'open-dashboard', role: who.role });
     reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
     return page.replaceAll('{{role}}', who.role).replaceAll('{{user}}', who.user.replace(/[<>&"']/g, ''));
   });
