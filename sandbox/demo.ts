@@ -22,22 +22,12 @@ import type { CatalogueService } from '../hub/catalogue';
 import { exampleRequest } from '../hub/gateway/openapi';
 import { hashPassword } from '../hub/operators';
 import { startEnvironment, type SandboxEnvironment } from '../hub/sandbox/runner';
-import { citizens, type Citizen } from './data/citizens';
+import { citizens, seededRandom, type Citizen } from './data/citizens';
 
 const COMPLETED = new Set(['delivered', 'ready-for-pickup']);
 /** Longer than the sandbox's bus retries (about 4 s): the order is dead-lettered; a replay after it completes. */
 const OUTAGE_MS = 12_000;
 const RESTING = new Set(['delivered', 'ready-for-pickup', 'refunded', 'rejected', 'failed', 'cancelled', 'returned']);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Planned {
   service: CatalogueService;
@@ -60,7 +50,7 @@ function fieldsFor(service: CatalogueService, c: Citizen): Record<string, unknow
 }
 
 export function planOrders(services: CatalogueService[], n: number, seed: number): Planned[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const adults = citizens().filter((c) => Number(c.birthDate.slice(0, 4)) <= 2007);
   const out: Planned[] = [];

@@ -1,21 +1,17 @@
 /** `wasl audit verify [--from --to]` and `wasl audit seal`: the audit trail's integrity. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { dateArg } from './args';
 import { sealDays, verifyTrail } from '../audit/trail';
 import type { Hub } from '../hub';
 
-const date = (v: string) => {
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime())) throw new InvalidArgumentError('a date or date-time, e.g. 2026-11-28 or 2026-11-28T10:00:00Z');
-  return d;
-};
 
 export function auditCommand(open: () => Promise<Hub>): Command {
   const cmd = new Command('audit').description('The audit trail: order steps, provider exchanges and operator actions, chained by hashes and sealed per day');
   cmd
     .command('verify')
     .description('Recompute the chain (from its first record) and the day seals; name the first record altered, removed or inserted. Exit 1 when the trail does not hold.')
-    .option('--from <date>', 'count records from this time', date)
-    .option('--to <date>', 'stop at this time (exclusive)', date)
+    .option('--from <date>', 'count records from this time', dateArg)
+    .option('--to <date>', 'stop at this time (exclusive)', dateArg)
     .action(async (o: { from?: Date; to?: Date }) => {
       const hub = await open();
       try {

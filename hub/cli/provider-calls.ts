@@ -1,18 +1,9 @@
 /** `wasl provider calls [code] [--from --to --limit --json]`: the operational records of provider calls. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { dateArg, limitArg } from './args';
 import type { Hub } from '../hub';
 import type { ProviderCallRecord } from '../store';
 
-const date = (v: string) => {
-  const d = new Date(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(d.getTime())) throw new InvalidArgumentError('a date or date-time, e.g. 2026-11-28 or 2026-11-28T10:00:00Z');
-  return d;
-};
-const limit = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('an integer from 1 to 100000');
-  return n;
-};
 
 export function formatCalls(list: ProviderCallRecord[]): string {
   if (!list.length) return 'no calls recorded\n';
@@ -27,9 +18,9 @@ export function providerCallsCommand(open: () => Promise<Hub>): Command {
   return new Command('calls')
     .description('The operational record of provider calls (start, end, outcome, HTTP status, fault code, attempts, sizes, order), oldest first; kept for WASL_CALL_RECORDS_DAYS days')
     .argument('[code]', 'only this provider')
-    .option('--from <date>', 'calls started at or after this time', date)
-    .option('--to <date>', 'calls started before this time', date)
-    .option('--limit <n>', 'at most this many', limit, 1000)
+    .option('--from <date>', 'calls started at or after this time', dateArg)
+    .option('--to <date>', 'calls started before this time', dateArg)
+    .option('--limit <n>', 'at most this many', limitArg(100_000), 1000)
     .option('--json', 'print JSON')
     .action(async (code: string | undefined, o: { from?: Date; to?: Date; limit: number; json?: boolean }) => {
       const hub = await open();

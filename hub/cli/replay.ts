@@ -1,6 +1,7 @@
 /** `wasl replay`: list dead-lettered events, re-publish or discard chosen ones. */
 import { Command, InvalidArgumentError } from 'commander';
 import type { DeadLetter } from '../bus/bus';
+import { limitArg } from './args';
 import { discardDeadLetters, replayDeadLetters } from '../bus/replay';
 import type { Hub } from '../hub';
 
@@ -8,12 +9,6 @@ function duration(value: string): number {
   const m = /^(\d+)(s|m|h|d)$/.exec(value);
   if (!m) throw new InvalidArgumentError('a duration like 30s, 10m, 2h or 7d');
   return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-}
-
-function limit(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('an integer from 1 to 10000');
-  return n;
 }
 
 interface ReplayOptions {
@@ -43,7 +38,7 @@ export function replayCommand(open: () => Promise<Hub>): Command {
     .option('--service <code>', 'only this service')
     .option('--reason <reason>', 'only this reason, e.g. attempts-exhausted, delivery-limit')
     .option('--older-than <duration>', 'dead-lettered longer ago than this (30s, 10m, 2h, 7d)', duration)
-    .option('--limit <n>', 'at most this many', limit, 100)
+    .option('--limit <n>', 'at most this many', limitArg(10_000), 100)
     .option('--id <id...>', 'the dead letters to act on')
     .option('--all', 'act on every dead letter the filters select')
     .option('--discard', 'drop them instead of re-publishing')

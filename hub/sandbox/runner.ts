@@ -25,6 +25,7 @@ import { listProviders } from '../../connectors/import/write';
 import { overrideSandbox } from '../../connectors/sandbox-overrides';
 import type { RestBinding } from '../../connectors/rest/binding';
 import { contains, overlay, ScenarioScripts, startContractSimulator } from '../../sandbox/generated';
+import { templatePattern } from '../../sandbox/generated/rest';
 import type { RunningSimulator, SimRequest } from '../../sandbox/simulators/recorder';
 import { startEpay, startIntlPay, startPost } from '../../sandbox/simulators';
 import type { CatalogueService } from '../catalogue';
@@ -107,8 +108,7 @@ function routesOf(code: string, root: string): Array<{ name: string; method: str
   const base = new URL(p.definition.environments.sandbox?.endpoint ?? 'http://x/').pathname.replace(/\/+$/, '');
   return Object.entries(p.operations).map(([name, o]) => {
     const b = o.binding as unknown as RestBinding;
-    const source = `${base}${b.path}`.split(/(\{[^}]+\})/).map((part) => (/^\{[^}]+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
-    return { name, method: b.method.toUpperCase(), pattern: new RegExp(`^${source}/?$`) };
+    return { name, method: b.method.toUpperCase(), pattern: templatePattern(`${base}${b.path}`).pattern };
   });
 }
 

@@ -47,8 +47,8 @@ const UNIVERSITIES = ['damascus-university', 'aleppo-university', 'tishreen-univ
 const FACULTIES = ['الهندسة المدنية', 'الطب البشري', 'الحقوق', 'الاقتصاد', 'الهندسة المعلوماتية', 'الآداب', 'الصيدلة'];
 const MAKES = [['Kia', 'Rio'], ['Hyundai', 'Accent'], ['Toyota', 'Corolla'], ['Peugeot', '206'], ['Saipa', 'Saba'], ['Chery', 'Tiggo']];
 
-/** mulberry32: small, fast and, above all, the same everywhere. */
-function rng(seed: number): () => number {
+/** mulberry32: small, fast and, above all, the same everywhere (the seed data, the demo's mix). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -65,7 +65,7 @@ const HOUSEHOLDS = 90;
 let built: { list: Citizen[]; byNumber: Map<string, Citizen>; byPlate: Map<string, Citizen>; byLicence: Map<string, Citizen>; byPolicy: Map<string, Citizen> } | undefined;
 
 function build() {
-  const r = rng(20261128);
+  const r = seededRandom(20261128);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const list: Citizen[] = [];

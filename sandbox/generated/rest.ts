@@ -31,9 +31,10 @@ interface Route {
   names: string[];
 }
 
-function routeOf(name: string, binding: RestBinding): Route {
+/** A path template (/vehicles/{plate}/ownership) as a regular expression, with its placeholders' names in order. */
+export function templatePattern(template: string): { pattern: RegExp; names: string[] } {
   const names: string[] = [];
-  const source = binding.path
+  const source = template
     .split(/(\{[^}]+\})/)
     .map((part) => {
       const m = /^\{([^}]+)\}$/.exec(part);
@@ -42,7 +43,11 @@ function routeOf(name: string, binding: RestBinding): Route {
       return '([^/]+)';
     })
     .join('');
-  return { name, binding, pattern: new RegExp(`^${source}/?$`), names };
+  return { pattern: new RegExp(`^${source}/?$`), names };
+}
+
+function routeOf(name: string, binding: RestBinding): Route {
+  return { name, binding, ...templatePattern(binding.path) };
 }
 
 /** Sets `value` at an RFC 6901 pointer, creating objects on the way. */

@@ -38,6 +38,17 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; 
     if (roles && !roles.includes(who.role)) throw new WaslError('forbidden', { detail: `a ${who.role} may not do this` });
     return who;
   };
+  // One computation serves every open dashboard and the overview endpoint for a moment: the
+  // figures read the last hour of orders and calls, not work to repeat per client every 2 s.
+  let cached: { at: number; value: Promise<Awaited<ReturnType<typeof overview>>> } | undefined;
+  const figures = () => {
+    if (!cached || Date.now() - cached.at > 1_500) {
+      const value = overview(store, catalogue);
+      cached = { at: Date.now(), value };
+      value.catch(() => (cached = undefined));
+    }
+    return cached.value;
+  };
   const audit = (user: string, subject: string, data: Record<string, unknown>) => store.appendAudit([{ at: new Date().toISOString(), kind: 'operator.action', actor: `operator:${user}`, subject, data }]);
 
   app.get('/monitor', { schema: { hide: true } }, async (request, reply) => {
@@ -50,7 +61,7 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; 
 
   app.get('/monitor/api/overview', { schema: { hide: true } }, async (request) => {
     await operator(request);
-    return overview(store, catalogue);
+    return figures();
   });
 
   app.get('/monitor/api/stream', { schema: { hide: true } }, async (request, reply) => {
@@ -62,7 +73,7 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; 
     const push = async () => {
       if (!open) return;
       try {
-        res.write(`data: ${JSON.stringify(await overview(store, catalogue))}\n\n`);
+        res.write(`data: ${JSON.stringify(await figures())}\n\n`);
       } catch {
         /* the next tick tries again */
       }
