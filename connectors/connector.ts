@@ -49,6 +49,11 @@ export interface CallRecord {
   requestBytes: number;
   responseBytes: number;
   startedAt: string;
+  /**
+   * The last attempt's bodies as exchanged (SOAP before WS-Security, so no password digest), only
+   * for providers named to captureBodies (./observe.ts); whoever keeps them must encrypt them.
+   */
+  bodies?: { request?: string; response?: string };
 }
 
 export type CallObserver = (record: CallRecord) => void;

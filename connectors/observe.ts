@@ -11,6 +11,9 @@
 import type { CallObserver, CallRecord } from './connector';
 
 const observers = new Set<CallObserver>();
+const bodyCaptures = new Set<(provider: string) => boolean>();
+/** A body kept for the audit trail stops here, marked: a ministry's large document is not the point of an audit. */
+export const MAX_CAPTURED_BODY = 256 * 1024;
 const warned = new WeakSet<CallObserver>();
 
 export function reportCall(record: CallRecord): void {
@@ -34,6 +37,38 @@ export function observeCalls(listener: CallObserver): () => void {
   return () => {
     observers.delete(listener);
   };
+}
+
+/**
+ * Asks every connector to attach the bodies it exchanges with these providers ('*': all) to its
+ * call records; returns the function that stops asking. The hub asks when WASL_AUDIT_BODIES
+ * names providers, and encrypts what it receives before storing it.
+ */
+export function captureBodies(providers: readonly string[]): () => void {
+  const all = providers.includes('*');
+  const named = new Set(providers);
+  const wants = (provider: string) => all || named.has(provider);
+  bodyCaptures.add(wants);
+  return () => {
+    bodyCaptures.delete(wants);
+  };
+}
+
+export function wantsBodies(provider: string): boolean {
+  for (const w of bodyCaptures) if (w(provider)) return true;
+  return false;
+}
+
+/** An exchange's bodies as text for a CallRecord, each cut at MAX_CAPTURED_BODY. */
+export function capturedBodies(request: Buffer | string | undefined, response: Buffer | string | undefined): NonNullable<CallRecord['bodies']> {
+  const text = (body: Buffer | string | undefined): string | undefined => {
+    if (body === undefined || body.length === 0) return undefined;
+    const t = typeof body === 'string' ? body : body.subarray(0, MAX_CAPTURED_BODY + 1).toString('utf8');
+    return t.length > MAX_CAPTURED_BODY ? `${t.slice(0, MAX_CAPTURED_BODY)}…[cut at ${MAX_CAPTURED_BODY} characters]` : t;
+  };
+  const req = text(request);
+  const res = text(response);
+  return { ...(req !== undefined ? { request: req } : {}), ...(res !== undefined ? { response: res } : {}) };
 }
 
 export function safeEndpoint(endpoint: string): string {

@@ -35,10 +35,15 @@ export function buildCli(): Command {
       const env = { ...process.env };
       if (opts.port) env.PORT = opts.port;
       if (opts.host) env.HOST = opts.host;
-      const hub = await startHub(loadConfig(env), { roles: { ...ALL_ROLES, workers: opts.workers } });
+      const hub = await startHub(loadConfig(env), { roles: { ...ALL_ROLES, workers: opts.workers }, demoOperator: true });
       if (hub.demoKey) {
         process.stdout.write(
           `\nSandbox demo channel "${hub.demoKey.channel}" (all services). Its key, kept in ${hub.config.dataDir}/demo-channel-key:\n  Authorization: Bearer ${hub.demoKey.key}\n\n`,
+        );
+      }
+      if (hub.demoOperator) {
+        process.stdout.write(
+          `Sandbox demo operator for the dashboard, ${hub.url ?? ''}/monitor (role ${hub.demoOperator.role}; kept in ${hub.config.dataDir}/demo-operator):\n  user ${hub.demoOperator.user}, password ${hub.demoOperator.password}\n\n`,
         );
       }
       stopOnSignals(hub);

@@ -45,6 +45,8 @@ export interface HubConfig {
   metricsToken?: string;
   /** Who may log in to the flows editor and admin API (WASL_OPERATORS, hub/operators.ts); undefined when unset. */
   operators?: Operator[];
+  /** Providers whose exchange bodies the audit trail keeps, encrypted with WASL_SECRET (WASL_AUDIT_BODIES: codes, comma-separated, or "*"). */
+  auditBodies?: string[];
   logLevel: string;
   bodyLimit: number;
   rateLimitPerMinute: number;
@@ -72,6 +74,16 @@ const channelKeysSchema = {
 } as const;
 
 const validateKeys = createAjv().compile(channelKeysSchema);
+
+function auditBodies(raw: string | undefined, secret: string | undefined): { auditBodies?: string[] } {
+  const codes = (raw ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+  if (codes.length === 0) return {};
+  const bad = codes.find((c) => c !== '*' && !/^[a-z][a-z0-9-]{1,63}$/.test(c));
+  if (bad) throw new ConfigError(`WASL_AUDIT_BODIES must be provider codes separated by commas, or "*", not "${bad}"`);
+  // Bodies hold citizens' data: kept only encrypted, so only with the key.
+  if (!secret) throw new ConfigError('WASL_AUDIT_BODIES needs WASL_SECRET: the bodies are kept encrypted with it');
+  return { auditBodies: codes };
+}
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
@@ -151,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     secret,
     ...(env.WASL_OPERATORS ? { operators: parseOperators(env.WASL_OPERATORS) } : {}),
     ...(env.WASL_METRICS_TOKEN ? { metricsToken: metricsToken(env.WASL_METRICS_TOKEN) } : {}),
+    ...auditBodies(env.WASL_AUDIT_BODIES, secret),
     callRecordsDays: int(env, 'WASL_CALL_RECORDS_DAYS', 30, 1, 3650),
     logLevel: env.WASL_LOG_LEVEL || 'info',
     bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),

@@ -15,10 +15,12 @@ import { openFulfilments, type Fulfilments } from './payments';
 import type { Connector } from '../connectors/connector';
 import type { ChannelKey, HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
+import { demoOperator, type DemoOperator } from './demo-operator';
 import { buildGateway } from './gateway/server';
 import { checkCertificate } from './sandbox/certificate';
 import { HubMetrics } from './metrics';
-import { observeCalls } from '../connectors/observe';
+import { captureBodies, observeCalls } from '../connectors/observe';
+import { BodyKey } from './audit/bodies';
 import { callEntry } from './audit/entries';
 import { createLogger, type Logger } from './log';
 import { openStore, type Store } from './store';
@@ -47,6 +49,8 @@ export interface Hub {
   logger: Logger;
   /** Set when the sandbox made a demo channel because WASL_CHANNEL_KEYS is unset. */
   demoKey?: ChannelKey;
+  /** The sandbox's demo operator for /monitor (HubOptions.demoOperator, WASL_OPERATORS unset). */
+  demoOperator?: DemoOperator;
   /** The address it listens on, once listening. */
   url?: string;
   /** The Node-RED runtime (flows), once started: processes with the workers role that asked for it. */
@@ -75,6 +79,8 @@ export interface HubOptions {
   watchEveryMs?: number;
   /** Retries of the flows' bus subscriptions (the sandbox runner's shorter delays); the bus default otherwise. */
   busRetry?: RetryPolicy;
+  /** In the sandbox with WASL_OPERATORS unset, make (or reuse) a demo operator who may open /monitor; `wasl start` asks for one. */
+  demoOperator?: boolean;
 }
 
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
@@ -85,6 +91,9 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   if (config.env === 'production') warnUncertified(catalogue, config.flowsDir, logger);
   const demoKey = config.channelKeys ? undefined : demoChannelKey(config.dataDir);
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
+  const demoOp = opts.demoOperator && config.env === 'sandbox' && !config.operators ? await demoOperator(config.dataDir) : undefined;
+  // The demo operator reaches the gateway's operator routes only; the runtime reads config.operators, so the editor stays open.
+  const gatewayConfig = demoOp ? { ...config, operators: [demoOp] } : config;
   const rawStore = opts.store ?? (await openStore(config));
   let relay: OutboxRelay | undefined;
   let metrics: HubMetrics | undefined;
@@ -96,12 +105,18 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const bus = opened.bus;
   metrics = new HubMetrics({ store, bus, catalogue, flows: () => hub.runtime?.metrics.snapshot() });
   // Every provider exchange this process makes goes into the audit trail (its metadata; order steps go in with their transaction).
-  const unaudit = roles.workers
+  const bodyKey = config.auditBodies && config.secret ? new BodyKey(config.secret) : undefined;
+  const uncapture = roles.workers && config.auditBodies ? captureBodies(config.auditBodies) : () => undefined;
+  const unobserve = roles.workers
     ? observeCalls((r) => {
-        store.appendAudit([callEntry(r)]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not append a provider exchange to the audit trail'));
+        store.appendAudit([callEntry(r, bodyKey)]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not append a provider exchange to the audit trail'));
         store.recordProviderCalls([r]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not keep the operational record of a provider call'));
       })
     : () => undefined;
+  const unaudit = () => {
+    unobserve();
+    uncapture();
+  };
   if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
   const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'), opts.busRetry);
   const mount = new RuntimeMount();
@@ -111,7 +126,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
     fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
-    app = await buildGateway({ config, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus });
+    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus });
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
   } catch (err) {
@@ -135,6 +150,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     catalogue,
     logger,
     demoKey,
+    ...(demoOp ? { demoOperator: demoOp } : {}),
     fulfilments,
     async startBackground() {
       relay?.start();

@@ -143,7 +143,8 @@ export interface RuntimeUser {
  * Node-RED's `adminAuth` for these operators: credentials login, no anonymous access. With no
  * operators nobody can log in, which keeps the admin API closed.
  */
-export function operatorsAdminAuth(operators: readonly Operator[], env: WaslEnv): Record<string, unknown> {
+/** `onLogin` hears every editor login attempt that names a user, with its outcome (the audit trail). */
+export function operatorsAdminAuth(operators: readonly Operator[], env: WaslEnv, onLogin?: (user: string, ok: boolean) => void): Record<string, unknown> {
   const byName = new Map(operators.map((o) => [o.user, o]));
   const userOf = (o: Operator): RuntimeUser => ({ username: o.user, permissions: runtimePermissions(o.role, env) });
   return {
@@ -158,9 +159,12 @@ export function operatorsAdminAuth(operators: readonly Operator[], env: WaslEnv)
       const o = typeof username === 'string' ? byName.get(username) : undefined;
       if (!o || typeof password !== 'string') {
         await verifyPassword(typeof password === 'string' ? password : '', await (decoy ??= hashPassword('wasl-decoy-password')));
+        if (typeof username === 'string' && username) onLogin?.(username, false);
         return null;
       }
-      return (await verifyPassword(password, o.passwordHash)) ? userOf(o) : null;
+      const ok = await verifyPassword(password, o.passwordHash);
+      onLogin?.(o.user, ok);
+      return ok ? userOf(o) : null;
     },
   };
 }

@@ -27,11 +27,11 @@
  */
 import { createAjv, pointErrors, type ValidateFunction } from '../../contracts/index';
 import type { ProviderDefinition } from '../../contracts/types';
-import type { CallContext, CallResult, Connector, Environment, OperationInfo } from '../connector';
+import type { CallContext, CallRecord, CallResult, Connector, Environment, OperationInfo } from '../connector';
 import { mapRefusal } from '../error-mapping';
 import { ContractViolation, faultCodeOf, isConnectorError, ProviderFault, type ConnectorError } from '../errors';
 import { sharedHttpClient, type HttpClient, type HttpResponse } from '../http/client';
-import { reportCall } from '../observe';
+import { capturedBodies, reportCall, wantsBodies } from '../observe';
 import { loadProvider } from '../provider-files';
 import { createPolicy, type BreakerState, type EffectivePolicy, type ProviderPolicy } from '../resilience';
 import { DEFAULT_XML_LIMITS, parseXml, type XmlLimits } from '../xml/parse';
@@ -116,7 +116,7 @@ export class RestConnector implements Connector {
   async call<O = unknown>(operation: string, input: unknown, ctx: CallContext = {}): Promise<CallResult<O>> {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
-    const last = { attempts: 0, status: undefined as number | undefined, requestBytes: 0, responseBytes: 0 };
+    const last: AttemptState = { attempts: 0, requestBytes: 0, responseBytes: 0 };
     const report = (outcome: 'success' | ConnectorError['code'], faultCode?: string) =>
       reportCall({
         provider: this.provider,
@@ -131,6 +131,7 @@ export class RestConnector implements Connector {
         requestBytes: last.requestBytes,
         responseBytes: last.responseBytes,
         startedAt,
+        ...(last.bodies ? { bodies: last.bodies } : {}),
       });
     try {
       const op = this.ops.get(operation);
@@ -184,7 +185,7 @@ export class RestConnector implements Connector {
     }
   }
 
-  private async attempt(op: CompiledOperation, built: BuiltRequest, policy: EffectivePolicy, ctx: CallContext, last: { status?: number; requestBytes: number; responseBytes: number }): Promise<{ output: unknown; status: number }> {
+  private async attempt(op: CompiledOperation, built: BuiltRequest, policy: EffectivePolicy, ctx: CallContext, last: AttemptState): Promise<{ output: unknown; status: number }> {
     const t: Timeouts = { connectTimeoutMs: policy.connectTimeoutMs, timeoutMs: policy.timeoutMs, transientStatuses: policy.retry.statuses };
     const tls = this.auth.tls();
     for (let authTry = 0; ; authTry++) {
@@ -204,6 +205,7 @@ export class RestConnector implements Connector {
       last.status = res.status;
       last.requestBytes = res.bytesSent;
       last.responseBytes = res.bytesReceived;
+      if (wantsBodies(this.provider)) last.bodies = capturedBodies(req.body, res.body);
       if (res.status === 401 && this.auth.usesOAuth2 && authTry === 0) {
         this.auth.rejected(token);
         continue;
@@ -278,6 +280,15 @@ function checkBinding(provider: string, name: string, b: Record<string, unknown>
   }
   const binding = b as unknown as Partial<RestBinding>;
   return { ...(binding as RestBinding), successStatuses: binding.successStatuses ?? [], errorResponses: binding.errorResponses ?? {} };
+}
+
+/** What the last attempt left for the call's record. */
+interface AttemptState {
+  attempts: number;
+  status?: number;
+  requestBytes: number;
+  responseBytes: number;
+  bodies?: CallRecord['bodies'];
 }
 
 function parseJson(body: Buffer): unknown {

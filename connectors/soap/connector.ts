@@ -23,7 +23,7 @@ import type { CallContext, CallRecord, CallResult, Connector, Environment, Opera
 import { ContractViolation, faultCodeOf, isConnectorError, ProviderFault, UnsafeResponse, type CallMeta, type ConnectorErrorCode } from '../errors';
 import type { LoadedProvider } from '../provider-files';
 import { sharedHttpClient, type HttpClient, type HttpResponse, type TlsOptions } from '../http/client';
-import { reportCall } from '../observe';
+import { capturedBodies, reportCall, wantsBodies } from '../observe';
 import { createPolicy, type EffectivePolicy, type ProviderPolicy } from '../resilience';
 import { DEFAULT_XML_LIMITS, parseXml, type XmlLimits } from '../xml/parse';
 import { buildEnvelope, splitEnvelope } from './envelope';
@@ -81,6 +81,7 @@ interface CallState {
   status?: number;
   requestBytes: number;
   responseBytes: number;
+  bodies?: CallRecord['bodies'];
 }
 
 interface AttemptOutcome {
@@ -185,6 +186,8 @@ export class SoapConnector implements Connector {
           st.status = res.status;
           st.requestBytes = res.bytesSent;
           st.responseBytes = res.bytesReceived;
+          // The envelope before WS-Security: the audit keeps what was asked, not the password digest.
+          if (wantsBodies(this.provider)) st.bodies = capturedBodies(plain ?? buildEnvelope(op.template, header, body), res.body);
           return this.read(op, res, eff);
         },
       );
@@ -223,6 +226,7 @@ export class SoapConnector implements Connector {
       requestBytes: st.requestBytes,
       responseBytes: st.responseBytes,
       startedAt: new Date(st.startedAt).toISOString(),
+      ...(st.bodies ? { bodies: st.bodies } : {}),
     });
   }
 

@@ -2,12 +2,26 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config';
+import { openStore } from '../store';
 import { checkCertificate, lifecycleHistory, promote, readCertificate, retire, CertificationError, type Roots } from '../sandbox/certificate';
 import { scaffoldService, ScaffoldError } from '../sandbox/scaffold';
 
 function roots(): Roots {
   const config = loadConfig(process.env);
   return { flowsDir: config.flowsDir, providersRoot: resolve(__dirname, '..', '..', 'contracts', 'providers'), base: resolve(config.flowsDir, '..') };
+}
+
+/**
+ * A lifecycle change into the audit trail of the hub's store (the one WASL_DATA_DIR or DATABASE_URL
+ * names): who made the service live or retired it, when, and on which certificate.
+ */
+async function auditChange(code: string, change: { lifecycle: string; by: string; at: string; digest?: string }): Promise<void> {
+  const store = await openStore(loadConfig(process.env));
+  try {
+    await store.appendAudit([{ at: change.at, kind: 'operator.action', actor: `operator:${change.by}`, subject: `service:${code}`, data: { action: change.lifecycle === 'live' ? 'promote' : 'retire', service: code, lifecycle: change.lifecycle, ...(change.digest ? { certificate: change.digest } : {}) } }]);
+  } finally {
+    await store.close();
+  }
 }
 
 export function serviceCommand(): Command {
@@ -42,9 +56,10 @@ export function serviceCommand(): Command {
     .command('promote <code>')
     .description('Make a certified service live. Refused (exit 2) unless its certificate is there, passed, and matches its definition, flow, scenarios and providers as they are now.')
     .option('--by <name>', 'who promotes it, for the record', by())
-    .action((code: string, opts: { by: string }) => {
+    .action(async (code: string, opts: { by: string }) => {
       try {
         const change = promote(code, roots(), opts.by);
+        await auditChange(code, change);
         process.stdout.write(`${code} is live (certificate ${change.digest?.slice(0, 12)}, by ${change.by} at ${change.at})\n`);
       } catch (err) {
         if (!(err instanceof CertificationError)) throw err;
@@ -56,8 +71,9 @@ export function serviceCommand(): Command {
     .command('retire <code>')
     .description('Stop accepting orders for a service (orders already accepted go on).')
     .option('--by <name>', 'who retires it, for the record', by())
-    .action((code: string, opts: { by: string }) => {
+    .action(async (code: string, opts: { by: string }) => {
       const change = retire(code, roots(), opts.by);
+      await auditChange(code, change);
       process.stdout.write(`${code} is retired (by ${change.by} at ${change.at})\n`);
     });
   cmd

@@ -18,6 +18,7 @@ import { operatorsAdminAuth } from '../operators';
 import { setHubContext, type HubContext } from './context';
 import { RuntimeMetrics, type Hooks } from './metrics';
 import type { RuntimeMount } from './routes';
+import type { Store } from '../store';
 import { createFlowStorage } from './storage';
 
 /** The parts of node-red's module API used here (node-red ships no types). */
@@ -50,9 +51,16 @@ export interface RuntimeOptions {
 let running = false;
 
 /** `metrics`, when given, counts the errors Node-RED logs for nodes (see metrics.ts). */
-export function runtimeSettings(config: HubConfig, logger: Logger, metrics?: RuntimeMetrics): Record<string, unknown> {
+export function runtimeSettings(config: HubConfig, logger: Logger, metrics?: RuntimeMetrics, store?: Pick<Store, 'appendAudit'>): Record<string, unknown> {
   const production = config.env === 'production';
   const log = logger.child({ component: 'node-red' });
+  // Editor logins go into the audit trail like the dashboard's; an unknown name is kept only as a count of failures, not as typed.
+  const onLogin = (user: string, ok: boolean) => {
+    const known = config.operators?.some((o) => o.user === user) ?? false;
+    store
+      ?.appendAudit([{ at: new Date().toISOString(), kind: 'operator.action', actor: known ? `operator:${user}` : 'operator:(unknown)', subject: 'editor', data: { action: ok ? 'login' : 'login-failed' } }])
+      .catch((err: unknown) => log.error({ err: { message: (err as Error).message } }, 'could not append an editor login to the audit trail'));
+  };
   return {
     userDir: join(config.dataDir, 'node-red'),
     storageModule: createFlowStorage({ flowsDir: config.flowsDir, stateDir: join(config.dataDir, 'node-red'), readOnly: production }),
@@ -64,7 +72,7 @@ export function runtimeSettings(config: HubConfig, logger: Logger, metrics?: Run
     // Outside the sandbox the editor and admin API need an operator's login (WASL_OPERATORS; with
     // none, nobody can log in and they stay closed). In the sandbox they need one too once
     // WASL_OPERATORS is set; without it the sandbox editor stays open, for local development.
-    ...(production || config.operators ? { adminAuth: operatorsAdminAuth(config.operators ?? [], config.env) } : {}),
+    ...(production || config.operators ? { adminAuth: operatorsAdminAuth(config.operators ?? [], config.env, onLogin) } : {}),
     nodesDir: [REPO_ROOT],
     editorTheme: { palette: { editable: false }, projects: { enabled: false }, tours: false, page: { title: 'wasl' }, header: { title: 'wasl' } },
     externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false }, modules: { allowInstall: false } },
@@ -105,7 +113,7 @@ export class NodeRedRuntime {
     const metrics = new RuntimeMetrics();
     try {
       setHubContext(opts.context);
-      red.init(opts.server, runtimeSettings(opts.config, opts.logger, metrics));
+      red.init(opts.server, runtimeSettings(opts.config, opts.logger, metrics, opts.context.store));
       metrics.install(red.hooks, red.events);
       const started = flowsStarted(red, opts.startTimeoutMs ?? 30_000);
       await red.start();

@@ -200,7 +200,7 @@ export class PostgresStore implements Store {
     });
   }
 
-  async readAudit(q: { afterSeq?: number; from?: Date; to?: Date; limit: number }): Promise<AuditRecord[]> {
+  async readAudit(q: { afterSeq?: number; from?: Date; to?: Date; subject?: string; limit: number }): Promise<AuditRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (sql: string, v: unknown) => {
@@ -210,6 +210,7 @@ export class PostgresStore implements Store {
     if (q.afterSeq !== undefined) add('seq > ?', q.afterSeq);
     if (q.from) add('at >= ?', q.from.toISOString());
     if (q.to) add('at < ?', q.to.toISOString());
+    if (q.subject) add('subject = ?', q.subject);
     args.push(q.limit);
     const { rows } = await this.pool.query<Omit<AuditRecord, 'data' | 'seq'> & { seq: string; data: string }>(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${args.length}`, args);
     return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));

@@ -157,12 +157,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  async readAudit(q: { afterSeq?: number; from?: Date; to?: Date; limit: number }): Promise<AuditRecord[]> {
+  async readAudit(q: { afterSeq?: number; from?: Date; to?: Date; subject?: string; limit: number }): Promise<AuditRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.afterSeq !== undefined) (where.push('seq > ?'), args.push(q.afterSeq));
     if (q.from) (where.push('at >= ?'), args.push(q.from.toISOString()));
     if (q.to) (where.push('at < ?'), args.push(q.to.toISOString()));
+    if (q.subject) (where.push('subject = ?'), args.push(q.subject));
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
     const rows = this.database.db.prepare<unknown[], Omit<AuditRecord, 'data'> & { data: string }>(sql).all(...args, q.limit);
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));

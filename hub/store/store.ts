@@ -164,7 +164,7 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   /** Appends to the audit trail (order steps are appended by the store itself, in their transaction). */
   appendAudit(entries: AuditEntry[]): Promise<void>;
   /** Audit records in seq order: after `afterSeq`, from `from` to `to` (half-open, by time). */
-  readAudit(query: { afterSeq?: number; from?: Date; to?: Date; limit: number }): Promise<AuditRecord[]>;
+  readAudit(query: { afterSeq?: number; from?: Date; to?: Date; subject?: string; limit: number }): Promise<AuditRecord[]>;
   /** Orders whose applicant or beneficiary has this national number, newest first (the monitoring dashboard's search). */
   findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]>;
   /** Keeps the operational record of provider calls. */

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { passwordDigest } from 'soap/lib/utils';
+import type { CallRecord } from '../../../connectors/connector';
 import { ProviderFault, TransportError } from '../../../connectors/errors';
+import { captureBodies, observeCalls } from '../../../connectors/observe';
 import { SoapConnector } from '../../../connectors/soap/connector';
 import { compileWsdlFile } from '../../../connectors/soap/wsdl/compile';
 import type { Security } from '../../../contracts/types';
@@ -144,6 +146,29 @@ describe('soap/connector: security end to end', function () {
         if (passwordType === 'PasswordDigest') assert.ok(!srv.received.at(-1)!.body.includes('كلمة'), 'the password is not sent');
       });
     }
+
+    it('bodies captured for the audit trail are the envelope before WS-Security: the request and the answer, never the password', async () => {
+      const conn = connector(srv.url, { wsSecurity: { usernameToken: { usernameEnv: 'T_SOAP_USER', passwordEnv: 'T_SOAP_PASS', passwordType: 'PasswordText' } } });
+      const records: CallRecord[] = [];
+      const stopObserving = observeCalls((r) => records.push(r));
+      try {
+        await conn.call('helloService', { name: ARABIC });
+        const stopCapturing = captureBodies([conn.provider]);
+        try {
+          await conn.call('helloService', { name: ARABIC });
+        } finally {
+          stopCapturing();
+        }
+        await conn.call('helloService', { name: 'after' });
+      } finally {
+        stopObserving();
+      }
+      assert.deepEqual(records.map((r) => !!r.bodies), [false, true, false], 'only while asked, only for the named provider');
+      const b = records[1]!.bodies!;
+      assert.ok(b.request?.includes(ARABIC) && b.response?.includes(`Hello ${ARABIC}`));
+      assert.ok(srv.received.at(-2)!.body.includes('UsernameToken'), 'the wire carried the token');
+      assert.ok(!b.request!.includes('UsernameToken') && !b.request!.includes('كلمة سر'), 'the captured request did not');
+    });
 
     it('a wrong password is refused by the server: a ProviderFault, not retried', async () => {
       process.env.T_SOAP_PASS_WRONG = 'wrong';

@@ -5,7 +5,7 @@
  * operators asks for a login too, one without stays open.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HubConfig } from '../../../hub/config';
@@ -28,10 +28,10 @@ function flowsDir(): string {
   return dir;
 }
 
-async function runningHub(overrides: Partial<HubConfig>): Promise<{ hub: TestHub; url: string }> {
+async function runningHub(overrides: Partial<HubConfig>, opts: { demoOperator?: boolean } = {}): Promise<{ hub: TestHub; url: string }> {
   // Read when the hub starts; put back at once.
   const restore = setProviderCallbackSecrets();
-  const hub = await testHub({ flowsDir: flowsDir(), ...overrides }, undefined, { runtime: true }).finally(restore);
+  const hub = await testHub({ flowsDir: flowsDir(), ...overrides }, undefined, { runtime: true, ...opts }).finally(restore);
   try {
     await hub.startBackground();
     const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
@@ -116,6 +116,12 @@ describe('Node-RED runtime: operators log in', function () {
       assert.equal((await fetch(`${withOps.url}/red/flows`)).status, 401);
       const res = await login(withOps.url, 'rana', PASSWORD);
       assert.equal(res.status, 200);
+      assert.notEqual((await login(withOps.url, 'rana', 'not the password')).status, 200);
+      assert.notEqual((await login(withOps.url, 'mallory', 'guess')).status, 200);
+      // Appended beside the login, not before its answer.
+      let logins: unknown[][] = [];
+      for (let i = 0; i < 50 && logins.length < 3; i++, await new Promise((r) => setTimeout(r, 20))) logins = (await withOps.hub.store.readAudit({ subject: 'editor', limit: 10 })).map((a) => [a.actor, a.data.action]);
+      assert.deepEqual(logins, [['operator:rana', 'login'], ['operator:rana', 'login-failed'], ['operator:(unknown)', 'login-failed']], 'editor logins are audited, a name no operator has is not recorded');
     } finally {
       await withOps.hub.close();
     }
@@ -124,6 +130,48 @@ describe('Node-RED runtime: operators log in', function () {
       assert.equal((await fetch(`${open.url}/red/flows`)).status, 200);
     } finally {
       await open.hub.close();
+    }
+  });
+
+  it("in the sandbox without WASL_OPERATORS, `wasl start`'s demo operator opens /monitor, keeps its password across restarts, and leaves the editor open", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wasl-test-data-'));
+    const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
+    const first = await runningHub({ dataDir }, { demoOperator: true });
+    let password: string;
+    try {
+      const demo = first.hub.demoOperator!;
+      assert.equal(demo.user, 'monitor');
+      assert.equal(demo.role, 'operator');
+      password = demo.password;
+      assert.ok(password.length >= 16);
+      assert.equal((await fetch(`${first.url}/monitor`)).status, 401);
+      assert.equal((await fetch(`${first.url}/monitor`, { headers: basic('monitor', 'not-the-password') })).status, 401);
+      assert.equal((await fetch(`${first.url}/monitor`, { headers: basic('monitor', password) })).status, 200);
+      assert.equal((await fetch(`${first.url}/red/flows`)).status, 200, 'the editor stays open for local development');
+      assert.notEqual((await login(first.url, 'monitor', password)).status, 200, 'the demo operator is not an editor login');
+    } finally {
+      await first.hub.close();
+    }
+    assert.equal((statSync(join(dataDir, 'demo-operator')).mode & 0o777).toString(8), '600');
+    const again = await runningHub({ dataDir }, { demoOperator: true });
+    try {
+      assert.equal(again.hub.demoOperator?.password, password, 'the same login after a restart');
+      assert.equal((await fetch(`${again.url}/monitor`, { headers: basic('monitor', password) })).status, 200);
+    } finally {
+      await again.hub.close();
+    }
+    const withOps = await runningHub({ operators }, { demoOperator: true });
+    try {
+      assert.equal(withOps.hub.demoOperator, undefined, 'none when WASL_OPERATORS names the operators');
+      assert.equal((await fetch(`${withOps.url}/monitor`, { headers: basic('monitor', password) })).status, 401);
+    } finally {
+      await withOps.hub.close();
+    }
+    const prod = await runningHub({ env: 'production', secret: 'x'.repeat(32) }, { demoOperator: true });
+    try {
+      assert.equal(prod.hub.demoOperator, undefined, 'never in production');
+    } finally {
+      await prod.hub.close();
     }
   });
 });

@@ -5,6 +5,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { certify, checkCertificate, CertificationError, lifecycleHistory, promote, readCertificate, retire, type Roots } from '../../../hub/sandbox/certificate';
+import { verifyTrail } from '../../../hub/audit/trail';
+import { SqliteStore } from '../../../hub/store/sqlite';
 
 const REPO = resolve(__dirname, '..', '..', '..');
 const CODE = 'civil-registry-individual-extract';
@@ -89,14 +91,14 @@ describe('sandbox: certification and promotion', () => {
 
 describe('wasl service promote | retire | status', function () {
   this.timeout(30_000);
-  it('refuses to promote an uncertified service (exit 2, with the reason), promotes a certified one, and retires it', () => {
+  it('refuses to promote an uncertified service (exit 2, with the reason), promotes a certified one, and retires it — each change in the audit trail', async () => {
     const root = mkdtempSync(join(tmpdir(), 'wasl-cert-cli-'));
     try {
       const flowsDir = join(root, 'flows');
       mkdirSync(flowsDir);
       cpSync(join(REPO, 'flows', CODE), join(flowsDir, CODE), { recursive: true, filter: (src) => !/(certificate|lifecycle)\.json$/.test(src) });
       cpSync(join(REPO, 'flows', 'shared.json'), join(flowsDir, 'shared.json'));
-      const env = { ...process.env, WASL_FLOWS_DIR: flowsDir, USER: 'tester' };
+      const env = { ...process.env, WASL_FLOWS_DIR: flowsDir, WASL_DATA_DIR: join(root, 'data'), USER: 'tester' };
       const wasl = (...args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin', 'wasl.js'), 'service', ...args, CODE], { encoding: 'utf8', env });
       const refused = wasl('promote');
       assert.equal(refused.status, 2);
@@ -108,6 +110,15 @@ describe('wasl service promote | retire | status', function () {
       assert.match(wasl('status').stdout, /holds for the files as they are[\s\S]*live\s+by tester/);
       assert.equal(wasl('retire').status, 0);
       assert.match(readFileSync(join(flowsDir, CODE, 'service.json'), 'utf8'), /"lifecycle": "retired"/);
+      const store = new SqliteStore({ file: join(root, 'data', 'wasl.db') });
+      try {
+        const changes = await store.readAudit({ subject: `service:${CODE}`, limit: 10 });
+        assert.deepEqual(changes.map((c) => [c.kind, c.actor, c.data.action]), [['operator.action', 'operator:tester', 'promote'], ['operator.action', 'operator:tester', 'retire']], 'the refused promotion changed nothing');
+        assert.match(String(changes[0]!.data.certificate), /^[0-9a-f]{64}$/);
+        assert.equal((await verifyTrail(store)).finding, undefined);
+      } finally {
+        await store.close();
+      }
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
