@@ -82,31 +82,37 @@ export class ChaosSimulators {
     return [...this.past, ...[...this.running.values()].flatMap((s) => s.requests)];
   }
 
-  /** Effects done twice for one order step (see the header), among these orders. */
-  duplicates(orders: ReadonlySet<string>): Duplicate[] {
-    const keys = new Map<string, Set<string>>();
-    let anonymous = 0;
-    for (const r of this.requests()) {
-      if (!r.orderId || !orders.has(r.orderId)) continue;
-      if (r.method === 'GET' || r.method === 'HEAD') continue;
-      // Refused at the door (credentials, a request the contract does not allow): nothing happened there.
-      if (r.status === 401 || r.outcome === 'INVALID_REQUEST' || r.outcome.startsWith('fault:')) continue;
-      const step = `${r.simulator}\u0000${r.orderId}\u0000${r.operation ?? `${r.method} ${r.path}`}`;
-      const set = keys.get(step) ?? new Set<string>();
-      set.add(r.idempotencyKey ?? `(none ${++anonymous})`);
-      keys.set(step, set);
-    }
-    const out: Duplicate[] = [];
-    for (const [step, set] of keys) {
-      if (set.size < 2) continue;
-      const [provider, orderId, operation] = step.split('\u0000') as [string, string, string];
-      out.push({ provider, orderId, operation, keys: set.size });
-    }
-    return out;
+  /** Effects done twice for one order step (see the header), among these orders; and how many effects there were. */
+  duplicates(orders: ReadonlySet<string>): { effects: number; duplicates: Duplicate[] } {
+    return duplicateEffects(this.requests(), orders);
   }
 
   async close(): Promise<void> {
     const all = [...this.running.keys()];
     for (const code of all) await this.down(code);
   }
+}
+
+/** The effects on providers of these orders' steps, and the steps done under more than one idempotency key. */
+export function duplicateEffects(requests: readonly SimRequest[], orders: ReadonlySet<string>): { effects: number; duplicates: Duplicate[] } {
+  const keys = new Map<string, Set<string>>();
+  let anonymous = 0;
+  for (const r of requests) {
+    if (!r.orderId || !orders.has(r.orderId)) continue;
+    if (r.method === 'GET' || r.method === 'HEAD') continue;
+    // Refused at the door (credentials, a request the contract does not allow) or cut by a
+    // scripted fault: nothing happened there.
+    if (r.status === 401 || r.outcome === 'INVALID_REQUEST' || r.outcome.startsWith('fault:')) continue;
+    const step = `${r.simulator}\u0000${r.orderId}\u0000${r.operation ?? `${r.method} ${r.path}`}`;
+    const set = keys.get(step) ?? new Set<string>();
+    set.add(r.idempotencyKey ?? `(none ${++anonymous})`);
+    keys.set(step, set);
+  }
+  const duplicates: Duplicate[] = [];
+  for (const [step, set] of keys) {
+    if (set.size < 2) continue;
+    const [provider, orderId, operation] = step.split('\u0000') as [string, string, string];
+    duplicates.push({ provider, orderId, operation, keys: set.size });
+  }
+  return { effects: keys.size, duplicates };
 }

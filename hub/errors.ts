@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   'rate-limited': { status: 429, title: 'Too many requests from this channel', titleAr: 'طلبات كثيرة جداً من هذه القناة' },
   'not-found': { status: 404, title: 'No such resource', titleAr: 'المورد غير موجود' },
   'not-ready': { status: 503, title: 'The hub is not ready', titleAr: 'المنصة غير جاهزة' },
+  'callback-early': { status: 503, title: 'The order has not yet recorded the request this callback answers; send it again', titleAr: 'لم يسجّل الطلب بعد الطلب الذي يجيب عنه هذا الإشعار؛ أعد الإرسال' },
   internal: { status: 500, title: 'Internal error', titleAr: 'خطأ داخلي' },
 } as const satisfies Record<string, ErrorSpec>;
 

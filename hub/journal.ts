@@ -10,7 +10,7 @@
  *   transiently) is called again with the SAME idempotency key, `<order id>:<step>`, so a
  *   provider that honours idempotency keys (X-Road `id`, `Idempotency-Key`) does the work once.
  */
-import type { Store } from './store';
+import type { JournalEntry, Store } from './store';
 
 export interface RecordedFailure {
   code: string;
@@ -70,4 +70,13 @@ export async function runStepOnce<T>(store: Store, orderId: string, step: string
   }
   await store.journalFinish(orderId, step, 'succeeded', value);
   return { value, replayed: false };
+}
+
+/**
+ * Whether the hub made (or is making) this step's request: its journal entry exists and did not
+ * fail. An answer to it — a provider's callback — may then arrive before the order records the
+ * step; it is early, not unknown.
+ */
+export function ownRequest(entry: JournalEntry | undefined): boolean {
+  return entry !== undefined && entry.status !== 'failed';
 }

@@ -207,7 +207,9 @@ export class IntlPayAdapter implements PaymentAdapter {
     if (kind === 'paid' && intent) e.transactionId = intent;
     if (num(o.amount_minor) !== undefined) e.amount = num(o.amount_minor)!;
     if (str(o.currency)) e.currency = String(o.currency);
-    if (num(b.created) !== undefined) e.occurredAt = new Date(num(b.created)! * 1000).toISOString();
+    // Unix seconds; one no Date can hold (1e308) is left out, and the desk takes the time of receipt.
+    const created = num(b.created) !== undefined ? new Date(num(b.created)! * 1000) : undefined;
+    if (created && !Number.isNaN(created.getTime())) e.occurredAt = created.toISOString();
     return e;
   }
 }

@@ -21,7 +21,7 @@ import type { Actor, Order, Payment, Receipt } from '../../contracts/types';
 import type { Catalogue } from '../catalogue';
 import { WaslError, isWaslError } from '../errors';
 import type { Fulfilment } from '../fulfilment';
-import { runStepOnce } from '../journal';
+import { ownRequest, runStepOnce } from '../journal';
 import type { Logger } from '../log';
 import type { CallbackRecord, Store } from '../store';
 import { ordersIn } from '../store/order-records';
@@ -149,6 +149,12 @@ export class PaymentDesk {
       // Another transaction for an order already paid: give that money back.
       await this.refundStray(order, provider, invoiceId, amount ?? order.payment.amount ?? 0, 'paid-twice', actor);
       return 'paid-twice';
+    }
+    if (order.status === 'received' && ownRequest(await this.deps.store.journalGet(order.id, 'payment.invoice'))) {
+      // The hub asked for this payment and the provider answered, but the order has not yet
+      // recorded it (a worker slow, or crashed between the two): the citizen paid on time. Not
+      // late — the provider is asked to send the callback again, and by then the order waits for it.
+      throw new WaslError('callback-early', { headers: { 'retry-after': '2' } });
     }
     if (order.status !== 'awaiting-payment') {
       // Cancelled at its deadline (or otherwise ended) before the payment came: refund it.

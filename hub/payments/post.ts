@@ -7,7 +7,7 @@
  */
 import type { Actor, Order, Shipment } from '../../contracts/types';
 import { WaslError, isWaslError } from '../errors';
-import { runStepOnce } from '../journal';
+import { ownRequest, runStepOnce } from '../journal';
 import type { Logger } from '../log';
 import type { CallbackRecord, Store } from '../store';
 import { ordersIn } from '../store/order-records';
@@ -65,6 +65,10 @@ export class PostDesk {
   private async apply(e: { status: ShipmentState; trackingNumber: string; orderId?: string }, actor: Actor): Promise<string> {
     const order = e.orderId ? await this.deps.store.getOrder(e.orderId) : undefined;
     if (!order) return 'unknown-order';
+    if (!order.shipment && order.status === 'provider-completed' && ownRequest(await this.deps.store.journalGet(order.id, 'post.shipment'))) {
+      // The post answered the hub's request, but the order has not yet recorded the shipment: send it again.
+      throw new WaslError('callback-early', { headers: { 'retry-after': '2' } });
+    }
     if (order.shipment?.trackingNumber !== e.trackingNumber) return 'unknown-shipment';
     if (order.status !== 'dispatched') return 'already-applied';
     const shipment: Shipment = { ...order.shipment, status: e.status, updatedAt: this.now().toISOString() };

@@ -230,6 +230,35 @@ describe('payments and postal delivery (simulators)', function () {
     epay.reset();
   });
 
+  it('a payment whose callback comes before the order has recorded its invoice (a worker slow, or killed between the two) is asked again, not refunded as late', async () => {
+    // Found by the chaos suite: the gateway killed, a backlog, a worker between the provider's answer and the order's step.
+    epay.setBehaviour({ mode: 'never' });
+    const o = await submit();
+    const body = { eventId: 'EV-EARLY-1', type: 'invoice.paid', invoiceId: 'INV-EARLY-1', merchantReference: o.id, amount: o.fees.total, currency: 'SYP', transactionId: 'TX-EARLY-1', occurredAt: new Date().toISOString() };
+    // The request is under way (its answer not yet journaled), then answered but not yet recorded on the order.
+    await hub.store.journalStart(o.id, 'payment.invoice');
+    for (let i = 0; i < 2; i++) {
+      const cb = epayCallback(body);
+      const early = await postCallback(cb.raw, cb.headers);
+      assert.equal(early.statusCode, 503, early.body);
+      assert.equal(early.json<{ code: string }>().code, 'callback-early');
+      assert.equal(early.headers['retry-after'], '2');
+      if (i === 0) await hub.store.journalFinish(o.id, 'payment.invoice', 'succeeded', { invoiceId: 'INV-EARLY-1', paymentUrl: 'https://pay.example/INV-EARLY-1', amount: o.fees.total, currency: 'SYP' });
+    }
+    assert.deepEqual(await hub.store.listCallbacks({ orderId: o.id, limit: 5 }), [], 'nothing recorded: the provider sends it again');
+    assert.equal((await order(o.id)).status, 'received');
+    assert.ok(!(await steps(o.id)).some((e) => e.includes('refund')), 'no refund');
+    // The worker records the invoice it was given (the journaled answer, nothing asked twice); the callback again applies.
+    await hub.fulfilments.payments.request(o.id);
+    assert.equal((await order(o.id)).payment.invoiceId, 'INV-EARLY-1');
+    const again = epayCallback(body);
+    const applied = await postCallback(again.raw, again.headers);
+    assert.equal(applied.statusCode, 200, applied.body);
+    assert.equal((await order(o.id)).status, 'paid');
+    assert.deepEqual((await hub.store.listCallbacks({ orderId: o.id, limit: 5 })).map((c) => c.outcome), ['applied']);
+    assert.equal(epay.requests.filter((r) => r.method === 'POST' && r.orderId === o.id).length, 0, 'the provider was not asked for another invoice');
+  });
+
   it('refunds a payment that arrives after the order was cancelled, and records it as late', async () => {
     epay.setBehaviour({ mode: 'late', lateMs: 400, count: 1 });
     const o = await submit();
