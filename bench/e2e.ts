@@ -30,18 +30,16 @@
  * The last line is `e2e: ratio X.XX (target >= 1.50)`: wasl completed orders/s over the plain
  * flow's completed calls/s. Exit code 0 whatever the figures.
  */
-import http from 'node:http';
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { OrderRequest } from '../contracts/types';
-import { exampleRequest } from '../hub/gateway/openapi';
 import { orderIdFloor } from '../hub/ids';
 import { runLoad } from './lib/load';
-import { benchChannel, keyFactory, loadCatalogue } from './lib/order';
+import { type Ministry, type MinistryStats, post, startMinistry } from './lib/ministry';
+import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
 import { cleanupSync, cpuSeconds, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { summariseProfile } from './lib/profile';
 import { fmt } from './lib/seed';
@@ -67,39 +65,6 @@ function percentile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-// ───────────────────────────── the canned ministry ─────────────────────────────
-
-interface MinistryStats {
-  calls: number;
-  repeated: number;
-  orders: number;
-}
-
-interface Ministry {
-  url: string;
-  child: ChildProcess;
-  stats(): Promise<MinistryStats>;
-  reset(): Promise<void>;
-}
-
-async function startMinistry(): Promise<Ministry> {
-  const server = await startServer(join(__dirname, 'e2e', 'ministry-child.ts'), {
-    env: { ...process.env, BENCH_E2E_MINISTRY_PORT: String(MINISTRY_PORT), BENCH_E2E_MINISTRY_MS: String(MINISTRY_MS) },
-  });
-  const ask = <T>(what: string, key: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: unknown) => {
-        const v = (m as Record<string, unknown> | null)?.[key];
-        if (v === undefined) return;
-        server.child.off('message', on);
-        resolve(v as T);
-      };
-      server.child.on('message', on);
-      server.child.send(what);
-    });
-  return { url: server.url, child: server.child, stats: () => ask<MinistryStats>('stats', 'stats'), reset: () => ask<void>('reset', 'reset').then(() => undefined) };
-}
-
 // ───────────────────────────── direct calls ─────────────────────────────
 
 const XROAD_NS = 'xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:iden="http://x-road.eu/xsd/identifiers"';
@@ -113,21 +78,6 @@ function envelope(id: string, input: Record<string, unknown>): string {
     `<xrd:userId>bench</xrd:userId><xrd:id>${id}</xrd:id><xrd:protocolVersion>4.0</xrd:protocolVersion></soapenv:Header>` +
     `<soapenv:Body><cr:IssueIndividualExtract>${fields}</cr:IssueIndividualExtract></soapenv:Body></soapenv:Envelope>`
   );
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-
-function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 async function directP50(ministry: Ministry, input: Record<string, unknown>): Promise<number> {
@@ -335,18 +285,13 @@ function logProblems(logFile: string): void {
 }
 
 async function main(): Promise<number> {
-  const catalogue = loadCatalogue();
-  const service = catalogue.get(SERVICE);
-  if (!service) throw new Error(`service ${SERVICE} is not in flows/`);
-  // Paid in cash and collected at the counter, as at a centre: the flow goes straight to the
-  // ministry (no payment simulator in the loop), then marks the document ready for pickup.
-  const request = { ...exampleRequest(service), paymentMethod: 'cash-at-counter' as const, delivery: { method: 'counter' as const } };
+  const request = counterRequest(loadCatalogue(), SERVICE);
   const person = request.beneficiary?.person ?? request.applicant;
   const fields = request.fields as Record<string, unknown>;
   const input = { nationalNumber: person.nationalNumber, purpose: fields.purpose, copies: fields.copies, language: fields.language ?? 'ar', applicantName: request.applicant.fullName.ar };
 
   console.log(`bench:e2e — ${SERVICE}, canned ministry answering after ${MINISTRY_MS} ms, ${CONNECTIONS} connections, ${SECONDS} s per side, ${cpus().length} cores`);
-  const ministry = await startMinistry();
+  const ministry = await startMinistry({ port: MINISTRY_PORT, delayMs: MINISTRY_MS });
   const busy0 = machineBusySeconds();
   const t0 = Date.now();
   const direct = await directP50(ministry, input);

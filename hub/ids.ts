@@ -38,9 +38,18 @@ export function newOrderId(at?: Date): string {
 export const newEventId = (): string => `evt_${next()}`;
 export const newDeadLetterId = (): string => `dl_${next()}`;
 
-/** The smallest order id that can be issued at or after `at`: lower bound of a date filter. */
+/** ULID time: 48 bits of milliseconds since 1970 (up to the year 10889). */
+const MAX_ULID_TIME = 2 ** 48 - 1;
+
+/**
+ * The smallest order id that can be issued at or after `at`: lower bound of a date filter. A date
+ * outside ULID time (a filter from 1960, or the year 0000 that date-time allows) is clamped to
+ * its ends, so it still bounds every id or none instead of throwing.
+ */
 export function orderIdFloor(at: Date): string {
-  return `ord_${ulid(at.getTime()).slice(0, 10)}0000000000000000`;
+  const ms = at.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('orderIdFloor: an invalid date');
+  return `ord_${ulid(Math.min(Math.max(ms, 0), MAX_ULID_TIME)).slice(0, 10)}0000000000000000`;
 }
 
 export function orderIdTime(id: string): Date {

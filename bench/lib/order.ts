@@ -31,3 +31,14 @@ export function keyFactory(): () => string {
   let n = 0;
   return () => `bench-${prefix}-${(n++).toString(36)}`;
 }
+
+/**
+ * The OpenAPI example order for `code`, paid in cash and collected at the counter, as at a
+ * centre: its flow goes straight to the ministry (no payment simulator in the loop), then marks
+ * the document ready for pickup (bench:e2e, bench:scale).
+ */
+export function counterRequest(catalogue: Catalogue, code: string): OrderRequest {
+  const service = catalogue.get(code);
+  if (!service) throw new Error(`service ${code} is not in ${FLOWS_DIR}`);
+  return { ...exampleRequest(service), paymentMethod: 'cash-at-counter', delivery: { method: 'counter' } };
+}

@@ -98,3 +98,17 @@ export function startServer(script: string, opts: ServerOptions = {}): Promise<S
     });
   });
 }
+
+/** Sends `message` to a child and resolves with the `key` field of the first reply that has one. */
+export function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const on = (m: unknown) => {
+      const v = (m as Record<string, unknown> | null)?.[key];
+      if (v === undefined) return;
+      child.off('message', on);
+      resolve(v as T);
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+}

@@ -40,6 +40,8 @@ export function fromFastifyError(err: FastifyError): WaslError | undefined {
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-json',
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
     FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
+    // @fastify/static (the sandbox's /docs files) refuses paths such as `/docs/static//`: to a client, no such file.
+    FST_STATIC_FORBIDDEN_PATH: 'not-found',
   };
   const code = err.code ? byCode[err.code] : undefined;
   if (code) return new WaslError(code);
@@ -48,6 +50,24 @@ export function fromFastifyError(err: FastifyError): WaslError | undefined {
   if (err.statusCode === 413) return new WaslError('body-too-large');
   if (err.statusCode === 415) return new WaslError('unsupported-media-type');
   return undefined;
+}
+
+/**
+ * Fastify's frameworkErrors option: what fails before any route or hook runs — a URL whose
+ * percent-encoding does not decode, a path parameter longer than the router takes (the longest id
+ * any route has is far shorter). Left to Fastify, these are its own JSON with the path echoed,
+ * not a problem document.
+ */
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known =
+    err.code === 'FST_ERR_BAD_URL'
+      ? new WaslError('validation-failed', { detail: 'The path is not a valid URL: a percent-encoded sequence does not decode.', detailAr: 'المسار ليس عنواناً صالحاً: فيه ترميز لا يمكن فكّه.' })
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new WaslError('not-found')
+        : fromFastifyError(err);
+  if (!known) request.log.error({ err }, 'unexpected error');
+  // The routes' onSend hook never runs for these: the request id is set here.
+  void sendProblem(reply.header('x-request-id', request.id), known ?? new WaslError('internal'));
 }
 
 export function installProblemHandlers(app: FastifyInstance): void {

@@ -16,7 +16,7 @@ import type { Store } from '../store';
 import type { Bus } from '../bus/bus';
 import { ChannelAuthenticator } from './auth';
 import { openApiRoute, registerOpenApi } from './openapi';
-import { installProblemHandlers } from './problems';
+import { frameworkError, installProblemHandlers } from './problems';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/services';
@@ -48,6 +48,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     bodyLimit: config.bodyLimit,
+    frameworkErrors: frameworkError,
     // A caller's X-Request-Id is kept when it is well formed, so a counter can quote it to support.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -131,8 +131,8 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
           channel: channel.readAll ? q.channel : channel.channel,
           status: q.status,
           service: q.service,
-          from: q.from ? new Date(q.from) : undefined,
-          to: q.to ? new Date(q.to) : undefined,
+          from: filterDate(q.from),
+          to: filterDate(q.to),
           cursor: q.cursor,
           limit: q.limit,
         });
@@ -172,6 +172,14 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
       return withLinks(order);
     },
   );
+}
+
+/**
+ * A date filter as a Date. date-time allows a leap second (23:59:60), which Date cannot read: it
+ * is read as the second before, which bounds the same orders to within that second.
+ */
+function filterDate(value: string | undefined): Date | undefined {
+  return value ? new Date(value.replace(/(T\d\d:\d\d:)60/i, '$159')) : undefined;
 }
 
 /** An order the channel may see; another channel's order is reported as not found, not forbidden. */
