@@ -190,14 +190,17 @@ async function freshVhost(): Promise<string> {
   return `${AMQP_BASE}/${VHOST}`;
 }
 
-/** Messages still in the vhost's queues (ready or unacknowledged). */
+/** Messages still to be worked in the vhost's queues (ready or unacknowledged); `wasl.dead` keeps every dead letter for good and is not work. */
 async function queued(): Promise<number> {
   const out = await rabbitmqctl('list_queues', '-p', VHOST, '--quiet', '--no-table-headers', 'name', 'messages');
-  return out
-    .split('\n')
-    .map((l) => Number(l.trim().split(/\s+/)[1] ?? 0))
-    .filter((n) => Number.isFinite(n))
-    .reduce((a, b) => a + b, 0);
+  let n = 0;
+  for (const line of out.split('\n')) {
+    const [name, messages] = line.trim().split(/\s+/);
+    if (!name || name === 'wasl.dead') continue;
+    const m = Number(messages);
+    if (Number.isFinite(m)) n += m;
+  }
+  return n;
 }
 
 interface Settled {
@@ -343,6 +346,8 @@ async function main(): Promise<void> {
     await store.close();
     await Promise.all([gateway.close(), ...workers.map((w) => w.close())]);
     await sims.close();
+    // The run's queues go with it; the database stays for a post-mortem until the next run.
+    await rabbitmqctl('delete_vhost', VHOST).catch(() => undefined);
   }
 
   // No citizen's number or name in clear in any process's log.
