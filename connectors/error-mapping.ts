@@ -12,7 +12,7 @@
  * every fault: put it last, as a catch-all.
  */
 import type { ErrorMapping, Text } from '../contracts/types';
-import { BusinessRefusal, type CallMeta } from './errors';
+import { BusinessRefusal, codeShaped, type CallMeta } from './errors';
 
 export interface FaultFacts {
   /** SOAP fault code (or subcode, detail code), or a REST error code already extracted. */
@@ -87,7 +87,8 @@ export function mapRefusal(rules: ErrorMapping | undefined, fault: FaultFacts, m
     if (rule.faultCode !== undefined && rule.faultCode !== code) continue;
     if (rule.faultCodePattern !== undefined && (code === undefined || code.length > MAX_CODE || !patternOf(rule, i).test(code))) continue;
     const { providerMessage, ...callMeta } = meta;
-    const providerCode = code ?? (fault.status !== undefined ? `HTTP ${fault.status}` : '');
+    // A rule may match text that is no code (a pattern's prefix): that text is not repeated.
+    const providerCode = codeShaped(code) ?? (fault.status !== undefined ? `HTTP ${fault.status}` : '');
     const refusal: MappedRefusal = new BusinessRefusal(rule.reason, providerCode, providerMessage, callMeta);
     if (rule.message) refusal.text = rule.message;
     return refusal;

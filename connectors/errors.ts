@@ -126,10 +126,11 @@ export class ProviderFault extends ConnectorError {
   readonly faultCode?: string;
   readonly providerMessage?: string;
   constructor(detail: FaultDetail & { transient: boolean }, opts: ConnectorErrorOptions = {}) {
-    super(`provider fault${detail.status ? ` (HTTP ${detail.status})` : ''}${detail.faultCode ? ` ${detail.faultCode}` : ''}`, opts);
+    const faultCode = codeShaped(detail.faultCode);
+    super(`provider fault${detail.status ? ` (HTTP ${detail.status})` : ''}${faultCode ? ` ${faultCode}` : ''}`, opts);
     this.transient = detail.transient;
     this.status = detail.status;
-    this.faultCode = detail.faultCode;
+    this.faultCode = faultCode;
     this.providerMessage = detail.providerMessage;
   }
   override toJSON(): Record<string, unknown> {
@@ -172,6 +173,15 @@ export class UnsafeResponse extends ConnectorError {
   constructor(readonly limit: 'dtd' | 'entity' | 'size' | 'depth' | 'elements' | 'malformed', detail: string, opts: ConnectorErrorOptions = {}) {
     super(`unsafe or malformed response (${limit}): ${detail}`, opts);
   }
+}
+
+/**
+ * A provider's code as messages, logs and operational records may repeat it: letters, digits and
+ * `_ . : -`, up to 64 characters — or undefined. Anything else is text, and a broken or hostile
+ * provider can put a citizen's record where its code belongs.
+ */
+export function codeShaped(code: string | undefined): string | undefined {
+  return code !== undefined && /^[\p{L}\p{N}\p{M}_.:-]{1,64}$/u.test(code) ? code : undefined;
 }
 
 /** The provider's own code carried by a refusal or a fault, for the operational records. */

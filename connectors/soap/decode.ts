@@ -37,6 +37,12 @@ function fail(message: string): never {
   throw new DecodeError(message);
 }
 
+/** An unexpected element's name for a message: the provider wrote it, so it is cut short (a name can be most of a hostile body). */
+function nameOf(el: XmlElement): string {
+  const name = `${el.ns ? `{${el.ns}}` : ''}${el.local}`;
+  return name.length > 120 ? `${name.slice(0, 120)}…` : name;
+}
+
 function at(err: unknown, ...segments: Array<string | number>): never {
   if (err instanceof DecodeError) err.path.unshift(...segments.map(String));
   throw err;
@@ -241,7 +247,7 @@ class Compiler {
             continue;
           }
           anc.pop();
-          fail(`unexpected element ${c.ns ? `{${c.ns}}` : ''}${c.local}`);
+          fail(`unexpected element ${nameOf(c)}`);
         }
         let v: unknown;
         try {
@@ -299,13 +305,13 @@ export function compileMessageDecoder(model: ServiceModel, msg: MessageModel): M
       const p = parts[0]!;
       const el = findPart(children, p.name, p.ns);
       if (!el) fail(`missing response element {${p.ns}}${p.name}`);
-      for (const other of children) if (other !== el) fail(`unexpected element ${other.ns ? `{${other.ns}}` : ''}${other.local} in the Body`);
+      for (const other of children) if (other !== el) fail(`unexpected element ${nameOf(other)} in the Body`);
       return p.dec(el, anc);
     }
     const out: Record<string, unknown> = {};
     for (const el of children) {
       const p = parts.find((q) => q.name === el.local && q.ns === el.ns);
-      if (!p) fail(`unexpected element ${el.ns ? `{${el.ns}}` : ''}${el.local}`);
+      if (!p) fail(`unexpected element ${nameOf(el)}`);
       try {
         out[p.key] = p.dec(el, anc);
       } catch (e) {
