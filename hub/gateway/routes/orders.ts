@@ -163,7 +163,10 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
     },
     async (request, reply) => {
       const channel = requireChannel(request);
-      await readOwned(store, request.params.id, channel, reply);
+      const current = await readOwned(store, request.params.id, channel, reply);
+      // readAll lets a back office read every channel's orders, not change them: only the channel
+      // that submitted an order cancels it (a cancelled paid order is refunded).
+      if (current.channel.id !== channel.channel) throw new WaslError('order-not-found');
       const order = await store.transition(request.params.id, {
         to: 'cancelled',
         actor: { kind: 'channel', id: channel.channel },
