@@ -42,22 +42,28 @@
  *   for row locks or WAL I/O; how often the audit lock was held and what its holder was doing.
  * - the CPU ceilings implied by the one-worker costs: one worker's event loop (1 core over the
  *   worker's CPU per order) and the machine (its cores over everything an order costs here).
+ * - the database's size per order at the end (all configurations' orders).
  * - checks: after the window the load stops and every accepted order must complete; the
  *   ministry's own record (reset at the start of each configuration) must show exactly one
  *   call per order — as many calls as orders, as many distinct orders, no repeated X-Road
  *   message id; no non-202 answer.
+ * Each configuration starts from a VACUUM ANALYZE of the bench's database: autovacuum keeps a
+ * production database so, but the development server runs with autovacuum off, and without it
+ * each configuration ran slower than the one before (dead rows of the orders, outbox and lease
+ * updates), which favoured whichever ran first.
  *
  * The target, 1.00. With a core per process a second worker would approach 2x, and 1.5 would
  * be the target (use it on production-like hardware). Not on this machine: 2 cores shared by
  * the gateway, the workers, PostgreSQL, RabbitMQ, the ministry and this driver. Measured on
- * 2026-11-28, one worker needs about 12 of the ~38 CPU ms an order costs here, so one worker's
- * event loop could carry ~84 orders/s while the two cores run out at ~52: the machine, not the
- * worker, is the CPU limit, and the ideal ratio here is 1.00 (the run prints this computation
- * from its own figures). What a second worker must show on 2 cores is that it shares the work
- * without losing throughput — and without calling the ministry twice. Both configurations in
- * fact stopped near 30 orders/s, below either ceiling, because the audit chain's lock was held
- * 100% of the time (the run prints it): a serialisation that no number of workers lifts; see
- * docs/deployment.md, "The first bottleneck".
+ * 2026-11-28 (BENCH_SCALE_ROUNDS=3, the rest of the machine idle), one worker needs about 9 of
+ * the ~29 CPU ms an order costs here, so one worker's event loop could carry ~108 orders/s
+ * while the two cores run out at ~70: the machine, not the worker, is the CPU limit, and the
+ * ideal ratio here is 1.00 (each run prints this computation from its own figures). What a
+ * second worker must show on 2 cores is that it shares the work without losing throughput, and
+ * without calling the ministry twice. It did not: 52 orders/s with one worker, 45 with two
+ * (0.86), both below either ceiling, because the audit chain's lock was held 100% of the time,
+ * its holder mostly waiting for its own Node process between statements — a serialisation that
+ * more workers only lengthen (see docs/deployment.md, "The first bottleneck").
  * The last line is `scale: ratio X.XX (target >= 1.00)`, two workers' orders/s over one's.
  * On a shared machine, BENCH_SCALE_ROUNDS=3 runs both configurations three times (alternating
  * which goes first) and compares the best run of each: others' load only takes throughput away.
@@ -193,6 +199,17 @@ class Monitor {
     );
     const r = rows[0] ?? {};
     return { active: Number(r.active), inTx: Number(r.in_tx), advisory: Number(r.advisory), rowLocks: Number(r.row_locks), wal: Number(r.wal), holder: r.holder ?? null };
+  }
+
+  /** VACUUM ANALYZE of the whole database: what autovacuum would have done meanwhile (it is off on some test servers). */
+  async vacuum(): Promise<void> {
+    await this.q('VACUUM (ANALYZE)');
+  }
+
+  /** The database's size on disk and the orders it holds. */
+  async size(): Promise<{ bytes: number; orders: number }> {
+    const rows = await this.q<{ bytes: string; orders: string }>('SELECT pg_database_size(current_database()) AS bytes, (SELECT count(*) FROM orders) AS orders');
+    return { bytes: Number(rows[0]?.bytes), orders: Number(rows[0]?.orders) };
   }
 
   close(): Promise<void> {
@@ -389,6 +406,8 @@ async function waitFinished(monitor: Monitor, since: string, expected: number): 
 }
 
 async function runConfiguration(setup: Setup, workers: number): Promise<Result> {
+  // Every configuration starts from a vacuumed database, whatever ran before it.
+  await setup.monitor.vacuum();
   await setup.ministry.reset();
   const since = orderIdFloor(new Date(Date.now() - 1));
   const gateway = await startNode(setup, 'gateway', `w${workers}-gateway`);
@@ -580,6 +599,8 @@ async function main(): Promise<number> {
       if (Math.abs(others(one) - others(two)) > 0.25) {
         console.log(`! the two configurations were disturbed unequally (the rest of the machine took ${others(one).toFixed(2)} and ${others(two).toFixed(2)} cores): the ratio is not reliable; rerun on an idle machine or with BENCH_SCALE_ROUNDS=3`);
       }
+      const size = await monitor.size();
+      console.log(`database: ${fmt(Math.round(size.bytes / 2 ** 20))} MB for ${fmt(size.orders)} orders, ${(size.bytes / 1024 / Math.max(1, size.orders)).toFixed(1)} kB per order (tables and indexes; nothing of an order is pruned but its operational records)`);
       const ratio = one.perSecond > 0 ? two.perSecond / one.perSecond : NaN;
       console.log(`two workers / one${ROUNDS > 1 ? ` (best of ${ROUNDS} rounds each)` : ''}: ${fmt(Math.round(two.perSecond))} / ${fmt(Math.round(one.perSecond))} orders/s = ${ratio.toFixed(2)}`);
       return ratio;
