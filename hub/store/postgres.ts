@@ -74,6 +74,8 @@ function pgCallback(r: PgCallbackRow): CallbackRecord {
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
+  /** Audit entries of each open transaction, appended to the chain just before its COMMIT. */
+  private readonly pendingAudit = new WeakMap<PoolClient, AuditEntry[]>();
 
   private constructor(pool: Pool) {
     this.pool = pool;
@@ -120,12 +122,14 @@ export class PostgresStore implements Store {
     try {
       await c.query('BEGIN');
       const result = await fn(c);
+      await this.appendChain(c, this.pendingAudit.get(c) ?? []);
       await c.query('COMMIT');
       return result;
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      this.pendingAudit.delete(c);
       c.release();
     }
   }
@@ -182,21 +186,40 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Inside the caller's transaction. One chain for every process: a transaction-scoped advisory
-   * lock orders the appends (they wait for each other, briefly, at the end of their transaction).
+   * One chain for every process: a transaction-scoped advisory lock orders the appends. They are
+   * made last, just before COMMIT (tx() calls this with what the transaction queued), so the lock
+   * is held for the head read, one insert and the commit — not through the whole transaction's
+   * round trips, which serialised every order step of every process behind it.
    */
-  private async audit(c: PoolClient, entry: AuditEntry): Promise<void> {
+  private async appendChain(c: PoolClient, entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
     const head = await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     const h = head.rows[0];
-    const r = chain(h ? { seq: Number(h.seq), hash: h.hash } : undefined, entry);
-    await c.query('INSERT INTO audit_log (seq, at, kind, actor, subject, data, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [r.seq, r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash]);
+    let prev = h ? { seq: Number(h.seq), hash: h.hash } : undefined;
+    const values: unknown[] = [];
+    const rows: string[] = [];
+    for (const entry of entries) {
+      const r = chain(prev, entry);
+      prev = { seq: r.seq, hash: r.hash };
+      const n = values.length;
+      rows.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})`);
+      values.push(r.seq, r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash);
+    }
+    await c.query(`INSERT INTO audit_log (seq, at, kind, actor, subject, data, prev, hash) VALUES ${rows.join(', ')}`, values);
+  }
+
+  /** Queues an audit entry on the caller's transaction; tx() appends it to the chain just before COMMIT. */
+  private audit(c: PoolClient, entry: AuditEntry): void {
+    const queued = this.pendingAudit.get(c);
+    if (queued) queued.push(entry);
+    else this.pendingAudit.set(c, [entry]);
   }
 
   async appendAudit(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.tx(async (c) => {
-      for (const e of entries) await this.audit(c, e);
+      for (const e of entries) this.audit(c, e);
     });
   }
 
@@ -265,7 +288,7 @@ export class PostgresStore implements Store {
   }
 
   private async appendStep(c: PoolClient, doc: OrderDoc, step: TimelineEvent): Promise<void> {
-    await this.audit(c, stepEntry(doc, step));
+    this.audit(c, stepEntry(doc, step));
     await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [doc.id, step.seq, step]);
     const event = eventFor(doc, step);
     await c.query('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
@@ -388,7 +411,7 @@ export class PostgresStore implements Store {
     const { doc, step } = planNote(current, s.rows[0]?.seq ?? 0, req);
     await c.query('UPDATE orders SET doc = $1 WHERE id = $2', [doc, id]);
     await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [id, step.seq, step]);
-    await this.audit(c, stepEntry(doc, step));
+    this.audit(c, stepEntry(doc, step));
     return this.readOrder(c, id);
   }
 
