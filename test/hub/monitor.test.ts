@@ -109,4 +109,18 @@ describe('/monitor: the monitoring dashboard', function () {
     const first = JSON.parse(text.slice(text.indexOf('data: ') + 6, text.indexOf('\n\n'))) as Overview;
     assert.ok(first.acceptedLastHour >= 1);
   });
+
+  it('a dashboard left open does not hold up the hub closing: its stream is ended', async () => {
+    const other = await testHub({ operators: [{ user: 'sami', passwordHash: await hashPassword('viewer-password', { N: 1024, r: 8, p: 1 }), role: 'viewer' }] });
+    const url = await other.app.listen({ host: '127.0.0.1', port: 0 });
+    const res = await request(`${url}/monitor/api/stream`, { headers: VIEWER });
+    assert.equal(res.statusCode, 200);
+    const ended = (async () => {
+      for await (const chunk of res.body) void chunk;
+    })();
+    const t0 = Date.now();
+    await other.close();
+    await ended;
+    assert.ok(Date.now() - t0 < 5_000, `closed in ${Date.now() - t0} ms`);
+  });
 });

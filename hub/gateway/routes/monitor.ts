@@ -64,6 +64,12 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; 
     return figures();
   });
 
+  // Open dashboards' streams, ended when the hub closes: the server would otherwise wait for each to go.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+  });
+
   app.get('/monitor/api/stream', { schema: { hide: true } }, async (request, reply) => {
     await operator(request);
     reply.hijack();
@@ -78,12 +84,18 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; 
         /* the next tick tries again */
       }
     };
-    await push();
     const timer = setInterval(() => void push(), 2000);
-    request.raw.on('close', () => {
+    const end = () => {
+      if (!open) return;
       open = false;
       clearInterval(timer);
-    });
+      streams.delete(end);
+      if (!res.writableEnded) res.end();
+    };
+    streams.add(end);
+    // The response's close is the connection's: it fires when the browser goes, however it went.
+    res.on('close', end);
+    await push();
   });
 
   app.get('/monitor/api/dead-letters', { schema: { hide: true } }, async (request) => {
