@@ -74,7 +74,7 @@ function pgCallback(r: PgCallbackRow): CallbackRecord {
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
-  /** Audit entries of each open transaction, appended to the chain just before its COMMIT. */
+  /** Audit entries of each open transaction, appended to the chain with its COMMIT. */
   private readonly pendingAudit = new WeakMap<PoolClient, AuditEntry[]>();
 
   private constructor(pool: Pool) {
@@ -122,8 +122,7 @@ export class PostgresStore implements Store {
     try {
       await c.query('BEGIN');
       const result = await fn(c);
-      await this.appendChain(c, this.pendingAudit.get(c) ?? []);
-      await c.query('COMMIT');
+      await this.commitWithChain(c, this.pendingAudit.get(c) ?? []);
       return result;
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
@@ -187,29 +186,33 @@ export class PostgresStore implements Store {
 
   /**
    * One chain for every process: a transaction-scoped advisory lock orders the appends. They are
-   * made last, just before COMMIT (tx() calls this with what the transaction queued), so the lock
-   * is held for the head read, one insert and the commit — not through the whole transaction's
-   * round trips, which serialised every order step of every process behind it.
+   * made last and the transaction ends with them: the lock and the head read go in one round trip,
+   * the insert and COMMIT in a second (simple-protocol statements, so the values are escaped by
+   * the driver), and no other round trip happens while the lock is held — every order step of every
+   * process waits for it, so each round trip under it is paid by the whole hub (bench:scale).
+   * Without entries, the transaction is just committed.
    */
-  private async appendChain(c: PoolClient, entries: AuditEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-    const head = await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    const h = head.rows[0];
+  private async commitWithChain(c: PoolClient, entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) {
+      await c.query('COMMIT');
+      return;
+    }
+    // Statements of one simple query run in turn, each with its own snapshot: the head is read after the lock is held.
+    const results = (await c.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK}); SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`)) as unknown as Array<{ rows: Array<{ seq: string; hash: string }> }>;
+    const h = results[1]?.rows[0];
     let prev = h ? { seq: Number(h.seq), hash: h.hash } : undefined;
-    const values: unknown[] = [];
     const rows: string[] = [];
+    const lit = (v: string) => c.escapeLiteral(v);
     for (const entry of entries) {
       const r = chain(prev, entry);
       prev = { seq: r.seq, hash: r.hash };
-      const n = values.length;
-      rows.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})`);
-      values.push(r.seq, r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash);
+      rows.push(`(${Number(r.seq)}, ${lit(r.at)}, ${lit(r.kind)}, ${lit(r.actor)}, ${lit(r.subject)}, ${lit(JSON.stringify(r.data))}, ${lit(r.prev)}, ${lit(r.hash)})`);
     }
-    await c.query(`INSERT INTO audit_log (seq, at, kind, actor, subject, data, prev, hash) VALUES ${rows.join(', ')}`, values);
+    // An error in the insert skips the COMMIT (the rest of a failed simple query is not run); tx() rolls back.
+    await c.query(`INSERT INTO audit_log (seq, at, kind, actor, subject, data, prev, hash) VALUES ${rows.join(', ')}; COMMIT`);
   }
 
-  /** Queues an audit entry on the caller's transaction; tx() appends it to the chain just before COMMIT. */
+  /** Queues an audit entry on the caller's transaction; tx() appends it to the chain with its COMMIT. */
   private audit(c: PoolClient, entry: AuditEntry): void {
     const queued = this.pendingAudit.get(c);
     if (queued) queued.push(entry);
