@@ -46,6 +46,19 @@ export function hashOf(prev: string, r: Omit<AuditRecord, 'prev' | 'hash'>): str
   return createHash('sha256').update(`${prev}\n${body}`).digest('hex');
 }
 
+/**
+ * The hashed body of an entry around its seq (prefix + seq + suffix), for a store that numbers
+ * the record itself (PostgreSQL's wasl_audit_append): the stable JSON's keys are sorted, so the
+ * seq comes just before the subject, the last key.
+ */
+export function bodyAroundSeq(entry: AuditEntry): { prefix: string; suffix: string } {
+  const full = stringify({ seq: 0, at: entry.at, kind: entry.kind, actor: entry.actor, subject: entry.subject, data: entry.data }) ?? '';
+  const suffix = `,"subject":${stringify(entry.subject)}}`;
+  const prefix = full.slice(0, full.length - suffix.length - 1);
+  if (!prefix.endsWith('"seq":') || `${prefix}0${suffix}` !== full) throw new Error('audit entry: its JSON does not end with seq and subject');
+  return { prefix, suffix };
+}
+
 /** The record that follows `head` (undefined: the first). */
 export function chain(head: Pick<AuditRecord, 'seq' | 'hash'> | undefined, entry: AuditEntry): AuditRecord {
   const seq = (head?.seq ?? 0) + 1;

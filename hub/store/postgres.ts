@@ -10,13 +10,12 @@ import { WaslError } from '../errors';
 import { loadMigrations } from './migrations';
 import { deadLetterNote, encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, type OrderDoc } from './order-records';
 import { newDeadLetterId, orderIdFloor } from '../ids';
-import { chain, type AuditEntry, type AuditRecord, type AuditSeal } from '../audit/chain';
+import { bodyAroundSeq, type AuditEntry, type AuditRecord, type AuditSeal } from '../audit/chain';
 import { stepEntry } from '../audit/entries';
 import type { CallRecord } from '../../connectors/connector';
 import { CALL_COLUMNS, callRow, callValues } from './provider-calls';
 
-/** The advisory lock that orders appends to the audit chain (an arbitrary constant: 'wasl' 'audt'). */
-const AUDIT_LOCK = 0x7761736c;
+// The advisory lock that orders appends to the audit chain (0x7761736c, 'wasl') is taken by wasl_audit_append, migration 007.
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
 import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
@@ -186,30 +185,25 @@ export class PostgresStore implements Store {
 
   /**
    * One chain for every process: a transaction-scoped advisory lock orders the appends. They are
-   * made last and the transaction ends with them: the lock and the head read go in one round trip,
-   * the insert and COMMIT in a second (simple-protocol statements, so the values are escaped by
-   * the driver), and no other round trip happens while the lock is held — every order step of every
-   * process waits for it, so each round trip under it is paid by the whole hub (bench:scale).
-   * Without entries, the transaction is just committed.
+   * made last, in the same round trip as the COMMIT: wasl_audit_append (migration 007) takes the
+   * lock, reads the head, hashes and inserts in the server, and the lock is released by the commit
+   * that follows it in the same simple query (values escaped by the driver). Every order step of
+   * every process waits for this lock, so no Node process may hold it across a round trip
+   * (bench:scale: held 100 % of the time when it did). Without entries, just the COMMIT.
    */
   private async commitWithChain(c: PoolClient, entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) {
       await c.query('COMMIT');
       return;
     }
-    // Statements of one simple query run in turn, each with its own snapshot: the head is read after the lock is held.
-    const results = (await c.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK}); SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`)) as unknown as Array<{ rows: Array<{ seq: string; hash: string }> }>;
-    const h = results[1]?.rows[0];
-    let prev = h ? { seq: Number(h.seq), hash: h.hash } : undefined;
-    const rows: string[] = [];
-    const lit = (v: string) => c.escapeLiteral(v);
-    for (const entry of entries) {
-      const r = chain(prev, entry);
-      prev = { seq: r.seq, hash: r.hash };
-      rows.push(`(${Number(r.seq)}, ${lit(r.at)}, ${lit(r.kind)}, ${lit(r.actor)}, ${lit(r.subject)}, ${lit(JSON.stringify(r.data))}, ${lit(r.prev)}, ${lit(r.hash)})`);
+    const cols: string[][] = [[], [], [], [], [], [], []];
+    for (const e of entries) {
+      const { prefix, suffix } = bodyAroundSeq(e);
+      [e.at, e.kind, e.actor, e.subject, JSON.stringify(e.data), prefix, suffix].forEach((v, i) => cols[i]!.push(v));
     }
-    // An error in the insert skips the COMMIT (the rest of a failed simple query is not run); tx() rolls back.
-    await c.query(`INSERT INTO audit_log (seq, at, kind, actor, subject, data, prev, hash) VALUES ${rows.join(', ')}; COMMIT`);
+    const arrays = cols.map((vs) => `ARRAY[${vs.map((v) => c.escapeLiteral(v)).join(', ')}]::text[]`);
+    // An error in the append skips the COMMIT (the rest of a failed simple query is not run); tx() rolls back.
+    await c.query(`SELECT wasl_audit_append(${arrays.join(', ')}); COMMIT`);
   }
 
   /** Queues an audit entry on the caller's transaction; tx() appends it to the chain with its COMMIT. */
