@@ -16,6 +16,8 @@
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import RandExp from 'randexp';
+import type { HubConfig } from '../../hub/config';
+import { hashPassword } from '../../hub/operators';
 
 export interface Route {
   method: string;
@@ -143,4 +145,14 @@ export function sample(re: RegExp): string {
     if (re.test(s) && !s.includes('//')) return s;
   }
   throw new Error(`no path sample for ${re.source}: probe it by hand in test/security`);
+}
+
+/** The three operator roles, each with `password` (a cheap scrypt cost: tests log in often). */
+export async function threeOperators(password: string): Promise<NonNullable<HubConfig['operators']>> {
+  const passwordHash = await hashPassword(password, { N: 1024, r: 8, p: 1 });
+  return [
+    { user: 'rana', passwordHash, role: 'admin' },
+    { user: 'maha', passwordHash, role: 'operator' },
+    { user: 'sami', passwordHash, role: 'viewer' },
+  ];
 }

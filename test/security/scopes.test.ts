@@ -20,22 +20,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Order } from '../../contracts/types';
 import type { ChannelKey, HubConfig } from '../../hub/config';
-import { hashPassword } from '../../hub/operators';
 import { auth, FLOWS_DIR, KEYS, newKey, setProviderCallbackSecrets, testHub, validRequest, type TestHub } from '../helpers';
+import { threeOperators } from './routes';
 
 const PASSWORD = 'security-roles-password-1';
 const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}` });
 const CIVIL = 'civil-registry-individual-extract';
 const NCR = 'no-criminal-record-certificate';
 
-async function operators(): Promise<NonNullable<HubConfig['operators']>> {
-  const passwordHash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
-  return [
-    { user: 'rana', passwordHash, role: 'admin' },
-    { user: 'maha', passwordHash, role: 'operator' },
-    { user: 'sami', passwordHash, role: 'viewer' },
-  ];
-}
+const operators = () => threeOperators(PASSWORD);
 
 describe('security: channel scopes and operator roles', function () {
   this.timeout(60_000);

@@ -23,10 +23,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { HubConfig } from '../../hub/config';
-import { hashPassword } from '../../hub/operators';
 import { ADMIN_ROOT, NODE_ROOT } from '../../hub/runtime/runtime';
 import { auth, FLOWS_DIR, KEYS, setProviderCallbackSecrets, testHub, validRequest, type TestHub } from '../helpers';
-import { expressRoutes, gatewayRoutes, recordExpressApps, type Route } from './routes';
+import { expressRoutes, gatewayRoutes, recordExpressApps, threeOperators, type Route } from './routes';
 
 const PASSWORD = 'security-suite-password-1';
 const METRICS_TOKEN = 'prometheus-scrape-token-security-0123';
@@ -73,14 +72,7 @@ function badCredentials(kind: 'operator' | 'channel', r: Route): Array<[string, 
   return bad;
 }
 
-async function operators(): Promise<NonNullable<HubConfig['operators']>> {
-  const passwordHash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
-  return [
-    { user: 'rana', passwordHash, role: 'admin' },
-    { user: 'maha', passwordHash, role: 'operator' },
-    { user: 'sami', passwordHash, role: 'viewer' },
-  ];
-}
+const operators = () => threeOperators(PASSWORD);
 
 /** Probes every gateway route; returns what went wrong, one line each. */
 async function probeGateway(hub: TestHub, env: 'sandbox' | 'production'): Promise<{ problems: string[]; routes: Route[]; kinds: Map<string, Kind> }> {
