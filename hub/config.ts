@@ -43,6 +43,8 @@ export interface HubConfig {
   callRecordsDays?: number;
   /** The bearer token Prometheus presents at GET /metrics (WASL_METRICS_TOKEN); operators may use their login instead. */
   metricsToken?: string;
+  /** Where a process without the gateway (`wasl worker`) serves GET /metrics (WASL_METRICS_PORT); unset: it serves none. */
+  metricsPort?: number;
   /** Who may log in to the flows editor and admin API (WASL_OPERATORS, hub/operators.ts); undefined when unset. */
   operators?: Operator[];
   /** Providers whose exchange bodies the audit trail keeps, encrypted with WASL_SECRET (WASL_AUDIT_BODIES: codes, comma-separated, or "*"). */
@@ -163,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     secret,
     ...(env.WASL_OPERATORS ? { operators: parseOperators(env.WASL_OPERATORS) } : {}),
     ...(env.WASL_METRICS_TOKEN ? { metricsToken: metricsToken(env.WASL_METRICS_TOKEN) } : {}),
+    ...(env.WASL_METRICS_PORT ? { metricsPort: int(env, 'WASL_METRICS_PORT', 0, 0, 65535) } : {}),
     ...auditBodies(env.WASL_AUDIT_BODIES, secret),
     callRecordsDays: int(env, 'WASL_CALL_RECORDS_DAYS', 30, 1, 3650),
     logLevel: env.WASL_LOG_LEVEL || 'info',

@@ -19,6 +19,8 @@ import { demoOperator, type DemoOperator } from './demo-operator';
 import { buildGateway } from './gateway/server';
 import { checkCertificate } from './sandbox/certificate';
 import { HubMetrics } from './metrics';
+import { listenMetrics } from './metrics-listener';
+import type { Registry } from 'prom-client';
 import { captureBodies, observeCalls } from '../connectors/observe';
 import { BodyKey } from './audit/bodies';
 import { callEntry } from './audit/entries';
@@ -53,6 +55,10 @@ export interface Hub {
   demoOperator?: DemoOperator;
   /** The address it listens on, once listening. */
   url?: string;
+  /** Where a process without the gateway serves /metrics (WASL_METRICS_PORT), once listening. */
+  metricsUrl?: string;
+  /** The process's Prometheus metrics (hub/metrics.ts). */
+  metricsRegistry: Registry;
   /** The Node-RED runtime (flows), once started: processes with the workers role that asked for it. */
   runtime?: NodeRedRuntime;
   /** Payments and postal delivery: desks, callbacks, watcher. */
@@ -152,6 +158,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     demoKey,
     ...(demoOp ? { demoOperator: demoOp } : {}),
     fulfilments,
+    metricsRegistry: metrics.registry,
     async startBackground() {
       relay?.start();
       const every = opts.watchEveryMs ?? watchEveryMs();
@@ -225,13 +232,25 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   // --- end sandbox simulators
   try {
     if (hub.roles.gateway) hub.url = await hub.app.listen({ host: config.host, port: config.port });
+    else if (config.metricsPort !== undefined) {
+      const listener = await listenMetrics(config, config.metricsPort, hub.metricsRegistry);
+      hub.metricsUrl = listener.url;
+      const closeHub = hub.close;
+      hub.close = async () => {
+        try {
+          await closeHub();
+        } finally {
+          await listener.close();
+        }
+      };
+    }
     await hub.startBackground();
   } catch (err) {
     await hub.close();
     throw err;
   }
   hub.logger.info(
-    { url: hub.url, env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length },
+    { url: hub.url, ...(hub.metricsUrl ? { metricsUrl: hub.metricsUrl } : {}), env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length },
     'wasl hub started',
   );
   return hub;

@@ -9,7 +9,11 @@ import type { Order } from '../../contracts/types';
 import { reportCall } from '../../connectors/observe';
 import { buildOrder } from '../../hub/intake';
 import { hashPassword } from '../../hub/operators';
-import { auth, CITIZEN, KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
+import { request } from 'undici';
+import { startHub } from '../../hub/hub';
+import { createLogger } from '../../hub/log';
+import { SqliteStore } from '../../hub/store/sqlite';
+import { auth, CITIZEN, KEYS, newKey, setProviderCallbackSecrets, testConfig, testHub, validRequest, type TestHub } from '../helpers';
 
 const TOKEN = 'prometheus-scrape-token-0123456789';
 const CIVIL = 'civil-registry-individual-extract';
@@ -110,5 +114,42 @@ describe('GET /metrics', function () {
   it('holds nothing of a citizen: no national number, name, phone or order id', async () => {
     const text = await scrape();
     for (const v of [CITIZEN.nationalNumber, CITIZEN.fullNameAr, CITIZEN.phone, CITIZEN.fatherName, 'ord_']) assert.ok(!text.includes(v), v);
+  });
+});
+
+describe('GET /metrics of a worker (WASL_METRICS_PORT)', function () {
+  this.timeout(30_000);
+  const TOKEN = 'prometheus-token-for-a-worker-0123';
+
+  it('a process without the gateway serves /metrics alone, to the token or an operator, with the calls it made', async () => {
+    const restore = setProviderCallbackSecrets();
+    const hub = await startHub(testConfig({ env: 'production', secret: 's'.repeat(40), metricsToken: TOKEN, metricsPort: 0, operators: [{ user: 'sami', passwordHash: await hashPassword('viewer-password', { N: 1024, r: 8, p: 1 }), role: 'viewer' }] }), {
+      roles: { gateway: false, relay: false, workers: true },
+      runtime: false,
+      logger: createLogger('silent'),
+      store: new SqliteStore({ file: ':memory:' }),
+    }).finally(restore);
+    try {
+      assert.equal(hub.url, undefined, 'no API');
+      assert.match(hub.metricsUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+      reportCall({ provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', endpoint: 'http://127.0.0.1:8091/moi', outcome: 'timeout', attempts: 3, durationMs: 900, requestBytes: 500, responseBytes: 0, startedAt: new Date().toISOString() });
+      const get = (path: string, headers: Record<string, string> = {}) => request(`${hub.metricsUrl}${path}`, { headers });
+      const none = await get('/metrics');
+      assert.equal(none.statusCode, 401);
+      assert.match(String(none.headers['www-authenticate']), /^Bearer/);
+      await none.body.dump();
+      assert.equal((await get('/metrics', { authorization: 'Bearer not-the-token-at-all-0000000' })).statusCode, 401);
+      const ok = await get('/metrics', { authorization: `Bearer ${TOKEN}` });
+      assert.equal(ok.statusCode, 200);
+      assert.match(await ok.body.text(), /wasl_provider_calls_total\{provider="moi-civil-registry",operation="IssueIndividualExtract",outcome="timeout"\} 1/);
+      const op = await get('/metrics', { authorization: `Basic ${Buffer.from('sami:viewer-password').toString('base64')}` });
+      assert.equal(op.statusCode, 200);
+      await op.body.dump();
+      const api = await get('/v1/orders', { authorization: `Bearer ${KEYS.centre.key}` });
+      assert.equal(api.statusCode, 404, 'nothing of the API on a worker');
+      await api.body.dump();
+    } finally {
+      await hub.close();
+    }
   });
 });

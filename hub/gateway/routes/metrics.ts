@@ -11,13 +11,20 @@ import type { ChannelAuthenticator } from '../auth';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-export async function metricsRoutes(app: FastifyInstance, opts: { registry: Registry; token?: string; auth: ChannelAuthenticator }): Promise<void> {
-  const want = opts.token ? digest(opts.token) : undefined;
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    const header = request.headers.authorization ?? '';
+/** Whether an Authorization header may read the metrics: the Prometheus token, or an operator's login. */
+export function metricsAccess(token: string | undefined, auth: ChannelAuthenticator): (header: string | undefined) => Promise<boolean> {
+  const want = token ? digest(token) : undefined;
+  return async (raw) => {
+    const header = raw ?? '';
     const bearer = /^Bearer ([\x21-\x7E]{1,256})$/.exec(header)?.[1];
-    const allowed = (bearer !== undefined && want !== undefined && timingSafeEqual(digest(bearer), want)) || (header.startsWith('Basic ') && (await opts.auth.operator(header)) !== undefined);
-    if (!allowed) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl metrics"' } });
+    return (bearer !== undefined && want !== undefined && timingSafeEqual(digest(bearer), want)) || (header.startsWith('Basic ') && (await auth.operator(header)) !== undefined);
+  };
+}
+
+export async function metricsRoutes(app: FastifyInstance, opts: { registry: Registry; token?: string; auth: ChannelAuthenticator }): Promise<void> {
+  const allowed = metricsAccess(opts.token, opts.auth);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!(await allowed(request.headers.authorization))) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl metrics"' } });
     reply.header('content-type', opts.registry.contentType);
     return opts.registry.metrics();
   });
