@@ -4,12 +4,12 @@
  * operators' catalogue) only: the flows editor stays as the sandbox leaves it without operators,
  * open for local development, because giving the editor a login would lock out the engineer
  * who did not ask for one. Its password is kept in the data directory (mode 0600), next to its
- * hash, so the same login survives restarts without re-deriving a key each start.
+ * hash, so the same login survives restarts and a start derives no scrypt key (only the first).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashPassword, verifyPassword, type Operator } from './operators';
+import { hashPassword, type Operator } from './operators';
 
 export interface DemoOperator extends Operator {
   password: string;
@@ -22,7 +22,7 @@ export async function demoOperator(dataDir: string): Promise<DemoOperator> {
   if (existsSync(file)) {
     try {
       const kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<DemoOperator>;
-      if (typeof kept.password === 'string' && kept.password.length >= 16 && typeof kept.passwordHash === 'string' && (await verifyPassword(kept.password, kept.passwordHash))) {
+      if (typeof kept.password === 'string' && kept.password.length >= 16 && typeof kept.passwordHash === 'string' && kept.passwordHash.startsWith('scrypt$')) {
         return { user: USER, password: kept.password, passwordHash: kept.passwordHash, role: 'operator' };
       }
     } catch {

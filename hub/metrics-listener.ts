@@ -8,7 +8,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { HubConfig } from './config';
+import { randomUUID } from 'node:crypto';
+import { WaslError } from './errors';
 import { ChannelAuthenticator } from './gateway/auth';
+import { PROBLEM_TYPE, problemOf } from './gateway/problems';
 import { metricsAccess } from './gateway/routes/metrics';
 
 export interface MetricsListener {
@@ -21,14 +24,9 @@ export async function listenMetrics(config: Pick<HubConfig, 'host' | 'metricsTok
   const server: Server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '').split('?')[0];
-      if (req.method !== 'GET' || path !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'urn:wasl:problem:not-found', title: 'No such resource', status: 404, code: 'not-found' }));
-        return;
-      }
-      if (!(await allowed(req.headers.authorization))) {
-        res.writeHead(401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer realm="wasl metrics"' }).end(JSON.stringify({ type: 'urn:wasl:problem:unauthenticated', title: 'A valid channel key is required', status: 401, code: 'unauthenticated' }));
-        return;
-      }
+      const refuse = (err: WaslError) => res.writeHead(err.status, { 'content-type': PROBLEM_TYPE, ...err.headers }).end(JSON.stringify(problemOf(err, randomUUID())));
+      if (req.method !== 'GET' || path !== '/metrics') return refuse(new WaslError('not-found'));
+      if (!(await allowed(req.headers.authorization))) return refuse(new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl metrics"' } }));
       const body = await registry.metrics();
       res.writeHead(200, { 'content-type': registry.contentType }).end(body);
     })().catch(() => {

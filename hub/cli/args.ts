@@ -16,3 +16,6 @@ export const limitArg =
     if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`an integer from 1 to ${max}`);
     return n;
   };
+
+/** Who runs a command, for the records it writes (the login name; `cli` when the environment has none). */
+export const cliUser = (): string => process.env.USER || 'cli';

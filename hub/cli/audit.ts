@@ -1,19 +1,9 @@
 /** `wasl audit verify [--from --to]` and `wasl audit seal`: the audit trail's integrity. */
 import { Command } from 'commander';
-import { dateArg } from './args';
-import { userInfo } from 'node:os';
+import { cliUser, dateArg } from './args';
 import { BodyKey, isSealedBodies } from '../audit/bodies';
 import { sealDays, verifyTrail } from '../audit/trail';
 import type { Hub } from '../hub';
-
-/** Who ran the command, as far as the machine knows. */
-function cliUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
 
 export function auditCommand(open: () => Promise<Hub>): Command {
   const cmd = new Command('audit').description('The audit trail: order steps, provider exchanges and operator actions, chained by hashes and sealed per day');

@@ -1,7 +1,7 @@
 /** `wasl replay`: list dead-lettered events, re-publish or discard chosen ones. */
 import { Command, InvalidArgumentError } from 'commander';
 import type { DeadLetter } from '../bus/bus';
-import { limitArg } from './args';
+import { cliUser, limitArg } from './args';
 import { discardDeadLetters, replayDeadLetters } from '../bus/replay';
 import type { Hub } from '../hub';
 
@@ -42,7 +42,7 @@ export function replayCommand(open: () => Promise<Hub>): Command {
     .option('--id <id...>', 'the dead letters to act on')
     .option('--all', 'act on every dead letter the filters select')
     .option('--discard', 'drop them instead of re-publishing')
-    .option('--operator <name>', 'who is acting, for the timeline', process.env.USER ?? 'cli')
+    .option('--operator <name>', 'who is acting, for the timeline', cliUser())
     .option('--json', 'print JSON')
     .action(async (opts: ReplayOptions) => {
       const hub = await open();

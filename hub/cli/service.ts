@@ -5,6 +5,7 @@ import { loadConfig } from '../config';
 import { openStore } from '../store';
 import { checkCertificate, lifecycleHistory, promote, readCertificate, retire, CertificationError, type Roots } from '../sandbox/certificate';
 import { scaffoldService, ScaffoldError } from '../sandbox/scaffold';
+import { cliUser } from './args';
 
 function roots(): Roots {
   const config = loadConfig(process.env);
@@ -26,7 +27,6 @@ async function auditChange(code: string, change: { lifecycle: string; by: string
 
 export function serviceCommand(): Command {
   const cmd = new Command('service').description('A service\'s lifecycle: draft → certified (its sandbox scenarios passed) → live → retired');
-  const by = () => process.env.USER ?? 'cli';
   cmd
     .command('new <code>')
     .description('Scaffold a service as a draft: its definition, its flow in stages wired to a provider\'s operation (payment, the call, delivery, refund), and a first happy-path scenario.')
@@ -55,7 +55,7 @@ export function serviceCommand(): Command {
   cmd
     .command('promote <code>')
     .description('Make a certified service live. Refused (exit 2) unless its certificate is there, passed, and matches its definition, flow, scenarios and providers as they are now.')
-    .option('--by <name>', 'who promotes it, for the record', by())
+    .option('--by <name>', 'who promotes it, for the record', cliUser())
     .action(async (code: string, opts: { by: string }) => {
       try {
         const change = promote(code, roots(), opts.by);
@@ -70,7 +70,7 @@ export function serviceCommand(): Command {
   cmd
     .command('retire <code>')
     .description('Stop accepting orders for a service (orders already accepted go on).')
-    .option('--by <name>', 'who retires it, for the record', by())
+    .option('--by <name>', 'who retires it, for the record', cliUser())
     .action(async (code: string, opts: { by: string }) => {
       const change = retire(code, roots(), opts.by);
       await auditChange(code, change);
