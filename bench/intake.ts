@@ -31,6 +31,10 @@
  * - --cpu-prof: profile the SQLite hub child during its intake run (warm-up and measure), keep
  *   the .cpuprofile and print its hot spots by TypeScript file:line (the profiler slows the hub:
  *   that run's ratio is not the figure to quote).
+ * - The floor (bench/floor-child.ts), always: node:http, JSON.parse, one row per request through
+ *   the hub's own group commit and off-loop fdatasync, answered once on disk; no framework,
+ *   authentication, validation, idempotency, timeline, outbox, audit or log. What any durable
+ *   intake costs at least on this machine: the hub's ratio cannot exceed the floor's.
  * - --ceiling: also the gateway alone over a store that keeps nothing (bench/hub-child.ts,
  *   WASL_BENCH_CEILING): the most the durable hub could reach on this machine.
  * The last line is `intake: ratio X.XX (target >= 0.50)`: SQLite hub 2xx/s over bare 2xx/s.
@@ -274,6 +278,9 @@ async function main(): Promise<number> {
 
   const bare = await startServer(join(__dirname, 'bare-child.ts'));
   const bareR = await intakeRun('bare node:http', bare).finally(() => bare.stop());
+  // The least any durable intake pays here: the target is read against it.
+  const floor = await startServer(join(__dirname, 'floor-child.ts'));
+  const floorR = await intakeRun('floor: 1 row', floor).finally(() => floor.stop());
 
   const dir = tempDir('sqlite');
   const profile = argv['cpu-prof'] ? join(tmpdir(), `wasl-bench-hub-${Date.now()}.cpuprofile`) : undefined;
@@ -286,6 +293,9 @@ async function main(): Promise<number> {
   summary.push(`  bare node:http  ${fmt(bareR.rps).padStart(7)} req/s   p99 ${ms(bareR.p99)}`);
   const disturbed = bareR.otherCores > 0.25 || hubR.otherCores > 0.25 ? '  ! disturbed by other processes' : '';
   summary.push(`  hub sqlite      ${fmt(hubR.rps).padStart(7)} req/s   p99 ${ms(hubR.p99)}   ratio ${ratio.toFixed(2)} (target >= 0.50)${hubR.non2xx || hubR.errors ? '  !!! HAD ERRORS' : ''}${disturbed}`);
+  summary.push(
+    `  floor           ${fmt(floorR.rps).padStart(7)} req/s   p99 ${ms(floorR.p99)}   ratio ${(floorR.rps / bareR.rps).toFixed(2)} (node:http, JSON.parse, one row through the hub's group commit; nothing else)`,
+  );
   if (argv.ceiling) {
     // The same gateway over a store that keeps nothing: the most durable intake could reach.
     const ceiling = await startHub(tempDir('ceiling'), { WASL_BENCH_CEILING: '1' });
