@@ -1,7 +1,8 @@
 /**
  * One SQLite database file shared by the store and the embedded bus, in WAL mode, with group
- * commit: every write that arrives in one turn of the event loop shares one transaction, each
- * in its own savepoint so one failing write does not undo the others.
+ * commit: the writes that arrive in one turn of the event loop, or while the last sync is under
+ * way, share one transaction, each in its own savepoint so one failing write does not undo the
+ * others.
  *
  * Durability: a write resolves only once its commit is on disk — as with synchronous=FULL — but
  * the fsync does not block the event loop. SQLite's FULL syncs the WAL inside COMMIT, on the
@@ -130,7 +131,11 @@ export class SqliteDatabase {
     this.afterCommit.push(listener);
   }
 
-  private flush(): void {
+  private flush(force = false): void {
+    // While a sync is under way, writes wait for it and commit together after it: a write
+    // committed now would wait for the next sync all the same, and one commit of many writes
+    // costs far less than many commits (each writes every page it dirtied to the WAL).
+    if (this.covering && !force) return;
     this.flushScheduled = false;
     const jobs = this.queue;
     this.queue = [];
@@ -165,12 +170,16 @@ export class SqliteDatabase {
         // retry that succeeds proves nothing. Refuse every write from now on; a restart recovers
         // from what is on disk.
         this.failed = new Error(`the database could not be synced to disk (${err.code ?? err.message}); restart the hub`);
-        for (const job of [...covered, ...this.unsynced]) job.reject(this.failed);
+        // Writes waiting for this sync to end were never run: refused as well.
+        for (const job of [...covered, ...this.unsynced, ...this.queue]) job.reject(this.failed);
         this.unsynced = [];
+        this.queue = [];
+        this.flushScheduled = false;
         return;
       }
       this.settle(covered);
       if (this.unsynced.length) this.sync();
+      else if (this.flushScheduled) this.flush();
     });
   }
 
@@ -241,7 +250,7 @@ export class SqliteDatabase {
   close(): void {
     if (this.closed) return;
     // Let writes already queued reach the disk before closing.
-    if (this.queue.length) this.flush();
+    if (this.queue.length) this.flush(true);
     this.closed = true;
     // Stopping mid-checkpoint is safe (SQLite's checkpoint survives a crash); the last one is
     // this connection's own, as it closes with FULL below.

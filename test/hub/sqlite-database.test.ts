@@ -77,6 +77,45 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     assert.equal(await b, 2);
   });
 
+  it('holds writes that arrive during a sync and commits them together once it ends', async () => {
+    holdSyncs();
+    const count = () => (db!.db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+    const a = insert('a');
+    await turn();
+    assert.equal(count(), 1, 'a is committed before its sync');
+    const b = insert('b');
+    await turn();
+    const c = insert('c');
+    await turn();
+    assert.equal(count(), 1, 'b and c wait for the sync under way instead of committing beside it');
+    assert.equal(held.length, 1);
+    const walBefore = statSync(`${file}-wal`).size;
+    release();
+    assert.equal(await a, 1);
+    for (let i = 0; i < 5 && held.length === 0; i++) await turn();
+    assert.equal(count(), 3, 'b and c committed once the sync ended');
+    assert.equal(held.length, 1, 'one sync covers both');
+    // One transaction: the table's one page went to the WAL once (a frame is 24 bytes + a page).
+    const page = Number(db!.db.pragma('page_size', { simple: true }));
+    assert.ok(statSync(`${file}-wal`).size - walBefore <= 2 * (page + 24), 'one commit for b and c');
+    assert.equal(await settled(b), false, 'not acknowledged before their own sync');
+    release();
+    assert.deepEqual([await b, await c], [2, 3]);
+  });
+
+  it('refuses, without running them, writes waiting on a sync that failed', async () => {
+    holdSyncs();
+    const a = insert('a');
+    await turn();
+    let ran = false;
+    const b = db!.write(() => (ran = true));
+    await turn();
+    release(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    await assert.rejects(a, /could not be synced to disk \(EIO\)/);
+    await assert.rejects(b, /could not be synced to disk/);
+    assert.equal(ran, false, 'b never ran');
+  });
+
   it('refuses what a failed sync covered and every write after it', async () => {
     holdSyncs();
     const a = insert('a');
