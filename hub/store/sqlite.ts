@@ -56,6 +56,14 @@ function journalEntry(r: JournalRow): JournalEntry {
   return e;
 }
 
+/**
+ * The order as a write inside a transaction left it, without reading it back: what was stored,
+ * parsed again (so it is exactly what a later read returns), with the step just appended.
+ */
+function written(stored: string, timeline: TimelineEvent[], step: TimelineEvent): Order {
+  return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
+}
+
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for tests; the store then owns its database. */
   file?: string;
@@ -216,8 +224,11 @@ export class SqliteStore implements Store {
   private readOrder(id: string): Order | undefined {
     const row = this.stmt.getOrder.get(id);
     if (!row) return undefined;
-    const timeline = this.stmt.getSteps.all(id).map((r) => JSON.parse(r.doc) as TimelineEvent);
-    return { ...(JSON.parse(row.doc) as OrderDoc), timeline };
+    return { ...(JSON.parse(row.doc) as OrderDoc), timeline: this.steps(id) };
+  }
+
+  private steps(id: string): TimelineEvent[] {
+    return this.stmt.getSteps.all(id).map((r) => JSON.parse(r.doc) as TimelineEvent);
   }
 
   async getOrder(id: string): Promise<Order | undefined> {
@@ -247,14 +258,13 @@ export class SqliteStore implements Store {
       const row = this.stmt.getOrder.get(id);
       if (!row) throw new WaslError('order-not-found');
       const current = JSON.parse(row.doc) as OrderDoc;
-      const lastSeq = this.stmt.lastSeq.get(id)?.seq ?? 0;
-      const { doc, step } = planTransition(current, lastSeq, req);
+      const timeline = this.steps(id);
+      const { doc, step } = planTransition(current, timeline.at(-1)?.seq ?? 0, req);
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
-      this.stmt.updateOrder.run(doc.status satisfies OrderStatus, JSON.stringify(doc), id);
+      const stored = JSON.stringify(doc);
+      this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
       this.appendStep(doc, step);
-      const order = this.readOrder(id);
-      if (!order) throw new Error('order vanished inside its own transaction');
-      return order;
+      return written(stored, timeline, step);
     });
   }
 
@@ -301,11 +311,13 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const row = this.stmt.getOrder.get(id);
       if (!row) throw new WaslError('order-not-found');
-      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, this.stmt.lastSeq.get(id)?.seq ?? 0, req);
-      this.stmt.updateOrder.run(doc.status, JSON.stringify(doc), id);
+      const timeline = this.steps(id);
+      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, timeline.at(-1)?.seq ?? 0, req);
+      const stored = JSON.stringify(doc);
+      this.stmt.updateOrder.run(doc.status, stored, id);
       this.stmt.insertStep.run(id, step.seq, JSON.stringify(step));
       this.audit(stepEntry(doc, step));
-      return this.readOrder(id) as Order;
+      return written(stored, timeline, step);
     });
   }
 

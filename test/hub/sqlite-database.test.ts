@@ -92,7 +92,7 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     const walBefore = statSync(`${file}-wal`).size;
     release();
     assert.equal(await a, 1);
-    for (let i = 0; i < 5 && held.length === 0; i++) await turn();
+    for (let i = 0; i < 5 && !held.length; i++) await turn();
     assert.equal(count(), 3, 'b and c committed once the sync ended');
     assert.equal(held.length, 1, 'one sync covers both');
     // One transaction: the table's one page went to the WAL once (a frame is 24 bytes + a page).
