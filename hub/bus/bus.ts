@@ -101,6 +101,11 @@ export interface DeadLetterSink {
 export interface ProcessedLog {
   isProcessed(consumer: string, eventId: string): Promise<boolean>;
   recordProcessed(consumer: string, eventId: string): Promise<void>;
+  /**
+   * When the log lives in `database`: a recorder to call inside one of its writes, so that the
+   * embedded bus records an event processed and removes its message in one commit.
+   */
+  recorderWithin?(database: unknown): ((consumer: string, eventId: string) => void) | undefined;
 }
 
 export interface Bus {

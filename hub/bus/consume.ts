@@ -5,7 +5,11 @@
  */
 import { DEFAULT_RETRY, DeadLetterError, type AttemptRecord, type Delivery, type ProcessedLog, type RetryPolicy, type SubscribeOptions } from './bus';
 
-export type Decision = { action: 'ack' } | { action: 'retry'; delayMs: number; history: AttemptRecord[] } | { action: 'dead'; reason: string; history: AttemptRecord[] };
+/** `record`: the event is processed, and the caller records it so in the same commit as the ack. */
+export type Decision =
+  | { action: 'ack'; record?: { consumer: string; eventId: string } }
+  | { action: 'retry'; delayMs: number; history: AttemptRecord[] }
+  | { action: 'dead'; reason: string; history: AttemptRecord[] };
 
 /** The consumer name under which a subscription records processed events. */
 export const consumerName = (opts: Pick<SubscribeOptions, 'service' | 'types'>): string =>
@@ -31,13 +35,17 @@ export function onDecision(listener: (service: string, decision: Decision['actio
   return () => decisionListeners.delete(listener);
 }
 
-export async function handle(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog): Promise<Decision> {
-  const decision = await decide(delivery, opts, processed);
+/**
+ * Runs a delivery's handler unless the event was processed already. With `recordOnAck` the
+ * caller records a processed event with its ack (one commit); otherwise it is recorded here first.
+ */
+export async function handle(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog, recordOnAck = false): Promise<Decision> {
+  const decision = await decide(delivery, opts, processed, recordOnAck);
   if (decision.action !== 'ack') for (const l of decisionListeners) l(opts.service, decision.action);
   return decision;
 }
 
-async function decide(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog): Promise<Decision> {
+async function decide(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog, recordOnAck: boolean): Promise<Decision> {
   const { message } = delivery;
   if (opts.types && !opts.types.includes(message.type)) return { action: 'ack' };
   const consumer = consumerName(opts);
@@ -51,6 +59,7 @@ async function decide(delivery: Delivery, opts: SubscribeOptions, processed: Pro
     if (delivery.attempt >= policy.maxAttempts) return { action: 'dead', reason: 'attempts-exhausted', history };
     return { action: 'retry', delayMs: retryDelay(policy, delivery.attempt), history };
   }
+  if (recordOnAck) return { action: 'ack', record: { consumer, eventId: message.eventId } };
   await processed.recordProcessed(consumer, message.eventId);
   return { action: 'ack' };
 }

@@ -53,6 +53,8 @@ export class EmbeddedBus implements Bus {
   private readonly subscriptions = new Set<EmbeddedSubscription>();
   private readonly stmt;
   private closed = false;
+  /** Records a processed event inside this bus's own writes, when the store shares its database. */
+  private readonly recorder?: (consumer: string, eventId: string) => void;
 
   constructor(opts: EmbeddedBusOptions) {
     this.db = opts.database;
@@ -62,6 +64,8 @@ export class EmbeddedBus implements Bus {
     this.pollMs = opts.pollMs ?? 1_000;
     this.deliveryLimit = opts.deliveryLimit ?? 20;
     this.published.setMaxListeners(0);
+    const recorder = opts.store.recorderWithin?.(opts.database);
+    if (recorder) this.recorder = recorder;
     this.db.migrate('bus', join(__dirname, 'migrations', 'sqlite'));
     const db = this.db.db;
     this.stmt = {
@@ -166,10 +170,21 @@ export class EmbeddedBus implements Bus {
       await this.store.recordDeadLetter({ message: delivery.message, reason: decision.reason, history: decision.history });
       this.logger.warn({ eventId: delivery.message.eventId, orderId: delivery.message.orderId, service: delivery.message.service, reason: decision.reason }, 'dead-lettered');
     }
+    const record = decision.action === 'ack' ? decision.record : undefined;
+    if (record && !this.recorder) await this.store.recordProcessed(record.consumer, record.eventId);
     await this.db.write(() => {
       if (decision.action === 'retry') this.stmt.retry.run(Date.now() + decision.delayMs, JSON.stringify(decision.history), id, token);
-      else this.stmt.ack.run(id, token);
+      else {
+        // Processed and gone from the queue in one commit: a crash leaves both or neither.
+        if (record && this.recorder) this.recorder(record.consumer, record.eventId);
+        this.stmt.ack.run(id, token);
+      }
     });
+  }
+
+  /** Whether a processed event is recorded with its ack, in the same commit. */
+  get recordsOnAck(): boolean {
+    return this.recorder !== undefined;
   }
 
   /** Gives a claimed message back at once (a stopping consumer that had not started it). */
@@ -251,7 +266,7 @@ class EmbeddedSubscription {
           // Delivered again and again without an outcome: it kills its consumers. Stop the loop.
           deliveries > deliveryLimit
             ? { action: 'dead', reason: 'delivery-limit', history: delivery.history }
-            : await handle(delivery, this.opts, this.bus.processed);
+            : await handle(delivery, this.opts, this.bus.processed, this.bus.recordsOnAck);
         await this.bus.settle(id, token, delivery, decision);
       } catch (err) {
         // Settling failed (the database refused): the lease runs out and the message comes back.

@@ -406,6 +406,11 @@ export class SqliteStore implements Store {
     });
   }
 
+  recorderWithin(database: unknown): ((consumer: string, eventId: string) => void) | undefined {
+    if (database !== this.database) return undefined;
+    return (consumer, eventId) => void this.stmt.recordProcessed.run(consumer, eventId, new Date().toISOString());
+  }
+
   tryLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return this.write(() => {
       const now = Date.now();

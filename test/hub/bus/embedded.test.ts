@@ -41,6 +41,56 @@ describe('bus: embedded', () => {
       return { database, store, bus: new EmbeddedBus({ database, store, logger, pollMs: 50, visibilityMs }) };
     };
 
+    it('records a processed event in the same commit that removes its message', async () => {
+      const a = open(join(dir, 'wasl.db'));
+      let separate = 0;
+      const record = a.store.recordProcessed.bind(a.store);
+      a.store.recordProcessed = (c, e) => (separate++, record(c, e));
+      const count = (table: string) => a.database.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+      // For each write that recorded an event processed: the messages left once it had run.
+      const recordingWrites: number[] = [];
+      const write = a.database.write.bind(a.database);
+      a.database.write = (fn) =>
+        write(() => {
+          const before = count('processed_events');
+          const result = fn();
+          if (count('processed_events') > before) recordingWrites.push(count('bus_messages'));
+          return result;
+        });
+      const sent = message('svc');
+      await a.bus.publish([sent]);
+      const sub = await a.bus.subscribe({ service: 'svc', handler: async () => undefined });
+      await until(async () => (await a.store.isProcessed('svc:*', sent.eventId)) && count('bus_messages') === 0, 5_000, 'processed and acknowledged');
+      await sub.stop();
+      assert.equal(separate, 0, 'not recorded by a write of its own');
+      assert.deepEqual(recordingWrites, [0], 'the write that recorded it also removed the message');
+      await a.bus.close();
+      a.database.close();
+    });
+
+    it('records a processed event before its ack when the log is not in the bus database', async () => {
+      const database = new SqliteDatabase(join(dir, 'wasl.db'));
+      const store = new SqliteStore({ database });
+      let separate = 0;
+      // A processed log elsewhere (no recorderWithin): recorded first, then acknowledged.
+      const elsewhere = {
+        isProcessed: (c: string, e: string) => store.isProcessed(c, e),
+        recordProcessed: (c: string, e: string) => (separate++, store.recordProcessed(c, e)),
+        recordDeadLetter: (dl: Parameters<SqliteStore['recordDeadLetter']>[0]) => store.recordDeadLetter(dl),
+      };
+      const bus = new EmbeddedBus({ database, store: elsewhere, logger, pollMs: 50 });
+      const sent = message('svc');
+      await bus.publish([sent, { ...sent }]);
+      const got: string[] = [];
+      const sub = await bus.subscribe({ service: 'svc', prefetch: 1, handler: async (d) => void got.push(d.message.eventId) });
+      await until(async () => database.db.prepare('SELECT count(*) AS n FROM bus_messages').pluck().get() === 0, 5_000, 'both acknowledged');
+      await sub.stop();
+      assert.equal(separate, 1);
+      assert.deepEqual(got, [sent.eventId], 'the second copy was dropped as processed');
+      await bus.close();
+      database.close();
+    });
+
     it('keeps published messages across a restart', async () => {
       const file = join(dir, 'wasl.db');
       const a = open(file);
