@@ -27,6 +27,7 @@
  *   drains is part of the figure, not left out).
  * - checks, from the ministry's own record: one call per order and no repeated message id for
  *   wasl (exactly once); every order completed, none rejected or failed.
+ * - BENCH_E2E_COUNT_SQL=1: also the SQLite statements (by text), writes and commits per order.
  * The last line is `e2e: ratio X.XX (target >= 1.50)`: wasl completed orders/s over the plain
  * flow's completed calls/s. Exit code 0 whatever the figures.
  */
@@ -42,6 +43,7 @@ import { type Ministry, type MinistryStats, post, startMinistry } from './lib/mi
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
 import { cleanupSync, cpuSeconds, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { summariseProfile } from './lib/profile';
+import type { SqlCounts } from './lib/sql-count';
 import { fmt } from './lib/seed';
 
 const SERVICE = 'civil-registry-individual-extract';
@@ -55,6 +57,8 @@ const DRAIN_TIMEOUT_MS = 180_000;
 const TARGET = 1.5;
 /** BENCH_E2E_CPU_PROFILE=<file>: profile the hub from ready to stop (the figures are then not the ones to quote). */
 const PROFILE = process.env.BENCH_E2E_CPU_PROFILE;
+/** BENCH_E2E_COUNT_SQL=1: count the hub's SQLite statements, writes and commits per order (slows it a little). */
+const COUNT_SQL = process.env.BENCH_E2E_COUNT_SQL === '1';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -208,6 +212,7 @@ async function waslRun(ministry: Ministry, request: OrderRequest, direct: number
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of ['DATABASE_URL', 'AMQP_URL', 'WASL_BENCH_PG_SCHEMA', 'WASL_BENCH_CPU_PROFILE']) delete env[k];
   const logFile = join(dataDir, 'hub.log');
+  const sqlCount = COUNT_SQL ? join(dataDir, 'sql-count.json') : undefined;
   const hub: Server = await startServer(join(__dirname, 'hub-child.ts'), {
     env: {
       ...env,
@@ -219,6 +224,7 @@ async function waslRun(ministry: Ministry, request: OrderRequest, direct: number
       // The bench's ministry child serves the provider's sandbox port instead.
       WASL_SIMULATORS: 'off',
       ...(PROFILE ? { WASL_BENCH_CPU_PROFILE: PROFILE } : {}),
+      ...(sqlCount ? { WASL_BENCH_SQL_COUNT: sqlCount } : {}),
       HOST: '127.0.0.1',
       PORT: '0',
     },
@@ -276,7 +282,21 @@ async function waslRun(ministry: Ministry, request: OrderRequest, direct: number
   } finally {
     await hub.stop();
     if (PROFILE) console.log(summariseProfile(PROFILE, 40));
+    if (sqlCount) printSqlCounts(sqlCount, dbFile);
   }
+}
+
+/** Per order over the whole hub run (warm-up, light load and throughput): what SQLite was asked. */
+function printSqlCounts(file: string, dbFile: string): void {
+  const counts = JSON.parse(readFileSync(file, 'utf8')) as SqlCounts;
+  const db = new Database(dbFile, { readonly: true });
+  const orders = (db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n;
+  db.close();
+  const entries = Object.entries(counts.statements).sort((a, b) => b[1] - a[1]);
+  const total = entries.reduce((n, [, v]) => n + v, 0);
+  const per = (n: number) => (n / orders).toFixed(2);
+  console.log(`SQLite per order (${fmt(orders)} orders): ${per(total)} statements, ${per(counts.writes)} writes (a savepoint each), ${per(counts.commits)} commits`);
+  for (const [sql, n] of entries.slice(0, 12)) console.log(`  ${per(n).padStart(6)}  ${sql.slice(0, 110)}`);
 }
 
 function logProblems(logFile: string): void {

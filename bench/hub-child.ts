@@ -5,15 +5,18 @@
  * over IPC; 'stop' closes the hub and exits. With WASL_BENCH_CPU_PROFILE=<file> it profiles
  * from ready to stop and writes the profile there. With WASL_BENCH_CEILING=1 it is the gateway
  * alone over a store that keeps nothing (no relay, no workers, no flows): what the HTTP layer,
- * authentication, validation, intake and serialisation cost before any durability.
+ * authentication, validation, intake and serialisation cost before any durability. With
+ * WASL_BENCH_SQL_COUNT=<file> it counts SQLite statements, writes and commits (lib/sql-count.ts).
  */
 import { loadConfig } from '../hub/config';
 import { startHub, type HubOptions } from '../hub/hub';
 import type { Store } from '../hub/store';
 import { PostgresStore } from '../hub/store/postgres';
 import { startProfile } from './lib/cpu-profile';
+import { countSql } from './lib/sql-count';
 
 async function main(): Promise<void> {
+  if (process.env.WASL_BENCH_SQL_COUNT) countSql(process.env.WASL_BENCH_SQL_COUNT);
   const config = loadConfig(process.env);
   const schema = process.env.WASL_BENCH_PG_SCHEMA;
   const opts: HubOptions = {};

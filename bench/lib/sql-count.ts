@@ -1,0 +1,46 @@
+/**
+ * Counts what the hub asks of SQLite, for bench:e2e's BENCH_E2E_COUNT_SQL: each prepared
+ * statement's executions by SQL text, the writes (SqliteDatabase.write: one savepoint each) and
+ * the commits that carried them. Installed in the hub child before the hub opens its database;
+ * the counts are written as JSON to `file` when the process exits.
+ */
+import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { SqliteDatabase } from '../../hub/sqlite/database';
+
+export interface SqlCounts {
+  statements: Record<string, number>;
+  writes: number;
+  commits: number;
+}
+
+export function countSql(file: string): void {
+  const counts: SqlCounts = { statements: {}, writes: 0, commits: 0 };
+  const proto = Database.prototype as unknown as { prepare: (sql: string) => Database.Statement; transaction: (fn: (...a: unknown[]) => unknown) => unknown };
+  const prepare = proto.prepare;
+  proto.prepare = function (this: Database.Database, sql: string) {
+    const statement = prepare.call(this, sql);
+    const key = sql.replace(/\s+/g, ' ').trim();
+    for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+      const original = statement[method] as (...a: unknown[]) => unknown;
+      (statement as unknown as Record<string, unknown>)[method] = function (this: unknown, ...args: unknown[]) {
+        counts.statements[`${method} ${key}`] = (counts.statements[`${method} ${key}`] ?? 0) + 1;
+        return original.apply(this, args);
+      };
+    }
+    return statement;
+  };
+  const db = SqliteDatabase.prototype as unknown as { write: (fn: () => unknown) => Promise<unknown>; flush: (force?: boolean) => void };
+  const write = db.write;
+  db.write = function (this: SqliteDatabase, fn: () => unknown) {
+    counts.writes++;
+    return write.call(this, fn);
+  };
+  const flush = db.flush;
+  db.flush = function (this: { queue: unknown[]; covering?: unknown }, force?: boolean) {
+    // A flush commits when it has writes and no sync holds it back (see flush itself).
+    if (this.queue.length && (force || !this.covering)) counts.commits++;
+    return flush.call(this as never, force);
+  };
+  process.on('exit', () => writeFileSync(file, JSON.stringify(counts)));
+}
