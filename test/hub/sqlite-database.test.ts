@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CHECKPOINT_EVERY, SqliteDatabase } from '../../hub/sqlite/database';
+import { CHECKPOINT_EVERY, CHECKPOINT_WRITES, SqliteDatabase } from '../../hub/sqlite/database';
 
 type SyncCallback = (err: NodeJS.ErrnoException | null) => void;
 
@@ -154,6 +154,17 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     const walBefore = statSync(`${file}-wal`).size;
     for (let i = 0; i < 100; i++) await insert(blob);
     assert.ok(statSync(`${file}-wal`).size <= walBefore, 'the WAL was restarted after the checkpoint');
+  });
+
+  it('checkpoints after CHECKPOINT_WRITES writes too, however few the batches that carried them', async () => {
+    const row = 'y'.repeat(200);
+    await Promise.all(Array.from({ length: CHECKPOINT_WRITES - 1 }, () => insert(row)));
+    assert.equal(db!.checkpointStats.completed, 0, 'fewer writes, and far fewer than CHECKPOINT_EVERY batches');
+    await insert(row);
+    const until = Date.now() + 10_000;
+    while (db!.checkpointStats.completed === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(db!.checkpointStats, { completed: 1 });
+    assert.ok(statSync(file).size > CHECKPOINT_WRITES * 200, 'the rows were copied into the database file');
   });
 
   it('syncs and settles what is pending when closed, and the rows are there on reopening', async () => {
