@@ -14,9 +14,10 @@
  *
  * What OFF would otherwise risk is the checkpoint: copying WAL frames into the database file
  * and then reusing the WAL, with neither synced. Automatic checkpoints are therefore off on this
- * connection. Every CHECKPOINT_EVERY batches or CHECKPOINT_WRITES writes a worker thread checkpoints through a connection of
- * its own with synchronous=FULL (WAL synced before, database file after) — PASSIVE, beside the
- * writers, and off the event loop, where its fsyncs blocked the hub for milliseconds at a time.
+ * connection. Every CHECKPOINT_EVERY batches or CHECKPOINT_WRITES writes a worker thread
+ * checkpoints through a connection of its own with synchronous=FULL (WAL synced before, database
+ * file after) — PASSIVE, beside the writers, and off the event loop, where its fsyncs blocked the
+ * hub for milliseconds at a time.
  * This connection closes with FULL. A process that
  * crashes loses nothing it acknowledged (the OS holds the pages); a power loss loses at most the
  * batches whose sync had not completed — which no caller was told were written.
