@@ -13,6 +13,7 @@ import type { BusMessage } from '../hub/bus/bus';
 import { createLogger } from '../hub/log';
 import { SqliteDatabase } from '../hub/sqlite/database';
 import { SqliteStore } from '../hub/store/sqlite';
+import { ratioLine } from './lib/ratio';
 
 const PAYLOAD = { id: 'evt', type: 'order.received', orderId: 'ord_01ARZ3NDEKTSV4RRFFQ69G5FAV', service: 'svc', at: new Date().toISOString(), seq: 1, status: 'received' };
 
@@ -76,6 +77,6 @@ if (require.main === module) {
     const bus = await embeddedBus(n);
     console.log(`bare better-sqlite3 insert+delete (WAL, synchronous=FULL): ${bare.toFixed(0)} events/s`);
     console.log(`embedded bus publish+consume+ack:                          ${bus.toFixed(0)} events/s`);
-    console.log(`bus-embedded: ratio ${(bus / bare).toFixed(2)} (target >= 0.50)`);
+    console.log(ratioLine('bus-embedded', bus / bare, 0.5));
   })();
 }

@@ -14,6 +14,7 @@
  */
 import { rabbitBusRate, rawAmqpRate, type RabbitBenchOptions, type Rate } from './bus-rabbitmq';
 import { bareLoop, embeddedBus } from './bus-embedded';
+import { ratioLine } from './lib/ratio';
 
 export { rabbitBusRate, rawAmqpRate, memoryStore, type Rate, type RabbitBenchOptions } from './bus-rabbitmq';
 
@@ -54,7 +55,7 @@ export async function rabbitSection(): Promise<string> {
     console.log(`  client CPU per event (mean): raw amqplib ${cpu(raw)} µs, RabbitBus ${cpu(bus)} µs`);
     console.log(`  best:   raw amqplib ${Math.round(best(raw))} events/s, RabbitBus ${Math.round(best(bus))} events/s (ratio ${(best(bus) / best(raw)).toFixed(2)})`);
     // The best of each: the least disturbed run of either (the broker shares the CPUs with us).
-    return `bus: ratio ${(best(bus) / best(raw)).toFixed(2)} (target >= 0.80)`;
+    return ratioLine('bus', best(bus) / best(raw), 0.8);
   } catch (err) {
     console.log(`  RabbitMQ benchmark failed: ${(err as Error).message}`);
     return 'bus: ratio 0.00 (target >= 0.80) — not measured, see above';
@@ -69,7 +70,7 @@ export async function embeddedSection(): Promise<string> {
   const bus = await embeddedBus(n);
   console.log(`  bare better-sqlite3 insert+delete  ${Math.round(bare).toLocaleString('en-US').padStart(7)} events/s`);
   console.log(`  embedded bus                       ${Math.round(bus).toLocaleString('en-US').padStart(7)} events/s`);
-  return `bus-embedded: ratio ${(bus / bare).toFixed(2)} (target >= 0.50)`;
+  return ratioLine('bus-embedded', bus / bare, 0.5);
 }
 
 // The RabbitMQ line is the benchmark's own final line.

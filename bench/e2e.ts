@@ -41,7 +41,8 @@ import { orderIdFloor } from '../hub/ids';
 import { runLoad } from './lib/load';
 import { type Ministry, type MinistryStats, post, startMinistry } from './lib/ministry';
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
-import { cleanupSync, cpuSeconds, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { cpuSeconds, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { runBench } from './lib/ratio';
 import { summariseProfile } from './lib/profile';
 import type { SqlCounts } from './lib/sql-count';
 import { fmt } from './lib/seed';
@@ -334,15 +335,4 @@ async function main(): Promise<number> {
   return plain.perSecond > 0 ? wasl.perSecond / plain.perSecond : NaN;
 }
 
-main()
-  .then((ratio) => {
-    console.log(`e2e: ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'} (target >= ${TARGET.toFixed(2)})`);
-  })
-  .catch((err: unknown) => {
-    console.log(`bench:e2e failed: ${err instanceof Error ? err.message : String(err)}`);
-    console.log(`e2e: ratio n/a (target >= ${TARGET.toFixed(2)})`);
-  })
-  .finally(() => {
-    cleanupSync();
-    process.exit(0);
-  });
+runBench('e2e', TARGET, main);

@@ -48,6 +48,7 @@ import { Client } from 'pg';
 import { PostgresStore } from '../hub/store/postgres';
 import { SqliteStore } from '../hub/store/sqlite';
 import type { Store } from '../hub/store';
+import { ratioLine } from './lib/ratio';
 import { runLoad, type LoadResult, type LoadSpec } from './lib/load';
 import { benchChannel, keyFactory, loadCatalogue, orderBody } from './lib/order';
 import { cloneOrders } from './lib/pg-clone';
@@ -350,7 +351,7 @@ async function finish(ratio: number, code: number): Promise<void> {
   cleanupSync();
   const timeout = pause(15_000).then(() => Promise.reject(new Error('timed out')));
   await Promise.race([dropSchemas(), timeout]).catch((err: Error) => console.log(`could not drop PostgreSQL schemas: ${err.message}`));
-  console.log(`intake: ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'} (target >= 0.50)`);
+  console.log(ratioLine('intake', ratio, 0.5));
   process.exit(code);
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void finish(measuredRatio, 130));

@@ -85,7 +85,8 @@ import { Client } from 'pg';
 import { orderIdFloor } from '../hub/ids';
 import { post, startMinistry, type Ministry, type MinistryStats } from './lib/ministry';
 import { benchChannel, counterRequest, FLOWS_DIR, keyFactory, loadCatalogue } from './lib/order';
-import { ask, cleanupSync, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { ask, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { runBench } from './lib/ratio';
 import { fmt } from './lib/seed';
 import { CpuWindow, type Group } from './scale/cpu';
 import { createServices, type Services } from './scale/services';
@@ -613,15 +614,4 @@ async function main(): Promise<number> {
   }
 }
 
-main()
-  .then((ratio) => {
-    console.log(`scale: ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'} (target >= ${TARGET.toFixed(2)})`);
-  })
-  .catch((err: unknown) => {
-    console.log(`bench:scale failed: ${err instanceof Error ? err.message : String(err)}`);
-    console.log(`scale: ratio n/a (target >= ${TARGET.toFixed(2)})`);
-  })
-  .finally(() => {
-    cleanupSync();
-    process.exit(0);
-  });
+runBench('scale', TARGET, main);

@@ -209,6 +209,18 @@ function watchEveryMs(): number {
   return Number.isInteger(v) && v >= 0 ? v : 5000;
 }
 
+/** What startHub adds around the hub is closed after it, whether or not its own close failed. */
+function closeAfter(hub: Hub, close: () => Promise<void>): void {
+  const closeHub = hub.close;
+  hub.close = async () => {
+    try {
+      await closeHub();
+    } finally {
+      await close();
+    }
+  };
+}
+
 export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
   const hub = await createHub(config, { runtime: true, ...opts });
   // --- sandbox simulators (sandbox/simulators; WASL_SIMULATORS=off skips them): started with the
@@ -220,14 +232,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
       await hub.close();
       throw err;
     });
-    const closeHub = hub.close;
-    hub.close = async () => {
-      try {
-        await closeHub();
-      } finally {
-        await sims.close();
-      }
-    };
+    closeAfter(hub, () => sims.close());
   }
   // --- end sandbox simulators
   try {
@@ -235,14 +240,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
     else if (config.metricsPort !== undefined) {
       const listener = await listenMetrics(config, config.metricsPort, hub.metricsRegistry);
       hub.metricsUrl = listener.url;
-      const closeHub = hub.close;
-      hub.close = async () => {
-        try {
-          await closeHub();
-        } finally {
-          await listener.close();
-        }
-      };
+      closeAfter(hub, () => listener.close());
     }
     await hub.startBackground();
   } catch (err) {

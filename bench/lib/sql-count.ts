@@ -30,17 +30,17 @@ export function countSql(file: string): void {
     }
     return statement;
   };
-  const db = SqliteDatabase.prototype as unknown as { write: (fn: () => unknown) => Promise<unknown>; flush: (force?: boolean) => void };
-  const write = db.write;
-  db.write = function (this: SqliteDatabase, fn: () => unknown) {
+  // Every database the hub writes to, for their commit counts at exit.
+  const databases = new Set<SqliteDatabase>();
+  const databaseProto = SqliteDatabase.prototype as unknown as { write: (fn: () => unknown) => Promise<unknown> };
+  const write = databaseProto.write;
+  databaseProto.write = function (this: SqliteDatabase, fn: () => unknown) {
     counts.writes++;
+    databases.add(this);
     return write.call(this, fn);
   };
-  const flush = db.flush;
-  db.flush = function (this: { queue: unknown[]; covering?: unknown }, force?: boolean) {
-    // A flush commits when it has writes and no sync holds it back (see flush itself).
-    if (this.queue.length && (force || !this.covering)) counts.commits++;
-    return flush.call(this as never, force);
-  };
-  process.on('exit', () => writeFileSync(file, JSON.stringify(counts)));
+  process.on('exit', () => {
+    for (const d of databases) counts.commits += d.commits;
+    writeFileSync(file, JSON.stringify(counts));
+  });
 }

@@ -170,13 +170,13 @@ export class EmbeddedBus implements Bus {
       await this.store.recordDeadLetter({ message: delivery.message, reason: decision.reason, history: decision.history });
       this.logger.warn({ eventId: delivery.message.eventId, orderId: delivery.message.orderId, service: delivery.message.service, reason: decision.reason }, 'dead-lettered');
     }
-    const record = decision.action === 'ack' ? decision.record : undefined;
-    if (record && !this.recorder) await this.store.recordProcessed(record.consumer, record.eventId);
     await this.db.write(() => {
       if (decision.action === 'retry') this.stmt.retry.run(Date.now() + decision.delayMs, JSON.stringify(decision.history), id, token);
       else {
-        // Processed and gone from the queue in one commit: a crash leaves both or neither.
-        if (record && this.recorder) this.recorder(record.consumer, record.eventId);
+        // Processed and gone from the queue in one commit: a crash leaves both or neither. Only
+        // asked for (handle's recordOnAck) when this bus has the recorder.
+        const record = decision.action === 'ack' ? decision.record : undefined;
+        if (record) this.recorder?.(record.consumer, record.eventId);
         this.stmt.ack.run(id, token);
       }
     });

@@ -81,6 +81,7 @@ export class SqliteDatabase {
   private checkpointer?: Worker;
   private checkpointing = false;
   private checkpoints = 0;
+  private commitCount = 0;
   private checkpointError?: string;
   private readonly flushNow = () => this.flush();
 
@@ -154,6 +155,7 @@ export class SqliteDatabase {
       for (const job of jobs) job.reject(err);
       return;
     }
+    this.commitCount++;
     if (this.walFd === undefined) {
       this.settle(jobs);
       return;
@@ -226,6 +228,11 @@ export class SqliteDatabase {
     }
     this.checkpointing = true;
     this.checkpointer.postMessage('checkpoint');
+  }
+
+  /** Group commits so far (bench:e2e's SQL count). */
+  get commits(): number {
+    return this.commitCount;
   }
 
   /** Checkpoints completed by the worker, and its last error (tests, health). */

@@ -14,11 +14,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './chromium';
 import { createLogger } from '../../hub/log';
 import { startHub, type Hub } from '../../hub/hub';
 import { FLOWS_DIR, LogSink, testConfig } from '../helpers';
 
-const CHROMIUM = process.env.WASL_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
 const SERVICE = 'civil-registry-individual-extract';
 const WASL_TYPES = ['wasl-order-in', 'wasl-validate', 'wasl-map', 'wasl-call', 'wasl-order-update', 'wasl-payment', 'wasl-postal'];
@@ -43,18 +43,10 @@ describe('flows editor in Chromium', function () {
   let browser: Browser | undefined;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's: apt-get install -y chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     const config = testConfig({ flowsDir: flowsDir(), port: 0, host: '127.0.0.1' });
     hub = await startHub(config, { logger: createLogger('warn', new LogSink()) });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -7,9 +7,10 @@
  * saying so, when /usr/bin/chromium is absent (.ci/run installs it).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './chromium';
 import { request } from 'undici';
 import type { Order } from '../../contracts/types';
 import { hashPassword } from '../../hub/operators';
@@ -17,7 +18,6 @@ import { startEnvironment, type SandboxEnvironment } from '../../hub/sandbox/run
 import { planOrders } from '../../sandbox/demo';
 import { FLOWS_DIR, newKey } from '../helpers';
 
-const CHROMIUM = process.env.WASL_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
 const SERVICE = 'civil-registry-individual-extract';
 /** Longer than the sandbox's bus retries (about 4 s), so the order is dead-lettered. */
@@ -39,13 +39,9 @@ describe('monitoring dashboard in Chromium: a dead-lettered order replayed to co
   let browser: Browser | undefined;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's: apt-get install -y chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     env = await startEnvironment({ flowsDir: FLOWS_DIR, operators: [{ user: 'maha', passwordHash: await hashPassword('operator-password', { N: 1024, r: 8, p: 1 }), role: 'operator' }] });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './chromium';
 import type { Order } from '../../contracts/types';
 import { reportCall } from '../../connectors/observe';
 import { hashPassword } from '../../hub/operators';
 import { auth, CITIZEN, KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
 
-const CHROMIUM = process.env.WASL_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
 
 describe('monitoring dashboard in Chromium', function () {
@@ -25,10 +25,7 @@ describe('monitoring dashboard in Chromium', function () {
   const ids: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's: apt-get install -y chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     hub = await testHub({ operators: [{ user: 'maha', passwordHash: await hashPassword('operator-password', { N: 1024, r: 8, p: 1 }), role: 'operator' }] });
     url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
     for (let i = 0; i < 3; i++) {
@@ -37,8 +34,7 @@ describe('monitoring dashboard in Chromium', function () {
     }
     reportCall({ provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', endpoint: 'http://127.0.0.1:8091/moi', orderId: ids[0], outcome: 'success', status: 200, attempts: 1, durationMs: 180, requestBytes: 700, responseBytes: 1500, startedAt: new Date().toISOString() });
     await hub.store.recordDeadLetter({ message: { eventId: `evt-${newKey()}`, orderId: ids[1], service: 'civil-registry-individual-extract', type: 'order.received', occurredAt: new Date().toISOString(), payload: {} } as never, reason: 'attempts-exhausted', history: [] });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -1,0 +1,21 @@
+/** Debian's Chromium for the browser tests: never a download; the suite skips, saying why, without it. */
+import { existsSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.WASL_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Call first in a suite's before(): skips it with a line that says so when Chromium is absent. */
+export function skipWithoutChromium(ctx: Mocha.Context): void {
+  if (existsSync(CHROMIUM)) return;
+  console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's: apt-get install -y chromium)`);
+  ctx.skip();
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
