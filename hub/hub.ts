@@ -103,12 +103,16 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const rawStore = opts.store ?? (await openStore(config));
   let relay: OutboxRelay | undefined;
   let metrics: HubMetrics | undefined;
-  const store = observeSteps(rawStore, stepLogger(logger), () => relay?.kick(), (order) => metrics?.onStep(order));
+  // A store that publishes each step's event itself (the embedded bus in its database) leaves
+  // the relay nothing to move: no wake-up per step then, only its poll for anything older.
+  let inline = false;
+  const store = observeSteps(rawStore, stepLogger(logger), () => inline || relay?.kick(), (order) => metrics?.onStep(order));
   const opened = opts.bus ? { bus: opts.bus, close: () => opts.bus!.close() } : await openBus(config, rawStore, logger).catch(async (err: unknown) => {
     await rawStore.close();
     throw err;
   });
   const bus = opened.bus;
+  inline = opened.inline === true;
   metrics = new HubMetrics({ store, bus, catalogue, flows: () => hub.runtime?.metrics.snapshot() });
   // Every provider exchange this process makes goes into the audit trail (its metadata; order steps go in with their transaction).
   const bodyKey = config.auditBodies && config.secret ? new BodyKey(config.secret) : undefined;

@@ -9,6 +9,8 @@
  * at once. Nothing is ever dropped silently.
  */
 
+import type { OrderEvent } from '../../contracts/types';
+
 /** What travels: an order event (contracts/event.schema.json) with its routing. */
 export interface BusMessage {
   /** The event id: consumers drop a message whose id they have already processed. */
@@ -19,6 +21,17 @@ export interface BusMessage {
   type: string;
   payload: unknown;
 }
+
+/** An order event as the bus carries it: routed to its service's queue. */
+export function eventMessage(event: OrderEvent): BusMessage {
+  return { eventId: event.id, orderId: event.orderId, service: event.service, type: event.type, payload: event };
+}
+
+/**
+ * Puts messages on the embedded bus's queue from inside a write of the database it lives in, so
+ * they commit with that write (EmbeddedBus.publisherWithin).
+ */
+export type InlinePublisher = (messages: BusMessage[]) => void;
 
 export interface AttemptRecord {
   attempt: number;

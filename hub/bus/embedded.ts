@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../log';
 import type { SqliteDatabase } from '../sqlite/database';
-import type { AttemptRecord, Bus, BusHealth, BusMessage, DeadLetterSink, Delivery, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
+import type { AttemptRecord, Bus, BusHealth, BusMessage, DeadLetterSink, Delivery, InlinePublisher, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
 import { describeError, handle, type Decision } from './consume';
 
 export interface EmbeddedBusOptions {
@@ -91,11 +91,36 @@ export class EmbeddedBus implements Bus {
   async publish(messages: BusMessage[]): Promise<void> {
     if (this.closed) throw new Error('bus is closed');
     if (messages.length === 0) return;
-    await this.db.write(() => {
-      const now = Date.now();
-      for (const m of messages) this.stmt.insert.run(m.service, m.eventId, JSON.stringify(m), now);
-    });
+    await this.db.write(() => this.enqueue(messages));
     for (const service of new Set(messages.map((m) => m.service))) this.published.emit(service);
+  }
+
+  /** Inside a write of this bus's database. */
+  private enqueue(messages: BusMessage[]): void {
+    const now = Date.now();
+    for (const m of messages) this.stmt.insert.run(m.service, m.eventId, JSON.stringify(m), now);
+  }
+
+  /**
+   * When this bus lives in `database`: a publisher to call inside one of that database's writes,
+   * so an order step and its event enter the queue in one commit. On one machine that leaves the
+   * relay nothing to move: no outbox pass, no second and third commit, no 5 ms wait per step. A
+   * write that fails takes its messages with it. This process's consumers are woken once the
+   * commit is on disk (a consumer cannot claim before: its claim is a later write).
+   */
+  publisherWithin(database: unknown): InlinePublisher | undefined {
+    if (database !== this.db) return undefined;
+    const woken = new Set<string>();
+    this.db.onCommit(() => {
+      if (woken.size === 0) return;
+      const services = [...woken];
+      woken.clear();
+      for (const service of services) this.published.emit(service);
+    });
+    return (messages) => {
+      this.enqueue(messages);
+      for (const m of messages) woken.add(m.service);
+    };
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {

@@ -14,6 +14,8 @@ export interface OpenedBus {
   bus: Bus;
   /** A database the bus opened for itself, to close after it. */
   close(): Promise<void>;
+  /** The store puts each step's event on this bus in the step's own commit: the relay has nothing to wait for. */
+  inline?: boolean;
 }
 
 /** WASL_BUS_VISIBILITY_MS: how long a message a crashed process held stays invisible (default 60 s). */
@@ -32,7 +34,8 @@ export async function openBus(config: Pick<HubConfig, 'amqpUrl' | 'dataDir'>, st
   }
   if (store instanceof SqliteStore) {
     const bus = new EmbeddedBus({ database: store.database, store, logger, visibilityMs: visibilityMs() });
-    return { bus, close: () => bus.close() };
+    const inline = store.publishWithin(bus.publisherWithin(store.database));
+    return { bus, close: () => bus.close(), inline };
   }
   // PostgreSQL without RabbitMQ: the queue still needs a durable home; it cannot be shared by
   // processes on other machines, so say so.

@@ -12,8 +12,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { Store } from '../store';
-import type { Bus, BusMessage } from './bus';
-import type { OutboxRecord } from '../store/store';
+import { eventMessage, type Bus } from './bus';
 
 export interface RelayOptions {
   store: Store;
@@ -28,10 +27,6 @@ export interface RelayOptions {
 }
 
 export const RELAY_LEASE = 'outbox-relay';
-
-export function toBusMessage(r: OutboxRecord): BusMessage {
-  return { eventId: r.event.id, orderId: r.event.orderId, service: r.event.service, type: r.event.type, payload: r.event };
-}
 
 export class OutboxRelay {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -94,7 +89,7 @@ export class OutboxRelay {
   async pass(): Promise<number> {
     const pending = await this.opts.store.outboxPending(this.batchSize);
     if (pending.length === 0) return 0;
-    await this.opts.bus.publish(pending.map(toBusMessage));
+    await this.opts.bus.publish(pending.map((r) => eventMessage(r.event)));
     await this.opts.store.markPublished(pending.map((r) => r.seq));
     return pending.length;
   }

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { ProviderCallRecord } from './store';
 import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../contracts/types';
-import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
+import { eventMessage, type AttemptRecord, type BusMessage, type DeadLetter, type InlinePublisher } from '../bus/bus';
 import { WaslError } from '../errors';
 import { newDeadLetterId, orderIdFloor } from '../ids';
 import { chain, type AuditEntry, type AuditRecord, type AuditSeal } from '../audit/chain';
@@ -76,6 +76,7 @@ export class SqliteStore implements Store {
   readonly database: SqliteDatabase;
   private readonly ownsDatabase: boolean;
   private readonly stmt;
+  private publisher?: InlinePublisher;
 
   constructor(opts: SqliteStoreOptions) {
     if (!opts.database && !opts.file) throw new Error('SqliteStore needs a file or a database');
@@ -91,6 +92,7 @@ export class SqliteStore implements Store {
       getSteps: db.prepare<[string], { doc: string }>('SELECT doc FROM order_timeline WHERE order_id = ? ORDER BY seq'),
       lastSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = ?'),
       insertEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertPublishedEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       pending: db.prepare<[number], { seq: number; payload: string }>('SELECT seq, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?'),
       published: db.prepare('UPDATE outbox SET published_at = ? WHERE seq = ?'),
       getKey: db.prepare<[string, string], { request_hash: string; order_id: string }>(
@@ -132,6 +134,16 @@ export class SqliteStore implements Store {
 
   private write<T>(fn: () => T): Promise<T> {
     return this.database.write(fn);
+  }
+
+  /**
+   * The embedded bus's publisher, when the bus shares this database (EmbeddedBus.publisherWithin):
+   * from then on each step's event enters the queue in the step's own commit and its outbox row
+   * is written as published, so the relay has nothing to move. Whether it is set.
+   */
+  publishWithin(publisher: InlinePublisher | undefined): boolean {
+    this.publisher = publisher;
+    return publisher !== undefined;
   }
 
   createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult> {
@@ -218,7 +230,12 @@ export class SqliteStore implements Store {
     this.audit(stepEntry(doc, step));
     this.stmt.insertStep.run(doc.id, step.seq, JSON.stringify(step));
     const event = eventFor(doc, step);
-    this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at);
+    if (!this.publisher) {
+      this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at);
+      return;
+    }
+    this.stmt.insertPublishedEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at, step.at);
+    this.publisher([eventMessage(event)]);
   }
 
   private readOrder(id: string): Order | undefined {

@@ -10,6 +10,8 @@ import { LogSink } from '../../helpers';
 import { spawn } from 'node:child_process';
 const HANGING = join(__dirname, '..', '..', 'fixtures', 'bus-embedded', 'hanging-consumer.ts');
 import { busContract, message, until } from './contract';
+import { newOrder } from '../store/contract';
+import { KEYS, newKey } from '../../helpers';
 
 const logger = createLogger('warn', new LogSink());
 
@@ -89,6 +91,93 @@ describe('bus: embedded', () => {
       assert.deepEqual(got, [sent.eventId], 'the second copy was dropped as processed');
       await bus.close();
       database.close();
+    });
+
+    describe('a store that publishes inline (the bus in its database)', () => {
+      const claim = (order = newOrder()) => ({ order, idem: { channel: KEYS.centre.channel, key: newKey(), requestHash: 'h' } });
+
+      it("puts each step's event on the queue in the step's own commit, written to the outbox as published", async () => {
+        // Polling once a minute: a delivery within seconds is the commit's own wake-up.
+        const database = new SqliteDatabase(join(dir, 'wasl.db'));
+        const store = new SqliteStore({ database });
+        const bus = new EmbeddedBus({ database, store, logger, pollMs: 60_000 });
+        assert.equal(store.publishWithin(bus.publisherWithin(database)), true);
+        const count = (sql: string) => database.db.prepare(sql).pluck().get() as number;
+        // For each write that appended a timeline step: the queued messages it added itself.
+        const perStep: number[] = [];
+        const write = database.write.bind(database);
+        database.write = (fn) =>
+          write(() => {
+            const [steps, queued] = [count('SELECT count(*) FROM order_timeline'), count('SELECT count(*) FROM bus_messages')];
+            const result = fn();
+            if (count('SELECT count(*) FROM order_timeline') > steps) perStep.push(count('SELECT count(*) FROM bus_messages') - queued);
+            return result;
+          });
+        const { order, idem } = claim();
+        const got: string[] = [];
+        const sub = await bus.subscribe({ service: order.service.code, handler: async (d) => void got.push(d.message.type) });
+        await store.createOrder(order, idem);
+        await store.transition(order.id, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' } });
+        await until(() => got.length === 2, 5_000, 'both events delivered without a relay or a poll');
+        assert.deepEqual(got, ['order.received', 'order.cancelled']);
+        assert.deepEqual(perStep, [1, 1]);
+        assert.deepEqual(await store.outboxPending(10), [], 'nothing left for the relay');
+        assert.equal(count('SELECT count(*) FROM outbox WHERE published_at IS NOT NULL'), 2);
+        await sub.stop();
+        await bus.close();
+        database.close();
+      });
+
+      it('keeps no message of a write that failed', async () => {
+        const database = new SqliteDatabase(join(dir, 'wasl.db'));
+        const store = new SqliteStore({ database });
+        const bus = new EmbeddedBus({ database, store, logger, pollMs: 50 });
+        const publish = bus.publisherWithin(database)!;
+        store.publishWithin((messages) => {
+          publish(messages);
+          throw new Error('disk said no');
+        });
+        const { order, idem } = claim();
+        await assert.rejects(store.createOrder(order, idem), /disk said no/);
+        const count = (table: string) => database.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+        assert.deepEqual([count('orders'), count('outbox'), count('bus_messages')], [0, 0, 0]);
+        await bus.close();
+        database.close();
+      });
+
+      it('survives a restart with the message the commit acknowledged', async () => {
+        const file = join(dir, 'wasl.db');
+        const a = open(file);
+        a.store.publishWithin(a.bus.publisherWithin(a.database));
+        const { order, idem } = claim();
+        await a.store.createOrder(order, idem);
+        await a.bus.close();
+        a.database.close();
+        const b = open(file);
+        const got: string[] = [];
+        const sub = await b.bus.subscribe({ service: order.service.code, handler: async (d) => void got.push(d.message.orderId) });
+        await until(() => got.length === 1, 5_000, 'the event after a restart');
+        assert.deepEqual(got, [order.id]);
+        await sub.stop();
+        await b.bus.close();
+        b.database.close();
+      });
+
+      it('is not offered by a bus in another database: the outbox waits for the relay', async () => {
+        const database = new SqliteDatabase(':memory:');
+        const other = new SqliteDatabase(':memory:');
+        const store = new SqliteStore({ database });
+        const bus = new EmbeddedBus({ database: other, store, logger });
+        assert.equal(bus.publisherWithin(database), undefined);
+        assert.equal(store.publishWithin(bus.publisherWithin(database)), false);
+        const { order, idem } = claim();
+        await store.createOrder(order, idem);
+        assert.equal((await store.outboxPending(10)).length, 1);
+        assert.equal(other.db.prepare('SELECT count(*) FROM bus_messages').pluck().get(), 0);
+        await bus.close();
+        database.close();
+        other.close();
+      });
     });
 
     it('keeps published messages across a restart', async () => {
