@@ -128,6 +128,7 @@ export class SqliteStore implements Store {
       ),
       getCallback: db.prepare<[string, string], CallbackRow>('SELECT * FROM provider_callbacks WHERE provider = ? AND event_id = ?'),
       auditHead: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
+      insertCall: db.prepare(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES (${CALL_COLUMNS.split(',').map(() => '?').join(', ')})`),
       insertAudit: db.prepare('INSERT INTO audit_log (seq, at, kind, actor, subject, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     };
   }
@@ -198,8 +199,7 @@ export class SqliteStore implements Store {
 
   recordProviderCalls(records: CallRecord[]): Promise<void> {
     return this.write(() => {
-      const insert = this.database.db.prepare(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES (${CALL_COLUMNS.split(',').map(() => '?').join(', ')})`);
-      for (const r of records) insert.run(...callValues(r));
+      for (const r of records) this.stmt.insertCall.run(...callValues(r));
     });
   }
 
