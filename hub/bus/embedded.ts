@@ -51,6 +51,8 @@ export class EmbeddedBus implements Bus {
   private readonly deliveryLimit: number;
   private readonly published = new EventEmitter();
   private readonly subscriptions = new Set<EmbeddedSubscription>();
+  /** This process's subscriptions by queue, to hand them what a commit here queued. */
+  private readonly local = new Map<string, EmbeddedSubscription[]>();
   private readonly stmt;
   private closed = false;
   /** Records a processed event inside this bus's own writes, when the store shares its database. */
@@ -70,6 +72,7 @@ export class EmbeddedBus implements Bus {
     const db = this.db.db;
     this.stmt = {
       insert: db.prepare('INSERT INTO bus_messages (queue, event_id, message, available_at) VALUES (?, ?, ?, ?)'),
+      insertLeased: db.prepare('INSERT INTO bus_messages (queue, event_id, message, available_at, delivery, deliveries) VALUES (?, ?, ?, ?, ?, 1)'),
       ready: db.prepare<[string, number, number], Row>(
         'SELECT id, message, attempt, history, deliveries FROM bus_messages WHERE queue = ? AND available_at <= ? ORDER BY available_at, id LIMIT ?',
       ),
@@ -92,7 +95,15 @@ export class EmbeddedBus implements Bus {
     if (this.closed) throw new Error('bus is closed');
     if (messages.length === 0) return;
     await this.db.write(() => this.enqueue(messages));
-    for (const service of new Set(messages.map((m) => m.service))) this.published.emit(service);
+    for (const service of new Set(messages.map((m) => m.service))) {
+      this.backlog(service);
+      this.published.emit(service);
+    }
+  }
+
+  /** Tells this process's subscriptions to `queue` that something was queued for them (EmbeddedSubscription.backlog). */
+  private backlog(queue: string): void {
+    for (const sub of this.local.get(queue) ?? []) sub.backlog();
   }
 
   /** Inside a write of this bus's database. */
@@ -105,8 +116,14 @@ export class EmbeddedBus implements Bus {
    * When this bus lives in `database`: a publisher to call inside one of that database's writes,
    * so an order step and its event enter the queue in one commit. On one machine that leaves the
    * relay nothing to move: no outbox pass, no second and third commit, no 5 ms wait per step. A
-   * write that fails takes its messages with it. This process's consumers are woken once the
-   * commit is on disk (a consumer cannot claim before: its claim is a later write).
+   * write that fails takes its messages with it.
+   *
+   * A message for a queue that a subscription of this process has room for is queued already
+   * leased to it, as its claim would have left it, and handed to it once the commit is on disk:
+   * no claim, no second commit. A crash before its ack brings it back when the lease runs out,
+   * like any claimed message; the subscription's prefetch counts it. Other messages wake this
+   * process's consumers once the commit is on disk (a claim is a later write, so none can run
+   * before).
    */
   publisherWithin(database: unknown): InlinePublisher | undefined {
     if (database !== this.db) return undefined;
@@ -118,8 +135,22 @@ export class EmbeddedBus implements Bus {
       for (const service of services) this.published.emit(service);
     });
     return (messages) => {
-      this.enqueue(messages);
-      for (const m of messages) woken.add(m.service);
+      for (const m of messages) {
+        const sub = this.closed ? undefined : this.local.get(m.service)?.find((s) => s.reserve());
+        if (!sub) {
+          this.enqueue([m]);
+          this.backlog(m.service);
+          woken.add(m.service);
+          continue;
+        }
+        const token = randomUUID();
+        const id = Number(this.stmt.insertLeased.run(m.service, m.eventId, JSON.stringify(m), Date.now() + this.visibilityMs, token).lastInsertRowid);
+        const claimed: Claimed = { id, token, deliveries: 1, delivery: { message: m, attempt: 1, redelivered: false, history: [] } };
+        this.db.afterWrite(
+          () => sub.accept(claimed),
+          () => sub.unreserve(),
+        );
+      }
     };
   }
 
@@ -127,11 +158,13 @@ export class EmbeddedBus implements Bus {
     if (this.closed) throw new Error('bus is closed');
     const sub = new EmbeddedSubscription(this, opts);
     this.subscriptions.add(sub);
+    this.local.set(opts.service, [...(this.local.get(opts.service) ?? []), sub]);
     sub.start();
     return {
       stop: async () => {
         await sub.stop();
         this.subscriptions.delete(sub);
+        this.local.set(opts.service, (this.local.get(opts.service) ?? []).filter((s) => s !== sub));
       },
     };
   }
@@ -246,6 +279,12 @@ class EmbeddedSubscription {
   private unsubscribe?: () => void;
   private loop?: Promise<void>;
   private readonly prefetch: number;
+  /** Slots promised to messages a commit of this process is handing over (EmbeddedBus.publisherWithin). */
+  private reserved = 0;
+  /** Slots a claim under way may fill: a hand-over does not take them from what waits in the queue. */
+  private claiming = 0;
+  /** Counts backlog() calls. */
+  private queued = 0;
 
   constructor(
     private readonly bus: EmbeddedBus,
@@ -264,8 +303,11 @@ class EmbeddedSubscription {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const room = this.prefetch - this.inFlight.size;
+      const room = this.prefetch - this.inFlight.size - this.reserved;
+      const queued = this.queued;
+      this.claiming = Math.max(room, 0);
       const claimed = room > 0 ? await this.bus.claim(this.opts.service, room).catch((err: unknown) => this.claimFailed(err)) : [];
+      this.claiming = 0;
       if (!this.running) {
         // Stopped while claiming: give the messages back rather than hold them for a whole lease.
         await Promise.all(claimed.map((c) => this.bus.release(c.id, c.token)));
@@ -273,8 +315,41 @@ class EmbeddedSubscription {
       }
       for (const c of claimed) this.process(c);
       if (claimed.length === room && room > 0) continue;
+      if (this.queued !== queued) continue;
       await this.sleep();
     }
+  }
+
+  /** Takes a slot for a message being handed over, if running and within prefetch. */
+  reserve(): boolean {
+    if (!this.running || this.inFlight.size + this.reserved + this.claiming >= this.prefetch) return false;
+    this.reserved++;
+    return true;
+  }
+
+  /**
+   * Something was queued for this subscription. A claim under way may have missed it, and the
+   * wake-up that came with it found no sleep to end: the pump claims again before sleeping.
+   */
+  backlog(): void {
+    this.queued++;
+  }
+
+  /** The write that queued the handed-over message failed: the slot is free again. */
+  unreserve(): void {
+    this.reserved--;
+    this.wake?.();
+  }
+
+  /** The handed-over message is on disk, leased to this subscription: process it as if claimed. */
+  accept(c: Claimed): void {
+    this.reserved--;
+    if (this.running) {
+      this.process(c);
+      return;
+    }
+    // Stopped meanwhile: give it back at once rather than hold it for a whole lease.
+    this.track(this.bus.release(c.id, c.token).catch(() => undefined));
   }
 
   private claimFailed(err: unknown): [] {
@@ -300,6 +375,10 @@ class EmbeddedSubscription {
         clearInterval(heartbeat);
       }
     })();
+    this.track(task);
+  }
+
+  private track(task: Promise<void>): void {
     this.inFlight.add(task);
     void task.finally(() => {
       this.inFlight.delete(task);
@@ -327,6 +406,8 @@ class EmbeddedSubscription {
     this.unsubscribe?.();
     this.wake?.();
     await this.loop;
+    // Messages being handed over land within a commit; each is then processed or given back.
+    while (this.reserved > 0) await new Promise((r) => setTimeout(r, 2));
     await Promise.all(this.inFlight);
   }
 }

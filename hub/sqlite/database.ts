@@ -59,6 +59,24 @@ interface Job {
   reject: (e: unknown) => void;
   /** Set inside the batch; settled only once the batch is committed. */
   outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
+  /** Registered by the write itself (afterWrite). */
+  after?: AfterWrite[];
+}
+
+interface AfterWrite {
+  durable: () => void;
+  dropped: () => void;
+}
+
+/** Runs callbacks that must not throw; one that does is reported, and the others still run. */
+function runEach(callbacks: Array<() => void>): void {
+  for (const cb of callbacks) {
+    try {
+      cb();
+    } catch (err) {
+      process.emitWarning(`SqliteDatabase: a callback after a write threw: ${(err as Error).message}`);
+    }
+  }
 }
 
 export class SqliteDatabase {
@@ -68,6 +86,8 @@ export class SqliteDatabase {
   private closed = false;
   private readonly commitBatch: (jobs: Job[]) => void;
   private readonly afterCommit: Array<() => void> = [];
+  /** The write whose function is running (afterWrite). */
+  private running?: Job;
   /** The WAL, for fdatasync; undefined in memory. */
   private walFd?: number;
   /** Committed, waiting for a sync that started after their commit. */
@@ -101,10 +121,13 @@ export class SqliteDatabase {
     const savepoint = this.db.transaction((job: Job) => job.run());
     this.commitBatch = this.db.transaction((jobs: Job[]) => {
       for (const job of jobs) {
+        this.running = job;
         try {
           job.outcome = { ok: true, value: savepoint(job) };
         } catch (error) {
           job.outcome = { ok: false, error };
+        } finally {
+          this.running = undefined;
         }
       }
     });
@@ -134,6 +157,23 @@ export class SqliteDatabase {
     });
   }
 
+  /**
+   * Inside a write: `durable` runs once that write is on disk, just before its promise resolves;
+   * `dropped` instead if the write fails or never reaches the disk. For work that may start only
+   * once a write is durable, started without waiting for a later turn (the embedded bus hands a
+   * message it queued to a consumer of this process this way). Neither may throw.
+   */
+  afterWrite(durable: () => void, dropped: () => void): void {
+    if (!this.running) throw new Error('afterWrite is for use inside a write');
+    (this.running.after ??= []).push({ durable, dropped });
+  }
+
+  /** Refuses a write that ran or was queued, and drops what it asked to run after it. */
+  private fail(job: Job, error: unknown): void {
+    job.reject(error);
+    if (job.after) runEach(job.after.map((a) => a.dropped));
+  }
+
   /** Called after every commit that wrote something, once it is on disk (the relay listens, to move the outbox at once). */
   onCommit(listener: () => void): void {
     this.afterCommit.push(listener);
@@ -152,7 +192,7 @@ export class SqliteDatabase {
       this.commitBatch(jobs);
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing in the batch was written.
-      for (const job of jobs) job.reject(err);
+      for (const job of jobs) this.fail(job, err);
       return;
     }
     this.commitCount++;
@@ -181,7 +221,7 @@ export class SqliteDatabase {
         // from what is on disk.
         this.failed = new Error(`the database could not be synced to disk (${err.code ?? err.message}); restart the hub`);
         // Writes waiting for this sync to end were never run: refused as well.
-        for (const job of [...covered, ...this.unsynced, ...this.queue]) job.reject(this.failed);
+        for (const job of [...covered, ...this.unsynced, ...this.queue]) this.fail(job, this.failed);
         this.unsynced = [];
         this.queue = [];
         this.flushScheduled = false;
@@ -196,8 +236,11 @@ export class SqliteDatabase {
   private settle(jobs: Job[]): void {
     if (jobs.length === 0) return;
     for (const job of jobs) {
-      if (job.outcome?.ok) job.resolve(job.outcome.value);
-      else job.reject(job.outcome?.error);
+      if (!job.outcome?.ok) this.fail(job, job.outcome?.error);
+      else {
+        if (job.after) runEach(job.after.map((a) => a.durable));
+        job.resolve(job.outcome.value);
+      }
     }
     for (const listener of this.afterCommit) listener();
   }
@@ -280,7 +323,7 @@ export class SqliteDatabase {
         fs.fdatasyncSync(this.walFd);
         this.settle(waiting);
       } catch (err) {
-        for (const job of waiting) job.reject(err);
+        for (const job of waiting) this.fail(job, err);
       }
       // SQLite checkpoints the WAL into the database file as the last connection closes: synced.
       this.db.pragma('synchronous = FULL');

@@ -136,6 +136,74 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     assert.deepEqual(db!.db.prepare('SELECT v FROM t').all(), [{ v: 'fine' }]);
   });
 
+  describe('work registered to run after a write (afterWrite)', () => {
+    it('runs once the write is on disk, before its promise resolves, never before the sync', async () => {
+      holdSyncs();
+      const events: string[] = [];
+      const a = db!.write(() => {
+        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run('a');
+        db!.afterWrite(
+          () => events.push('durable'),
+          () => events.push('dropped'),
+        );
+      });
+      void a.then(() => events.push('resolved'));
+      await turn();
+      assert.equal(held.length, 1);
+      assert.deepEqual(events, [], 'committed but not synced: nothing runs yet');
+      release();
+      await a;
+      assert.deepEqual(events, ['durable', 'resolved']);
+    });
+
+    it("drops it, and not another write's, when its own write fails in a shared batch", async () => {
+      const events: string[] = [];
+      const register = (name: string) =>
+        db!.afterWrite(
+          () => events.push(`${name} durable`),
+          () => events.push(`${name} dropped`),
+        );
+      const ok = db!.write(() => {
+        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run('ok');
+        register('ok');
+      });
+      const bad = db!.write(() => {
+        register('bad');
+        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run(null);
+      });
+      await ok;
+      await assert.rejects(bad, /NOT NULL/);
+      assert.deepEqual(events.sort(), ['bad dropped', 'ok durable']);
+    });
+
+    it('drops it when the sync that would have covered the write fails', async () => {
+      holdSyncs();
+      const events: string[] = [];
+      const a = db!.write(() => {
+        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run('a');
+        db!.afterWrite(
+          () => events.push('durable'),
+          () => events.push('dropped'),
+        );
+      });
+      await turn();
+      release(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+      await assert.rejects(a, /could not be synced to disk/);
+      assert.deepEqual(events, ['dropped']);
+    });
+
+    it('is refused outside a write', () => {
+      assert.throws(
+        () =>
+          db!.afterWrite(
+            () => undefined,
+            () => undefined,
+          ),
+        /inside a write/,
+      );
+    });
+  });
+
   it('moves the WAL into the database file with a checkpoint on its own thread every CHECKPOINT_EVERY batches', async () => {
     const blob = 'x'.repeat(8_000);
     for (let i = 0; i < CHECKPOINT_EVERY - 1; i++) await insert(blob);

@@ -9,6 +9,8 @@ import { SqliteStore } from '../../../hub/store/sqlite';
 import { LogSink } from '../../helpers';
 import { spawn } from 'node:child_process';
 const HANGING = join(__dirname, '..', '..', 'fixtures', 'bus-embedded', 'hanging-consumer.ts');
+const HANGING_INLINE = join(__dirname, '..', '..', 'fixtures', 'bus-embedded', 'hanging-inline.ts');
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 import { busContract, message, until } from './contract';
 import { newOrder } from '../store/contract';
 import { KEYS, newKey } from '../../helpers';
@@ -128,21 +130,161 @@ describe('bus: embedded', () => {
         database.close();
       });
 
-      it('keeps no message of a write that failed', async () => {
+      it('keeps no message of a write that failed, and hands its consumer nothing', async () => {
         const database = new SqliteDatabase(join(dir, 'wasl.db'));
         const store = new SqliteStore({ database });
         const bus = new EmbeddedBus({ database, store, logger, pollMs: 50 });
         const publish = bus.publisherWithin(database)!;
+        let failing = true;
         store.publishWithin((messages) => {
           publish(messages);
-          throw new Error('disk said no');
+          if (failing) throw new Error('disk said no');
         });
-        const { order, idem } = claim();
-        await assert.rejects(store.createOrder(order, idem), /disk said no/);
+        const failed = claim();
+        const got: string[] = [];
+        const sub = await bus.subscribe({ service: failed.order.service.code, prefetch: 1, handler: async (d) => void got.push(d.message.orderId) });
+        await pause(100);
+        await assert.rejects(store.createOrder(failed.order, failed.idem), /disk said no/);
         const count = (table: string) => database.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
         assert.deepEqual([count('orders'), count('outbox'), count('bus_messages')], [0, 0, 0]);
+        // The slot the failed write had taken is free again: the next order comes through.
+        failing = false;
+        const next = claim();
+        await store.createOrder(next.order, next.idem);
+        await until(() => got.length === 1, 5_000, 'the next order');
+        await pause(100);
+        assert.deepEqual(got, [next.order.id]);
+        await sub.stop();
         await bus.close();
         database.close();
+      });
+
+      /** A store and bus on one file with inline publishing, and every claim's event ids. */
+      const inline = (pollMs = 60_000) => {
+        const database = new SqliteDatabase(join(dir, 'wasl.db'));
+        const store = new SqliteStore({ database });
+        const bus = new EmbeddedBus({ database, store, logger, pollMs });
+        store.publishWithin(bus.publisherWithin(database));
+        const claimed = new Set<string>();
+        const claimOf = bus.claim.bind(bus);
+        bus.claim = async (queue, n) => {
+          const got = await claimOf(queue, n);
+          for (const c of got) claimed.add(c.delivery.message.eventId);
+          return got;
+        };
+        return { database, store, bus, claimed };
+      };
+
+      it('hands an event committed here to a subscription with room, leased to it, without a claim', async () => {
+        const { database, store, bus, claimed } = inline();
+        const { order, idem } = claim();
+        const got: Array<{ eventId: string; redelivered: boolean; attempt: number; leased: unknown }> = [];
+        const lease = database.db.prepare('SELECT delivery FROM bus_messages WHERE event_id = ?').pluck();
+        const sub = await bus.subscribe({
+          service: order.service.code,
+          handler: async (d) => void got.push({ eventId: d.message.eventId, redelivered: d.redelivered, attempt: d.attempt, leased: lease.get(d.message.eventId) }),
+        });
+        await pause(100);
+        await store.createOrder(order, idem);
+        await until(() => got.length === 1, 5_000, 'the hand-over');
+        const [delivery] = got;
+        assert.equal(claimed.has(delivery!.eventId), false, 'no claim returned it');
+        assert.equal(delivery!.redelivered, false);
+        assert.equal(delivery!.attempt, 1);
+        assert.equal(typeof delivery!.leased, 'string', 'on disk, leased to the delivery while its handler ran');
+        await until(() => database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get() === 0, 5_000, 'the ack');
+        await sub.stop();
+        await bus.close();
+        database.close();
+      });
+
+      it('keeps to prefetch with hand-overs: what comes while the subscription is full waits in the queue, in order', async () => {
+        const { database, store, bus } = inline();
+        const service = newOrder().service.code;
+        let inFlight = 0;
+        let most = 0;
+        const order: string[] = [];
+        let open!: () => void;
+        const gate = new Promise<void>((r) => (open = r));
+        const sub = await bus.subscribe({
+          service,
+          prefetch: 1,
+          handler: async (d) => {
+            most = Math.max(most, ++inFlight);
+            order.push(d.message.orderId);
+            if (order.length === 1) await gate;
+            inFlight--;
+          },
+        });
+        await pause(100);
+        const first = claim();
+        await store.createOrder(first.order, first.idem);
+        await until(() => order.length === 1, 5_000, 'the first order in flight');
+        // Waits in the queue: the subscription has no room.
+        const queued = message(service, 'order.received', 'ord_01ARZ3NDEKTSV4RRFFQ69G5FAW');
+        await bus.publish([queued]);
+        const later = claim();
+        await store.createOrder(later.order, later.idem);
+        open();
+        await until(() => order.length === 3, 5_000, 'all three');
+        assert.equal(most, 1, 'never more than prefetch in flight');
+        assert.deepEqual(order, [first.order.id, queued.orderId, later.order.id]);
+        await sub.stop();
+        await bus.close();
+        database.close();
+      });
+
+      it('does not hand over into a slot that a claim under way may fill', async () => {
+        const { database, store, bus } = inline();
+        // Claims take a while: a commit lands while one is under way.
+        const claimOf = bus.claim.bind(bus);
+        bus.claim = async (queue, n) => (await pause(150), claimOf(queue, n));
+        const service = newOrder().service.code;
+        let inFlight = 0;
+        let most = 0;
+        const got: string[] = [];
+        const sub = await bus.subscribe({
+          service,
+          prefetch: 1,
+          handler: async (d) => {
+            most = Math.max(most, ++inFlight);
+            await pause(200);
+            got.push(d.message.orderId);
+            inFlight--;
+          },
+        });
+        await pause(400);
+        const queued = message(service, 'order.received', 'ord_01ARZ3NDEKTSV4RRFFQ69G5FAW');
+        await bus.publish([queued]);
+        const later = claim();
+        await store.createOrder(later.order, later.idem);
+        await until(() => got.length === 2, 5_000, 'both');
+        assert.equal(most, 1, 'never more than prefetch in flight');
+        assert.deepEqual(got, [queued.orderId, later.order.id]);
+        await sub.stop();
+        await bus.close();
+        database.close();
+      });
+
+      it('delivers again, once its lease runs out, an event handed over to a process killed before acknowledging it', async () => {
+        const file = join(dir, 'wasl.db');
+        const child = spawn(process.execPath, ['--require', 'tsx/cjs', HANGING_INLINE, file, '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const exited = new Promise((r) => child.once('exit', r));
+        await until(() => /^(handed|claimed) /m.test(out) || child.exitCode !== null, 20_000, 'the child to take its event');
+        child.kill('SIGKILL');
+        await exited;
+        const [how, eventId] = out.trim().split(' ');
+        assert.equal(how, 'handed', 'the child had it by hand-over');
+        const b = open(file);
+        const got: Array<[string, boolean]> = [];
+        const sub = await b.bus.subscribe({ service: newOrder().service.code, handler: async (d) => void got.push([d.message.eventId, d.redelivered]) });
+        await until(() => got.length === 1, 5_000, 'redelivery');
+        assert.deepEqual(got, [[eventId, true]]);
+        await sub.stop();
+        await b.bus.close();
+        b.database.close();
       });
 
       it('survives a restart with the message the commit acknowledged', async () => {
