@@ -2,7 +2,7 @@
  * `npm run bench:e2e` — wasl's durable end-to-end path against the way such a service is wired
  * today, both calling the same canned SOAP ministry, in one run.
  *
- * The three processes (each its own, so no two share an event loop; this one only drives load)
+ * The processes (each its own, so no two share an event loop; this one only drives load)
  * - the canned ministry (bench/e2e/ministry-child.ts): the sandbox's civil-registry simulator
  *   on its provider file's sandbox port (8091), answering after BENCH_E2E_MINISTRY_MS (default
  *   20 ms, a fast ministry; 0 makes the comparison one of CPU cost alone);
@@ -27,6 +27,10 @@
  *   drains is part of the figure, not left out).
  * - checks, from the ministry's own record: one call per order and no repeated message id for
  *   wasl (exactly once); every order completed, none rejected or failed.
+ * - the floor (bench/e2e/floor-child.ts), measured as wasl is: the least a durable, exactly-once
+ *   path pays on this machine (order stored, journal entry before the call, SOAP request written
+ *   by hand, outcome stored), with none of the hub's contract; printed as a multiple of the plain
+ *   flow, to read the target against.
  * - BENCH_E2E_COUNT_SQL=1: also the SQLite statements (by text), writes and commits per order.
  * The last line is `e2e: ratio X.XX (target >= 1.50)`: wasl completed orders/s over the plain
  * flow's completed calls/s. Exit code 0 whatever the figures.
@@ -38,6 +42,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { OrderRequest } from '../contracts/types';
 import { orderIdFloor } from '../hub/ids';
+import { envelope, SOAP_HEADERS } from './e2e/envelope';
 import { runLoad } from './lib/load';
 import { type Ministry, type MinistryStats, post, startMinistry } from './lib/ministry';
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
@@ -72,24 +77,11 @@ function percentile(values: number[], q: number): number {
 
 // ───────────────────────────── direct calls ─────────────────────────────
 
-const XROAD_NS = 'xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:iden="http://x-road.eu/xsd/identifiers"';
-
-function envelope(id: string, input: Record<string, unknown>): string {
-  const fields = ['nationalNumber', 'purpose', 'copies', 'language', 'applicantName'].map((k) => `<cr:${k}>${String(input[k])}</cr:${k}>`).join('');
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ${XROAD_NS} xmlns:cr="urn:sy:gov:moi:civil-registry:v1"><soapenv:Header>` +
-    `<xrd:client iden:objectType="SUBSYSTEM"><iden:xRoadInstance>SY</iden:xRoadInstance><iden:memberClass>GOV</iden:memberClass><iden:memberCode>DIRECT</iden:memberCode><iden:subsystemCode>bench</iden:subsystemCode></xrd:client>` +
-    `<xrd:service iden:objectType="SERVICE"><iden:xRoadInstance>SY</iden:xRoadInstance><iden:memberClass>GOV</iden:memberClass><iden:memberCode>MOI</iden:memberCode><iden:subsystemCode>civil-registry</iden:subsystemCode><iden:serviceCode>IssueIndividualExtract</iden:serviceCode><iden:serviceVersion>v1</iden:serviceVersion></xrd:service>` +
-    `<xrd:userId>bench</xrd:userId><xrd:id>${id}</xrd:id><xrd:protocolVersion>4.0</xrd:protocolVersion></soapenv:Header>` +
-    `<soapenv:Body><cr:IssueIndividualExtract>${fields}</cr:IssueIndividualExtract></soapenv:Body></soapenv:Envelope>`
-  );
-}
-
 async function directP50(ministry: Ministry, input: Record<string, unknown>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 220; i++) {
     const t = performance.now();
-    const r = await post(ministry.url, envelope(randomUUID(), input), { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:sy:gov:moi:civil-registry:v1:IssueIndividualExtract"' });
+    const r = await post(ministry.url, envelope(randomUUID(), input), SOAP_HEADERS);
     if (r.status !== 200) throw new Error(`the ministry answered a direct call with ${r.status}: ${r.body.slice(0, 300)}`);
     if (i >= 20) times.push(performance.now() - t);
   }
@@ -207,30 +199,38 @@ async function waitDrained(dbFile: string, sinceId: string, expected: number): P
   }
 }
 
-async function waslRun(ministry: Ministry, request: OrderRequest, direct: number): Promise<Run & { calls: MinistryStats; log: string }> {
+/**
+ * Orders through wasl (the hub as `wasl start` runs it) or through the floor (bench/e2e/floor-child.ts),
+ * measured alike from the SQLite file each keeps.
+ */
+async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: OrderRequest, direct: number): Promise<Run & { calls: MinistryStats; log: string }> {
   const dataDir = tempDir('e2e');
   const channel = benchChannel();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of ['DATABASE_URL', 'AMQP_URL', 'WASL_BENCH_PG_SCHEMA', 'WASL_BENCH_CPU_PROFILE']) delete env[k];
-  const logFile = join(dataDir, 'hub.log');
-  const sqlCount = COUNT_SQL ? join(dataDir, 'sql-count.json') : undefined;
-  const hub: Server = await startServer(join(__dirname, 'hub-child.ts'), {
-    env: {
-      ...env,
-      WASL_ENV: 'sandbox',
-      WASL_DATA_DIR: dataDir,
-      WASL_CHANNEL_KEYS: JSON.stringify([channel]),
-      WASL_LOG_LEVEL: 'info',
-      WASL_RATE_LIMIT: '1000000000',
-      // The bench's ministry child serves the provider's sandbox port instead.
-      WASL_SIMULATORS: 'off',
-      ...(PROFILE ? { WASL_BENCH_CPU_PROFILE: PROFILE } : {}),
-      ...(sqlCount ? { WASL_BENCH_SQL_COUNT: sqlCount } : {}),
-      HOST: '127.0.0.1',
-      PORT: '0',
-    },
-    logFile,
-  });
+  const logFile = join(dataDir, `${side}.log`);
+  const sqlCount = COUNT_SQL && side === 'wasl' ? join(dataDir, 'sql-count.json') : undefined;
+  const profile = side === 'wasl' ? PROFILE : undefined;
+  const hub: Server =
+    side === 'floor'
+      ? await startServer(join(__dirname, 'e2e', 'floor-child.ts'), { env: { ...env, WASL_DATA_DIR: dataDir, MINISTRY_URL: ministry.url, BENCH_E2E_SERVICE: SERVICE }, logFile })
+      : await startServer(join(__dirname, 'hub-child.ts'), {
+          env: {
+            ...env,
+            WASL_ENV: 'sandbox',
+            WASL_DATA_DIR: dataDir,
+            WASL_CHANNEL_KEYS: JSON.stringify([channel]),
+            WASL_LOG_LEVEL: 'info',
+            WASL_RATE_LIMIT: '1000000000',
+            // The bench's ministry child serves the provider's sandbox port instead.
+            WASL_SIMULATORS: 'off',
+            ...(profile ? { WASL_BENCH_CPU_PROFILE: profile } : {}),
+            ...(sqlCount ? { WASL_BENCH_SQL_COUNT: sqlCount } : {}),
+            HOST: '127.0.0.1',
+            PORT: '0',
+          },
+          logFile,
+        });
   const dbFile = join(dataDir, 'wasl.db');
   const nextKey = keyFactory();
   const body = JSON.stringify(request);
@@ -282,7 +282,7 @@ async function waslRun(ministry: Ministry, request: OrderRequest, direct: number
     return { perSecond: completed / seconds, count: completed, seconds, p50, addedP50: p50 - direct, serverCores, problems, calls, log: logFile };
   } finally {
     await hub.stop();
-    if (PROFILE) console.log(summariseProfile(PROFILE, 40));
+    if (profile) console.log(summariseProfile(profile, 40));
     if (sqlCount) printSqlCounts(sqlCount, dbFile);
   }
 }
@@ -323,12 +323,16 @@ async function main(): Promise<number> {
   console.log(`                              light-load p50 ${ms(plain.p50)}: added over direct ${ms(plain.addedP50)}`);
   for (const p of plain.problems) console.log(`  !!! plain: ${p}`);
 
-  const wasl = await waslRun(ministry, request, direct);
+  const wasl = await durableRun('wasl', ministry, request, direct);
   console.log(`wasl durable flow             ${fmt(Math.round(wasl.perSecond)).padStart(6)} orders/s   (${fmt(wasl.count)} accepted and completed in ${wasl.seconds.toFixed(1)} s; hub ${wasl.serverCores.toFixed(2)} cores)`);
   console.log(`                              light-load p50 ${ms(wasl.p50)} (accepted → provider-completed): added over direct ${ms(wasl.addedP50)}`);
   console.log(`                              ministry: ${fmt(wasl.calls.calls)} calls for ${fmt(wasl.calls.orders)} orders, ${wasl.calls.repeated} repeated message ids`);
   for (const p of wasl.problems) console.log(`  !!! wasl: ${p}`);
   if (wasl.problems.length) logProblems(wasl.log);
+  const floor = await durableRun('floor', ministry, request, direct);
+  console.log(`durable floor (no hub)        ${fmt(Math.round(floor.perSecond)).padStart(6)} orders/s   (${fmt(floor.count)} in ${floor.seconds.toFixed(1)} s; server ${floor.serverCores.toFixed(2)} cores): ${(floor.perSecond / plain.perSecond).toFixed(2)}x the plain flow`);
+  console.log(`                              light-load p50 ${ms(floor.p50)}: added over direct ${ms(floor.addedP50)}; ministry: ${fmt(floor.calls.calls)} calls for ${fmt(floor.calls.orders)} orders, ${floor.calls.repeated} repeated`);
+  for (const p of floor.problems) console.log(`  !!! floor: ${p}`);
   const others = (machineBusySeconds() - busy0) / ((Date.now() - t0) / 1000);
   console.log(`machine: ${others.toFixed(2)} of ${cpus().length} cores busy on average over the whole run`);
   ministry.child.send('stop');
