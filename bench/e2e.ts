@@ -46,7 +46,7 @@ import { envelope, SOAP_HEADERS } from './e2e/envelope';
 import { runLoad } from './lib/load';
 import { type Ministry, type MinistryStats, post, startMinistry } from './lib/ministry';
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
-import { cpuSeconds, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { childEnv, cpuSeconds, hubEnv, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { runBench } from './lib/ratio';
 import { summariseProfile } from './lib/profile';
 import type { SqlCounts } from './lib/sql-count';
@@ -206,29 +206,19 @@ async function waitDrained(dbFile: string, sinceId: string, expected: number): P
 async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: OrderRequest, direct: number): Promise<Run & { calls: MinistryStats; log: string }> {
   const dataDir = tempDir('e2e');
   const channel = benchChannel();
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['DATABASE_URL', 'AMQP_URL', 'WASL_BENCH_PG_SCHEMA', 'WASL_BENCH_CPU_PROFILE']) delete env[k];
   const logFile = join(dataDir, `${side}.log`);
   const sqlCount = COUNT_SQL && side === 'wasl' ? join(dataDir, 'sql-count.json') : undefined;
   const profile = side === 'wasl' ? PROFILE : undefined;
   const hub: Server =
     side === 'floor'
-      ? await startServer(join(__dirname, 'e2e', 'floor-child.ts'), { env: { ...env, WASL_DATA_DIR: dataDir, MINISTRY_URL: ministry.url, BENCH_E2E_SERVICE: SERVICE }, logFile })
+      ? await startServer(join(__dirname, 'e2e', 'floor-child.ts'), { env: { ...childEnv(), WASL_DATA_DIR: dataDir, MINISTRY_URL: ministry.url, BENCH_E2E_SERVICE: SERVICE }, logFile })
       : await startServer(join(__dirname, 'hub-child.ts'), {
-          env: {
-            ...env,
-            WASL_ENV: 'sandbox',
-            WASL_DATA_DIR: dataDir,
-            WASL_CHANNEL_KEYS: JSON.stringify([channel]),
-            WASL_LOG_LEVEL: 'info',
-            WASL_RATE_LIMIT: '1000000000',
+          env: hubEnv(dataDir, channel, {
             // The bench's ministry child serves the provider's sandbox port instead.
             WASL_SIMULATORS: 'off',
             ...(profile ? { WASL_BENCH_CPU_PROFILE: profile } : {}),
             ...(sqlCount ? { WASL_BENCH_SQL_COUNT: sqlCount } : {}),
-            HOST: '127.0.0.1',
-            PORT: '0',
-          },
+          }),
           logFile,
         });
   const dbFile = join(dataDir, 'wasl.db');

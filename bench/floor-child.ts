@@ -8,11 +8,11 @@
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteDatabase } from '../hub/sqlite/database';
 import { newOrderId } from '../hub/ids';
+import { serveAsChild } from './lib/child';
 
 const dir = mkdtempSync(join(tmpdir(), 'wasl-bench-floor-'));
 const database = new SqliteDatabase(join(dir, 'floor.db'));
@@ -42,15 +42,7 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.send?.({ ready: `http://127.0.0.1:${port}` });
+serveAsChild(server, () => {
+  database.close();
+  rmSync(dir, { recursive: true, force: true });
 });
-const stop = () =>
-  server.close(() => {
-    database.close();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
-  });
-process.on('message', (m) => m === 'stop' && stop());
-process.on('disconnect', stop);

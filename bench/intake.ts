@@ -52,7 +52,7 @@ import { ratioLine } from './lib/ratio';
 import { runLoad, type LoadResult, type LoadSpec } from './lib/load';
 import { benchChannel, keyFactory, loadCatalogue, orderBody } from './lib/order';
 import { cloneOrders } from './lib/pg-clone';
-import { cleanupSync, cpuSeconds, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { cleanupSync, cpuSeconds, hubEnv, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { summariseProfile } from './lib/profile';
 import { fmt, markOutboxPublished, Reservoir, seedOrders } from './lib/seed';
 
@@ -93,27 +93,8 @@ function postSpec(url: string, seconds: number): LoadSpec {
   };
 }
 
-function hubEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.AMQP_URL; // the embedded bus, as by default
-  delete env.WASL_BENCH_PG_SCHEMA;
-  delete env.WASL_BENCH_CPU_PROFILE;
-  return {
-    ...env,
-    WASL_ENV: 'sandbox',
-    WASL_DATA_DIR: dataDir,
-    WASL_CHANNEL_KEYS: JSON.stringify([channel]),
-    WASL_LOG_LEVEL: 'info',
-    WASL_RATE_LIMIT: '1000000000',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    ...extra,
-  };
-}
-
 async function startHub(dataDir: string, extra: Record<string, string> = {}): Promise<Server> {
-  return startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(dataDir, extra), logFile: join(dataDir, 'hub.log') });
+  return startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(dataDir, channel, extra), logFile: join(dataDir, 'hub.log') });
 }
 
 type Measured = LoadResult & { serverCores: number; loaderCores: number; otherCores: number };

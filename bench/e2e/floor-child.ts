@@ -18,10 +18,10 @@
  */
 import http, { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SqliteDatabase } from '../../hub/sqlite/database';
 import { newOrderId } from '../../hub/ids';
+import { serveAsChild } from '../lib/child';
 import { envelope, SOAP_HEADERS } from './envelope';
 
 const CONCURRENCY = 50;
@@ -122,14 +122,4 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.send?.({ ready: `http://127.0.0.1:${port}` });
-});
-const stop = () =>
-  server.close(() => {
-    database.close();
-    process.exit(0);
-  });
-process.on('message', (m) => m === 'stop' && stop());
-process.on('disconnect', stop);
+serveAsChild(server, () => database.close());

@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChannelKey } from '../../hub/config';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
@@ -11,6 +12,28 @@ export function tempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `wasl-bench-${label}-`));
   dirs.add(dir);
   return dir;
+}
+
+/** This process's environment for a child, without what would point it at PostgreSQL or RabbitMQ, or profile it. */
+export function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['DATABASE_URL', 'AMQP_URL', 'WASL_BENCH_PG_SCHEMA', 'WASL_BENCH_CPU_PROFILE']) delete env[k];
+  return env;
+}
+
+/** A hub child's environment: `wasl start` on its embedded default in the sandbox, one channel, no rate limit in reach. */
+export function hubEnv(dataDir: string, channel: ChannelKey, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...childEnv(),
+    WASL_ENV: 'sandbox',
+    WASL_DATA_DIR: dataDir,
+    WASL_CHANNEL_KEYS: JSON.stringify([channel]),
+    WASL_LOG_LEVEL: 'info',
+    WASL_RATE_LIMIT: '1000000000',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...extra,
+  };
 }
 
 /** Kills what is left and removes temp dirs; synchronous, so it also runs from process 'exit'. */

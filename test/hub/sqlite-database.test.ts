@@ -137,16 +137,20 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
   });
 
   describe('work registered to run after a write (afterWrite)', () => {
+    /** A write of `v` that registers both callbacks first, each recording itself in `events`. */
+    const recording = (events: string[], v: string | null, name = '') =>
+      db!.write(() => {
+        db!.afterWrite(
+          () => events.push(`${name}durable`),
+          () => events.push(`${name}dropped`),
+        );
+        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run(v);
+      });
+
     it('runs once the write is on disk, before its promise resolves, never before the sync', async () => {
       holdSyncs();
       const events: string[] = [];
-      const a = db!.write(() => {
-        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run('a');
-        db!.afterWrite(
-          () => events.push('durable'),
-          () => events.push('dropped'),
-        );
-      });
+      const a = recording(events, 'a');
       void a.then(() => events.push('resolved'));
       await turn();
       assert.equal(held.length, 1);
@@ -158,19 +162,8 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
 
     it("drops it, and not another write's, when its own write fails in a shared batch", async () => {
       const events: string[] = [];
-      const register = (name: string) =>
-        db!.afterWrite(
-          () => events.push(`${name} durable`),
-          () => events.push(`${name} dropped`),
-        );
-      const ok = db!.write(() => {
-        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run('ok');
-        register('ok');
-      });
-      const bad = db!.write(() => {
-        register('bad');
-        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run(null);
-      });
+      const ok = recording(events, 'ok', 'ok ');
+      const bad = recording(events, null, 'bad ');
       await ok;
       await assert.rejects(bad, /NOT NULL/);
       assert.deepEqual(events.sort(), ['bad dropped', 'ok durable']);
@@ -179,13 +172,7 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     it('drops it when the sync that would have covered the write fails', async () => {
       holdSyncs();
       const events: string[] = [];
-      const a = db!.write(() => {
-        db!.db.prepare('INSERT INTO t (v) VALUES (?)').run('a');
-        db!.afterWrite(
-          () => events.push('durable'),
-          () => events.push('dropped'),
-        );
-      });
+      const a = recording(events, 'a');
       await turn();
       release(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
       await assert.rejects(a, /could not be synced to disk/);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { DeadLetterError, type Bus, type BusMessage, type Delivery } from '../../../hub/bus/bus';
+import type { EmbeddedBus } from '../../../hub/bus/embedded';
 import type { Store } from '../../../hub/store';
 
 export interface BusFixture {
@@ -26,6 +27,18 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The event ids every claim of `bus` returned from now on (a message it did not claim was handed over). */
+export function recordClaims(bus: EmbeddedBus): Set<string> {
+  const claimed = new Set<string>();
+  const claim = bus.claim.bind(bus);
+  bus.claim = async (queue, n) => {
+    const got = await claim(queue, n);
+    for (const c of got) claimed.add(c.delivery.message.eventId);
+    return got;
+  };
+  return claimed;
 }
 
 export function busContract(open: () => Promise<BusFixture>, close: (f: BusFixture) => Promise<void>): void {

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 const HANGING = join(__dirname, '..', '..', 'fixtures', 'bus-embedded', 'hanging-consumer.ts');
 const HANGING_INLINE = join(__dirname, '..', '..', 'fixtures', 'bus-embedded', 'hanging-inline.ts');
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-import { busContract, message, until } from './contract';
+import { busContract, message, recordClaims, until } from './contract';
 import { newOrder } from '../store/contract';
 import { KEYS, newKey } from '../../helpers';
 
@@ -165,14 +165,7 @@ describe('bus: embedded', () => {
         const store = new SqliteStore({ database });
         const bus = new EmbeddedBus({ database, store, logger, pollMs });
         store.publishWithin(bus.publisherWithin(database));
-        const claimed = new Set<string>();
-        const claimOf = bus.claim.bind(bus);
-        bus.claim = async (queue, n) => {
-          const got = await claimOf(queue, n);
-          for (const c of got) claimed.add(c.delivery.message.eventId);
-          return got;
-        };
-        return { database, store, bus, claimed };
+        return { database, store, bus, claimed: recordClaims(bus) };
       };
 
       it('hands an event committed here to a subscription with room, leased to it, without a claim', async () => {
