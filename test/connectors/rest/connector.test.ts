@@ -240,10 +240,20 @@ describe('REST connector', () => {
         nock('https://auth.mot.test').post('/oauth/token').reply(200, tokenReply('tok-short', 0.05)).post('/oauth/token').reply(200, tokenReply('tok-next'));
         nock(origin(def)).get('/v1/vehicles/123456/ownership').times(3).reply(capture(apiSeen, 200, ownership));
         const c = new RestConnector({ definition: def, operations: vehicles });
-        await get(c);
-        await get(c);
-        await new Promise((r) => setTimeout(r, 60));
-        await get(c);
+        // The token's clock stands still between the first two calls and then moves 60 ms, so a
+        // slow machine cannot make the second call find the token already due for refresh.
+        const realNow = Date.now;
+        const t0 = realNow();
+        let now = t0;
+        Date.now = () => now;
+        try {
+          await get(c);
+          await get(c);
+          now = t0 + 60;
+          await get(c);
+        } finally {
+          Date.now = realNow;
+        }
         assert.deepEqual(apiSeen.map((s) => s.headers.authorization), ['Bearer tok-short', 'Bearer tok-short', 'Bearer tok-next']);
       });
 
