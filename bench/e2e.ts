@@ -42,7 +42,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { OrderRequest } from '../contracts/types';
 import { orderIdFloor } from '../hub/ids';
-import { envelope, SOAP_HEADERS } from './e2e/envelope';
+import { envelope, ministryInput, SOAP_HEADERS } from './e2e/envelope';
 import { runLoad } from './lib/load';
 import { type Ministry, type MinistryStats, post, startMinistry } from './lib/ministry';
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
@@ -297,9 +297,7 @@ function logProblems(logFile: string): void {
 
 async function main(): Promise<number> {
   const request = counterRequest(loadCatalogue(), SERVICE);
-  const person = request.beneficiary?.person ?? request.applicant;
-  const fields = request.fields as Record<string, unknown>;
-  const input = { nationalNumber: person.nationalNumber, purpose: fields.purpose, copies: fields.copies, language: fields.language ?? 'ar', applicantName: request.applicant.fullName.ar };
+  const input = ministryInput(request);
 
   console.log(`bench:e2e — ${SERVICE}, canned ministry answering after ${MINISTRY_MS} ms, ${CONNECTIONS} connections, ${SECONDS} s per side, ${cpus().length} cores`);
   const ministry = await startMinistry({ port: MINISTRY_PORT, delayMs: MINISTRY_MS });

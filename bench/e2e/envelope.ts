@@ -1,4 +1,6 @@
 /** A valid X-Road SOAP request to the canned civil-registry ministry, written out by hand (bench:e2e's direct calls and its floor). */
+import type { OrderRequest } from '../../contracts/types';
+
 const XROAD_NS = 'xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:iden="http://x-road.eu/xsd/identifiers"';
 
 export const SOAP_HEADERS = { 'content-type': 'text/xml; charset=utf-8', soapaction: '"urn:sy:gov:moi:civil-registry:v1:IssueIndividualExtract"' };
@@ -13,4 +15,11 @@ export function envelope(id: string, input: Record<string, unknown>, issue?: str
     `<xrd:userId>bench</xrd:userId><xrd:id>${id}</xrd:id>${issue ? `<xrd:issue>${issue}</xrd:issue>` : ''}<xrd:protocolVersion>4.0</xrd:protocolVersion></soapenv:Header>` +
     `<soapenv:Body><cr:IssueIndividualExtract>${fields}</cr:IssueIndividualExtract></soapenv:Body></soapenv:Envelope>`
   );
+}
+
+/** What the operation takes from an order request (as the service's flow maps it). */
+export function ministryInput(request: OrderRequest): Record<string, unknown> {
+  const person = request.beneficiary?.person ?? request.applicant;
+  const fields = request.fields as Record<string, unknown>;
+  return { nationalNumber: person.nationalNumber, purpose: fields.purpose, copies: fields.copies, language: fields.language ?? 'ar', applicantName: request.applicant.fullName.ar };
 }

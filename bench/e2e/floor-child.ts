@@ -21,8 +21,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { SqliteDatabase } from '../../hub/sqlite/database';
 import { newOrderId } from '../../hub/ids';
+import type { OrderRequest } from '../../contracts/types';
 import { serveAsChild } from '../lib/child';
-import { envelope, SOAP_HEADERS } from './envelope';
+import { post } from '../lib/ministry';
+import { envelope, ministryInput, SOAP_HEADERS } from './envelope';
 
 const CONCURRENCY = 50;
 const ministryUrl = process.env.MINISTRY_URL as string;
@@ -49,23 +51,11 @@ interface Work {
 const ready: Work[] = [];
 let running = 0;
 
-function soap(body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(ministryUrl, { method: 'POST', agent, headers: { ...SOAP_HEADERS, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`ministry answered ${res.statusCode}`))));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function complete({ id, input }: Work): Promise<void> {
   await database.write(() => stmt.started.run(id));
-  const answer = await soap(envelope(randomUUID(), input, id));
-  const reference = /<cr:extractReference>([^<]+)</.exec(answer)?.[1];
+  const answer = await post(ministryUrl, envelope(randomUUID(), input, id), SOAP_HEADERS, agent);
+  if (answer.status !== 200) throw new Error(`ministry answered ${answer.status}`);
+  const reference = /<cr:extractReference>([^<]+)</.exec(answer.body)?.[1];
   if (!reference) throw new Error('no extract reference in the answer');
   const at = new Date().toISOString();
   await database.write(() => {
@@ -93,18 +83,16 @@ const server = createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const id = newOrderId();
-    type Person = { nationalNumber: string; fullName: { ar: string } };
-    let request: { applicant: Person; beneficiary?: { person?: Person }; fields: Record<string, unknown> };
+    let request: OrderRequest;
     try {
-      request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof request;
+      request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OrderRequest;
     } catch {
       res.writeHead(400).end();
       return;
     }
     const at = new Date().toISOString();
     const doc = JSON.stringify({ id, status: 'received', createdAt: at, ...request });
-    const { fields, applicant } = request;
-    const input = { nationalNumber: (request.beneficiary?.person ?? applicant).nationalNumber, purpose: fields.purpose, copies: fields.copies, language: fields.language ?? 'ar', applicantName: applicant.fullName.ar };
+    const input = ministryInput(request);
     database
       .write(() => {
         stmt.order.run(id, service, 'received', doc);

@@ -50,9 +50,8 @@ export class EmbeddedBus implements Bus {
   private readonly pollMs: number;
   private readonly deliveryLimit: number;
   private readonly published = new EventEmitter();
-  private readonly subscriptions = new Set<EmbeddedSubscription>();
-  /** This process's subscriptions by queue, to hand them what a commit here queued. */
-  private readonly local = new Map<string, EmbeddedSubscription[]>();
+  /** This process's subscriptions by queue (a commit here hands them what it queued). */
+  private readonly subscriptions = new Map<string, EmbeddedSubscription[]>();
   private readonly stmt;
   private closed = false;
   /** Records a processed event inside this bus's own writes, when the store shares its database. */
@@ -95,15 +94,7 @@ export class EmbeddedBus implements Bus {
     if (this.closed) throw new Error('bus is closed');
     if (messages.length === 0) return;
     await this.db.write(() => this.enqueue(messages));
-    for (const service of new Set(messages.map((m) => m.service))) {
-      this.backlog(service);
-      this.published.emit(service);
-    }
-  }
-
-  /** Tells this process's subscriptions to `queue` that something was queued for them (EmbeddedSubscription.backlog). */
-  private backlog(queue: string): void {
-    for (const sub of this.local.get(queue) ?? []) sub.backlog();
+    for (const service of new Set(messages.map((m) => m.service))) this.published.emit(service);
   }
 
   /** Inside a write of this bus's database. */
@@ -136,10 +127,9 @@ export class EmbeddedBus implements Bus {
     });
     return (messages) => {
       for (const m of messages) {
-        const sub = this.closed ? undefined : this.local.get(m.service)?.find((s) => s.reserve());
+        const sub = this.closed ? undefined : this.subscriptions.get(m.service)?.find((s) => s.reserve());
         if (!sub) {
           this.enqueue([m]);
-          this.backlog(m.service);
           woken.add(m.service);
           continue;
         }
@@ -157,14 +147,12 @@ export class EmbeddedBus implements Bus {
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new Error('bus is closed');
     const sub = new EmbeddedSubscription(this, opts);
-    this.subscriptions.add(sub);
-    this.local.set(opts.service, [...(this.local.get(opts.service) ?? []), sub]);
+    this.subscriptions.set(opts.service, [...(this.subscriptions.get(opts.service) ?? []), sub]);
     sub.start();
     return {
       stop: async () => {
         await sub.stop();
-        this.subscriptions.delete(sub);
-        this.local.set(opts.service, (this.local.get(opts.service) ?? []).filter((s) => s !== sub));
+        this.subscriptions.set(opts.service, (this.subscriptions.get(opts.service) ?? []).filter((s) => s !== sub));
       },
     };
   }
@@ -182,7 +170,7 @@ export class EmbeddedBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await Promise.all([...this.subscriptions.values()].flat().map((s) => s.stop()));
     this.subscriptions.clear();
   }
 
@@ -283,8 +271,11 @@ class EmbeddedSubscription {
   private reserved = 0;
   /** Slots a claim under way may fill: a hand-over does not take them from what waits in the queue. */
   private claiming = 0;
-  /** Counts backlog() calls. */
-  private queued = 0;
+  /**
+   * Publishes heard for this queue. One heard while a claim was under way may have come too late
+   * for it, and its wake-up found no sleep to end: the pump then claims again before sleeping.
+   */
+  private heard = 0;
 
   constructor(
     private readonly bus: EmbeddedBus,
@@ -295,7 +286,10 @@ class EmbeddedSubscription {
 
   start(): void {
     this.running = true;
-    this.unsubscribe = this.bus.onPublish(this.opts.service, () => this.wake?.());
+    this.unsubscribe = this.bus.onPublish(this.opts.service, () => {
+      this.heard++;
+      this.wake?.();
+    });
     this.loop = this.run().catch((err: unknown) => {
       this.bus.log.error({ err, service: this.opts.service }, 'embedded consumer stopped on an error');
     });
@@ -304,7 +298,7 @@ class EmbeddedSubscription {
   private async run(): Promise<void> {
     while (this.running) {
       const room = this.prefetch - this.inFlight.size - this.reserved;
-      const queued = this.queued;
+      const heard = this.heard;
       this.claiming = Math.max(room, 0);
       const claimed = room > 0 ? await this.bus.claim(this.opts.service, room).catch((err: unknown) => this.claimFailed(err)) : [];
       this.claiming = 0;
@@ -315,7 +309,7 @@ class EmbeddedSubscription {
       }
       for (const c of claimed) this.process(c);
       if (claimed.length === room && room > 0) continue;
-      if (this.queued !== queued) continue;
+      if (this.heard !== heard) continue;
       await this.sleep();
     }
   }
@@ -325,14 +319,6 @@ class EmbeddedSubscription {
     if (!this.running || this.inFlight.size + this.reserved + this.claiming >= this.prefetch) return false;
     this.reserved++;
     return true;
-  }
-
-  /**
-   * Something was queued for this subscription. A claim under way may have missed it, and the
-   * wake-up that came with it found no sleep to end: the pump claims again before sleeping.
-   */
-  backlog(): void {
-    this.queued++;
   }
 
   /** The write that queued the handed-over message failed: the slot is free again. */

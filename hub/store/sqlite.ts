@@ -91,8 +91,7 @@ export class SqliteStore implements Store {
       insertStep: db.prepare('INSERT INTO order_timeline (order_id, seq, doc) VALUES (?, ?, ?)'),
       getSteps: db.prepare<[string], { doc: string }>('SELECT doc FROM order_timeline WHERE order_id = ? ORDER BY seq'),
       lastSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = ?'),
-      insertEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertPublishedEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       pending: db.prepare<[number], { seq: number; payload: string }>('SELECT seq, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?'),
       published: db.prepare('UPDATE outbox SET published_at = ? WHERE seq = ?'),
       getKey: db.prepare<[string, string], { request_hash: string; order_id: string }>(
@@ -230,12 +229,8 @@ export class SqliteStore implements Store {
     this.audit(stepEntry(doc, step));
     this.stmt.insertStep.run(doc.id, step.seq, JSON.stringify(step));
     const event = eventFor(doc, step);
-    if (!this.publisher) {
-      this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at);
-      return;
-    }
-    this.stmt.insertPublishedEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at, step.at);
-    this.publisher([eventMessage(event)]);
+    this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at, this.publisher ? step.at : null);
+    this.publisher?.([eventMessage(event)]);
   }
 
   private readOrder(id: string): Order | undefined {
