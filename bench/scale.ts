@@ -21,11 +21,11 @@
  *
  * What is measured, per configuration
  * - throughput in steady state: 16 connections POST orders, but only while fewer than
- *   BENCH_SCALE_BACKLOG (200) accepted orders have not yet reached provider-completed (the
+ *   BENCH_SCALE_BACKLOG (400) accepted orders have not yet reached provider-completed (the
  *   count polled from the store every 100 ms). Unlike bench:e2e's autocannon burst, the gateway
  *   then accepts about what the workers finish, so every process does its share of each order
- *   at the same rate and per-order costs can be divided out; 200 in the pipeline is more than
- *   two workers take at once (the flow's order-in concurrency, 50 each), so workers do not wait
+ *   at the same rate and per-order costs can be divided out; 400 in the pipeline is more than
+ *   two workers take at once (the flow's order-in concurrency, 150 each), so workers do not wait
  *   for work. The window opens after BENCH_SCALE_WARMUP s (5) and once the pipeline is full,
  *   and lasts BENCH_SCALE_SECONDS (15): orders that reached provider-completed in it, per second.
  * - per order, over the same window: CPU seconds (from /proc) of the gateway, each worker, the
@@ -72,7 +72,7 @@
  *
  * Environment: BENCH_SCALE_SECONDS (15), BENCH_SCALE_WARMUP (5), BENCH_SCALE_MINISTRY_MS (50),
  * BENCH_SCALE_ROUNDS (1),
- * BENCH_SCALE_BACKLOG (200), BENCH_SCALE_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres:
+ * BENCH_SCALE_BACKLOG (400), BENCH_SCALE_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres:
  * a superuser connection that may CREATE DATABASE), BENCH_SCALE_AMQP_URL
  * (amqp://guest:guest@127.0.0.1:5672; the vhost is made with `rabbitmqctl`, or
  * BENCH_SCALE_RABBITMQCTL).
@@ -103,7 +103,7 @@ const SERVICE = 'civil-registry-individual-extract';
 const SECONDS = num('BENCH_SCALE_SECONDS', 15);
 const WARMUP = num('BENCH_SCALE_WARMUP', 5);
 const MINISTRY_MS = num('BENCH_SCALE_MINISTRY_MS', 50);
-const BACKLOG = num('BENCH_SCALE_BACKLOG', 200);
+const BACKLOG = num('BENCH_SCALE_BACKLOG', 400);
 /** Rounds of both configurations (alternating which goes first); the best run of each is compared. */
 const ROUNDS = Math.max(1, Math.floor(num('BENCH_SCALE_ROUNDS', 1)));
 const CONNECTIONS = 16;
