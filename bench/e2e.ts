@@ -31,6 +31,12 @@
  *   path pays on this machine (order stored, journal entry before the call, SOAP request written
  *   by hand, outcome stored), with none of the hub's contract; printed as a multiple of the plain
  *   flow, to read the target against.
+ * - the gateway alone (bench/hub-child.ts with WASL_BENCH_CEILING: authentication, validation,
+ *   intake, serialisation, logs; nothing stored, no flows), loaded as wasl's gateway is: its CPU
+ *   per accepted order, the least a hub answering the gateway's contract spends before the rest.
+ * - CPU per order of each side (its process, all threads, over the measured window and drain),
+ *   and the budget at the target: the CPU time per order one event loop has at 1.5x the plain
+ *   flow's rate (the hub's gateway, store and flows share one).
  * - BENCH_E2E_COUNT_SQL=1: also the SQLite statements (by text), writes and commits per order.
  * The last line is `e2e: ratio X.XX (target >= 1.50)`: wasl completed orders/s over the plain
  * flow's completed calls/s. Exit code 0 whatever the figures.
@@ -68,6 +74,7 @@ const COUNT_SQL = process.env.BENCH_E2E_COUNT_SQL === '1';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (v: number) => `${v.toFixed(1)} ms`;
+const cpuMs = (v: number) => `${v.toFixed(2)} ms`;
 
 function percentile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
@@ -110,6 +117,8 @@ interface Run {
   addedP50: number;
   p50: number;
   serverCores: number;
+  /** CPU of the server process (all its threads) per completed call or order. */
+  cpuMsPerOrder: number;
   problems: string[];
 }
 
@@ -131,14 +140,15 @@ async function plainRun(ministry: Ministry, input: Record<string, unknown>, dire
     await ministry.reset();
     const c0 = cpuSeconds(plain.child.pid);
     const r = await runLoad({ ...spec, seconds: SECONDS });
-    const serverCores = (cpuSeconds(plain.child.pid) - c0) / r.seconds;
+    const cpu = cpuSeconds(plain.child.pid) - c0;
+    const serverCores = cpu / r.seconds;
     const stats = await ministry.stats();
     const problems: string[] = [];
     if (r.non2xx || r.errors || r.timeouts) problems.push(`${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
     // Calls in flight at the cut-off reach the ministry without a counted response.
     if (stats.calls < r.ok || stats.calls > r.ok + CONNECTIONS) problems.push(`the ministry saw ${stats.calls} calls for ${r.ok} responses`);
     const p50 = percentile(light, 0.5);
-    return { perSecond: r.rps, count: r.ok, seconds: r.seconds, p50, addedP50: p50 - direct, serverCores, problems };
+    return { perSecond: r.rps, count: r.ok, seconds: r.seconds, p50, addedP50: p50 - direct, serverCores, cpuMsPerOrder: (cpu * 1000) / r.ok, problems };
   } finally {
     await plain.stop();
   }
@@ -259,7 +269,8 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     }
     const drained = await waitDrained(dbFile, since, acceptedCount);
     const seconds = (drained.lastCompletedAt - t0) / 1000;
-    const serverCores = (cpuSeconds(hub.child.pid) - c0) / ((Date.now() - t0) / 1000);
+    const cpu = cpuSeconds(hub.child.pid) - c0;
+    const serverCores = cpu / ((Date.now() - t0) / 1000);
     const completed = COMPLETED.reduce((n, s) => n + (drained.byStatus.get(s) ?? 0), 0);
     const calls = await ministry.stats();
     const problems: string[] = [];
@@ -269,11 +280,41 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     if (calls.calls !== acceptedCount || calls.orders !== acceptedCount || calls.repeated !== 0) {
       problems.push(`the ministry saw ${calls.calls} calls (${calls.repeated} repeated) for ${calls.orders} distinct orders, for ${acceptedCount} orders`);
     }
-    return { perSecond: completed / seconds, count: completed, seconds, p50, addedP50: p50 - direct, serverCores, problems, calls, log: logFile };
+    return { perSecond: completed / seconds, count: completed, seconds, p50, addedP50: p50 - direct, serverCores, cpuMsPerOrder: (cpu * 1000) / completed, problems, calls, log: logFile };
   } finally {
     await hub.stop();
     if (profile) console.log(summariseProfile(profile, 40));
     if (sqlCount) printSqlCounts(sqlCount, dbFile);
+  }
+}
+
+/**
+ * The hub's gateway alone (bench/hub-child.ts with WASL_BENCH_CEILING: authentication, validation,
+ * intake, serialisation and logs over a store that keeps nothing; no flows): its CPU per accepted
+ * order, the part of the budget per order any hub that answers the gateway's contract spends
+ * before storing anything.
+ */
+async function gatewayAlone(request: OrderRequest): Promise<{ perSecond: number; cpuMsPerOrder: number }> {
+  const channel = benchChannel();
+  const hub = await startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(tempDir('e2e-gateway'), channel, { WASL_SIMULATORS: 'off', WASL_BENCH_CEILING: '1' }) });
+  try {
+    const nextKey = keyFactory();
+    const spec = {
+      url: hub.url,
+      method: 'POST' as const,
+      headers: { authorization: `Bearer ${channel.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+      path: () => '/v1/orders',
+      perRequestHeaders: () => ({ 'idempotency-key': nextKey() }),
+      connections: CONNECTIONS,
+    };
+    await runLoad({ ...spec, seconds: 2 });
+    const c0 = cpuSeconds(hub.child.pid);
+    const r = await runLoad({ ...spec, seconds: SECONDS });
+    if (r.non2xx || r.errors || r.timeouts || r.ok === 0) throw new Error(`the gateway alone answered ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
+    return { perSecond: r.rps, cpuMsPerOrder: ((cpuSeconds(hub.child.pid) - c0) * 1000) / r.ok };
+  } finally {
+    await hub.stop();
   }
 }
 
@@ -321,6 +362,14 @@ async function main(): Promise<number> {
   console.log(`durable floor (no hub)        ${fmt(Math.round(floor.perSecond)).padStart(6)} orders/s   (${fmt(floor.count)} in ${floor.seconds.toFixed(1)} s; server ${floor.serverCores.toFixed(2)} cores): ${(floor.perSecond / plain.perSecond).toFixed(2)}x the plain flow`);
   console.log(`                              light-load p50 ${ms(floor.p50)}: added over direct ${ms(floor.addedP50)}; ministry: ${fmt(floor.calls.calls)} calls for ${fmt(floor.calls.orders)} orders, ${floor.calls.repeated} repeated`);
   for (const p of floor.problems) console.log(`  !!! floor: ${p}`);
+  const gateway = await gatewayAlone(request);
+  console.log(`gateway alone (nothing kept)  ${fmt(Math.round(gateway.perSecond)).padStart(6)} orders/s accepted, ${cpuMs(gateway.cpuMsPerOrder)} of CPU per order`);
+  // One event loop carries a hub's gateway, store and flows: at the target it has this much per order.
+  const budget = 1000 / (TARGET * plain.perSecond);
+  console.log(
+    `CPU per order: plain ${cpuMs(plain.cpuMsPerOrder)}, wasl ${cpuMs(wasl.cpuMsPerOrder)}, floor ${cpuMs(floor.cpuMsPerOrder)}, gateway alone ${cpuMs(gateway.cpuMsPerOrder)}; ` +
+      `at ${TARGET}x the plain flow (${fmt(Math.round(TARGET * plain.perSecond))} orders/s) one event loop has ${cpuMs(budget)} per order`,
+  );
   const others = (machineBusySeconds() - busy0) / ((Date.now() - t0) / 1000);
   console.log(`machine: ${others.toFixed(2)} of ${cpus().length} cores busy on average over the whole run`);
   ministry.child.send('stop');
