@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CHECKPOINT_EVERY, CHECKPOINT_WRITES, SqliteDatabase } from '../../hub/sqlite/database';
+import { CHECKPOINT_EVERY, CHECKPOINT_WRITES, PAGE_SIZE, SqliteDatabase } from '../../hub/sqlite/database';
 
 type SyncCallback = (err: NodeJS.ErrnoException | null) => void;
 
@@ -239,6 +239,32 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     } finally {
       again.close();
     }
+  });
+
+  it('creates a database with 8 KB pages, so an order document of up to about 2 KB stays inline in the WITHOUT ROWID orders table', () => {
+    assert.equal(PAGE_SIZE, 8192);
+    assert.deepEqual(db!.db.pragma('page_size'), [{ page_size: PAGE_SIZE }]);
+    const t = db!.db;
+    t.exec('CREATE TABLE docs (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID');
+    const doc = 'x'.repeat(1800);
+    t.prepare('INSERT INTO docs VALUES (?, ?)').run('ord_1', doc);
+    // No overflow page: the table is its root page alone.
+    assert.deepEqual(t.prepare("SELECT count(*) AS n FROM dbstat WHERE name = 'docs'").get(), { n: 1 });
+    assert.equal((t.prepare('SELECT doc FROM docs WHERE id = ?').get('ord_1') as { doc: string }).doc, doc);
+  });
+
+  it('keeps the page size of a database that exists, and works with it', async () => {
+    db!.close();
+    const old = join(dir, 'old.db');
+    const raw = new Database(old);
+    raw.pragma('page_size = 4096');
+    raw.pragma('journal_mode = WAL');
+    raw.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL); INSERT INTO t (v) VALUES ('before')");
+    raw.close();
+    db = new SqliteDatabase(old);
+    assert.deepEqual(db.db.pragma('page_size'), [{ page_size: 4096 }]);
+    await db.write(() => db!.db.prepare('INSERT INTO t (v) VALUES (?)').run('after'));
+    assert.deepEqual(db.db.prepare('SELECT v FROM t ORDER BY id').all(), [{ v: 'before' }, { v: 'after' }]);
   });
 
   it('keeps an in-memory database synchronous, with no WAL to sync', async () => {
