@@ -87,7 +87,7 @@ export class SqliteDatabase {
   private queue: Job[] = [];
   private flushScheduled = false;
   private closed = false;
-  private readonly commitBatch: (jobs: Job[]) => void;
+  private readonly commitBatch: Database.Transaction<(jobs: Job[]) => void>;
   private readonly afterCommit: Array<() => void> = [];
   /** The write whose function is running (afterWrite). */
   private running?: Job;
@@ -200,7 +200,11 @@ export class SqliteDatabase {
     this.queue = [];
     if (jobs.length === 0) return;
     try {
-      this.commitBatch(jobs);
+      // IMMEDIATE: the write lock is taken at BEGIN, waiting for another process's commit
+      // (busy_timeout) if need be. A deferred batch that read first and then found that another
+      // process had committed meanwhile could not upgrade its snapshot: SQLITE_BUSY at once, no
+      // wait, every write of the batch refused (seen with two hubs on one file).
+      this.commitBatch.immediate(jobs);
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing in the batch was written.
       for (const job of jobs) this.fail(job, err);

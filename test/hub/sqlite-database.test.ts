@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { CHECKPOINT_EVERY, CHECKPOINT_WRITES, PAGE_SIZE, SqliteDatabase } from '../../hub/sqlite/database';
 
@@ -265,6 +266,29 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     assert.deepEqual(db.db.pragma('page_size'), [{ page_size: 4096 }]);
     await db.write(() => db!.db.prepare('INSERT INTO t (v) VALUES (?)').run('after'));
     assert.deepEqual(db.db.prepare('SELECT v FROM t ORDER BY id').all(), [{ v: 'before' }, { v: 'after' }]);
+  });
+
+  it('waits for another process that holds the write lock, also in a write that reads first, instead of failing with SQLITE_BUSY', async () => {
+    const holder = join(__dirname, '..', 'fixtures', 'sqlite', 'lock-holder.ts');
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', holder, file, '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      for (const until = Date.now() + 20_000; !out.includes('locked') && child.exitCode === null && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(out.includes('locked'), 'the other process holds the write lock');
+      // A deferred transaction would take its snapshot at the SELECT and could not upgrade it
+      // once the other process had committed.
+      const id = await db!.write(() => {
+        const n = (db!.db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+        return db!.db.prepare('INSERT INTO t (v) VALUES (?)').run(`after ${n}`).lastInsertRowid;
+      });
+      assert.equal(id, 2);
+      assert.deepEqual(db!.db.prepare('SELECT v FROM t ORDER BY id').all(), [{ v: 'other process' }, { v: 'after 1' }]);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
   });
 
   it('keeps an in-memory database synchronous, with no WAL to sync', async () => {
