@@ -518,11 +518,12 @@ describe('sandbox payment and postal simulators', function () {
           await call('POST', `${sim.url}/__sim/behaviour`, { mode: 'twice' });
           await create('ord_twice');
           await until('four callbacks', () => events('ord_twice').length === 4);
-          const ids = events('ord_twice').map((e) => e.eventId);
-          assert.equal(ids[0], ids[1]);
-          assert.equal(ids[2], ids[3]);
-          assert.notEqual(ids[0], ids[2]);
-          assert.deepEqual(events('ord_twice').map((e) => e.status), ['in-transit', 'in-transit', 'delivered', 'delivered']);
+          // Each step's callback twice, under its own event id. The two steps' callbacks may
+          // interleave: the post's next step does not wait for the first one's second delivery
+          // (a test run on a loaded machine saw delivered arrive between the two in-transit).
+          const byId = new Map<string, string[]>();
+          for (const e of events('ord_twice')) byId.set(String(e.eventId), [...(byId.get(String(e.eventId)) ?? []), String(e.status)]);
+          assert.deepEqual([...byId.values()].map((statuses) => statuses.join(' ')).sort(), ['delivered delivered', 'in-transit in-transit']);
 
           await call('POST', `${sim.url}/__sim/reset`);
           await create('ord_plain');
