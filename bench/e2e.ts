@@ -47,9 +47,10 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { OrderRequest } from '../contracts/types';
+import type { ChannelKey } from '../hub/config';
 import { orderIdFloor } from '../hub/ids';
 import { envelope, ministryInput, SOAP_HEADERS } from './e2e/envelope';
-import { runLoad } from './lib/load';
+import { runLoad, type LoadSpec } from './lib/load';
 import { type Ministry, type MinistryStats, post, startMinistry } from './lib/ministry';
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
 import { childEnv, cpuSeconds, hubEnv, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
@@ -152,6 +153,21 @@ async function plainRun(ministry: Ministry, input: Record<string, unknown>, dire
   } finally {
     await plain.stop();
   }
+}
+
+/** POST /v1/orders on a hub child as `channel`, each with a fresh Idempotency-Key, over CONNECTIONS connections. */
+function orderLoad(url: string, channel: ChannelKey, request: OrderRequest, seconds: number): LoadSpec {
+  const nextKey = keyFactory();
+  return {
+    url,
+    method: 'POST',
+    headers: { authorization: `Bearer ${channel.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+    path: () => '/v1/orders',
+    perRequestHeaders: () => ({ 'idempotency-key': nextKey() }),
+    connections: CONNECTIONS,
+    seconds,
+  };
 }
 
 // ───────────────────────────── wasl ─────────────────────────────
@@ -260,7 +276,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     const since = orderIdFloor(new Date(Date.now() - 1));
     const c0 = cpuSeconds(hub.child.pid);
     const t0 = Date.now();
-    const r = await runLoad({ url: hub.url, method: 'POST', headers, body, path: () => '/v1/orders', perRequestHeaders: () => ({ 'idempotency-key': nextKey() }), connections: CONNECTIONS, seconds: SECONDS });
+    const r = await runLoad(orderLoad(hub.url, channel, request, SECONDS));
     // Requests in flight at autocannon's cut-off still create their orders: count once stable.
     let acceptedCount = -1;
     for (let seen = total(progress(dbFile, since)); seen !== acceptedCount; seen = total(progress(dbFile, since))) {
@@ -298,19 +314,9 @@ async function gatewayAlone(request: OrderRequest): Promise<{ perSecond: number;
   const channel = benchChannel();
   const hub = await startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(tempDir('e2e-gateway'), channel, { WASL_SIMULATORS: 'off', WASL_BENCH_CEILING: '1' }) });
   try {
-    const nextKey = keyFactory();
-    const spec = {
-      url: hub.url,
-      method: 'POST' as const,
-      headers: { authorization: `Bearer ${channel.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-      path: () => '/v1/orders',
-      perRequestHeaders: () => ({ 'idempotency-key': nextKey() }),
-      connections: CONNECTIONS,
-    };
-    await runLoad({ ...spec, seconds: 2 });
+    await runLoad(orderLoad(hub.url, channel, request, 2));
     const c0 = cpuSeconds(hub.child.pid);
-    const r = await runLoad({ ...spec, seconds: SECONDS });
+    const r = await runLoad(orderLoad(hub.url, channel, request, SECONDS));
     if (r.non2xx || r.errors || r.timeouts || r.ok === 0) throw new Error(`the gateway alone answered ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);
     return { perSecond: r.rps, cpuMsPerOrder: ((cpuSeconds(hub.child.pid) - c0) * 1000) / r.ok };
   } finally {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { CHECKPOINT_EVERY, CHECKPOINT_WRITES, PAGE_SIZE, SqliteDatabase } from '../../hub/sqlite/database';
+import { until } from './bus/contract';
 
 type SyncCallback = (err: NodeJS.ErrnoException | null) => void;
 
@@ -200,8 +201,7 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     assert.ok(before < 100_000, `no automatic checkpoint copied them yet (database file ${before} bytes)`);
     assert.equal(db!.checkpointStats.completed, 0);
     await insert(blob);
-    const until = Date.now() + 10_000;
-    while (db!.checkpointStats.completed === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await until(() => db!.checkpointStats.completed > 0, 10_000, 'a checkpoint');
     assert.deepEqual(db!.checkpointStats, { completed: 1 });
     const after = statSync(file).size;
     assert.ok(after > 3_000_000, `the checkpoint copied them into the database file (${after} bytes)`);
@@ -217,8 +217,7 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     await Promise.all(Array.from({ length: CHECKPOINT_WRITES - 1 }, () => insert(row)));
     assert.equal(db!.checkpointStats.completed, 0, 'fewer writes, and far fewer than CHECKPOINT_EVERY batches');
     await insert(row);
-    const until = Date.now() + 10_000;
-    while (db!.checkpointStats.completed === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await until(() => db!.checkpointStats.completed > 0, 10_000, 'a checkpoint');
     assert.deepEqual(db!.checkpointStats, { completed: 1 });
     assert.ok(statSync(file).size > CHECKPOINT_WRITES * 200, 'the rows were copied into the database file');
   });
@@ -275,7 +274,7 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise((r) => child.once('exit', r));
     try {
-      for (const until = Date.now() + 20_000; !out.includes('locked') && child.exitCode === null && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+      await until(() => out.includes('locked') || child.exitCode !== null, 20_000, 'the other process to take the write lock');
       assert.ok(out.includes('locked'), 'the other process holds the write lock');
       // A deferred transaction would take its snapshot at the SELECT and could not upgrade it
       // once the other process had committed.
