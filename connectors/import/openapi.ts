@@ -12,7 +12,8 @@
  * JSON schema (or the XML body in the connector's XML mapping). The output schema is the success
  * response's body (`{type: "null"}` when there is none). Schemas are converted to self-contained
  * JSON Schema 2020-12 (connectors/rest/openapi/schemas.ts); `$ref`s are resolved as
- * connectors/rest/openapi/documents.ts explains (local and relative, never absolute URLs).
+ * connectors/rest/openapi/documents.ts explains (local and relative, never absolute URLs; never
+ * outside the contract's folder or off the origin of its URL, refused even when lenient).
  */
 import type { ImportedContract } from './types';
 import { DocumentSet } from '../rest/openapi/documents';

@@ -2,8 +2,11 @@
  * WSDL importer: a WSDL (file or http(s) URL) and the schemas it pulls in → an ImportedContract
  * that ./write.ts writes under contracts/providers/<code>/. The contract folder it produces is
  * self-contained: the WSDL and every resolved schema (from beside it, --schemas, the built-in
- * catalogue, or fetched relative to a WSDL URL), with schemaLocation/location attributes
- * rewritten to the local relative copies.
+ * catalogue, or fetched on a WSDL URL's origin), with schemaLocation/location attributes
+ * rewritten to the local relative copies. Only what the loader accepted is copied: never a file
+ * outside the WSDL's folder, --schemas and the catalogue, never a document of another origin
+ * (connectors/contract-references.ts; a refused reference fails the import before anything is
+ * written).
  */
 import path from 'node:path';
 import { serviceSchemas } from '../soap/json-schema';

@@ -2,22 +2,32 @@
  * The OpenAPI document and every document it refers to, loaded up front so that resolving a
  * `$ref` afterwards is synchronous.
  *
- * Where a `$ref` may lead (the contract is code we did not write, so it must not make us fetch
- * arbitrary URLs): a local pointer (`#/components/...`) into the same document; a relative
- * reference (`schemas/person.yaml#/Person`) next to the document that holds it — a file beside a
- * file, or a URL beside a URL that was itself fetched. An absolute URL (`https://…`, `file:…`) is
- * never fetched: save a copy beside the contract and refer to it relatively. A missing target
- * is an error naming the reference and the document that holds it, unless the import is lenient
- * (`allowUnresolved`), when it is recorded and its schema becomes `{}` with a warning.
+ * Where a `$ref` may lead (the contract is code we did not write, so it must not make us read
+ * the machine's files or fetch arbitrary URLs): a local pointer (`#/components/...`) into the
+ * same document; a relative reference (`schemas/person.yaml#/Person`) next to the document that
+ * holds it — a file beside a file, or a URL beside a URL that was itself fetched. An absolute
+ * http(s) URL is never fetched: save a copy beside the contract and refer to it relatively. A
+ * missing target is an error naming the reference and the document that holds it, unless the
+ * import is lenient (`allowUnresolved`), when it is recorded and its schema becomes `{}` with a
+ * warning.
+ *
+ * Refused whatever `allowUnresolved` says (connectors/contract-references.ts, the rules the WSDL
+ * importer applies too): a file outside the contract's folder, reached by `..`, an absolute path,
+ * a `file:` URL or a symlink, checked on the real path without touching anything outside
+ * (`outside-roots`, `absolute-path`); for a contract fetched by URL, a reference or a redirect
+ * leading to another origin than that URL's (a protocol-relative `//host/…` included), which is
+ * never requested (`other-origin`); a protocol-relative reference in a contract read from a file.
+ * The error is a ContractLoadError whose `refusal` names the rule and the `$ref` as written.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { sharedHttpClient } from '../../http/client';
+import { fetchOnOrigin, FetchStatusError, isNetworkPath, LocalRoots, OffOriginRedirect, refusalMessage, safeOrigin, type ReferenceRefusal, type ReferenceRule } from '../../contract-references';
 
 /** Largest contract document we load (file or URL). */
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
-const MAX_REDIRECTS = 5;
 
 export interface Resolved {
   /** The value the reference points at (undefined when it is unresolved and the import lenient). */
@@ -30,6 +40,13 @@ export interface Resolved {
 
 export class ContractLoadError extends Error {
   override name = 'ContractLoadError';
+  /** Set when a reference was refused: which rule, which `$ref` as written, in which document. */
+  readonly refusal?: ReferenceRefusal;
+
+  constructor(message: string, opts: { refusal?: ReferenceRefusal; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    if (opts.refusal) this.refusal = opts.refusal;
+  }
 }
 
 interface LoadedDocument {
@@ -45,7 +62,17 @@ export class DocumentSet {
   /** Unresolvable references, by `doc\0ref`, with the reason (lenient imports only). */
   private readonly unresolved = new Map<string, string>();
 
-  private constructor(private rootLocation: string, private readonly allowUnresolved: boolean) {}
+  /** Where each `$ref` address found in a document leads, by `doc\0address` (see place()). */
+  private readonly placed = new Map<string, string>();
+  /** A contract fetched by URL: its origin, the only one ever fetched. */
+  private readonly origin?: string;
+  /** A contract read from a file: its folder, where local references must stay. */
+  private readonly roots: LocalRoots;
+
+  private constructor(private rootLocation: string, private readonly allowUnresolved: boolean) {
+    if (isUrl(rootLocation)) this.origin = new URL(rootLocation).origin;
+    this.roots = new LocalRoots(isUrl(rootLocation) ? [] : [dirname(rootLocation)]);
+  }
 
   /** Location of the main document (after redirects). */
   get root(): string {
@@ -54,9 +81,14 @@ export class DocumentSet {
 
   /** Loads `source` (a path or an http(s) URL) and, transitively, every document it refers to. */
   static async load(source: string, opts: { allowUnresolved?: boolean } = {}): Promise<DocumentSet> {
-    const root = isUrl(source) ? new URL(source).href : resolvePath(source);
+    let root: string;
+    if (isUrl(source)) root = new URL(source).href;
+    else {
+      const abs = resolvePath(source);
+      root = join(realDir(dirname(abs)), basename(abs));
+    }
     const set = new DocumentSet(root, opts.allowUnresolved ?? false);
-    await set.loadTree(root);
+    await set.loadTree(root, source);
     return set;
   }
 
@@ -135,10 +167,60 @@ export class DocumentSet {
       throw new ContractLoadError(`$ref "${ref}" in ${this.display(from)}: only JSON pointer fragments are supported (anchors are not)`);
     }
     if (address === '') return { doc: from, pointer };
-    return { doc: locate(address, from), pointer };
+    if (isAbsoluteUri(address) && !/^file:/i.test(address)) return { doc: address, pointer }; // never fetched: unresolved
+    return { doc: this.placed.get(`${from}\0${address}`) ?? this.place(address, ref, from), pointer };
   }
 
-  private async loadTree(root: string): Promise<void> {
+  /** The ContractLoadError refusing `ref` (as written) in document `from`. */
+  private refused(ref: string, from: string, rule: ReferenceRule, other: { origin?: string; redirected?: boolean } = {}): ContractLoadError {
+    const refusal: ReferenceRefusal = { rule, location: ref, from: this.display(from) };
+    return new ContractLoadError(refusalMessage(`$ref "${ref}"`, refusal, { contract: 'contract', withSchemas: false, ...other }), { refusal });
+  }
+
+  /**
+   * Where the address part of `ref`, found in document `from`, leads: a URL on the contract's
+   * origin, or the real path of a file inside the contract's folder (the path itself when it
+   * does not exist: reading it then says so). Throws the refusal when it may not lead there.
+   * An absolute http(s) URL is not placed here: loadTree never fetches it.
+   */
+  private place(address: string, ref: string, from: string): string {
+    if (isNetworkPath(address) || isUrl(from)) {
+      if (!this.origin) throw this.refused(ref, from, 'other-origin');
+      if (/^file:/i.test(address)) throw this.refused(ref, from, 'absolute-path');
+      let url: URL;
+      try {
+        url = new URL(address, isUrl(from) ? from : this.root);
+      } catch {
+        throw new ContractLoadError(`$ref "${ref}" in ${this.display(from)} is not a valid URL reference`);
+      }
+      if (url.origin !== this.origin) throw this.refused(ref, from, 'other-origin', { origin: url.origin });
+      return url.href;
+    }
+    let file: string;
+    let rule: ReferenceRule;
+    if (/^file:/i.test(address)) {
+      try {
+        file = fileURLToPath(address);
+      } catch {
+        throw this.refused(ref, from, 'absolute-path');
+      }
+      rule = 'absolute-path';
+    } else {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(address);
+      } catch {
+        throw new ContractLoadError(`$ref "${ref}" in ${this.display(from)} is not a valid relative reference`);
+      }
+      rule = isAbsolute(decoded) ? 'absolute-path' : 'outside-roots';
+      file = resolvePath(dirname(from), decoded);
+    }
+    const found = this.roots.resolve(file);
+    if ('outside' in found) throw this.refused(ref, from, rule);
+    return 'path' in found ? found.path : file;
+  }
+
+  private async loadTree(root: string, source: string): Promise<void> {
     const queue: Array<{ location: string; ref?: string; from?: string }> = [{ location: root }];
     while (queue.length) {
       const item = queue.shift()!;
@@ -147,6 +229,14 @@ export class DocumentSet {
       try {
         doc = await this.fetchDocument(item.location, item.from !== undefined);
       } catch (err) {
+        if (err instanceof OffOriginRedirect) {
+          const redirect = { origin: safeOrigin(err.target), redirected: true };
+          if (item.ref === undefined) {
+            const refusal: ReferenceRefusal = { rule: 'other-origin', location: source, from: '' };
+            throw new ContractLoadError(refusalMessage(`the contract ${source}`, refusal, { contract: 'contract', withSchemas: false, ...redirect }), { refusal });
+          }
+          throw this.refused(item.ref, item.from!, 'other-origin', redirect);
+        }
         if (item.ref === undefined) throw err;
         const why = (err as Error).message;
         if (this.allowUnresolved) {
@@ -165,19 +255,22 @@ export class DocumentSet {
         const hash = ref.indexOf('#');
         const address = hash < 0 ? ref : ref.slice(0, hash);
         if (address === '') continue;
-        if (isAbsoluteUri(address)) {
+        if (isAbsoluteUri(address) && !/^file:/i.test(address)) {
           const why = 'an absolute URL is never fetched; save a copy beside the contract and refer to it by a relative path';
           if (!this.allowUnresolved) throw new ContractLoadError(`$ref "${ref}" in ${this.display(item.location)}: ${why}`);
           this.unresolved.set(`${item.location}\0${ref}`, why);
           continue;
         }
-        queue.push({ location: locate(address, doc.location), ref, from: doc.location });
+        // Refusals (outside the folder, another origin) are thrown here, lenient or not.
+        const location = this.place(address, ref, doc.location);
+        this.placed.set(`${doc.location}\0${address}`, location);
+        queue.push({ location, ref, from: doc.location });
       }
     }
   }
 
   private async fetchDocument(location: string, referenced: boolean): Promise<LoadedDocument> {
-    const fetched = isUrl(location) ? await fetchText(location) : { text: await readText(location, referenced), url: location };
+    const fetched = isUrl(location) ? await fetchText(location, this.origin!) : { text: await readText(location, referenced), url: location };
     return { location: fetched.url, text: fetched.text, value: parseDocument(fetched.text, this.display(location)) };
   }
 }
@@ -190,11 +283,13 @@ function isAbsoluteUri(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s);
 }
 
-/** A relative address against the document that holds it. */
-function locate(address: string, from: string): string {
-  if (isUrl(from)) return new URL(address, from).href;
-  const path = decodeURIComponent(address);
-  return isAbsolute(path) ? path : resolvePath(dirname(from), path);
+/** The real path of a folder, or the path itself when it does not exist (reading then fails clearly). */
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
 
 function isRefObject(v: unknown): v is { $ref: string } {
@@ -245,26 +340,22 @@ async function readText(path: string, referenced: boolean): Promise<string> {
   return readFile(path, 'utf8');
 }
 
-async function fetchText(url: string): Promise<{ text: string; url: string }> {
-  let current = url;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const res = await sharedHttpClient.request({
-      url: current,
-      method: 'GET',
-      headers: { accept: 'application/json, application/yaml;q=0.9, text/yaml;q=0.9, */*;q=0.5' },
+/** GET a document of a contract fetched by URL: redirects followed on its origin only. */
+async function fetchText(url: string, origin: string): Promise<{ text: string; url: string }> {
+  try {
+    const got = await fetchOnOrigin(url, origin, {
+      accept: 'application/json, application/yaml;q=0.9, text/yaml;q=0.9, */*;q=0.5',
       connectTimeoutMs: 5000,
       timeoutMs: 30000,
-      maxResponseBytes: MAX_DOCUMENT_BYTES,
+      maxBytes: MAX_DOCUMENT_BYTES,
     });
-    const location = res.headers.location;
-    if (res.status >= 300 && res.status < 400 && typeof location === 'string') {
-      current = new URL(location, current).href;
-      continue;
-    }
-    if (res.status < 200 || res.status >= 300) throw new ContractLoadError(`fetching ${current}: HTTP ${res.status}`);
-    return { text: res.body.toString('utf8'), url: current };
+    return { text: got.body.toString('utf8'), url: got.url };
+  } catch (err) {
+    if (err instanceof FetchStatusError) throw new ContractLoadError(`fetching ${err.url}: ${err.message}`);
+    if (err instanceof OffOriginRedirect) throw err;
+    if (err instanceof Error && /^too many redirects/.test(err.message)) throw new ContractLoadError(`fetching ${url}: too many redirects`);
+    throw err;
   }
-  throw new ContractLoadError(`fetching ${url}: too many redirects`);
 }
 
 /** Paths relative to the documents' common folder (or URL directory), so relative refs still work. */

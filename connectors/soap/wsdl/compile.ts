@@ -2,13 +2,14 @@
  * WSDL → ServiceModel. `compileWsdlFile` is synchronous (local files and catalogues only: what
  * loading an imported provider needs); `compileWsdl` also takes an http(s) URL for the WSDL and
  * fetches it — and imports relative to it, or on its origin — through the shared HTTP client with
- * the contract XML limits. Nothing else is ever fetched.
+ * the contract XML limits, following redirects only while they stay on the WSDL URL's origin
+ * (fetchOnOrigin). Nothing else is ever fetched.
  */
-import { sharedHttpClient } from '../../http/client';
+import { fetchOnOrigin, safeOrigin } from '../../contract-references';
 import type { XmlLimits } from '../../xml/parse';
 import type { ServiceModel } from '../model';
 import { WsdlError, type MissingSchema } from './errors';
-import { CONTRACT_XML_LIMITS, DocumentSet, NeedFetch, type LoadedDoc } from './load';
+import { CONTRACT_XML_LIMITS, DocumentSet, NeedFetch, type FetchedDocument, type LoadedDoc } from './load';
 import { SchemaSet } from './schema-set';
 import { ServiceBuilder, type SelectOptions } from './wsdl';
 import { TypeCompiler } from './xsd';
@@ -29,7 +30,7 @@ export interface CompiledContract {
   warnings: string[];
 }
 
-export function compileWsdlFile(location: string, opts: CompileOptions = {}, fetched?: Map<string, Buffer | Error>): CompiledContract {
+export function compileWsdlFile(location: string, opts: CompileOptions = {}, fetched?: Map<string, FetchedDocument | Error>): CompiledContract {
   const docs = new DocumentSet(location, { catalogues: opts.schemas, limits: opts.limits, fetched });
   const warnings = [...docs.warnings];
   if (docs.missing.length && !opts.allowUnresolved) throw missingError(docs.missing);
@@ -76,26 +77,29 @@ function decodeSafe(s: string): string {
   }
 }
 
-/** Fetches one document of a contract given by URL: GET, contract limits, a clear error when unreachable. */
-async function fetchDocument(url: string, limits: XmlLimits): Promise<Buffer | Error> {
+/**
+ * Fetches one document of a contract given by URL: GET, contract limits, redirects on `origin`
+ * only (a redirect elsewhere comes back as an OffOriginRedirect, which load.ts refuses), a clear
+ * error when unreachable.
+ */
+async function fetchDocument(url: string, origin: string, limits: XmlLimits): Promise<FetchedDocument | Error> {
   try {
-    const res = await sharedHttpClient.request({ url, method: 'GET', headers: { accept: 'text/xml, application/xml, */*' }, connectTimeoutMs: 10_000, timeoutMs: 60_000, maxResponseBytes: limits.maxBytes });
-    if (res.status < 200 || res.status >= 300) return new Error(`HTTP ${res.status}`);
-    return res.body;
+    return await fetchOnOrigin(url, origin, { accept: 'text/xml, application/xml, */*', connectTimeoutMs: 10_000, timeoutMs: 60_000, maxBytes: limits.maxBytes });
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
 }
 
 export async function compileWsdl(location: string, opts: CompileOptions = {}): Promise<CompiledContract> {
-  const fetched = new Map<string, Buffer | Error>();
+  const fetched = new Map<string, FetchedDocument | Error>();
+  const origin = safeOrigin(location);
   for (;;) {
     try {
       return compileWsdlFile(location, opts, fetched);
     } catch (err) {
       if (!(err instanceof NeedFetch)) throw err;
       if (fetched.has(err.url) || fetched.size >= 200) throw new WsdlError('wsdl-unreachable', `too many documents to fetch for ${location}`);
-      fetched.set(err.url, await fetchDocument(err.url, opts.limits ?? CONTRACT_XML_LIMITS));
+      fetched.set(err.url, await fetchDocument(err.url, origin, opts.limits ?? CONTRACT_XML_LIMITS));
     }
   }
 }

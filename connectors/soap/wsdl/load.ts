@@ -13,11 +13,26 @@
  * The XML namespace (xml.xsd: xml:lang…) is built in and never loaded. Nothing else ever goes to
  * the network: an unresolved http(s) location is reported with its namespace and location.
  *
+ * What a location may not do (connectors/contract-references.ts; a WsdlError `wsdl-refused`
+ * naming the rule, whatever --allow-unresolved says):
+ *  - lead outside the roots — the WSDL's own folder (and subfolders), the --schemas folders, the
+ *    built-in catalogue — by `..`, an absolute path, a `file:` URL or a symlink, checked on the
+ *    real path without ever touching a file outside (`outside-roots`, `absolute-path`); the same
+ *    holds for the beside-the-contract lookup of an http(s) location's last segment and for
+ *    symlinks inside a --schemas folder;
+ *  - reach another origin than the WSDL URL's (scheme, host, port): a relative or
+ *    protocol-relative `//host/…` location resolving elsewhere, or a redirect leaving the origin
+ *    (`other-origin`; compile.ts fetches through fetchOnOrigin). A protocol-relative location in
+ *    a WSDL read from a file is refused too: a file fetches nothing. An absolute http(s) location
+ *    on another origin is not refused: it is never fetched, only looked up locally as in 2–4.
+ *
  * Loading is synchronous over a map of already-fetched URLs; a URL not fetched yet throws
  * NeedFetch, and compile.ts fetches it and starts over (contracts have a handful of documents).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isNetworkPath, LocalRoots, OffOriginRedirect, refusalMessage, safeOrigin, type ReferenceRule } from '../../contract-references';
 import { parseXml, type XmlElement, type XmlLimits } from '../../xml/parse';
 import { XML_NS, XSD_NS } from '../model';
 import { WsdlError, type MissingSchema } from './errors';
@@ -59,17 +74,41 @@ export class NeedFetch extends Error {
   }
 }
 
+/** A fetched URL: its body and the URL it came from after redirects (on the same origin). */
+export interface FetchedDocument {
+  url: string;
+  body: Buffer;
+}
+
 export interface LoadOptions {
   /** Folders of schemas (--schemas; the provider's contract/ when loading an imported one). */
   catalogues?: string[];
   builtinCatalogue?: string;
   limits?: XmlLimits;
-  /** Fetched URLs (body, or the error that made them unreachable). */
-  fetched?: Map<string, Buffer | Error>;
+  /** Fetched URLs (the document, or the error that made them unreachable or refused). */
+  fetched?: Map<string, FetchedDocument | Error>;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 const hasScheme = (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s);
+
+/** `location` as a URL (against `base`), or undefined when it is not one. */
+function parseUrl(location: string, base?: string): URL | undefined {
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real path of a folder, or the path itself when it does not exist (reading then fails clearly). */
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
 
 export function lastSegment(location: string): string {
   const noQuery = location.split(/[?#]/)[0] ?? '';
@@ -82,7 +121,8 @@ export function lastSegment(location: string): string {
 }
 
 interface CatalogueIndex {
-  byName: Map<string, string>;
+  /** By file name: the real path, or `refused` for a symlink that leads out of the catalogue. */
+  byName: Map<string, string | 'refused'>;
   byNamespace: Map<string, string[]>;
 }
 const catalogueCache = new Map<string, CatalogueIndex>();
@@ -95,9 +135,18 @@ function indexCatalogue(dir: string, limits: XmlLimits): CatalogueIndex {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new WsdlError('wsdl-invalid', `schema catalogue ${dir} is not a folder`);
   }
+  // Symlinks are followed only while they stay inside the catalogue: one that leads out is
+  // neither read nor indexed by namespace, and asking for it by name is refused.
+  const inside = new LocalRoots([dir]);
   const walk = (d: string, depth: number) => {
     for (const name of readdirSync(d).sort()) {
-      const full = path.join(d, name);
+      const found = inside.resolve(path.join(d, name));
+      if ('missing' in found) continue;
+      if ('outside' in found) {
+        if (!index.byName.has(name)) index.byName.set(name, 'refused');
+        continue;
+      }
+      const full = found.path;
       if (statSync(full).isDirectory()) {
         if (depth < 3) walk(full, depth + 1);
         continue;
@@ -116,9 +165,16 @@ function indexCatalogue(dir: string, limits: XmlLimits): CatalogueIndex {
       }
     }
   };
-  walk(dir, 0);
+  walk(realpathSync(dir), 0);
   catalogueCache.set(key, index);
   return index;
+}
+
+/** A local place a reference may lead to, and the rule that refuses it when it leads outside the roots. */
+interface Candidate {
+  location: string;
+  origin: DocOrigin;
+  rule?: ReferenceRule;
 }
 
 export class DocumentSet {
@@ -132,8 +188,13 @@ export class DocumentSet {
   private supplementing = false;
   private readonly limits: XmlLimits;
   private readonly catalogues: Array<{ dir: string; origin: DocOrigin }>;
+  /** Real path of the WSDL's folder (a WSDL read from a file). */
   private readonly mainDir?: string;
+  /** The WSDL's URL and origin (a WSDL fetched by URL): the only origin ever fetched. */
+  private readonly mainUrl?: string;
   private readonly mainOrigin?: string;
+  /** Where local references may lead: the WSDL's folder, the catalogues. */
+  private readonly roots: LocalRoots;
 
   constructor(mainLocation: string, private readonly opts: LoadOptions = {}) {
     this.limits = opts.limits ?? CONTRACT_XML_LIMITS;
@@ -141,10 +202,22 @@ export class DocumentSet {
       ...(opts.catalogues ?? []).map((dir) => ({ dir, origin: 'catalogue' as const })),
       { dir: opts.builtinCatalogue ?? BUILTIN_CATALOGUE, origin: 'builtin' as const },
     ];
-    if (isUrl(mainLocation)) this.mainOrigin = new URL(mainLocation).origin;
-    else this.mainDir = path.dirname(path.resolve(mainLocation));
-    const main = this.read(isUrl(mainLocation) ? mainLocation : path.resolve(mainLocation), isUrl(mainLocation) ? 'remote' : 'contract');
+    let mainPath: string;
+    if (isUrl(mainLocation)) {
+      this.mainUrl = new URL(mainLocation).href;
+      this.mainOrigin = new URL(mainLocation).origin;
+      mainPath = this.mainUrl;
+    } else {
+      const abs = path.resolve(mainLocation);
+      this.mainDir = realDir(path.dirname(abs));
+      mainPath = path.join(this.mainDir, path.basename(abs));
+    }
+    this.roots = new LocalRoots([...(this.mainDir ? [this.mainDir] : []), ...this.catalogues.map((c) => c.dir)]);
+    const main = this.read(mainPath, this.mainUrl ? 'remote' : 'contract');
     if (!main) throw new WsdlError('wsdl-invalid', `cannot read the contract ${mainLocation}`);
+    if (main instanceof OffOriginRedirect) {
+      throw this.refusal(`the WSDL ${mainLocation}`, { rule: 'other-origin', location: mainLocation, from: '' }, { origin: safeOrigin(main.target), redirected: true });
+    }
     if (main instanceof Error) throw main;
     this.main = main;
     this.process(main);
@@ -155,17 +228,31 @@ export class DocumentSet {
     return isUrl(doc.location) ? doc.location : path.basename(doc.location);
   }
 
-  private read(location: string, origin: DocOrigin): LoadedDoc | WsdlError | undefined {
+  /**
+   * Reads a document: a URL from the fetched map (NeedFetch when not fetched yet), a local path
+   * that LocalRoots already confined. Returns undefined when a local file is not there.
+   */
+  private read(location: string, origin: DocOrigin): LoadedDoc | WsdlError | OffOriginRedirect | undefined {
     const known = this.byLocation.get(location);
     if (known) return known;
     let content: Buffer;
+    let finalLocation = location;
     if (isUrl(location)) {
+      // Defence in depth: resolve() never asks for another origin, and compile.ts would not fetch it.
+      if (safeOrigin(location) !== this.mainOrigin) return new OffOriginRedirect(location, location);
       const got = this.opts.fetched?.get(location);
       if (got === undefined) throw new NeedFetch(location);
+      if (got instanceof OffOriginRedirect) return got;
       if (got instanceof Error) {
         return new WsdlError('wsdl-unreachable', `cannot fetch ${location}: ${got.message}`, [], { cause: got });
       }
-      content = got;
+      finalLocation = got.url;
+      const already = this.byLocation.get(finalLocation);
+      if (already) {
+        this.byLocation.set(location, already);
+        return already;
+      }
+      content = got.body;
     } else {
       if (!existsSync(location) || !statSync(location).isFile()) return undefined;
       content = readFileSync(location);
@@ -186,9 +273,10 @@ export class DocumentSet {
         `${isUrl(location) ? location : path.basename(location)} is neither a WSDL 1.1 document nor an XML Schema (root element {${root.ns}}${root.local})`,
       );
     }
-    const doc: LoadedDoc = { kind, location, origin, content, root, scopes: new NsScopes(root), refs: [] };
+    const doc: LoadedDoc = { kind, location: finalLocation, origin, content, root, scopes: new NsScopes(root), refs: [] };
     if (this.supplementing) doc.supplementary = true;
     this.byLocation.set(location, doc);
+    this.byLocation.set(finalLocation, doc);
     this.docs.push(doc);
     return doc;
   }
@@ -262,31 +350,74 @@ export class DocumentSet {
     return refs;
   }
 
+  /** The wsdl-refused error for `ref` in `from`: the rule, and the location as written. */
+  private refused(from: LoadedDoc, ref: DocRef, rule: ReferenceRule, other?: { origin?: string; redirected?: boolean }): WsdlError {
+    const what = `${ref.kind === 'wsdl-import' ? 'location' : 'schemaLocation'} "${ref.location}"`;
+    return this.refusal(what, { rule, location: ref.location, from: DocumentSet.nameOf(from) }, other);
+  }
+
+  private refusal(what: string, refusal: { rule: ReferenceRule; location: string; from: string }, other: { origin?: string; redirected?: boolean } = {}): WsdlError {
+    return new WsdlError('wsdl-refused', refusalMessage(what, refusal, { contract: 'WSDL', withSchemas: true, ...other }), [], { refusal });
+  }
+
+  /** A URL the WSDL's origin allows, or the refusal of `ref`. */
+  private onOrigin(from: LoadedDoc, ref: DocRef, url: URL): Candidate {
+    if (url.origin !== this.mainOrigin) throw this.refused(from, ref, 'other-origin', { origin: url.origin });
+    return { location: url.href, origin: 'remote' };
+  }
+
   private resolve(from: LoadedDoc, ref: DocRef): LoadedDoc | WsdlError | undefined {
     const loc = ref.location.trim();
-    const candidates: Array<{ location: string; origin: DocOrigin }> = [];
-    if (!hasScheme(loc)) {
-      if (isUrl(from.location)) candidates.push({ location: new URL(loc, from.location).href, origin: 'remote' });
-      else {
+    const local: DocOrigin = from.origin === 'builtin' ? 'builtin' : from.origin === 'catalogue' ? 'catalogue' : 'beside';
+    const candidates: Candidate[] = [];
+    if (isNetworkPath(loc)) {
+      // Protocol-relative: against the WSDL URL's scheme, then held to its origin.
+      if (!this.mainUrl) throw this.refused(from, ref, 'other-origin');
+      const url = parseUrl(loc, isUrl(from.location) ? from.location : this.mainUrl);
+      if (!url) throw this.refused(from, ref, 'other-origin');
+      candidates.push(this.onOrigin(from, ref, url));
+    } else if (!hasScheme(loc)) {
+      if (isUrl(from.location)) {
+        const url = parseUrl(loc, from.location);
+        if (url) candidates.push(this.onOrigin(from, ref, url));
+      } else {
         let rel = loc;
         try {
           rel = decodeURI(loc);
         } catch {
           /* keep as written */
         }
-        candidates.push({ location: path.resolve(path.dirname(from.location), rel), origin: from.origin === 'builtin' ? 'builtin' : from.origin === 'catalogue' ? 'catalogue' : 'beside' });
+        candidates.push({ location: path.resolve(path.dirname(from.location), rel), origin: local, rule: path.isAbsolute(rel) ? 'absolute-path' : 'outside-roots' });
       }
+    } else if (/^file:/i.test(loc)) {
+      let file: string | undefined;
+      try {
+        file = fileURLToPath(loc);
+      } catch {
+        /* file://host/… or malformed: no local path, so nowhere inside the roots */
+      }
+      if (!file || !this.roots.contains(file)) throw this.refused(from, ref, 'absolute-path');
+      candidates.push({ location: file, origin: local, rule: 'absolute-path' });
     } else if (isUrl(loc)) {
       const name = lastSegment(loc);
-      if (this.mainOrigin && new URL(loc).origin === this.mainOrigin) candidates.push({ location: new URL(loc).href, origin: 'remote' });
+      const url = parseUrl(loc);
+      if (this.mainOrigin && url && url.origin === this.mainOrigin) candidates.push({ location: url.href, origin: 'remote' });
       if (name) {
-        if (this.mainDir) candidates.push({ location: path.join(this.mainDir, name), origin: 'beside' });
-        if (!isUrl(from.location)) candidates.push({ location: path.join(path.dirname(from.location), name), origin: from.origin === 'builtin' ? 'builtin' : 'beside' });
+        if (this.mainDir) candidates.push({ location: path.join(this.mainDir, name), origin: 'beside', rule: 'outside-roots' });
+        if (!isUrl(from.location)) candidates.push({ location: path.join(path.dirname(from.location), name), origin: from.origin === 'builtin' ? 'builtin' : 'beside', rule: 'outside-roots' });
       }
     }
     let unreachable: WsdlError | undefined;
     for (const c of candidates) {
-      const got = this.read(c.location, c.origin);
+      let location = c.location;
+      if (c.origin !== 'remote') {
+        const found = this.roots.resolve(location);
+        if ('outside' in found) throw this.refused(from, ref, c.rule ?? 'outside-roots');
+        if ('missing' in found) continue;
+        location = found.path;
+      }
+      const got = this.read(location, c.origin);
+      if (got instanceof OffOriginRedirect) throw this.refused(from, ref, 'other-origin', { origin: safeOrigin(got.target), redirected: got.target !== got.url });
       if (got instanceof WsdlError) {
         if (got.code === 'wsdl-unreachable') {
           unreachable = got;
@@ -296,18 +427,23 @@ export class DocumentSet {
       }
       if (got) return got;
     }
-    const fromCatalogue = this.fromCatalogues(lastSegment(loc), ref.namespace);
+    const fromCatalogue = this.fromCatalogues(lastSegment(loc), ref.namespace, from, ref);
     if (fromCatalogue) return fromCatalogue;
     return unreachable;
   }
 
-  private fromCatalogues(name: string, namespace: string): LoadedDoc | undefined {
+  private fromCatalogues(name: string, namespace: string, from?: LoadedDoc, ref?: DocRef): LoadedDoc | undefined {
     for (const byNs of [false, true]) {
       for (const cat of this.catalogues) {
         const index = indexCatalogue(cat.dir, this.limits);
         const file = byNs ? (namespace ? index.byNamespace.get(namespace)?.[0] : undefined) : name ? index.byName.get(name) : undefined;
         if (!file) continue;
+        if (file === 'refused') {
+          if (from && ref) throw this.refused(from, ref, 'outside-roots');
+          continue;
+        }
         const got = this.read(file, cat.origin);
+        if (got instanceof OffOriginRedirect) continue; // never: catalogue files are local
         if (got instanceof WsdlError) throw got;
         if (got && (!byNs || got.kind === 'xsd')) return got;
       }
@@ -329,7 +465,7 @@ export class DocumentSet {
       try {
         const got = this.read(file, cat.origin);
         if (got instanceof WsdlError) throw got;
-        if (!got) continue;
+        if (!got || got instanceof OffOriginRedirect) continue;
         this.process(got);
       } finally {
         this.supplementing = false;
