@@ -11,6 +11,7 @@
  * (default /code) in the decoded error body. A rule without faultCode, pattern or status matches
  * every fault: put it last, as a catch-all.
  */
+import { linearRegExp, type LinearRegExp } from '../contracts/linear-regexp';
 import type { ErrorMapping, Text } from '../contracts/types';
 import { BusinessRefusal, codeShaped, type CallMeta } from './errors';
 
@@ -34,15 +35,16 @@ type Rule = NonNullable<ErrorMapping['rules']>[number];
 
 /** Codes longer than this are not matched against patterns (they are not codes). */
 const MAX_CODE = 256;
-const compiled = new WeakMap<Rule, RegExp>();
+const compiled = new WeakMap<Rule, LinearRegExp>();
 
-function patternOf(rule: Rule, index: number): RegExp {
+/** In linear time: the code comes from the provider's answer, whatever it holds. */
+function patternOf(rule: Rule, index: number): LinearRegExp {
   let re = compiled.get(rule);
   if (!re) {
     try {
-      re = new RegExp(rule.faultCodePattern!, 'u');
-    } catch {
-      throw new TypeError(`errors.rules[${index}].faultCodePattern is not a valid regular expression`);
+      re = linearRegExp(rule.faultCodePattern!);
+    } catch (err) {
+      throw new TypeError(`errors.rules[${index}].faultCodePattern is not a regular expression wasl can use: ${(err as Error).message}`);
     }
     compiled.set(rule, re);
   }

@@ -1,9 +1,12 @@
 /**
  * The contracts as loaded schemas, and the one way wasl compiles them: Ajv for JSON Schema
- * 2020-12, strict about types (no coercion, nothing removed), with formats.
+ * 2020-12, strict about types (no coercion, nothing removed), with formats, and patterns that
+ * cannot stop the event loop (see `patternRegExp`).
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { RegExpEngine } from 'ajv/dist/types';
 import addFormats from 'ajv-formats';
+import { linearRegExp, PatternError, type LinearRegExp } from './linear-regexp';
 import orderSchema from './order.schema.json';
 import serviceSchema from './service.schema.json';
 import eventSchema from './event.schema.json';
@@ -18,6 +21,72 @@ export const schemas = [orderSchema, serviceSchema, eventSchema, problemSchema, 
 /** A `$ref` to a definition of a contract, e.g. ref('order', 'OrderRequest'). */
 export function ref(contract: 'order' | 'service' | 'event' | 'problem' | 'provider' | 'fulfilment' | 'scenario', def?: string): string {
   return `${CONTRACT_BASE}${contract}.schema.json${def ? `#/$defs/${def}` : ''}`;
+}
+
+/** Every regular expression written in this project's own schemas (contracts/*.schema.json). */
+const PROJECT_PATTERNS: ReadonlySet<string> = new Set(schemas.flatMap((s) => patternsIn(s)));
+
+/**
+ * Ajv's regular expression engine in every wasl Ajv: a pattern written in this project's own
+ * schemas runs on V8's engine (reviewed here; some need lookahead and Script_Extensions, which
+ * RE2 has not, and the gateway checks them on every order); any other pattern — from a WSDL, an
+ * OpenAPI document, a service definition — runs on RE2 in linear time, or is refused when the
+ * schema is compiled (PatternError). A contract pattern spelled exactly like one of ours is ours.
+ * Schemas written inline in wasl's code (hub/config.ts…) are not in that list: they run on RE2
+ * too, which costs them nothing that matters (they are checked at start or rarely), so their
+ * patterns keep to what RE2 can run; one that needs lookahead belongs in contracts/.
+ * Measured: RE2 (re2js) takes 5–20x V8's time on the short strings of an order, which is why
+ * the gateway's own patterns stay on V8.
+ */
+export const patternRegExp: RegExpEngine = Object.assign(
+  (pattern: string, flags: string): RegExp | LinearRegExp => (PROJECT_PATTERNS.has(pattern) ? new RegExp(pattern, flags) : linearRegExp(pattern, flags)),
+  // Standalone validation code would require the engine from here; wasl compiles in process.
+  { code: 'require("wasl/contracts").patternRegExp' },
+);
+
+/** The patterns a schema holds (`pattern` values and `patternProperties` names), each with its JSON pointer. */
+export function patternsWithPointers(schema: unknown, at = ''): Array<{ pattern: string; pointer: string }> {
+  const out: Array<{ pattern: string; pointer: string }> = [];
+  const walk = (v: unknown, ptr: string): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${ptr}/${i}`));
+    else if (typeof v === 'object' && v !== null) {
+      for (const [k, x] of Object.entries(v)) {
+        // Instance data, not schemas: an example may well have a "pattern" member.
+        if (k === 'examples' || k === 'example' || k === 'const' || k === 'enum' || k === 'default') continue;
+        const p = `${ptr}/${escapePointer(k)}`;
+        if (k === 'pattern' && typeof x === 'string') out.push({ pattern: x, pointer: p });
+        else if (k === 'patternProperties' && typeof x === 'object' && x !== null) {
+          for (const name of Object.keys(x)) out.push({ pattern: name, pointer: `${p}/${escapePointer(name)}` });
+        }
+        walk(x, p);
+      }
+    }
+  };
+  walk(schema, at);
+  return out;
+}
+
+function patternsIn(schema: unknown): string[] {
+  return patternsWithPointers(schema).map((p) => p.pattern);
+}
+
+/**
+ * Refuses a schema holding a pattern that patternRegExp would refuse, saying where: Ajv's own
+ * error names the pattern but not its place. `where` names the schema (a service, a component).
+ */
+export function assertLinearPatterns(schema: unknown, where: string): void {
+  for (const { pattern, pointer } of patternsWithPointers(schema)) checkPattern(pattern, `${where} at ${pointer || '/'}`);
+}
+
+/** Throws the PatternError patternRegExp would, with `where` the pattern is added to its reason. */
+export function checkPattern(pattern: string, where: string): void {
+  if (PROJECT_PATTERNS.has(pattern)) return;
+  try {
+    linearRegExp(pattern);
+  } catch (err) {
+    if (err instanceof PatternError) throw new PatternError(pattern, `${err.reason} (in ${where})`);
+    throw err;
+  }
 }
 
 export interface AjvOptions {
@@ -36,6 +105,7 @@ export function createAjv(opts: AjvOptions = {}): Ajv2020 {
     coerceTypes: opts.forParameters ?? false,
     removeAdditional: false,
     useDefaults: opts.forParameters ?? false,
+    code: { regExp: patternRegExp },
   });
   addFormats(ajv);
   // OpenAPI's `example(s)` inside schemas are documentation, not validation.
@@ -99,3 +169,4 @@ export function escapePointer(token: string): string {
 }
 
 export type { ValidateFunction };
+export { linearRegExp, PatternError, type LinearRegExp } from './linear-regexp';

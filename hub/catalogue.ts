@@ -6,7 +6,7 @@
 import jsonata from 'jsonata';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAjv, pointErrors, ref, type ValidateFunction } from '../contracts';
+import { assertLinearPatterns, createAjv, pointErrors, ref, type ValidateFunction } from '../contracts';
 import type { ChannelKind, DeliveryMethod, Fees, ServiceDefinition, CatalogueEntry } from '../contracts/types';
 import type { WaslEnv } from './config';
 import type { Fulfilment } from './fulfilment';
@@ -42,6 +42,8 @@ export class Catalogue {
       if (this.services.has(def.code)) throw new CatalogueError(`service ${def.code} is defined twice`);
       let validateFields: ValidateFunction;
       try {
+        // Ajv would refuse a pattern that cannot be matched in linear time too, but not say which field has it.
+        assertLinearPatterns(def.fields, 'its fields schema');
         validateFields = ajv.compile(def.fields);
       } catch (err) {
         throw new CatalogueError(`service ${def.code}: fields schema does not compile: ${(err as Error).message}`);

@@ -125,10 +125,14 @@ export class SoapConnector implements Connector {
     for (const op of Object.values(provider.model.operations)) {
       const schemas = all[op.name];
       if (!schemas) throw new Error(`provider ${def.code}: no JSON Schemas for operation ${op.name}`);
-      this.ops.set(
-        op.name,
-        compileOperation(provider.model, op, schemas, ajv, { xroad: def.xroad, authHeaders: sec.httpHeaders, idempotent: provider.idempotent?.has(op.name) ?? false }),
-      );
+      let compiled: CompiledOperation;
+      try {
+        compiled = compileOperation(provider.model, op, schemas, ajv, { xroad: def.xroad, authHeaders: sec.httpHeaders, idempotent: provider.idempotent?.has(op.name) ?? false });
+      } catch (err) {
+        // A pattern the linear-time engine refuses (contracts/linear-regexp.ts) names itself, not where it is.
+        throw new Error(`provider ${def.code}, operation ${op.name}: its schemas do not compile: ${(err as Error).message}`, { cause: err });
+      }
+      this.ops.set(op.name, compiled);
     }
   }
 

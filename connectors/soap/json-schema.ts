@@ -201,7 +201,8 @@ class Ctx {
       try {
         patterns.push(xsdPatternToEcma(p));
       } catch (err) {
-        const msg = `pattern ${JSON.stringify(p)} cannot be checked in JSON Schema (${(err as Error).message}); the runtime and provider still apply it`;
+        // Not fatal: the provider still checks its own pattern; wasl says at import that it will not.
+        const msg = `pattern ${JSON.stringify(p)}${t.name ? ` of type ${t.name}` : ''} cannot be checked by wasl (${(err as Error).message}); only the provider applies it`;
         if (!this.gen.warnings.includes(msg)) this.gen.warnings.push(msg);
       }
     }

@@ -325,6 +325,9 @@ export interface BuiltinInfo {
 const INT_PATTERN = '^[+-]?[0-9]+$';
 const DATE_TZ = '(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?';
 const S: BuiltinInfo = { json: 'string' };
+const DURATION_SECONDS = '[0-9]+(\\.[0-9]+)?S';
+const DURATION_DATE = '[0-9]+Y([0-9]+M)?([0-9]+D)?|[0-9]+M([0-9]+D)?|[0-9]+D';
+const DURATION_TIME = `T([0-9]+H([0-9]+M)?(${DURATION_SECONDS})?|[0-9]+M(${DURATION_SECONDS})?|${DURATION_SECONDS})`;
 
 /** Every XSD builtin by local name, with its JSON mapping (B1–B6). */
 export const BUILTINS: Readonly<Record<string, BuiltinInfo>> = {
@@ -340,7 +343,9 @@ export const BUILTINS: Readonly<Record<string, BuiltinInfo>> = {
     pattern: `^-?[0-9]{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?|24:00:00(\\.0+)?)${DATE_TZ}$`,
   },
   time: { json: 'string', pattern: `^(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?|24:00:00(\\.0+)?)${DATE_TZ}$` },
-  duration: { json: 'string', pattern: '^-?P(?=[0-9T])([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+(\\.[0-9]+)?S)?)?$' },
+  // At least one part, and T only before a time part, spelt out: the linear engine that checks
+  // contract schemas has no lookahead to say it shorter.
+  duration: { json: 'string', pattern: `^-?P((${DURATION_DATE})(${DURATION_TIME})?|${DURATION_TIME})$` },
   boolean: { json: 'boolean' },
   int: { json: 'integer', min: '-2147483648', max: '2147483647' },
   short: { json: 'integer', min: '-32768', max: '32767' },

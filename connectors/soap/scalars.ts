@@ -5,7 +5,9 @@
  *   fromText(text)  -> the JSON value (whitespace handled per B8)
  * QName values need namespace context and are handled by the encoder/decoder themselves.
  */
+import { linearRegExp, type LinearRegExp } from '../../contracts/linear-regexp';
 import { BUILTINS, jsonKindOf, type BuiltinJsonKind, type SimpleTypeModel } from './model';
+import { xsdPatternToEcma } from './wsdl/xsd-regex';
 
 /** A JSON value the type cannot be written from; the caller adds the JSON pointer. */
 export class ValueError extends Error {}
@@ -127,7 +129,7 @@ function compileBuiltin(base: string, t: SimpleTypeModel): ScalarCodec {
       };
     default: {
       const pattern = info.pattern ? new RegExp(info.pattern) : undefined;
-      const patterns = (t.pattern ?? []).map((p) => safeRegex(p)).filter((r): r is RegExp => !!r);
+      const patterns = (t.pattern ?? []).map((p) => contractPattern(p)).filter((r): r is LinearRegExp => !!r);
       return {
         kind,
         qname,
@@ -152,9 +154,14 @@ function compileBuiltin(base: string, t: SimpleTypeModel): ScalarCodec {
   }
 }
 
-function safeRegex(xsdPattern: string): RegExp | undefined {
+/**
+ * An XSD pattern as the provider's text is tested against it: in XSD's meaning, in linear time
+ * (a response may be hostile). One that cannot be translated was reported at import
+ * (json-schema.ts) and tells no union member apart.
+ */
+function contractPattern(xsdPattern: string): LinearRegExp | undefined {
   try {
-    return new RegExp(`^(?:${xsdPattern})$`, 'u');
+    return linearRegExp(xsdPatternToEcma(xsdPattern));
   } catch {
     return undefined;
   }

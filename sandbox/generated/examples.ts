@@ -10,6 +10,7 @@
  * is reported, never sent silently.
  */
 import RandExp from 'randexp';
+import { patternRegExp } from '../../contracts';
 
 type Schema = Record<string, unknown>;
 
@@ -45,7 +46,8 @@ function seeded(seed: string): (a: number, b: number) => number {
 }
 
 function stringOf(s: Schema, name: string, now: Date): string {
-  const pattern = typeof s.pattern === 'string' ? new RegExp(s.pattern, 'u') : undefined;
+  // Tested as the validators test it (a contract's pattern in linear time); randexp only reads it.
+  const pattern = typeof s.pattern === 'string' ? patternRegExp(s.pattern, 'u') : undefined;
   const min = typeof s.minLength === 'number' ? s.minLength : 0;
   const max = typeof s.maxLength === 'number' ? s.maxLength : Infinity;
   const fits = (v: string) => (!pattern || pattern.test(v)) && [...v].length >= min && [...v].length <= max;
@@ -68,7 +70,7 @@ function stringOf(s: Schema, name: string, now: Date): string {
   const plain = !pattern && min <= 1;
   for (const c of plain ? [...byName, name || 'example'] : [...byName, ...CANDIDATES(now), name || 'example']) if (fits(c)) return c;
   if (pattern) {
-    const gen = new RandExp(pattern);
+    const gen = new RandExp(new RegExp(s.pattern as string, 'u'));
     gen.max = 4;
     gen.randInt = seeded(`${name}:${String(s.pattern)}`);
     for (let i = 0; i < 20; i++) {

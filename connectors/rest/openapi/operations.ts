@@ -48,7 +48,7 @@ export function buildOperations(docs: DocumentSet, ctx: SchemaContext): Imported
 }
 
 function buildOperation(docs: DocumentSet, ctx: SchemaContext, name: string, method: string, path: string, pathItem: Schema, op: Schema, doc: string): ImportedOperation {
-  const input = new SchemaBundle(ctx);
+  const input = new SchemaBundle(ctx, `operation ${name}`);
   const parameters = mergeParameters(docs, ctx, name, pathItem.parameters, op.parameters, doc);
   const groups: Record<'path' | 'query' | 'headers', { properties: Schema; required: string[] }> = {
     path: { properties: {}, required: [] },
@@ -142,13 +142,13 @@ function buildOutput(docs: DocumentSet, ctx: SchemaContext, name: string, op: Sc
     const r = docs.deref(responses[key], doc);
     const media = isObject(r.value) ? pickMedia(r.value.content) : undefined;
     if (!media || (media.kind !== 'json' && media.kind !== 'xml')) continue;
-    const bundle = new SchemaBundle(ctx);
+    const bundle = new SchemaBundle(ctx, `operation ${name}`);
     const schema: ErrorResponse = { mediaType: media.mediaType, schema: bundle.finish(bundle.convert(media.schema, r.doc, media.kind === 'xml' ? 'xml' : 'json')) };
     binding.errorResponses[key] = schema;
   }
 
   const preferred = ['200', '201', '202', '203', ...keys.filter((k) => /^2\d\d$/.test(k)).sort(), '2XX'].find((k) => k in responses);
-  const output = new SchemaBundle(ctx);
+  const output = new SchemaBundle(ctx, `operation ${name}`);
   const head = { $schema: 'https://json-schema.org/draft/2020-12/schema', title: `${pascal(name)}Output` };
   if (!preferred) {
     ctx.warnOnce(`${name}: no success response is documented; its output is left open`);

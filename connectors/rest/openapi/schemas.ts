@@ -17,7 +17,11 @@
  * - XML bodies (mode 'xml') follow the connector's XML mapping (connectors/rest/xml-body.ts):
  *   an `xml.attribute` property becomes the key `@name`, `xml.name` renames a property to the
  *   element name, a wrapped array becomes an object holding the repeated item elements.
+ * - Every `pattern` (and `patternProperties` name) must be one the connector can match in linear
+ *   time (contracts/linear-regexp.ts): one that cannot is refused here, at import, naming it and
+ *   its schema, rather than when the connector is built.
  */
+import { checkPattern } from '../../../contracts';
 import type { DocumentSet } from './documents';
 
 export type SchemaMode = 'json' | 'xml';
@@ -83,8 +87,14 @@ export class SchemaContext {
 /** Builds one self-contained schema: convert the parts, then `finish` adds the `$defs` they used. */
 export class SchemaBundle {
   private readonly defs: Record<string, Schema> = {};
+  /** Where convert() is, for errors: the component, then the properties down to here. */
+  private readonly at: string[] = [];
 
-  constructor(private readonly ctx: SchemaContext) {}
+  /** `owner` names what the schemas are for (an operation), in errors about inline schemas. */
+  constructor(
+    private readonly ctx: SchemaContext,
+    private readonly owner?: string,
+  ) {}
 
   /** Converts `schema`, found in document `doc`. */
   convert(schema: unknown, doc: string, mode: SchemaMode = 'json'): Schema {
@@ -123,6 +133,13 @@ export class SchemaBundle {
     return undefined;
   }
 
+  private where(doc: string): string {
+    const [component, ...props] = this.at;
+    const inline = this.owner ? `an inline schema of ${this.owner}` : 'an inline schema';
+    const schema = component ? `schema ${component}${props.length ? `, property ${props.join('.')}` : ''}` : props.length ? `property ${props.join('.')} of ${inline}` : inline;
+    return `${schema}, ${this.ctx.docs.display(doc)}`;
+  }
+
   finish(root: Schema): Schema {
     if (Object.keys(this.defs).length === 0) return root;
     const sorted = Object.fromEntries(Object.entries(this.defs).sort(([a], [b]) => a.localeCompare(b)));
@@ -140,7 +157,13 @@ export class SchemaBundle {
       const name = this.ctx.nameFor(key, lastToken(target.pointer, target.doc));
       if (!(name in this.defs)) {
         this.defs[name] = {}; // placeholder first: recursive schemas refer to themselves
-        this.defs[name] = this.convert(target.value, target.doc, mode);
+        const outer = this.at.splice(0);
+        this.at.push(name);
+        try {
+          this.defs[name] = this.convert(target.value, target.doc, mode);
+        } finally {
+          this.at.splice(0, this.at.length, ...outer);
+        }
       }
       result = { $ref: `#/$defs/${name}` };
     }
@@ -158,6 +181,8 @@ export class SchemaBundle {
     const out: Schema = {};
     for (const [k, v] of Object.entries(s)) {
       if (k.startsWith('x-') || DROPPED.has(k)) continue;
+      if (k === 'pattern' && typeof v === 'string') checkPattern(v, this.where(doc));
+      if (k === 'patternProperties' && isObject(v)) for (const p of Object.keys(v)) checkPattern(p, this.where(doc));
       if (SUBSCHEMA.includes(k)) out[k] = typeof v === 'boolean' ? v : this.convert(v, doc, mode);
       else if (SUBSCHEMA_LISTS.includes(k) && Array.isArray(v)) out[k] = v.map((x) => this.convert(x, doc, mode));
       else if (SUBSCHEMA_MAPS.includes(k) && isObject(v)) out[k] = mapValues(v, (x) => this.convert(x, doc, mode));
@@ -186,7 +211,13 @@ export class SchemaBundle {
     const renamed = new Map<string, string>();
     for (const [name, raw] of Object.entries(props)) {
       let key = name;
-      let converted = this.convert(raw, doc, mode);
+      this.at.push(name);
+      let converted: Schema;
+      try {
+        converted = this.convert(raw, doc, mode);
+      } finally {
+        this.at.pop();
+      }
       if (mode === 'xml' && isObject(raw)) {
         const xml = (raw.xml ?? {}) as { name?: string; attribute?: boolean; wrapped?: boolean; namespace?: string };
         const elementName = typeof xml.name === 'string' ? xml.name : name;

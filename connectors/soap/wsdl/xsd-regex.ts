@@ -4,7 +4,12 @@
  * characters); they know \i \c (XML name characters), \p{IsBlock} (Unicode blocks) and
  * character class subtraction [a-z-[aeiou]], which ECMAScript has not; and their \d \w are
  * Unicode-wide (Arabic-Indic digits are digits).
+ *
+ * The result is matched in linear time (contracts/linear-regexp.ts), so it must be what RE2 can
+ * run: no lookaround, which is why a subtraction becomes the explicit ranges it leaves.
  */
+import { linearRegExp } from '../../../contracts/linear-regexp';
+import { codePointsOf } from '../../../contracts/unicode-ranges';
 
 const NAME_START = ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
 const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
@@ -46,7 +51,8 @@ const CLASS_ESCAPES: Record<string, { inClass: string; alone: string }> = {
   d: { inClass: '\\p{Nd}', alone: '\\p{Nd}' },
   D: { inClass: '\\P{Nd}', alone: '\\P{Nd}' },
   s: { inClass: ' \\t\\n\\r', alone: '[ \\t\\n\\r]' },
-  S: { inClass: '\\S', alone: '[^ \\t\\n\\r]' },
+  // ECMAScript's own \S would also leave out NBSP and other Unicode spaces, which XSD counts as data.
+  S: { inClass: '\\u{0}-\\u{8}\\u{B}\\u{C}\\u{E}-\\u{1F}\\u{21}-\\u{10FFFF}', alone: '[^ \\t\\n\\r]' },
   // XSD \w: everything but punctuation, separators and "other" = letters, marks, numbers, symbols.
   w: { inClass: '\\p{L}\\p{M}\\p{N}\\p{S}', alone: '[\\p{L}\\p{M}\\p{N}\\p{S}]' },
   W: { inClass: '\\p{P}\\p{Z}\\p{C}', alone: '[\\p{P}\\p{Z}\\p{C}]' },
@@ -112,12 +118,13 @@ export function xsdPatternToEcma(xsd: string): string {
         return negated ? `[^${body}]` : `[${body}]`;
       }
       if (c === '-' && xsd[i + 1] === '[') {
-        // Subtraction: [base-[sub]] → (?:(?!sub)base)
+        // Subtraction: [base-[sub]] → the ranges base keeps, read from V8 once (a lookahead would do
+        // it in fewer characters, but the linear engine has none).
         i++;
         const sub = charClass();
         if (peek() !== ']') throw new XsdRegexError('malformed character class subtraction');
         i++;
-        return `(?:(?!${sub})${negated ? `[^${body}]` : `[${body}]`})`;
+        return subtract(negated ? `[^${body}]` : `[${body}]`, sub);
       }
       if (c === '\\') body += escape(true);
       else if (c === '[') throw new XsdRegexError('unexpected [ inside a character class');
@@ -156,5 +163,16 @@ export function xsdPatternToEcma(xsd: string): string {
   } catch (err) {
     throw new XsdRegexError(`not a valid pattern once translated: ${(err as Error).message}`);
   }
+  try {
+    linearRegExp(result);
+  } catch (err) {
+    throw new XsdRegexError((err as Error).message);
+  }
   return result;
+}
+
+function subtract(base: string, sub: string): string {
+  const ranges = codePointsOf(`(?:(?!${sub})${base})`);
+  const u = (cp: number) => `\\u{${cp.toString(16).toUpperCase()}}`;
+  return `[${ranges.map(([a, b]) => (a === b ? u(a) : `${u(a)}-${u(b)}`)).join('')}]`;
 }
