@@ -5,9 +5,10 @@
  * cardinality.
  *
  * Counted as they happen (this process): orders accepted, transitions, provider calls with their
- * latency and sizes (connectors/observe.ts). Read from the shared state at each scrape, so every
- * gateway and worker reports the same: orders by status, SLA breaches, dead letters, bus depth,
- * circuit breakers; and the flows runtime's own figures and the process's.
+ * latency and sizes (connectors/observe.ts), payments flagged as not matching their invoice
+ * (hub/payments/matching.ts). Read from the shared state at each scrape, so every gateway and
+ * worker reports the same: orders by status, SLA breaches, dead letters, bus depth, circuit
+ * breakers; and the flows runtime's own figures and the process's.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Order, OrderStatus } from '../contracts/types';
@@ -15,6 +16,7 @@ import { observeCalls, safeEndpoint } from '../connectors/observe';
 import { allBreakerStates } from '../connectors/resilience';
 import type { Bus } from './bus/bus';
 import { onDecision } from './bus/consume';
+import { onPaymentAnomaly } from './payments/matching';
 import type { Catalogue } from './catalogue';
 import type { MetricsSnapshot } from './runtime/metrics';
 import type { Store } from './store';
@@ -38,6 +40,7 @@ export class HubMetrics {
   private readonly transitions: Counter<'service' | 'from' | 'to'>;
   private readonly unobserve: () => void;
   private readonly unlisten: () => void;
+  private readonly unlistenAnomalies: () => void;
 
   constructor(deps: HubMetricsDeps) {
     const register = [this.registry];
@@ -58,6 +61,8 @@ export class HubMetrics {
 
     const busDecisions = new Counter({ name: 'wasl_bus_decisions_total', help: 'Deliveries this process failed, by what became of them: retried later, or dead-lettered', labelNames: ['service', 'decision'], registers: register });
     this.unlisten = onDecision((service, decision) => busDecisions.inc({ service, decision: decision === 'retry' ? 'retried' : 'dead-lettered' }));
+    const anomalies = new Counter({ name: 'wasl_payment_anomalies_total', help: 'Payments reported (callback or status poll) that did not match the order\'s invoice and were not applied, by provider and what differed first (invoice, currency, amount)', labelNames: ['provider', 'kind'], registers: register });
+    this.unlistenAnomalies = onPaymentAnomaly((provider, kind) => anomalies.inc({ provider, kind }));
 
     new Gauge({
       name: 'wasl_orders',
@@ -148,5 +153,6 @@ export class HubMetrics {
   close(): void {
     this.unobserve();
     this.unlisten();
+    this.unlistenAnomalies();
   }
 }

@@ -4,8 +4,10 @@
  * authentication, so the body is read as bytes and parsed only once the signature is checked.
  * A callback that fails the check is refused (401 callback-rejected) and logged with the reason,
  * never applied. A valid one goes to its desk, which records it once per provider event id; a
- * repeat is answered 200 (`duplicate`) so the provider stops sending it. Failure to apply it
- * (the store or the provider down while refunding) is a 5xx: the provider sends it again.
+ * repeat is answered 200 (`duplicate`) so the provider stops sending it; so is a payment that is
+ * not the order's invoice, amount or currency (`anomaly`: recorded, not applied — sent again, it
+ * would be no more right). Failure to apply it (the store or the provider down while refunding)
+ * is a 5xx: the provider sends it again.
  */
 import type { FastifyInstance } from 'fastify';
 import { WaslError } from '../errors';

@@ -12,7 +12,7 @@ export function paymentsCommand(open: () => Promise<Hub>): Command {
   const cmd = new Command('payments').description('Payments: reconciliation with the payment providers');
   cmd
     .command('reconcile')
-    .description('Match what each payment provider settled on a day against the orders and the payments the hub recorded, and list every mismatch (payment without order, order paid twice, payment not recorded, amount mismatch, not settled). Exit 2 when there is any.')
+    .description('Match what each payment provider settled on a day against the orders and the payments the hub recorded, and list every mismatch (payment without order, order paid twice, payment not recorded, amount mismatch, not settled) and every payment not applied because it was not the order\'s invoice, amount or currency (amount, currency or invoice mismatch). Exit 2 when there is any.')
     .requiredOption('--date <YYYY-MM-DD>', 'the settlement day (UTC)', day)
     .option('--json', 'print JSON')
     .action(async (opts: { date: string; json?: boolean }) => {

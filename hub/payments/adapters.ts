@@ -24,11 +24,16 @@ export interface PaymentStatus {
   state: PaymentState;
   transactionId?: string;
   paidAt?: string;
-  amount: number;
-  currency: string;
+  /** As the provider states them; absent when it does not (never assumed: the desk compares them with the invoice). */
+  amount?: number;
+  currency?: string;
 }
 
-/** A provider callback, parsed: what happened to which order's payment. */
+/**
+ * A provider callback, parsed: what happened to which order's payment. The invoice, amount and
+ * currency are what the body says, or absent: never filled in from elsewhere, since the desk pays
+ * an order only when they are its invoice's (hub/payments/matching.ts).
+ */
 export interface PaymentEvent {
   eventId: string;
   type: string;
@@ -98,7 +103,9 @@ export class EpayAdapter implements PaymentAdapter {
   async status(invoiceId: string, orderId: string): Promise<PaymentStatus> {
     const r = await this.connector.call<Obj>('GetInvoice', { path: { invoiceId } }, { orderId });
     const o = obj(r.output);
-    const s: PaymentStatus = { state: EPAY_STATES[String(o.status)] ?? 'pending', amount: num(o.amount) ?? 0, currency: str(o.currency) ?? 'SYP' };
+    const s: PaymentStatus = { state: EPAY_STATES[String(o.status)] ?? 'pending' };
+    if (num(o.amount) !== undefined) s.amount = num(o.amount)!;
+    if (str(o.currency)) s.currency = String(o.currency);
     if (str(o.transactionId)) s.transactionId = String(o.transactionId);
     if (str(o.paidAt)) s.paidAt = String(o.paidAt);
     return s;
@@ -168,7 +175,9 @@ export class IntlPayAdapter implements PaymentAdapter {
   async status(invoiceId: string, orderId: string): Promise<PaymentStatus> {
     const r = await this.connector.call<Obj>('GetPaymentIntent', { path: { id: invoiceId } }, { orderId });
     const o = obj(r.output);
-    const s: PaymentStatus = { state: INTL_STATES[String(o.status)] ?? 'pending', amount: num(o.amount_minor) ?? 0, currency: str(o.currency) ?? 'USD' };
+    const s: PaymentStatus = { state: INTL_STATES[String(o.status)] ?? 'pending' };
+    if (num(o.amount_minor) !== undefined) s.amount = num(o.amount_minor)!;
+    if (str(o.currency)) s.currency = String(o.currency);
     if (o.status === 'succeeded') s.transactionId = String(o.id);
     if (str(o.captured_at)) s.paidAt = String(o.captured_at);
     return s;

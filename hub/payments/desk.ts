@@ -7,13 +7,20 @@
  *   awaiting-payment with the link, the amount and the deadline.
  * - callbacks (hub/callbacks/route.ts verified the signature): recorded once per provider event
  *   id; a repeat changes nothing. `paid` moves the order to paid and issues its numbered
- *   receipt in the same transaction. A payment for an order that is no longer waiting for one —
+ *   receipt in the same transaction — only when its invoice, amount and currency are the order's
+ *   invoice (./matching.ts). One that differs is an `anomaly`: not applied, the order left
+ *   awaiting payment (a later correct payment, or the deadline, settles it), recorded with what
+ *   was expected and received, noted on the timeline, logged and counted, and left to finance to
+ *   refund or settle by hand (reconciliation and the dashboard list it). One that leaves a field
+ *   out is `unconfirmed`: the provider is asked for the invoice's status at once, and that answer
+ *   decides. A payment for an order that is no longer waiting for one —
  *   paid already by another transaction, or cancelled at its deadline — is refunded and recorded
  *   (`paid-twice`, `late`), never counted twice; one for an order the hub does not know is
  *   recorded (`unknown-order`) for reconciliation.
  * - poll and deadline (watch(), one process at a time): an invoice with no callback is asked for
- *   its status; an order still unpaid at its deadline is cancelled — after asking the provider
- *   once more, so a payment whose callback was lost is not cancelled.
+ *   its status, held to the same check; an order still unpaid at its deadline is cancelled —
+ *   after asking the provider once more, so a payment whose callback was lost is not cancelled
+ *   (one that does not match the invoice is no payment of the fee: it is cancelled all the same).
  * - refund: a paid order that ends rejected, failed or cancelled gets its money back (journaled
  *   step `payment.refund`), less what the international provider keeps, and becomes refunded.
  */
@@ -23,9 +30,10 @@ import { WaslError, isWaslError } from '../errors';
 import type { Fulfilment } from '../fulfilment';
 import { ownRequest, runStepOnce } from '../journal';
 import type { Logger } from '../log';
-import type { CallbackRecord, Store } from '../store';
+import type { CallbackRecord, PaymentAnomaly, Store } from '../store';
 import { ordersIn } from '../store/order-records';
 import type { PaymentAdapter, PaymentEvent } from './adapters';
+import { anomalyMessage, matchInvoice, reportAnomaly } from './matching';
 
 export const RECEIPT_LABELS: Receipt['labels'] = {
   number: { ar: 'رقم الوصل', en: 'Receipt number' },
@@ -53,9 +61,25 @@ export interface PaymentDeskDeps {
   now?: () => Date;
 }
 
-export type CallbackOutcome = 'applied' | 'duplicate' | 'already-applied' | 'unknown-order' | 'paid-twice' | 'late' | 'noted' | 'ignored';
+export type CallbackOutcome = 'applied' | 'duplicate' | 'already-applied' | 'unknown-order' | 'paid-twice' | 'late' | 'noted' | 'ignored' | 'anomaly' | 'unconfirmed';
+
+/** What became of a provider's event, and, for an anomaly, what was expected and received. */
+export interface Applied {
+  outcome: CallbackOutcome;
+  anomaly?: PaymentAnomaly;
+}
+
+/** A payment as a callback or a status answer reports it. */
+interface PaidReport {
+  invoiceId?: string | undefined;
+  transactionId?: string | undefined;
+  amount?: number | undefined;
+  currency?: string | undefined;
+  paidAt?: string | undefined;
+}
 
 const SYSTEM: Actor = { kind: 'system', id: 'payments' };
+const POLL: Actor = { kind: 'system', id: 'payments-poll' };
 
 export class RefundWindowClosedError extends Error {
   readonly code = 'refund-window-closed';
@@ -118,37 +142,50 @@ export class PaymentDesk {
   }
 
   /** Applies a verified callback's event; returns what was done. */
-  async apply(provider: string, e: PaymentEvent): Promise<CallbackOutcome> {
+  async apply(provider: string, e: PaymentEvent): Promise<Applied> {
     const order = e.orderId ? await this.deps.store.getOrder(e.orderId) : undefined;
-    if (!order) return 'unknown-order';
-    if (order.payment.provider && order.payment.provider !== provider) return 'ignored';
+    if (!order) return { outcome: 'unknown-order' };
+    if (order.payment.provider && order.payment.provider !== provider) return { outcome: 'ignored' };
     const actor: Actor = { kind: 'provider', id: provider };
-    if (e.kind === 'paid') return this.paid(order, provider, e.invoiceId ?? order.payment.invoiceId ?? '', e.transactionId ?? e.invoiceId ?? '', e.occurredAt ?? this.now().toISOString(), e.amount, actor);
+    if (e.kind === 'paid') {
+      const r = await this.paid(order, provider, { invoiceId: e.invoiceId, transactionId: e.transactionId ?? e.invoiceId, amount: e.amount, currency: e.currency, paidAt: e.occurredAt }, actor, false);
+      // Signed but silent on what was paid: the provider's own record of the invoice says it.
+      if (r.outcome === 'unconfirmed') await this.confirm(order.id);
+      return r;
+    }
     if (e.kind === 'failed') {
       await this.deps.store.note(order.id, { event: 'payment.declined', actor, reason: { code: 'payment-declined' } });
-      return 'noted';
+      return { outcome: 'noted' };
     }
     if (e.kind === 'expired') {
       if (order.status === 'awaiting-payment') {
         await this.deps.store.transition(order.id, { to: 'cancelled', actor, reason: { code: 'payment-expired', message: { ar: 'انتهت مهلة الدفع', en: 'The payment was not made in time' } } });
-        return 'applied';
+        return { outcome: 'applied' };
       }
-      return 'ignored';
+      return { outcome: 'ignored' };
     }
     if (e.kind === 'refunded') {
       await this.deps.store.note(order.id, { event: 'payment.refund-confirmed', actor });
-      return 'noted';
+      return { outcome: 'noted' };
     }
-    return 'ignored';
+    return { outcome: 'ignored' };
   }
 
-  /** A payment the provider says was made: counted once, whatever path reported it. */
-  private async paid(order: Order, provider: string, invoiceId: string, transactionId: string, paidAt: string, amount: number | undefined, actor: Actor): Promise<CallbackOutcome> {
+  /**
+   * A payment the provider says was made: counted once, whatever path reported it, and only when
+   * it is the order's invoice, amount and currency. `final`: a status answer, which nothing can
+   * complete, so what it leaves out does not match.
+   */
+  private async paid(order: Order, provider: string, report: PaidReport, actor: Actor, final: boolean): Promise<Applied> {
+    // A report without the invoice is taken to be about the order's own (as the paths below always did).
+    const invoiceId = report.invoiceId ?? order.payment.invoiceId ?? '';
+    const transactionId = report.transactionId ?? invoiceId;
+    const paidAt = report.paidAt ?? this.now().toISOString();
     if (order.payment.status === 'paid' || order.payment.status === 'refunded' || order.payment.receiptNumber) {
-      if (order.payment.transactionId === transactionId || order.payment.invoiceId === invoiceId) return 'already-applied';
-      // Another transaction for an order already paid: give that money back.
-      await this.refundStray(order, provider, invoiceId, amount ?? order.payment.amount ?? 0, 'paid-twice', actor);
-      return 'paid-twice';
+      if (order.payment.transactionId === transactionId || order.payment.invoiceId === invoiceId) return { outcome: 'already-applied' };
+      // Another transaction for an order already paid: give that money back (the provider refunds at most what it took).
+      await this.refundStray(order, provider, invoiceId, report.amount ?? order.payment.amount ?? 0, 'paid-twice', actor);
+      return { outcome: 'paid-twice' };
     }
     if (order.status === 'received' && ownRequest(await this.deps.store.journalGet(order.id, 'payment.invoice'))) {
       // The hub asked for this payment and the provider answered, but the order has not yet
@@ -158,8 +195,14 @@ export class PaymentDesk {
     }
     if (order.status !== 'awaiting-payment') {
       // Cancelled at its deadline (or otherwise ended) before the payment came: refund it.
-      await this.refundStray(order, provider, invoiceId, amount ?? order.payment.amount ?? 0, 'late', actor);
-      return 'late';
+      await this.refundStray(order, provider, invoiceId, report.amount ?? order.payment.amount ?? 0, 'late', actor);
+      return { outcome: 'late' };
+    }
+    const match = matchInvoice(order.payment, report, { absentIsMismatch: final });
+    if (match.kind === 'incomplete') return { outcome: 'unconfirmed' };
+    if (match.kind === 'anomaly') {
+      await this.flag(order, provider, transactionId, match.anomaly, actor);
+      return { outcome: 'anomaly', anomaly: match.anomaly };
     }
     const payment: Payment = { ...order.payment, status: 'paid', transactionId, paidAt };
     const receipt = this.receiptFor(order, provider, transactionId, paidAt, payment);
@@ -167,10 +210,37 @@ export class PaymentDesk {
       await this.deps.store.transition(order.id, { to: 'paid', actor, patch: { payment }, receipt });
     } catch (err) {
       // Another path (a poll, a concurrent delivery) applied it first.
-      if (isWaslError(err) && err.code === 'illegal-transition') return 'already-applied';
+      if (isWaslError(err) && err.code === 'illegal-transition') return { outcome: 'already-applied' };
       throw err;
     }
-    return 'applied';
+    return { outcome: 'applied' };
+  }
+
+  /**
+   * A payment that is not the order's fee: shown on the timeline, logged and counted — once per
+   * payment, though its callback, its repeats under new event ids and every poll report it again.
+   * Its money is not refunded here: an automatic refund would move money on the strength of the
+   * very report the hub has just found wrong; finance settles it with the provider by hand
+   * (reconciliation and the dashboard list it).
+   */
+  private async flag(order: Order, provider: string, reference: string, anomaly: PaymentAnomaly, actor: Actor): Promise<void> {
+    const seen = await this.deps.store.listCallbacks({ orderId: order.id, outcome: 'anomaly', limit: 100 });
+    if (seen.some((c) => c.provider === provider && c.reference === reference)) return;
+    await this.deps.store.note(order.id, { event: 'payment.anomaly', actor, reason: { code: 'payment-anomaly', message: anomalyMessage(anomaly) } });
+    // Ids, codes and sums: nothing of the citizen.
+    this.deps.logger.warn({ orderId: order.id, provider, reference, kinds: anomaly.kinds, expected: anomaly.expected, received: anomaly.received }, 'payment anomaly: not applied, referred to manual reconciliation');
+    reportAnomaly(provider, anomaly);
+  }
+
+  /** Asks the provider about a waiting order's invoice now (a callback that did not say what was paid); a failure leaves it to the watcher. */
+  private async confirm(orderId: string): Promise<void> {
+    const order = await this.deps.store.getOrder(orderId);
+    if (!order || order.status !== 'awaiting-payment' || !order.payment.provider || !order.payment.invoiceId) return;
+    try {
+      await this.poll(order, false);
+    } catch (err) {
+      this.deps.logger.warn({ orderId, provider: order.payment.provider, err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'payment status check failed; the watcher tries again');
+    }
   }
 
   private receiptFor(order: Order, provider: string, transactionId: string, paidAt: string, payment: Payment): Omit<Receipt, 'number'> {
@@ -237,24 +307,48 @@ export class PaymentDesk {
       if (!pastDeadline && now - asked < pollAfterMs) continue;
       try {
         out.polled++;
-        const status = await this.adapter(p.provider).status(p.invoiceId, order.id);
-        if (status.state === 'paid') {
-          const transactionId = status.transactionId ?? p.invoiceId;
-          const r = await this.paid(order, p.provider, p.invoiceId, transactionId, status.paidAt ?? this.now().toISOString(), status.amount, { kind: 'system', id: 'payments-poll' });
-          // The ledger reconciliation reads: a payment found by polling is recorded like a callback.
-          await this.deps.store.recordCallback({ provider: p.provider, eventId: `poll:${transactionId}`, type: POLL_PAID, orderId: order.id, reference: transactionId, amount: status.amount, currency: status.currency, outcome: r, receivedAt: this.now().toISOString(), ...(status.paidAt ? { occurredAt: status.paidAt } : {}) });
-          if (r === 'applied') out.paid++;
-          continue;
-        }
-        if (pastDeadline || status.state === 'expired') {
-          await this.deps.store.transition(order.id, { to: 'cancelled', actor: SYSTEM, reason: { code: 'payment-deadline', message: { ar: 'لم يُدفع الرسم ضمن المهلة', en: 'The fee was not paid by the deadline' } } });
-          out.cancelled++;
-        }
+        const r = await this.poll(order, pastDeadline);
+        if (r === 'paid') out.paid++;
+        if (r === 'cancelled') out.cancelled++;
       } catch (err) {
         this.deps.logger.warn({ orderId: order.id, provider: p.provider, err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'payment status check failed; next pass tries again');
       }
     }
     return out;
+  }
+
+  /** Asks the provider for a waiting order's invoice and acts on the answer. */
+  private async poll(order: Order, pastDeadline: boolean): Promise<'paid' | 'cancelled' | 'waiting'> {
+    const provider = order.payment.provider!;
+    const invoiceId = order.payment.invoiceId!;
+    const status = await this.adapter(provider).status(invoiceId, order.id);
+    if (status.state === 'paid') {
+      const transactionId = status.transactionId ?? invoiceId;
+      // Asked by the order's invoice id, the answer is about that invoice.
+      const r = await this.paid(order, provider, { invoiceId, transactionId, amount: status.amount, currency: status.currency, paidAt: status.paidAt }, POLL, true);
+      // The ledger reconciliation reads: a payment found by polling is recorded like a callback.
+      await this.deps.store.recordCallback({
+        provider,
+        eventId: `poll:${transactionId}`,
+        type: POLL_PAID,
+        orderId: order.id,
+        reference: transactionId,
+        ...(status.amount !== undefined ? { amount: status.amount } : {}),
+        ...(status.currency !== undefined ? { currency: status.currency } : {}),
+        outcome: r.outcome,
+        ...(r.anomaly ? { anomaly: r.anomaly } : {}),
+        receivedAt: this.now().toISOString(),
+        ...(status.paidAt ? { occurredAt: status.paidAt } : {}),
+      });
+      if (r.outcome === 'applied') return 'paid';
+      // A payment that is not the fee does not keep the order past its deadline.
+      if (r.outcome !== 'anomaly') return 'waiting';
+    }
+    if (pastDeadline || status.state === 'expired') {
+      await this.deps.store.transition(order.id, { to: 'cancelled', actor: SYSTEM, reason: { code: 'payment-deadline', message: { ar: 'لم يُدفع الرسم ضمن المهلة', en: 'The fee was not paid by the deadline' } } });
+      return 'cancelled';
+    }
+    return 'waiting';
   }
 
   private async mustGet(orderId: string): Promise<Order> {

@@ -16,7 +16,7 @@ import type { Logger } from '../log';
 import type { Store } from '../store';
 import { DEFAULT_TOLERANCE_S, type SignatureScheme } from '../callbacks/signature';
 import { EpayAdapter, IntlPayAdapter, PostAdapter, type PaymentAdapter } from './adapters';
-import { PaymentDesk } from './desk';
+import { PaymentDesk, type Applied } from './desk';
 import { PostDesk } from './post';
 import { reconcile, type Reconciliation } from './reconcile';
 
@@ -134,7 +134,7 @@ export function openFulfilments(o: OpenFulfilmentsOptions): Fulfilments {
           }
         : (body: unknown) => {
             const e = postAdapter.parseCallback(body);
-            return { described: PostDesk.describe(e), apply: () => post.onCallback(e) };
+            return { described: PostDesk.describe(e), apply: async (): Promise<{ outcome: string; anomaly?: Applied['anomaly'] }> => ({ outcome: await post.onCallback(e) }) };
           };
       return {
         ...r,
@@ -142,10 +142,10 @@ export function openFulfilments(o: OpenFulfilmentsOptions): Fulfilments {
         accept: async (body) => {
           const { described, apply } = handle(body);
           if (await o.store.getCallback(provider, described.eventId)) return 'duplicate';
-          const outcome = await apply();
+          const { outcome, anomaly } = await apply();
           // Two deliveries racing past the check above: the second applied nothing new (the
           // state machine refused it) and is not recorded twice.
-          await o.store.recordCallback({ provider, ...described, outcome, receivedAt: new Date().toISOString() });
+          await o.store.recordCallback({ provider, ...described, outcome, ...(anomaly ? { anomaly } : {}), receivedAt: new Date().toISOString() });
           o.logger.info({ orderId: described.orderId, provider, eventId: described.eventId, type: described.type, outcome }, 'provider callback');
           return outcome;
         },

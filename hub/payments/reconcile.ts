@@ -6,16 +6,24 @@
  *   order-paid-twice        two settled transactions for one order (the hub refunds the second
  *                           when its callback arrives; check it was)
  *   payment-not-recorded    settled, but the hub never saw the payment (callback and poll lost)
- *   amount-mismatch         settled amount differs from what the order asked
+ *   amount-mismatch         settled amount differs from what the order asked; or a payment
+ *                           reported for another amount than the invoice's (an anomaly)
+ *   currency-mismatch       a payment reported in another currency than the invoice's (an anomaly)
+ *   invoice-mismatch        a payment reported on another invoice than the order's (an anomaly)
  *   not-settled             the hub counted a payment that day the provider did not settle
+ * An anomaly (hub/payments/matching.ts) was not applied to its order: its money is with the
+ * provider until finance refunds it or settles it by hand. It is listed on the day the hub received
+ * it, and again on the day the provider settles it; once per payment, however many times it was
+ * reported (a callback, its repeats, each poll).
  */
 import type { Order } from '../../contracts/types';
-import type { Store } from '../store';
+import type { PaymentAnomaly, PaymentAnomalyKind, Store } from '../store';
 import type { CallbackRecord } from '../store';
 import type { PaymentAdapter, Settled } from './adapters';
 import { POLL_PAID } from './desk';
+import { describeAnomaly, firstPerPayment } from './matching';
 
-export type MismatchKind = 'payment-without-order' | 'order-paid-twice' | 'payment-not-recorded' | 'amount-mismatch' | 'not-settled';
+export type MismatchKind = 'payment-without-order' | 'order-paid-twice' | 'payment-not-recorded' | 'not-settled' | PaymentAnomalyKind;
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -25,6 +33,8 @@ export interface Mismatch {
   amount?: number;
   currency?: string;
   detail: string;
+  /** An anomaly's expected and received invoice, amount and currency. */
+  anomaly?: PaymentAnomaly;
 }
 
 export interface Reconciliation {
@@ -41,6 +51,20 @@ const MONEY_TAKEN = new Set(['applied', 'already-applied', 'paid-twice', 'late']
 
 const DAY = 86_400_000;
 
+function anomalyMismatch(c: CallbackRecord, settled?: Settled): Mismatch {
+  const a = c.anomaly ?? { kinds: ['amount-mismatch' as const], expected: {}, received: { ...(c.amount !== undefined ? { amount: c.amount } : {}), ...(c.currency ? { currency: c.currency } : {}) } };
+  return {
+    kind: a.kinds[0] ?? 'amount-mismatch',
+    provider: c.provider,
+    orderId: c.orderId ?? '?',
+    ...(c.reference ? { transactionId: c.reference } : {}),
+    ...(c.amount !== undefined ? { amount: c.amount } : {}),
+    ...(c.currency ? { currency: c.currency } : {}),
+    detail: `${describeAnomaly(a)}; not applied to the order${settled ? `; settled ${settled.amount} ${settled.currency} that day` : ''}: refund it or settle it by hand with the provider`,
+    anomaly: a,
+  };
+}
+
 export async function reconcile(store: Store, adapters: Map<string, PaymentAdapter>, date: string): Promise<Reconciliation> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new Error(`--date must be YYYY-MM-DD, not "${date}"`);
   const dayStart = new Date(`${date}T00:00:00Z`);
@@ -51,11 +75,14 @@ export async function reconcile(store: Store, adapters: Map<string, PaymentAdapt
     for (const s of settled) amount[s.currency] = (amount[s.currency] ?? 0) + s.amount;
     out.providers.push({ provider, settled: settled.length, amount });
     // The hub's ledger around the date: a payment made just before midnight is settled the next day.
-    const ledger = (await store.listCallbacks({ provider, from: new Date(dayStart.getTime() - DAY), to: new Date(dayStart.getTime() + 2 * DAY), limit: 1_000_000 })).filter(
-      (c) => PAID_TYPES.has(c.type) && MONEY_TAKEN.has(c.outcome),
-    );
+    const around = await store.listCallbacks({ provider, from: new Date(dayStart.getTime() - DAY), to: new Date(dayStart.getTime() + 2 * DAY), limit: 1_000_000 });
+    const ledger = around.filter((c) => PAID_TYPES.has(c.type) && MONEY_TAKEN.has(c.outcome));
     const ledgerByTx = new Map<string, CallbackRecord>();
     for (const c of ledger) if (c.reference) ledgerByTx.set(c.reference, c);
+    const flagged = firstPerPayment(around.filter((c) => c.outcome === 'anomaly'));
+    const flaggedByTx = new Map<string, CallbackRecord>();
+    for (const c of flagged) if (c.reference) flaggedByTx.set(c.reference, c);
+    const listed = new Set<CallbackRecord>();
     const byOrder = new Map<string, Settled[]>();
     for (const s of settled) byOrder.set(s.orderId, [...(byOrder.get(s.orderId) ?? []), s]);
     const orders = new Map<string, Order | undefined>();
@@ -77,6 +104,13 @@ export async function reconcile(store: Store, adapters: Map<string, PaymentAdapt
       }
       for (const s of items) {
         const recorded = ledgerByTx.get(s.transactionId) ?? (order.payment.transactionId === s.transactionId ? ({} as CallbackRecord) : undefined);
+        const anomaly = recorded ? undefined : flaggedByTx.get(s.transactionId);
+        if (anomaly) {
+          // Recorded, but as money that is not the fee: the anomaly, not a lost payment.
+          out.mismatches.push(anomalyMismatch(anomaly, s));
+          listed.add(anomaly);
+          continue;
+        }
         if (!recorded) {
           out.mismatches.push({ kind: 'payment-not-recorded', provider, orderId, transactionId: s.transactionId, amount: s.amount, currency: s.currency, detail: `the hub has no record of this payment (order ${order.status})` });
           continue;
@@ -89,6 +123,8 @@ export async function reconcile(store: Store, adapters: Map<string, PaymentAdapt
         if (items.length === 1) out.matched++;
       }
     }
+    // Payments the hub refused that day as not the fee, settled or not: by the hub's clock, which a provider's report cannot move.
+    for (const c of flagged) if (!listed.has(c) && c.receivedAt.startsWith(date)) out.mismatches.push(anomalyMismatch(c));
     // Payments the hub counted on that date that the provider did not settle.
     const settledTx = new Set(settled.map((s) => s.transactionId));
     for (const c of ledger) {

@@ -4,7 +4,7 @@ import { PostgresStore } from './postgres';
 import { SqliteStore } from './sqlite';
 import type { Store } from './store';
 
-export type { Store, CallbackRecord, CallbackQuery, ReceiptDraft, ProviderCallRecord, JournalEntry } from './store';
+export type { Store, CallbackRecord, CallbackQuery, PaymentAnomaly, PaymentAnomalyKind, ReceiptDraft, ProviderCallRecord, JournalEntry } from './store';
 
 /** PostgreSQL when DATABASE_URL is set, otherwise SQLite at <data dir>/wasl.db. */
 export async function openStore(config: Pick<HubConfig, 'databaseUrl' | 'dataDir'>): Promise<Store> {

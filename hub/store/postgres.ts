@@ -17,7 +17,7 @@ import { CALL_COLUMNS, callRow, callValues } from './provider-calls';
 
 // The advisory lock that orders appends to the audit chain (0x7761736c, 'wasl') is taken by wasl_audit_append, migration 007.
 import type { AttemptRecord, BusMessage, DeadLetter } from '../bus/bus';
-import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
+import type { CallbackQuery, CallbackRecord, CreateResult, PaymentAnomaly, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
 interface JournalRow {
   order_id: string;
@@ -58,6 +58,7 @@ interface PgCallbackRow {
   outcome: string;
   occurred_at: Date | null;
   received_at: Date;
+  anomaly: PaymentAnomaly | null;
 }
 
 function pgCallback(r: PgCallbackRow): CallbackRecord {
@@ -67,6 +68,7 @@ function pgCallback(r: PgCallbackRow): CallbackRecord {
   if (r.amount !== null) c.amount = Number(r.amount);
   if (r.currency !== null) c.currency = r.currency;
   if (r.occurred_at !== null) c.occurredAt = r.occurred_at.toISOString();
+  if (r.anomaly !== null) c.anomaly = r.anomaly;
   return c;
 }
 
@@ -236,6 +238,16 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 
+  async listOperatorActions(q: { beforeSeq?: number; limit: number }): Promise<AuditRecord[]> {
+    // The kind is written out, not bound: a generic plan could not prove the partial index's predicate.
+    const args: unknown[] = q.beforeSeq !== undefined ? [q.beforeSeq, q.limit] : [q.limit];
+    const { rows } = await this.pool.query<Omit<AuditRecord, 'data' | 'seq'> & { seq: string; data: string }>(
+      `SELECT * FROM audit_log WHERE kind = 'operator.action'${q.beforeSeq !== undefined ? ' AND seq < $1' : ''} ORDER BY seq DESC LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
   async findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]> {
     const { rows } = await this.pool.query<{ id: string }>("SELECT id FROM orders WHERE doc->'applicant'->>'nationalNumber' = $1 OR doc->'beneficiary'->'person'->>'nationalNumber' = $1 ORDER BY id DESC LIMIT $2", [nationalNumber, limit]);
     const out: Order[] = [];
@@ -365,9 +377,9 @@ export class PostgresStore implements Store {
 
   async recordCallback(r: CallbackRecord): Promise<boolean> {
     const res = await this.pool.query(
-      `INSERT INTO provider_callbacks (provider, event_id, type, order_id, reference, amount, currency, outcome, occurred_at, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (provider, event_id) DO NOTHING`,
-      [r.provider, r.eventId, r.type, r.orderId ?? null, r.reference ?? null, r.amount ?? null, r.currency ?? null, r.outcome, r.occurredAt ?? null, r.receivedAt],
+      `INSERT INTO provider_callbacks (provider, event_id, type, order_id, reference, amount, currency, outcome, occurred_at, received_at, anomaly)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (provider, event_id) DO NOTHING`,
+      [r.provider, r.eventId, r.type, r.orderId ?? null, r.reference ?? null, r.amount ?? null, r.currency ?? null, r.outcome, r.occurredAt ?? null, r.receivedAt, r.anomaly ? JSON.stringify(r.anomaly) : null],
     );
     return res.rowCount === 1;
   }
@@ -385,9 +397,11 @@ export class PostgresStore implements Store {
     if (q.orderId) add('order_id = ?', q.orderId);
     if (q.from) add('received_at >= ?', q.from);
     if (q.to) add('received_at < ?', q.to);
+    if (q.outcome) add('outcome = ?', q.outcome);
     args.push(q.limit);
+    const dir = q.newestFirst ? 'DESC' : 'ASC';
     const { rows } = await this.pool.query<PgCallbackRow>(
-      `SELECT * FROM provider_callbacks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at, event_id LIMIT $${args.length}`,
+      `SELECT * FROM provider_callbacks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at ${dir}, event_id ${dir} LIMIT $${args.length}`,
       args,
     );
     return rows.map(pgCallback);

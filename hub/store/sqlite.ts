@@ -14,7 +14,7 @@ import type { CallRecord } from '../../connectors/connector';
 import { CALL_COLUMNS, callRow, callValues } from './provider-calls';
 import { SqliteDatabase } from '../sqlite/database';
 import { deadLetterNote, encodeCursor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, eventFor, type OrderDoc } from './order-records';
-import type { CallbackQuery, CallbackRecord, CreateResult, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
+import type { CallbackQuery, CallbackRecord, CreateResult, PaymentAnomaly, DeadLetterQuery, JournalEntry, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OutboxRecord, Store, TransitionRequest } from './store';
 
 interface JournalRow {
   order_id: string;
@@ -37,6 +37,7 @@ interface CallbackRow {
   outcome: string;
   occurred_at: string | null;
   received_at: string;
+  anomaly: string | null;
 }
 
 function callbackRecord(r: CallbackRow): CallbackRecord {
@@ -46,6 +47,7 @@ function callbackRecord(r: CallbackRow): CallbackRecord {
   if (r.amount !== null) c.amount = r.amount;
   if (r.currency !== null) c.currency = r.currency;
   if (r.occurred_at !== null) c.occurredAt = r.occurred_at;
+  if (r.anomaly !== null) c.anomaly = JSON.parse(r.anomaly) as PaymentAnomaly;
   return c;
 }
 
@@ -122,8 +124,8 @@ export class SqliteStore implements Store {
       insertReceipt: db.prepare("INSERT INTO receipts (number, order_id, doc) VALUES ('pending:' || ?, ?, '{}')"),
       numberReceipt: db.prepare('UPDATE receipts SET number = ?, doc = ? WHERE seq = ?'),
       insertCallback: db.prepare(
-        `INSERT OR IGNORE INTO provider_callbacks (provider, event_id, type, order_id, reference, amount, currency, outcome, occurred_at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO provider_callbacks (provider, event_id, type, order_id, reference, amount, currency, outcome, occurred_at, received_at, anomaly)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       getCallback: db.prepare<[string, string], CallbackRow>('SELECT * FROM provider_callbacks WHERE provider = ? AND event_id = ?'),
       auditHead: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
@@ -186,6 +188,14 @@ export class SqliteStore implements Store {
     if (q.subject) (where.push('subject = ?'), args.push(q.subject));
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
     const rows = this.database.db.prepare<unknown[], Omit<AuditRecord, 'data'> & { data: string }>(sql).all(...args, q.limit);
+    return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  async listOperatorActions(q: { beforeSeq?: number; limit: number }): Promise<AuditRecord[]> {
+    // The kind is written out, not bound: SQLite uses a partial index only when the query's WHERE visibly implies the index's.
+    const sql = `SELECT * FROM audit_log INDEXED BY audit_log_operator_actions WHERE kind = 'operator.action'${q.beforeSeq !== undefined ? ' AND seq < ?' : ''} ORDER BY seq DESC LIMIT ?`;
+    const args = q.beforeSeq !== undefined ? [q.beforeSeq, q.limit] : [q.limit];
+    const rows = this.database.db.prepare<unknown[], Omit<AuditRecord, 'data'> & { data: string }>(sql).all(...args);
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 
@@ -298,7 +308,7 @@ export class SqliteStore implements Store {
   recordCallback(r: CallbackRecord): Promise<boolean> {
     return this.write(
       () =>
-        this.stmt.insertCallback.run(r.provider, r.eventId, r.type, r.orderId ?? null, r.reference ?? null, r.amount ?? null, r.currency ?? null, r.outcome, r.occurredAt ?? null, r.receivedAt)
+        this.stmt.insertCallback.run(r.provider, r.eventId, r.type, r.orderId ?? null, r.reference ?? null, r.amount ?? null, r.currency ?? null, r.outcome, r.occurredAt ?? null, r.receivedAt, r.anomaly ? JSON.stringify(r.anomaly) : null)
           .changes === 1,
     );
   }
@@ -315,7 +325,9 @@ export class SqliteStore implements Store {
     if (q.orderId) (where.push('order_id = ?'), args.push(q.orderId));
     if (q.from) (where.push('received_at >= ?'), args.push(q.from.toISOString()));
     if (q.to) (where.push('received_at < ?'), args.push(q.to.toISOString()));
-    const sql = `SELECT * FROM provider_callbacks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at, event_id LIMIT ?`;
+    if (q.outcome) (where.push('outcome = ?'), args.push(q.outcome));
+    const dir = q.newestFirst ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM provider_callbacks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at ${dir}, event_id ${dir} LIMIT ?`;
     return this.database.db.prepare<unknown[], CallbackRow>(sql).all(...args, q.limit).map(callbackRecord);
   }
 

@@ -40,6 +40,16 @@ export interface OrderPatch {
 /** A receipt before the store numbers it. */
 export type ReceiptDraft = Omit<Receipt, 'number'>;
 
+export type PaymentAnomalyKind = 'invoice-mismatch' | 'currency-mismatch' | 'amount-mismatch';
+
+/** What a reported payment was, next to what the order's invoice asked (hub/payments/matching.ts). */
+export interface PaymentAnomaly {
+  /** What differs, the weightiest first: the invoice, the currency, the amount. */
+  kinds: PaymentAnomalyKind[];
+  expected: { invoiceId?: string; amount?: number; currency?: string };
+  received: { invoiceId?: string; amount?: number; currency?: string };
+}
+
 /** A verified provider callback, as recorded (hub/callbacks/). */
 export interface CallbackRecord {
   provider: string;
@@ -51,8 +61,10 @@ export interface CallbackRecord {
   reference?: string;
   amount?: number;
   currency?: string;
-  /** What the hub did with it: applied, duplicate, unknown-order, late, paid-twice, ignored… */
+  /** What the hub did with it: applied, duplicate, unknown-order, late, paid-twice, anomaly, unconfirmed, ignored… */
   outcome: string;
+  /** With outcome `anomaly`: why the payment was not applied. */
+  anomaly?: PaymentAnomaly;
   occurredAt?: string;
   receivedAt: string;
 }
@@ -63,6 +75,9 @@ export interface CallbackQuery {
   /** Received at or after / before. */
   from?: Date;
   to?: Date;
+  outcome?: string;
+  /** Newest first (the dashboard); oldest first otherwise. */
+  newestFirst?: boolean;
   limit: number;
 }
 
@@ -151,7 +166,7 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   /** Records a callback; false (and nothing written) when its event id was recorded before. */
   recordCallback(record: CallbackRecord): Promise<boolean>;
   getCallback(provider: string, eventId: string): Promise<CallbackRecord | undefined>;
-  /** Oldest first. */
+  /** Oldest first, unless `newestFirst`. */
   listCallbacks(query: CallbackQuery): Promise<CallbackRecord[]>;
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
   removeDeadLetters(ids: string[]): Promise<number>;
@@ -165,6 +180,12 @@ export interface Store extends DeadLetterSink, ProcessedLog {
   appendAudit(entries: AuditEntry[]): Promise<void>;
   /** Audit records in seq order: after `afterSeq`, from `from` to `to` (half-open, by time). */
   readAudit(query: { afterSeq?: number; from?: Date; to?: Date; subject?: string; limit: number }): Promise<AuditRecord[]>;
+  /**
+   * The `operator.action` audit records, newest first, those before `beforeSeq` (paging). Served
+   * by an index of those records alone: the order steps that make up nearly all of the trail are
+   * neither read nor slowed down.
+   */
+  listOperatorActions(query: { beforeSeq?: number; limit: number }): Promise<AuditRecord[]>;
   /** Orders whose applicant or beneficiary has this national number, newest first (the monitoring dashboard's search). */
   findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]>;
   /** Keeps the operational record of provider calls. */

@@ -233,6 +233,13 @@ export interface Behaviour<M extends string> {
   count?: number;
   /** `late`: how long after the payment the callback is sent. Default 5000 ms. */
   lateMs?: number;
+  /**
+   * `wrong-amount`: what the payer is taken for instead of the invoice's amount (pounds, or cents
+   * abroad; default 1, an under-payment; more than the invoice, an over-payment). The callback, the
+   * status and the settlement all report it — the attack of issue 19 (item 8), which the hub must
+   * not count as the fee.
+   */
+  paidAmount?: number;
 }
 
 /** The behaviour of the next payments or shipments: one is taken for each new one. */
@@ -277,6 +284,7 @@ export class BehaviourControl<M extends string, B extends Behaviour<M> = Behavio
     if (!this.modes.includes(o.mode as M)) throw new TypeError(`mode must be one of ${this.modes.join(', ')}`);
     if (o.count !== undefined && (!Number.isInteger(o.count) || (o.count as number) < 1)) throw new TypeError('count must be a positive integer');
     if (o.lateMs !== undefined && (!Number.isInteger(o.lateMs) || (o.lateMs as number) < 0)) throw new TypeError('lateMs must be a non-negative integer');
+    if (o.paidAmount !== undefined && (!Number.isInteger(o.paidAmount) || (o.paidAmount as number) < 1)) throw new TypeError('paidAmount must be a positive integer');
   }
 }
 
@@ -389,13 +397,15 @@ export function randomId(prefix: string, bytes: number, upper = true): string {
 }
 
 /** The payment simulators' modes (sy-epay, intl-pay). */
-export const PAYMENT_MODES = ['approve', 'decline', 'timeout', 'late', 'twice', 'never', 'expire'] as const;
+export const PAYMENT_MODES = ['approve', 'decline', 'timeout', 'late', 'twice', 'never', 'expire', 'wrong-amount'] as const;
 export type PaymentMode = (typeof PAYMENT_MODES)[number];
 /** The postal simulator's modes (sy-post). */
 export const POSTAL_MODES = ['deliver', 'return', 'never', 'twice'] as const;
 export type PostalMode = (typeof POSTAL_MODES)[number];
 /** `late` callbacks come this long after the payment, unless lateMs says otherwise. */
 export const DEFAULT_LATE_MS = 5000;
+/** What `wrong-amount` takes, unless paidAmount says otherwise: one pound, or one cent. */
+export const DEFAULT_WRONG_AMOUNT = 1;
 
 /** The credentials of a request: `missing` (none), `empty` (sent but blank) or `ok`. */
 export function credentialState(value: string | string[] | undefined, prefix = ''): 'missing' | 'empty' | 'ok' {

@@ -24,6 +24,7 @@ import {
   serveSimulator,
   credentialState,
   DEFAULT_LATE_MS,
+  DEFAULT_WRONG_AMOUNT,
   handleControl,
   isDate,
   isHttpUrl,
@@ -138,6 +139,8 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
       pi.failure_code = 'checkout_expired';
       notify(pi, event('payment_intent.canceled', view(pi)));
     } else {
+      // A capture of another sum, reported as the intent's own: what the webhook, the status and the payout then say.
+      if (b.mode === 'wrong-amount') pi.amount_minor = ('paidAmount' in b && b.paidAmount) || DEFAULT_WRONG_AMOUNT;
       pi.status = 'succeeded';
       const daysAgo = 'capturedDaysAgo' in b && b.capturedDaysAgo ? b.capturedDaysAgo : 0;
       pi.captured_at = new Date(Date.now() - daysAgo * DAY_MS).toISOString();

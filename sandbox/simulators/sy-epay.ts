@@ -10,7 +10,8 @@
  * Every invoice is paid by itself `payDelayMs` after it was issued (the sandbox's payer), and the
  * company calls back the invoice's callbackUrl, signed with the provider's callback secret
  * (contracts/providers/sy-epay/provider.json). The behaviour of the next invoices (decline,
- * timeout, late, twice, never, expire) is set through the control endpoint: sandbox/README.md.
+ * timeout, late, twice, never, expire, wrong-amount) is set through the control endpoint:
+ * sandbox/README.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -20,6 +21,7 @@ import {
   serveSimulator,
   credentialState,
   DEFAULT_LATE_MS,
+  DEFAULT_WRONG_AMOUNT,
   handleControl,
   isDate,
   isDateTime,
@@ -138,6 +140,8 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
       inv.status = 'expired';
       notify(inv, event(inv, 'invoice.expired'));
     } else {
+      // A payment for another sum, reported as the invoice's own: what the callback, the status and the settlement then say.
+      if (mode === 'wrong-amount') inv.amount = ('paidAmount' in inv.behaviour && inv.behaviour.paidAmount) || DEFAULT_WRONG_AMOUNT;
       inv.status = 'paid';
       inv.transactionId = randomId('TX-', 6);
       inv.paidAt = new Date().toISOString();

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SqliteStore } from '../../hub/store/sqlite';
 import { startEpay, startIntlPay, type RunningSimulator } from '../../sandbox/simulators';
 import { onFixedPort } from '../flows/fixed-port';
 
@@ -68,5 +69,19 @@ describe('wasl payments reconcile', function () {
     assert.equal(found.status, 2, found.stderr);
     assert.match(found.stdout, /payment-without-order\s+sy-epay\s+ord_01JZZZZZZZZZZZZZZZZZZZZZZZ/);
     assert.match(found.stdout, /sy-epay: 1 settled \(5000 SYP\)/);
+  });
+
+  it('lists a payment the hub did not apply because it was not the invoice\'s amount, and exits 2', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    // What the hub recorded when the provider reported 1 SYP for a 2,500 SYP invoice (test/security/payment-mismatch.test.ts).
+    const store = new SqliteStore({ file: join(dir, 'wasl.db') });
+    const anomaly = { kinds: ['amount-mismatch' as const], expected: { invoiceId: 'INV-CLI-1', amount: 2500, currency: 'SYP' }, received: { invoiceId: 'INV-CLI-1', amount: 1, currency: 'SYP' } };
+    await store.recordCallback({ provider: 'sy-epay', eventId: 'EV-CLI-1', type: 'invoice.paid', orderId: 'ord_01JYYYYYYYYYYYYYYYYYYYYYYY', reference: 'TX-CLI-1', amount: 1, currency: 'SYP', outcome: 'anomaly', anomaly, receivedAt: new Date().toISOString() });
+    await store.close();
+    const found = await run('--date', today);
+    assert.equal(found.status, 2, found.stderr);
+    assert.match(found.stdout, /amount-mismatch\s+sy-epay\s+ord_01JYYYYYYYYYYYYYYYYYYYYYYY\s+TX-CLI-1\s+1 SYP\n\s+reported 1 SYP on invoice INV-CLI-1; the order's invoice asks 2500 SYP on invoice INV-CLI-1; not applied to the order: refund it or settle it by hand with the provider/);
+    const json = JSON.parse((await run('--date', today, '--json')).stdout) as { mismatches: Array<{ kind: string; anomaly?: unknown }> };
+    assert.deepEqual(json.mismatches.find((m) => m.kind === 'amount-mismatch')?.anomaly, anomaly);
   });
 });

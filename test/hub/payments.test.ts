@@ -343,6 +343,33 @@ describe('payments and postal delivery (simulators)', function () {
     assert.equal(r.providers.find((p) => p.provider === 'sy-epay')!.settled >= 4, true);
   });
 
+  it('a payment for the wrong amount (the simulators\' wrong-amount) is flagged, not applied — by callback or poll — and reconciled as an anomaly, not as a lost payment', async () => {
+    epay.setBehaviour({ mode: 'wrong-amount', paidAmount: 1, count: 1 });
+    const a = await submit();
+    await hub.fulfilments.payments.request(a.id);
+    await until('the callback', async () => (await hub.store.listCallbacks({ orderId: a.id, limit: 5 })).length === 1);
+    assert.deepEqual((await hub.store.listCallbacks({ orderId: a.id, limit: 5 })).map((c) => [c.outcome, c.amount, c.anomaly?.kinds]), [['anomaly', 1, ['amount-mismatch']]]);
+    assert.equal((await order(a.id)).status, 'awaiting-payment');
+    assert.ok((await steps(a.id)).includes('payment.anomaly'));
+    // The watcher asks the provider, which says the same: still not paid, not flagged again.
+    await hub.fulfilments.payments.watch(0);
+    assert.equal((await order(a.id)).status, 'awaiting-payment');
+    assert.equal((await steps(a.id)).filter((e) => e === 'payment.anomaly').length, 1);
+
+    // Abroad: a capture of 100 cents for a bigger intent.
+    intl.setBehaviour({ mode: 'wrong-amount', paidAmount: 100, count: 1 });
+    const c = await submit(expat(), KEYS.expat);
+    await hub.fulfilments.payments.request(c.id);
+    await until('the webhook', async () => (await hub.store.listCallbacks({ orderId: c.id, limit: 5 })).length === 1);
+    assert.equal((await hub.store.listCallbacks({ orderId: c.id, limit: 5 }))[0]!.outcome, 'anomaly');
+    assert.equal((await order(c.id)).status, 'awaiting-payment');
+
+    const r = await hub.fulfilments.reconcile(new Date().toISOString().slice(0, 10));
+    const mine = r.mismatches.filter((m) => [a.id, c.id].includes(m.orderId));
+    assert.deepEqual(mine.map((m) => [m.kind, m.orderId, m.amount]).sort(), [['amount-mismatch', a.id, 1], ['amount-mismatch', c.id, 100]].sort());
+    assert.ok(mine.every((m) => /settled .* that day: refund it or settle it by hand/.test(m.detail)), 'settled by the provider, flagged by the hub');
+  });
+
   it('post: a shipment with a tracking number, delivered by signed callbacks, or returned to sender; polled when silent', async () => {
     const system = { kind: 'system' as const, id: 'test' };
     const completed = async (overrides: Record<string, unknown> = {}, key: ChannelKey = KEYS.centre) => {

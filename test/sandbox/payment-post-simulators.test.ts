@@ -305,6 +305,36 @@ describe('sandbox payment and postal simulators', function () {
       );
     });
 
+    it('wrong-amount: paid for another sum (1 pound by default, or paidAmount), which the callback, the status, the settlement and the refund limit all say', async () => {
+      const rx = await receiver();
+      await closing(
+        await startEpay(FAST),
+        async (sim) => {
+          const control = (b: unknown) => call('POST', `${sim.url}/__sim/behaviour`, b);
+          assert.equal((await control({ mode: 'wrong-amount', paidAmount: 0 })).status, 400);
+          assert.throws(() => sim.setBehaviour({ mode: 'wrong-amount', paidAmount: 2.5 }), /paidAmount must be a positive integer/);
+          assert.deepEqual((await control({ mode: 'wrong-amount', count: 1 })).body, { mode: 'wrong-amount', remaining: 1 });
+          sim.setBehaviour({ mode: 'wrong-amount', paidAmount: 20000, count: 1 });
+          const over = (await call('POST', `${sim.url}/invoices`, invoice(rx.url('/cb'), 'ord_over', 2500))).body.invoiceId as string;
+          await control({ mode: 'wrong-amount', count: 1 });
+          const under = (await call('POST', `${sim.url}/invoices`, invoice(rx.url('/cb'), 'ord_under', 2500))).body.invoiceId as string;
+          await until('two callbacks', () => rx.got.length === 2);
+          const got = (ref: string) => rx.got.find((g) => g.body.merchantReference === ref)!;
+          assert.deepEqual([got('ord_under').body.type, got('ord_under').body.amount, got('ord_under').body.invoiceId], ['invoice.paid', 1, under]);
+          assert.equal(got('ord_over').body.amount, 20000);
+          assertSigned('sy-epay', got('ord_under'));
+          const inv = (await call('GET', `${sim.url}/invoices/${under}`)).body;
+          assert.deepEqual([inv.status, inv.amount], ['paid', 1]);
+          const settled = (await call('GET', `${sim.url}/settlements?date=${today()}`)).body.items as Array<{ invoiceId: string; amount: number }>;
+          assert.deepEqual(settled.map((i) => [i.invoiceId, i.amount]).sort(), [[over, 20000], [under, 1]].sort());
+          const refund = await call('POST', `${sim.url}/invoices/${under}/refunds`, { amount: 2, reason: 'x' });
+          assert.deepEqual([refund.status, refund.body.code], [422, 'AMOUNT_EXCEEDS_PAYMENT']);
+          await sim.idle();
+        },
+        rx,
+      );
+    });
+
     it('callbacks are retried after a failure, and an unreachable URL does not break the simulator', async () => {
       const rx = await receiver(1);
       const gone = await receiver();
@@ -364,6 +394,28 @@ describe('sandbox payment and postal simulators', function () {
           assert.deepEqual([bad.status, bad.body.error.code, bad.body.error.param], [400, 'parameter_invalid', 'customer_country']);
           assert.equal((await call('GET', a.body.checkout_url)).status, 200);
           assert.deepEqual(sim.requests[0]!.orderId, 'ord_01EXPAT');
+        },
+        rx,
+      );
+    });
+
+    it('wrong-amount: a capture of another sum (1 cent by default, or paidAmount), which the webhook, the status and the payout all say', async () => {
+      const rx = await receiver();
+      await closing(
+        await startIntlPay(FAST),
+        async (sim) => {
+          sim.setBehaviour({ mode: 'wrong-amount', count: 1 });
+          const one = (await call('POST', `${sim.url}/payment_intents`, intent(rx.url('/cb'), 'ord_cent', 2500))).body.id as string;
+          await call('POST', `${sim.url}/__sim/behaviour`, { mode: 'wrong-amount', paidAmount: 1999, count: 1 });
+          const short = (await call('POST', `${sim.url}/payment_intents`, intent(rx.url('/cb'), 'ord_short', 2500))).body.id as string;
+          await until('two webhooks', () => rx.got.length === 2);
+          const object = (ref: string) => (rx.got.find((g) => (g.body.data as { object: { order_ref: string } }).object.order_ref === ref)!.body.data as { object: Record<string, unknown> }).object;
+          assert.deepEqual([object('ord_cent').id, object('ord_cent').amount_minor, object('ord_cent').status], [one, 1, 'succeeded']);
+          assert.equal(object('ord_short').amount_minor, 1999);
+          assert.equal((await call('GET', `${sim.url}/payment_intents/${short}`)).body.amount_minor, 1999);
+          const payouts = (await call('GET', `${sim.url}/payouts?date=${new Date().toISOString().slice(0, 10)}`)).body.data as Array<{ payment_intent: string; amount_minor: number }>;
+          assert.deepEqual(payouts.map((p) => [p.payment_intent, p.amount_minor]).sort(), [[one, 1], [short, 1999]].sort());
+          await sim.idle();
         },
         rx,
       );

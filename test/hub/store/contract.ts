@@ -292,6 +292,43 @@ export function storeContract(open: () => Promise<Store>, close: (s: Store) => P
     assert.deepEqual(await store.listCallbacks({ from: new Date(Date.now() + 60_000), limit: 10 }), []);
   });
 
+  it('keeps a payment anomaly with the callback, and lists callbacks by outcome, newest first', async () => {
+    const order = await create(store);
+    const t0 = Date.parse('2031-04-02T09:00:00.000Z');
+    const anomaly = { kinds: ['amount-mismatch' as const], expected: { invoiceId: 'INV-1', amount: 2500, currency: 'SYP' }, received: { invoiceId: 'INV-1', amount: 1, currency: 'SYP' } };
+    const rec = (i: number, outcome: string, extra = {}) => ({ provider: 'sy-epay', eventId: `EV-A${i}`, type: 'invoice.paid', orderId: order.id, reference: `TX-${i}`, amount: 1, currency: 'SYP', outcome, receivedAt: new Date(t0 + i * 1000).toISOString(), ...extra });
+    await store.recordCallback(rec(1, 'anomaly', { anomaly }));
+    await store.recordCallback(rec(2, 'applied'));
+    await store.recordCallback(rec(3, 'anomaly', { anomaly: { ...anomaly, kinds: ['currency-mismatch', 'amount-mismatch'], received: { currency: 'USD' } } }));
+    assert.deepEqual((await store.getCallback('sy-epay', 'EV-A1'))?.anomaly, anomaly);
+    assert.equal((await store.getCallback('sy-epay', 'EV-A2'))?.anomaly, undefined);
+    const newest = await store.listCallbacks({ outcome: 'anomaly', newestFirst: true, limit: 10 });
+    assert.deepEqual(newest.map((c) => [c.eventId, c.anomaly?.kinds]), [['EV-A3', ['currency-mismatch', 'amount-mismatch']], ['EV-A1', ['amount-mismatch']]]);
+    assert.deepEqual((await store.listCallbacks({ outcome: 'anomaly', newestFirst: true, limit: 1 })).map((c) => c.eventId), ['EV-A3']);
+    assert.deepEqual((await store.listCallbacks({ outcome: 'anomaly', from: new Date(t0 + 2000), limit: 10 })).map((c) => c.eventId), ['EV-A3']);
+    assert.deepEqual((await store.listCallbacks({ orderId: order.id, limit: 10 })).map((c) => c.eventId), ['EV-A1', 'EV-A2', 'EV-A3'], 'oldest first by default');
+  });
+
+  it('lists the operator actions of the audit trail, newest first, page by page, and nothing else', async () => {
+    const at = (i: number) => new Date(Date.parse('2031-05-01T08:00:00.000Z') + i * 1000).toISOString();
+    await create(store);
+    await store.appendAudit([
+      { at: at(1), kind: 'operator.action', actor: 'operator:maha', subject: 'editor', data: { action: 'login', address: '10.0.0.5' } },
+      { at: at(2), kind: 'provider.call', actor: 'system:connector', subject: 'provider:sy-epay', data: { outcome: 'success' } },
+      { at: at(3), kind: 'operator.action', actor: 'operator:(unknown)', subject: 'editor', data: { action: 'login-failed' } },
+      { at: at(4), kind: 'operator.action', actor: 'operator:maha', subject: 'editor', data: { action: 'deploy', tabs: ['t1'], deploymentType: 'flows' } },
+    ]);
+    const all = await store.listOperatorActions({ limit: 10 });
+    assert.deepEqual(all.map((r) => [r.actor, r.data.action]), [['operator:maha', 'deploy'], ['operator:(unknown)', 'login-failed'], ['operator:maha', 'login']]);
+    assert.ok(all.every((r) => r.kind === 'operator.action'));
+    assert.deepEqual(all[0]!.data, { action: 'deploy', tabs: ['t1'], deploymentType: 'flows' });
+    assert.ok(all[0]!.seq > all[1]!.seq && typeof all[0]!.seq === 'number');
+    const first = await store.listOperatorActions({ limit: 2 });
+    const next = await store.listOperatorActions({ beforeSeq: first.at(-1)!.seq, limit: 2 });
+    assert.deepEqual([...first, ...next].map((r) => r.seq), all.map((r) => r.seq), 'pages neither skip nor repeat');
+    assert.deepEqual(await store.listOperatorActions({ beforeSeq: all.at(-1)!.seq, limit: 2 }), []);
+  });
+
   it('answers ping', async () => {
     await store.ping();
   });
