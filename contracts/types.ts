@@ -1419,8 +1419,12 @@ export interface Scenario {
    */
   order?: {};
   payment?: {
-    mode?: 'approve' | 'decline' | 'timeout' | 'late' | 'twice' | 'never' | 'expire';
+    mode?: 'approve' | 'decline' | 'timeout' | 'late' | 'twice' | 'never' | 'expire' | 'wrong-amount';
     lateMs?: number;
+    /**
+     * wrong-amount: what the payer is taken to have paid, in the provider's units (1 by default).
+     */
+    paidAmount?: number;
   };
   delivery?: {
     mode?: 'deliver' | 'return' | 'never' | 'twice';

@@ -46,6 +46,9 @@ export function buildCli(): Command {
           `Sandbox demo operator for the dashboard, ${hub.url ?? ''}/monitor (role ${hub.demoOperator.role}; kept in ${hub.config.dataDir}/demo-operator):\n  user ${hub.demoOperator.user}, password ${hub.demoOperator.password}\n\n`,
         );
       }
+      if (hub.config.env === 'sandbox' && !hub.config.operators && hub.url) {
+        process.stdout.write(`Flows editor: ${hub.url}/red (no login: this sandbox listens on ${hub.config.host} only; to share it, set WASL_OPERATORS — README, "A shared sandbox")\n\n`);
+      }
       stopOnSignals(hub);
     });
 

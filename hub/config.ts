@@ -36,6 +36,10 @@ export interface HubConfig {
   fulfilmentFile: string;
   /** Where providers call the hub back (WASL_PUBLIC_URL); http://127.0.0.1:<port> when unset. */
   publicUrl?: string;
+  /** Host names the hub answers to besides loopback names and the public URL's (WASL_ALLOWED_HOSTS). */
+  allowedHosts?: string[];
+  /** Core Node-RED node types added to the flows' allow-list (WASL_EXTRA_NODE_TYPES; hub/runtime/node-types.ts). */
+  extraNodeTypes?: string[];
   /** Undefined when WASL_CHANNEL_KEYS is unset: the sandbox then makes a demo key. */
   channelKeys?: ChannelKey[];
   secret?: string;
@@ -134,9 +138,21 @@ function publicUrl(raw: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
+function names(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, what: string): string[] | undefined {
+  const list = (env[name] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  if (list.length === 0) return undefined;
+  const bad = list.find((v) => !pattern.test(v));
+  if (bad !== undefined) throw new ConfigError(`${name} must be ${what} separated by commas, not "${bad}"`);
+  return list;
+}
+
 function metricsToken(raw: string): string {
   if (!/^[\x21-\x7E]{24,256}$/.test(raw)) throw new ConfigError('WASL_METRICS_TOKEN must be 24 to 256 printable characters without spaces');
   return raw;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -154,13 +170,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   return {
     env: waslEnv,
     amqpUrl,
-    host: env.HOST || '0.0.0.0',
+    // The sandbox is reachable from this machine only unless asked otherwise (startHub refuses
+    // another address without operators); a production hub serves its network.
+    host: env.HOST || (waslEnv === 'sandbox' ? '127.0.0.1' : '0.0.0.0'),
     port: int(env, 'PORT', 8080, 0, 65535),
     databaseUrl,
     dataDir: resolve(env.WASL_DATA_DIR || 'data'),
     flowsDir: resolve(env.WASL_FLOWS_DIR || resolve(__dirname, '..', 'flows')),
     fulfilmentFile: resolve(env.WASL_FULFILMENT_CONFIG || DEFAULT_FULFILMENT_FILE),
     ...(env.WASL_PUBLIC_URL ? { publicUrl: publicUrl(env.WASL_PUBLIC_URL) } : {}),
+    ...optional('allowedHosts', names(env, 'WASL_ALLOWED_HOSTS', /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/, 'host names or addresses (no port, no scheme)')),
+    ...optional('extraNodeTypes', names(env, 'WASL_EXTRA_NODE_TYPES', /^[a-z][a-z0-9 -]{0,63}$/, 'Node-RED node types')),
     channelKeys,
     secret,
     ...(env.WASL_OPERATORS ? { operators: parseOperators(env.WASL_OPERATORS) } : {}),

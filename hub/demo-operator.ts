@@ -7,9 +7,10 @@
  * hash, so the same login survives restarts and a start derives no scrypt key (only the first).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword, type Operator } from './operators';
+import { writePrivateFile } from './private-files';
 
 export interface DemoOperator extends Operator {
   password: string;
@@ -31,7 +32,6 @@ export async function demoOperator(dataDir: string): Promise<DemoOperator> {
   }
   const password = randomBytes(18).toString('base64url');
   const passwordHash = await hashPassword(password);
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ user: USER, password, passwordHash })}\n`, { mode: 0o600 });
+  writePrivateFile(file, `${JSON.stringify({ user: USER, password, passwordHash })}\n`);
   return { user: USER, password, passwordHash, role: 'operator' };
 }

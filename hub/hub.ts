@@ -30,6 +30,13 @@ import { observeSteps, stepLogger } from './store/observed';
 import { Workers } from './workers';
 import { NodeRedRuntime, ADMIN_ROOT, NODE_ROOT } from './runtime/runtime';
 import { RuntimeMount } from './runtime/routes';
+import { ConfigError } from './config';
+import { bindProblem, Exposure } from './gateway/exposure';
+import { OperatorAuth } from './operator-auth';
+import { privateDir } from './private-files';
+import { EditorLogin } from './runtime/editor-login';
+import { mountAuditor, type AuditAction } from './runtime/admin-actions';
+import { join } from 'node:path';
 
 export interface Roles {
   gateway: boolean;
@@ -79,6 +86,8 @@ export interface HubOptions {
   runtime?: boolean;
   /** Connectors of the payment and postal providers (tests); from contracts/providers by default. */
   connectorFor?: (code: string) => Connector;
+  /** The login limits' options (tests); hub/login-guard.ts's defaults otherwise. */
+  loginGuard?: import('./login-guard').LoginGuardOptions;
   /** The payment and postal desks' clock (tests move it past deadlines). */
   clock?: () => Date;
   /** How often the payment and postal watcher runs (WASL_FULFILMENT_WATCH_MS, 5 s by default); 0: never. */
@@ -92,6 +101,8 @@ export interface HubOptions {
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const roles = opts.roles ?? ALL_ROLES;
+  // Citizens' data, keys and sessions live here: owner-only (private-files.ts).
+  privateDir(config.dataDir);
   const catalogue = Catalogue.load(config.flowsDir);
   catalogue.fulfilment = Fulfilment.load(config.fulfilmentFile);
   if (config.env === 'production') warnUncertified(catalogue, config.flowsDir, logger);
@@ -128,15 +139,31 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     uncapture();
   };
   if (roles.relay) relay = new OutboxRelay({ store, bus, logger });
+  // Operators' actions and logins, into the audit trail beside the step that caused nothing to wait on it.
+  const auditAction: AuditAction = (actor, action, data) => {
+    store.appendAudit([{ at: new Date().toISOString(), kind: 'operator.action', actor, subject: typeof data.surface === 'string' ? data.surface : 'editor', data: { action, ...data } }]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, action }, 'could not append an operator action to the audit trail'));
+  };
+  const operatorAuth = new OperatorAuth(gatewayConfig.operators ?? [], (e) => auditAction(`operator:${e.user}`, e.action, { surface: e.surface, address: e.address, ...(e.by ? { by: e.by } : {}) }), opts.loginGuard);
+  // The editor's login is wasl's wherever the editor needs one: outside the sandbox, and in it with operators.
+  const editorLogin = config.env === 'production' || config.operators ? new EditorLogin(operatorAuth, config.env, join(config.dataDir, 'node-red', 'editor-sessions.json')) : undefined;
+  const exposure = Exposure.forConfig(config);
   const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'), opts.busRetry);
-  const mount = new RuntimeMount();
+  const mount = new RuntimeMount(
+    mountAuditor((req) => {
+      if (!editorLogin) return 'operator:(local)';
+      const bearer = /^Bearer (\S{1,256})$/.exec(req.headers.authorization ?? '')?.[1];
+      const user = bearer ? editorLogin.user(bearer) : undefined;
+      return user ? `operator:${user.username}` : 'operator:(anonymous)';
+    }, auditAction),
+  );
   let app: FastifyInstance;
   let fulfilments: Fulfilments;
   try {
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
     fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
-    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus });
+    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus, operatorAuth, exposure });
+    editorLogin?.register(app);
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
   } catch (err) {
@@ -182,6 +209,10 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           logger,
           server: app.server,
           mount,
+          ...(editorLogin ? { adminAuth: editorLogin.adminAuth() } : {}),
+          roleOf: (user) => operatorAuth.find(user)?.role,
+          audit: auditAction,
+          exposure,
           context: { store, workers, env: config.env, providersRoot: PROVIDERS_ROOT, logger, payments: fulfilments.payments, post: fulfilments.post, catalogue },
         });
       }
@@ -226,6 +257,9 @@ function closeAfter(hub: Hub, close: () => Promise<void>): void {
 }
 
 export async function startHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
+  const roles = opts.roles ?? ALL_ROLES;
+  const problem = roles.gateway ? bindProblem(config) : undefined;
+  if (problem) throw new ConfigError(problem);
   const hub = await createHub(config, { runtime: true, ...opts });
   // --- sandbox simulators (sandbox/simulators; WASL_SIMULATORS=off skips them): started with the
   // hub in the sandbox, stopped after it closes. Loaded only in the sandbox.
@@ -251,8 +285,10 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
     await hub.close();
     throw err;
   }
+  // The address really bound (Fastify's url names one interface of 0.0.0.0, not the bind).
+  const bound = hub.roles.gateway ? (hub.app.server.address() as import('node:net').AddressInfo | null) : null;
   hub.logger.info(
-    { url: hub.url, ...(hub.metricsUrl ? { metricsUrl: hub.metricsUrl } : {}), env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length },
+    { url: hub.url, ...(bound ? { listening: `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` } : {}), ...(hub.metricsUrl ? { metricsUrl: hub.metricsUrl } : {}), env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length },
     'wasl hub started',
   );
   return hub;

@@ -26,7 +26,12 @@ export async function listenMetrics(config: Pick<HubConfig, 'host' | 'metricsTok
       const path = (req.url ?? '').split('?')[0];
       const refuse = (err: WaslError) => res.writeHead(err.status, { 'content-type': PROBLEM_TYPE, ...err.headers }).end(JSON.stringify(problemOf(err, randomUUID())));
       if (req.method !== 'GET' || path !== '/metrics') return refuse(new WaslError('not-found'));
-      if (!(await allowed(req.headers.authorization))) return refuse(new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl metrics"' } }));
+      const ok = await allowed({ headers: req.headers, ip: req.socket.remoteAddress ?? '' }).catch((err: unknown) => {
+        if (err instanceof WaslError) return err;
+        throw err;
+      });
+      if (ok instanceof WaslError) return refuse(ok);
+      if (!ok) return refuse(new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl metrics"' } }));
       const body = await registry.metrics();
       res.writeHead(200, { 'content-type': registry.contentType }).end(body);
     })().catch(() => {

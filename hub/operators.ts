@@ -1,12 +1,14 @@
 /**
- * Operators: the people who log in to the flows editor and its admin API (and, with the
- * monitoring issue, the dashboard). `WASL_OPERATORS` is a JSON array of
+ * Operators: the people who log in to the flows editor and its admin API, the dashboard and
+ * /metrics (their logins: hub/operator-auth.ts, hub/runtime/editor-login.ts). `WASL_OPERATORS`
+ * is a JSON array of
  * `{"user": "...", "passwordHash": "scrypt$N$r$p$salt$hash", "role": "viewer"|"operator"|"admin"}`;
  * the hashes are made by `wasl operator hash` (hashPassword): node:crypto scrypt, salt and key in
  * base64. Passwords are never kept in clear anywhere, and no error ever echoes a hash.
  *
  * What each role may do in Node-RED (runtimePermissions): `admin` everything (`*`); `operator`
- * reads everything and, in the sandbox, deploys flows and presses inject buttons (in production the
+ * reads everything and, in the sandbox, deploys flows (but adds no function node and changes no
+ * function's code: hub/runtime/node-types.ts) and presses inject buttons (in production the
  * editor is off and flows are read-only — they come only from the repository — so it reads);
  * `viewer` reads. Every role has `wasl.read`, which the wasl nodes' editor endpoints ask for.
  */
@@ -129,42 +131,4 @@ export function runtimePermissions(role: OperatorRole, env: WaslEnv): string | s
     default:
       return ['read', 'wasl.read'];
   }
-}
-
-/** A fixed hash checked for unknown users, so that a login takes as long whether or not the user exists. */
-let decoy: Promise<string> | undefined;
-
-export interface RuntimeUser {
-  username: string;
-  permissions: string | string[];
-}
-
-/**
- * Node-RED's `adminAuth` for these operators: credentials login, no anonymous access. With no
- * operators nobody can log in, which keeps the admin API closed.
- */
-/** `onLogin` hears every editor login attempt that names a user, with its outcome (the audit trail). */
-export function operatorsAdminAuth(operators: readonly Operator[], env: WaslEnv, onLogin?: (user: string, ok: boolean) => void): Record<string, unknown> {
-  const byName = new Map(operators.map((o) => [o.user, o]));
-  const userOf = (o: Operator): RuntimeUser => ({ username: o.user, permissions: runtimePermissions(o.role, env) });
-  return {
-    type: 'credentials',
-    // An editor session lasts a working day.
-    sessionExpiryTime: 12 * 60 * 60,
-    users: async (username: string) => {
-      const o = byName.get(username);
-      return o ? userOf(o) : null;
-    },
-    authenticate: async (username: string, password: string) => {
-      const o = typeof username === 'string' ? byName.get(username) : undefined;
-      if (!o || typeof password !== 'string') {
-        await verifyPassword(typeof password === 'string' ? password : '', await (decoy ??= hashPassword('wasl-decoy-password')));
-        if (typeof username === 'string' && username) onLogin?.(username, false);
-        return null;
-      }
-      const ok = await verifyPassword(password, o.passwordHash);
-      onLogin?.(o.user, ok);
-      return ok ? userOf(o) : null;
-    },
-  };
 }

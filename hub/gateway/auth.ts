@@ -4,13 +4,15 @@
  * neither a key's content nor which channel it belongs to can be learnt from response times.
  * Operators (WASL_OPERATORS) may instead present `Authorization: Basic` with their user and
  * password, for what the API shows operators (the whole catalogue with its lifecycle); a route
- * for channels only still refuses them (requireChannel).
+ * for channels only still refuses them (requireChannel). Their passwords are checked by
+ * OperatorAuth, within its limits (hub/operator-auth.ts).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ChannelKey } from '../config';
 import { WaslError } from '../errors';
-import { verifyPassword, type Operator, type OperatorRole } from '../operators';
+import { OperatorAuth } from '../operator-auth';
+import type { Operator, OperatorRole } from '../operators';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,25 +28,25 @@ const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8')
 
 export class ChannelAuthenticator {
   private readonly entries: Array<{ hash: Buffer; channel: ChannelKey }>;
+  readonly operators: OperatorAuth;
 
-  constructor(
-    keys: ChannelKey[],
-    private readonly operators: readonly Operator[] = [],
-  ) {
+  constructor(keys: ChannelKey[], operators: OperatorAuth | readonly Operator[] = []) {
     this.entries = keys.map((channel) => ({ hash: digest(channel.key), channel }));
+    this.operators = operators instanceof OperatorAuth ? operators : new OperatorAuth(operators);
   }
 
-  /** The operator these Basic credentials are, or undefined (an unknown user still costs a hash, so users cannot be told apart by time). */
-  async operator(header: string): Promise<{ user: string; role: OperatorRole } | undefined> {
-    const m = /^Basic ([A-Za-z0-9+/=]{1,1024})$/.exec(header);
-    if (!m || this.operators.length === 0) return undefined;
-    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    if (i < 1) return undefined;
-    const user = decoded.slice(0, i);
-    const found = this.operators.find((o) => o.user === user);
-    const ok = await verifyPassword(decoded.slice(i + 1), (found ?? this.operators[0]!).passwordHash);
-    return found && ok ? { user: found.user, role: found.role } : undefined;
+  /**
+   * The operator of a request's Basic credentials, or undefined (none, or wrong). A client or user
+   * held back by the login limits gets a 429 with Retry-After, before any password is checked.
+   */
+  async operator(request: Pick<FastifyRequest, 'headers' | 'ip'>, surface: string): Promise<{ user: string; role: OperatorRole } | undefined> {
+    const header = request.headers.authorization;
+    if (!header?.startsWith('Basic ')) return undefined;
+    const r = await this.operators.basic(header, request.ip, surface);
+    if (!r) return undefined;
+    if (r.ok) return r.operator;
+    if (r.reason === 'wrong') return undefined;
+    throw new WaslError('login-throttled', { detail: `Too many failed logins: try again in ${r.retryAfterSec} s.`, detailAr: `محاولات دخول فاشلة كثيرة: أعد المحاولة بعد ${r.retryAfterSec} ثانية.`, headers: { 'retry-after': String(r.retryAfterSec) }, extra: { retryAfter: r.retryAfterSec } });
   }
 
   /** The channel owning `key`, or undefined. Looks at every entry, whatever matches. */
@@ -63,7 +65,7 @@ export class ChannelAuthenticator {
     if (header?.startsWith('Basic ')) {
       // Operators read what is shown to operators; everything else is for channels.
       if (!OPERATOR_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`)) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl"' } });
-      const operator = await this.operator(header);
+      const operator = await this.operator(request, 'api');
       if (!operator) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Basic realm="wasl operators"' } });
       request.operator = operator;
       return;

@@ -15,6 +15,8 @@ import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { Bus } from '../bus/bus';
 import { ChannelAuthenticator } from './auth';
+import { Exposure } from './exposure';
+import type { OperatorAuth } from '../operator-auth';
 import { openApiRoute, registerOpenApi } from './openapi';
 import { frameworkError, installProblemHandlers } from './problems';
 import { healthRoutes } from './routes/health';
@@ -25,7 +27,7 @@ import { monitorRoutes } from './routes/monitor';
 import type { Registry } from 'prom-client';
 
 export interface GatewayDeps {
-  config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<HubConfig, 'operators' | 'flowsDir' | 'metricsToken'>>;
+  config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<HubConfig, 'operators' | 'flowsDir' | 'metricsToken' | 'publicUrl' | 'allowedHosts'>>;
   store: Store;
   bus: Pick<Bus, 'health'>;
   catalogue: Catalogue;
@@ -38,6 +40,10 @@ export interface GatewayDeps {
   metrics?: Registry;
   /** The bus the monitoring dashboard replays dead letters on (routes/monitor.ts). */
   monitorBus?: Bus;
+  /** The process's operator logins (their limits are shared with the editor's); from config.operators otherwise. */
+  operatorAuth?: OperatorAuth;
+  /** Host and Origin rules; from config otherwise. */
+  exposure?: Exposure;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -68,6 +74,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   }
   installProblemHandlers(app);
 
+  // Before anything else: a request for another host name, or a cross-site one that changes something, goes no further.
+  app.addHook('onRequest', (deps.exposure ?? Exposure.forConfig(config)).hook);
+
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -95,7 +104,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   // Providers authenticate by signature, not by channel key.
   if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks });
 
-  const auth = new ChannelAuthenticator(deps.channelKeys, config.operators ?? []);
+  const auth = new ChannelAuthenticator(deps.channelKeys, deps.operatorAuth ?? config.operators ?? []);
   if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics, auth, ...(config.metricsToken ? { token: config.metricsToken } : {}) });
   if (deps.monitorBus) await app.register(monitorRoutes, { store, bus: deps.monitorBus, catalogue, auth });
   await app.register(async (api) => {

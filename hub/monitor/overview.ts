@@ -2,14 +2,17 @@
  * What the monitoring dashboard shows, assembled from the store and this process's breakers:
  * orders by status and the last hour's throughput, each ministry's health over the last hour
  * (calls, error rate, latency p50/p95, breaker, last success and last failure, from the
- * operational records), SLA breaches per service, dead letters. And the masking of a national
- * number in lists.
+ * operational records), SLA breaches per service, dead letters, payments flagged as not matching
+ * their invoice in the last 24 hours. And the masking of a national number in lists; and the two
+ * lists the dashboard pages through: payment anomalies, admin actions.
  */
 import type { Order, OrderStatus } from '../../contracts/types';
 import { allBreakerStates } from '../../connectors/resilience';
+import type { AuditRecord } from '../audit/chain';
 import type { Catalogue } from '../catalogue';
 import { UNFINISHED } from '../metrics';
-import type { Store } from '../store';
+import { firstPerPayment } from '../payments/matching';
+import type { PaymentAnomaly, Store } from '../store';
 
 export interface ProviderHealth {
   provider: string;
@@ -30,7 +33,32 @@ export interface Overview {
   providers: ProviderHealth[];
   slaBreaches: Array<{ service: string; count: number; slaHours: number }>;
   deadLetters: number;
+  /** Payments flagged in the last 24 hours (one per payment, however often reported). */
+  paymentAnomalies: number;
 }
+
+export interface ListedAnomaly extends PaymentAnomaly {
+  orderId?: string;
+  provider: string;
+  /** The provider's transaction or invoice. */
+  reference?: string;
+  /** The callback's type, or poll.paid. */
+  type: string;
+  /** When the hub received it. */
+  at: string;
+}
+
+export interface ListedAction {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  /** The record's other facts (address, tabs, node types…): ids and codes, no citizen's data. */
+  details: Record<string, unknown>;
+}
+
+const DAY = 86_400_000;
 
 const TECHNICAL_OK = new Set(['success', 'business-refusal']);
 
@@ -71,7 +99,33 @@ export async function overview(store: Store, catalogue: Catalogue, now = new Dat
     if (count > 0) slaBreaches.push({ service: s.definition.code, count, slaHours: hours });
   }
   const deadLetters = (await store.deadLetterCounts()).reduce((n, r) => n + r.count, 0);
-  return { at: now.toISOString(), orders, acceptedLastHour: page.items.length, providers, slaBreaches, deadLetters };
+  const paymentAnomalies = firstPerPayment(await store.listCallbacks({ outcome: 'anomaly', from: new Date(now.getTime() - DAY), limit: 10_000 })).length;
+  return { at: now.toISOString(), orders, acceptedLastHour: page.items.length, providers, slaBreaches, deadLetters, paymentAnomalies };
+}
+
+/** The latest payments not applied as not matching their invoice, newest first, each once. */
+export async function paymentAnomalies(store: Store, limit: number): Promise<ListedAnomaly[]> {
+  // Newest first, a payment's first report is its last in this order: dedupe oldest first.
+  const records = (await store.listCallbacks({ outcome: 'anomaly', newestFirst: true, limit: limit * 4 })).reverse();
+  return firstPerPayment(records)
+    .reverse()
+    .slice(0, limit)
+    .map((c) => ({
+      ...(c.orderId ? { orderId: c.orderId } : {}),
+      provider: c.provider,
+      ...(c.reference ? { reference: c.reference } : {}),
+      type: c.type,
+      at: c.receivedAt,
+      kinds: c.anomaly?.kinds ?? [],
+      expected: c.anomaly?.expected ?? {},
+      received: c.anomaly?.received ?? { ...(c.amount !== undefined ? { amount: c.amount } : {}), ...(c.currency ? { currency: c.currency } : {}) },
+    }));
+}
+
+/** An operator.action audit record as the "Admin actions" panel lists it. */
+export function listedAction(r: AuditRecord): ListedAction {
+  const { action, ...details } = r.data;
+  return { seq: r.seq, at: r.at, actor: r.actor, action: typeof action === 'string' ? action : '?', subject: r.subject, details };
 }
 
 /** 0102*****50: enough to tell two apart on a list, not enough to be the number. */

@@ -4,22 +4,26 @@
  * Fastify to Node-RED's Express apps). Flows come from the repository (storage.ts), wasl's
  * nodes from the package.json "node-red" section (nodes/lib/node-red.ts). `start` resolves once
  * the flows have started — Node-RED's admin API answers before they do. The editor and admin API
- * need an operator's login (hub/operators.ts) outside the sandbox, and in it once WASL_OPERATORS is
+ * need an operator's login (editor-login.ts) outside the sandbox, and in it once WASL_OPERATORS is
  * set; messages, errors and time per flow and node are counted from the messaging hooks
- * (metrics.ts, `runtime.metrics.snapshot()`).
+ * (metrics.ts, `runtime.metrics.snapshot()`). Only the node types of the allow-list are loaded
+ * (node-types.ts), flows cannot read the hub's environment (its secrets), and the editor's
+ * WebSocket gets the gateway's Host and Origin checks (gateway/exposure.ts).
  *
  * Node-RED is a process-wide singleton: one runtime per process at a time.
  */
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { HubConfig } from '../config';
+import type { Exposure } from '../gateway/exposure';
 import type { Logger } from '../log';
-import { operatorsAdminAuth } from '../operators';
+import type { OperatorRole } from '../operators';
 import { setHubContext, type HubContext } from './context';
+import { credentialSecret } from './credential-key';
 import { RuntimeMetrics, type Hooks } from './metrics';
+import { nodeTypePolicy } from './node-types';
 import type { RuntimeMount } from './routes';
-import type { Store } from '../store';
-import { createFlowStorage } from './storage';
+import { createFlowStorage, type DeployerRole } from './storage';
 
 /** The parts of node-red's module API used here (node-red ships no types). */
 interface NodeRedModule {
@@ -36,6 +40,7 @@ type RequestHandlerApp = (req: unknown, res: unknown, next?: (err?: unknown) => 
 export const ADMIN_ROOT = '/red';
 export const NODE_ROOT = '/svc';
 const REPO_ROOT = resolve(__dirname, '..', '..');
+const AUDIT = 98;
 const LEVELS: Record<number, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'> = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 60: 'trace' };
 
 export interface RuntimeOptions {
@@ -44,35 +49,75 @@ export interface RuntimeOptions {
   server: Server;
   context: HubContext;
   mount: RuntimeMount;
+  /** Node-RED's adminAuth (editor-login.ts): set outside the sandbox, and in it when WASL_OPERATORS is. */
+  adminAuth?: Record<string, unknown>;
+  /** An operator's role by name (the deploy rules); undefined: no such operator. */
+  roleOf?: (user: string) => OperatorRole | undefined;
+  /** Appends an admin action to the audit trail. */
+  audit?: (actor: string, action: string, data: Record<string, unknown>) => void;
+  /** The gateway's Host and Origin rules, applied to the editor's WebSocket too. */
+  exposure?: Exposure;
   /** How long start waits for the flows; 30 s by default. */
   startTimeoutMs?: number;
 }
 
 let running = false;
 
-/** `metrics`, when given, counts the errors Node-RED logs for nodes (see metrics.ts). */
-export function runtimeSettings(config: HubConfig, logger: Logger, metrics?: RuntimeMetrics, store?: Pick<Store, 'appendAudit'>): Record<string, unknown> {
+/** What the runtime's settings need besides the configuration. */
+export interface RuntimeSettingsExtras {
+  /** Counts the errors Node-RED logs for nodes (see metrics.ts). */
+  metrics?: RuntimeMetrics;
+  adminAuth?: Record<string, unknown>;
+  roleOf?: (user: string) => OperatorRole | undefined;
+  audit?: (actor: string, action: string, data: Record<string, unknown>) => void;
+}
+
+/**
+ * The environment variables flows may read (Node-RED's `env` type, JSONata's `$env`, `env.get`):
+ * WASL_FLOW_* only. The others hold WASL_SECRET, keys, passwords and database URLs, and anyone
+ * who may deploy a change node could otherwise read them.
+ */
+export function flowEnvExcludes(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.keys(env).filter((name) => !name.startsWith('WASL_FLOW_'));
+}
+
+export function runtimeSettings(config: HubConfig, logger: Logger, extras: RuntimeSettingsExtras = {}): Record<string, unknown> {
   const production = config.env === 'production';
   const log = logger.child({ component: 'node-red' });
-  // Editor logins go into the audit trail like the dashboard's; an unknown name is kept only as a count of failures, not as typed.
-  const onLogin = (user: string, ok: boolean) => {
-    const known = config.operators?.some((o) => o.user === user) ?? false;
-    store
-      ?.appendAudit([{ at: new Date().toISOString(), kind: 'operator.action', actor: known ? `operator:${user}` : 'operator:(unknown)', subject: 'editor', data: { action: ok ? 'login' : 'login-failed' } }])
-      .catch((err: unknown) => log.error({ err: { message: (err as Error).message } }, 'could not append an editor login to the audit trail'));
+  const stateDir = join(config.dataDir, 'node-red');
+  const policy = nodeTypePolicy(config.extraNodeTypes);
+  const secret = credentialSecret(config.secret, stateDir);
+  // Who deployed: Node-RED hands the storage the session's user, none when the editor has no login.
+  const deployer = (user: unknown): { actor: string; role: DeployerRole } | undefined => {
+    if (!extras.adminAuth) return { actor: 'operator:(local)', role: 'local' };
+    const name = (user as { username?: unknown } | undefined)?.username;
+    const role = typeof name === 'string' ? extras.roleOf?.(name) : undefined;
+    return role && typeof name === 'string' ? { actor: `operator:${name}`, role } : undefined;
   };
   return {
-    userDir: join(config.dataDir, 'node-red'),
-    storageModule: createFlowStorage({ flowsDir: config.flowsDir, stateDir: join(config.dataDir, 'node-red'), readOnly: production }),
-    // Without WASL_SECRET (the sandbox only: production refuses to start) Node-RED makes a key and keeps it in the data dir.
-    ...(config.secret ? { credentialSecret: config.secret } : {}),
+    userDir: stateDir,
+    storageModule: createFlowStorage({
+      flowsDir: config.flowsDir,
+      stateDir,
+      readOnly: production,
+      allowedTypes: policy.allowed,
+      deployer,
+      credentialSecret: secret,
+      // Before credential keys were derived, WASL_SECRET itself was the key.
+      legacySecrets: config.secret ? [config.secret] : [],
+      ...(extras.audit ? { audit: extras.audit } : {}),
+    }),
+    credentialSecret: secret,
+    nodesExcludes: policy.excludedFiles,
+    envVarExcludes: flowEnvExcludes(),
     httpAdminRoot: ADMIN_ROOT,
     httpNodeRoot: NODE_ROOT,
     disableEditor: production,
     // Outside the sandbox the editor and admin API need an operator's login (WASL_OPERATORS; with
     // none, nobody can log in and they stay closed). In the sandbox they need one too once
-    // WASL_OPERATORS is set; without it the sandbox editor stays open, for local development.
-    ...(production || config.operators ? { adminAuth: operatorsAdminAuth(config.operators ?? [], config.env, onLogin) } : {}),
+    // WASL_OPERATORS is set; without it the sandbox editor stays open, for local development on
+    // this machine (the sandbox then listens on loopback only: hub/gateway/exposure.ts).
+    ...(extras.adminAuth ? { adminAuth: extras.adminAuth } : {}),
     nodesDir: [REPO_ROOT],
     editorTheme: { palette: { editable: false }, projects: { enabled: false }, tours: false, page: { title: 'wasl' }, header: { title: 'wasl' } },
     externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false }, modules: { allowInstall: false } },
@@ -85,10 +130,16 @@ export function runtimeSettings(config: HubConfig, logger: Logger, metrics?: Run
       wasl: {
         level: 'info',
         metrics: false,
-        audit: false,
-        handler: () => (m: { level: number; msg: unknown; type?: string; id?: string; name?: string; z?: string }) => {
+        // Node-RED's audit events: the one wasl records that no other place sees is a refused
+        // permission (a viewer's deploy, an operator's attempt at an admin's action).
+        audit: true,
+        handler: () => (m: { level: number; msg: unknown; type?: string; id?: string; name?: string; z?: string; event?: string; path?: string; permissions?: unknown; user?: { username?: string } }) => {
+          if (m.level === AUDIT) {
+            if (m.event === 'permission.fail') extras.audit?.(m.user?.username ? `operator:${m.user.username}` : 'operator:(anonymous)', 'permission-denied', { path: String(m.path ?? '').slice(0, 200), permissions: m.permissions });
+            return;
+          }
           const level = LEVELS[m.level] ?? 'info';
-          if (m.level <= 20 && m.id) metrics?.loggedError(m);
+          if (m.level <= 20 && m.id) extras.metrics?.loggedError(m);
           const text = m.msg instanceof Error ? m.msg.message : typeof m.msg === 'string' ? m.msg : JSON.stringify(m.msg);
           log[level]({ node: m.id, nodeType: m.type, nodeName: m.name }, text);
         },
@@ -103,6 +154,7 @@ export class NodeRedRuntime {
     private readonly mount: RuntimeMount,
     /** Messages, errors and time per flow and node (metrics.ts); `snapshot()` for monitoring. */
     readonly metrics: RuntimeMetrics,
+    private readonly unguard?: () => void,
   ) {}
 
   static async start(opts: RuntimeOptions): Promise<NodeRedRuntime> {
@@ -111,12 +163,20 @@ export class NodeRedRuntime {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const red = require('node-red') as NodeRedModule;
     const metrics = new RuntimeMetrics();
+    let unguard: (() => void) | undefined;
     try {
+      if (opts.config.env === 'production' && !opts.adminAuth) throw new Error('a production runtime needs adminAuth: its admin API is never open');
       setHubContext(opts.context);
-      red.init(opts.server, runtimeSettings(opts.config, opts.logger, metrics, opts.context.store));
+      const settings = runtimeSettings(opts.config, opts.logger, { metrics, ...pick(opts) });
+      // Node-RED swallows a storage error while it loads the flows (and then never starts them):
+      // a flow file it must not run is refused here, with the storage's own message.
+      await (settings.storageModule as { getFlows(): Promise<unknown> }).getFlows();
+      red.init(opts.server, settings);
       metrics.install(red.hooks, red.events);
       const started = flowsStarted(red, opts.startTimeoutMs ?? 30_000);
       await red.start();
+      // The editor's comms WebSocket listens on the server from here on.
+      unguard = opts.exposure?.guardUpgrades(opts.server);
       await started;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const express = require('express') as () => { use(path: string, app: RequestHandlerApp): void };
@@ -124,8 +184,9 @@ export class NodeRedRuntime {
       outer.use(ADMIN_ROOT, red.httpAdmin);
       outer.use(NODE_ROOT, red.httpNode);
       opts.mount.attach(outer);
-      return new NodeRedRuntime(red, opts.mount, metrics);
+      return new NodeRedRuntime(red, opts.mount, metrics, unguard);
     } catch (err) {
+      unguard?.();
       forgetModules();
       await red.stop().catch(() => undefined);
       metrics.uninstall();
@@ -137,6 +198,7 @@ export class NodeRedRuntime {
 
   async stop(): Promise<void> {
     this.mount.detach();
+    this.unguard?.();
     forgetModules();
     await this.red.stop();
     this.metrics.uninstall();
@@ -176,6 +238,10 @@ function forgetModules(): void {
   } catch {
     // a registry without these functions: nothing to do
   }
+}
+
+function pick(o: RuntimeOptions): Omit<RuntimeSettingsExtras, 'metrics'> {
+  return { ...(o.adminAuth ? { adminAuth: o.adminAuth } : {}), ...(o.roleOf ? { roleOf: o.roleOf } : {}), ...(o.audit ? { audit: o.audit } : {}) };
 }
 
 function flowsStarted(red: NodeRedModule, timeoutMs: number): Promise<void> {

@@ -128,7 +128,7 @@ export async function startEnvironment(opts: Pick<RunOptions, 'flowsDir' | 'prov
         const forThis = async (ref: string) => {
           const s = await scripts.forOrder(ref);
           const b = code === 'sy-post' ? s?.delivery : s?.payment;
-          return b?.mode ? (b as { mode: string; lateMs?: number }) : undefined;
+          return b?.mode ? (b as { mode: string; lateMs?: number; paidAmount?: number }) : undefined;
         };
         sims.push(await stateful({ port: 0, payDelayMs: 50, postDelayMs: 50, callbackRetryDelaysMs: [100, 400], behaviourFor: forThis } as never));
       } else sims.push(await startContractSimulator(code, { port: 0, providersRoot: root, scripts }));

@@ -26,6 +26,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { privateFile, tightenFile } from '../private-files';
 
 /** Page size of a database this class creates (docs/performance.md; `wasl` never changes an existing one's). */
 export const PAGE_SIZE = 8192;
@@ -111,7 +112,13 @@ export class SqliteDatabase {
   /** A file path, or ':memory:' for tests. */
   constructor(readonly file: string) {
     const onDisk = file !== ':memory:';
-    if (onDisk) fs.mkdirSync(dirname(file), { recursive: true });
+    if (onDisk) {
+      // Citizens' data: the file is made owner-only before SQLite opens it, and SQLite gives its
+      // -wal and -shm the database file's own mode.
+      privateFile(file);
+      tightenFile(`${file}-wal`);
+      tightenFile(`${file}-shm`);
+    }
     this.db = new Database(file);
     // Before anything is written (a database that exists keeps its own): the orders table is
     // WITHOUT ROWID, whose rows are kept inline only up to about a quarter of a page. An order's

@@ -62,7 +62,7 @@ export interface CallbackSimulatorOptions extends SimulatorOptions {
    * sandbox runner's scenarios); undefined: the behaviour control's. May wait for the order to be
    * registered.
    */
-  behaviourFor?: (orderRef: string) => Promise<{ mode: string; lateMs?: number } | undefined>;
+  behaviourFor?: (orderRef: string) => Promise<{ mode: string; lateMs?: number; paidAmount?: number } | undefined>;
 }
 
 const PROVIDERS_ROOT = path.resolve(__dirname, '..', '..', 'contracts', 'providers');

@@ -2,7 +2,8 @@
  * The monitoring dashboard in a real browser (Debian's Chromium, playwright-core): an operator logs
  * in, sees the figures of the orders the test submitted and its ministries' health, switches to
  * English and back to Arabic (right to left), finds an order by national number (masked), and
- * replays a dead-lettered event. Screenshots in test-artifacts/monitor-ar.png and monitor-en.png.
+ * replays a dead-lettered event; sees a payment not applied as not matching its invoice, and — as the
+ * admin alone — the admin actions. Screenshots in test-artifacts/monitor-ar.png and monitor-en.png.
  * Skipped, with a line saying so, when /usr/bin/chromium is absent (.ci/run installs it).
  */
 import assert from 'node:assert/strict';
@@ -26,7 +27,8 @@ describe('monitoring dashboard in Chromium', function () {
 
   before(async function () {
     skipWithoutChromium(this);
-    hub = await testHub({ operators: [{ user: 'maha', passwordHash: await hashPassword('operator-password', { N: 1024, r: 8, p: 1 }), role: 'operator' }] });
+    const cost = { N: 1024, r: 8, p: 1 };
+    hub = await testHub({ operators: [{ user: 'maha', passwordHash: await hashPassword('operator-password', cost), role: 'operator' }, { user: 'rana', passwordHash: await hashPassword('admin-password', cost), role: 'admin' }] });
     url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
     for (let i = 0; i < 3; i++) {
       const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: validRequest() });
@@ -34,6 +36,8 @@ describe('monitoring dashboard in Chromium', function () {
     }
     reportCall({ provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', endpoint: 'http://127.0.0.1:8091/moi', orderId: ids[0], outcome: 'success', status: 200, attempts: 1, durationMs: 180, requestBytes: 700, responseBytes: 1500, startedAt: new Date().toISOString() });
     await hub.store.recordDeadLetter({ message: { eventId: `evt-${newKey()}`, orderId: ids[1], service: 'civil-registry-individual-extract', type: 'order.received', occurredAt: new Date().toISOString(), payload: {} } as never, reason: 'attempts-exhausted', history: [] });
+    const anomaly = { kinds: ['amount-mismatch' as const], expected: { invoiceId: 'INV-B1', amount: 2500, currency: 'SYP' }, received: { invoiceId: 'INV-B1', amount: 1, currency: 'SYP' } };
+    await hub.store.recordCallback({ provider: 'sy-epay', eventId: 'EV-B1', type: 'invoice.paid', orderId: ids[2], reference: 'TX-B1', amount: 1, currency: 'SYP', outcome: 'anomaly', anomaly, receivedAt: new Date().toISOString() });
     browser = await launchChromium();
   });
 
@@ -78,6 +82,41 @@ describe('monitoring dashboard in Chromium', function () {
       assert.ok(existsSync(join(ARTIFACTS, 'monitor-ar.png')) && existsSync(join(ARTIFACTS, 'monitor-en.png')));
     } finally {
       await context.close();
+    }
+  });
+
+  it('shows every role the payments not applied, and the admin alone the admin actions, in Arabic and English', async () => {
+    const asOperator = await browser!.newContext({ httpCredentials: { username: 'maha', password: 'operator-password' }, viewport: { width: 1400, height: 1100 } });
+    try {
+      const page = await asOperator.newPage();
+      await page.goto(`${url}/monitor`, { waitUntil: 'domcontentloaded' });
+      const row = page.locator('#anomalyRows tr', { hasText: ids[2]! });
+      await row.waitFor({ timeout: 15_000 });
+      assert.match(await row.innerText(), /2500 SYP[\s\S]*1 SYP/);
+      assert.match(await row.innerText(), /المبلغ/);
+      await page.waitForFunction(() => Number(document.getElementById('anomalyCount')?.textContent) >= 1, undefined, { timeout: 15_000 });
+      assert.equal(await page.locator('#admin').isVisible(), false, 'no admin actions for an operator');
+    } finally {
+      await asOperator.close();
+    }
+
+    const asAdmin = await browser!.newContext({ httpCredentials: { username: 'rana', password: 'admin-password' }, viewport: { width: 1400, height: 1100 } });
+    try {
+      const page = await asAdmin.newPage();
+      await page.goto(`${url}/monitor`, { waitUntil: 'domcontentloaded' });
+      assert.equal(await page.locator('#admin').isVisible(), true);
+      // The operator's sign-in above, newest first after the admin's own.
+      await page.locator('#adminRows tr', { hasText: 'operator:maha' }).first().waitFor({ timeout: 15_000 });
+      assert.equal((await page.locator('#admin h2').innerText()).trim(), 'إجراءات المشرفين');
+      assert.match(await page.locator('#adminRows').innerText(), /فتح لوحة المراقبة/);
+      await page.click('#lang');
+      assert.equal((await page.locator('#admin h2').innerText()).trim(), 'Admin actions');
+      assert.equal((await page.locator('#anomalies h2').innerText()).trim(), 'Payment anomalies');
+      await page.locator('#adminRows tr', { hasText: 'Dashboard opened' }).first().waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: join(ARTIFACTS, 'monitor-admin-en.png'), fullPage: true });
+      await page.click('#lang');
+    } finally {
+      await asAdmin.close();
     }
   });
 });

@@ -452,12 +452,15 @@ function target(p: PathPlan): string {
 
 // ---------- the suite ----------
 
+const REFUSED_LOGIN = new Set(['login-failed', 'login-throttled']);
+
 describe('hostile input: gateway fuzzing', function () {
   this.timeout(180_000);
   let hub: TestHub;
   let sent = 0;
   let fingerprint = '';
   let auditSeq = 0;
+  let auditOther = 0;
   const ids: string[] = [];
   const heap: number[] = [];
   const rss: number[] = [];
@@ -491,15 +494,20 @@ describe('hostile input: gateway fuzzing', function () {
     await hub?.close();
   });
 
-  /** What a refused request must leave as it was: orders by service and status, and the audit trail's head. */
+  /**
+   * What a refused request must leave as it was: orders by service and status, and the audit
+   * trail but for the one record a refused login leaves by design (its user and address: issue
+   * 19), which is appended beside the answer and may land after it.
+   */
   async function storeFingerprint(): Promise<string> {
     for (;;) {
       const more = await hub.store.readAudit({ afterSeq: auditSeq, limit: 1_000 });
       if (more.length === 0) break;
       auditSeq = more[more.length - 1]!.seq;
+      auditOther += more.filter((a) => !(a.kind === 'operator.action' && REFUSED_LOGIN.has(String(a.data.action)))).length;
     }
     const counts = (await hub.store.orderCounts()).map((c) => `${c.service}/${c.status}=${c.count}`).sort();
-    return `${counts.join(',')}|audit@${auditSeq}`;
+    return `${counts.join(',')}|audit records other than refused logins: ${auditOther}`;
   }
 
   function where(req: Sent, res: LightMyRequestResponse): string {

@@ -2,7 +2,8 @@
  * /monitor (hub/gateway/routes/monitor.ts): the monitoring dashboard's API for operators —
  * figures that follow the orders and the provider calls, ministries' health, order search by id or
  * national number (masked), the order's full record (an audited read), dead letters replayed or
- * discarded by operators only (audited), and the live stream.
+ * discarded by operators only (audited), the live stream, the payments not applied as not matching
+ * their invoice (every role), and the admin actions (the admin only, newest first, paged, unaudited).
  */
 import assert from 'node:assert/strict';
 import { request } from 'undici';
@@ -15,6 +16,7 @@ import { auth, CITIZEN, KEYS, newKey, testHub, validRequest, type TestHub } from
 const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
 const VIEWER = basic('sami', 'viewer-password');
 const OPERATOR = basic('maha', 'operator-password');
+const ADMIN = basic('rana', 'admin-password');
 
 describe('/monitor: the monitoring dashboard', function () {
   this.timeout(30_000);
@@ -23,7 +25,7 @@ describe('/monitor: the monitoring dashboard', function () {
 
   before(async () => {
     const cost = { N: 1024, r: 8, p: 1 };
-    hub = await testHub({ operators: [{ user: 'sami', passwordHash: await hashPassword('viewer-password', cost), role: 'viewer' }, { user: 'maha', passwordHash: await hashPassword('operator-password', cost), role: 'operator' }] });
+    hub = await testHub({ operators: [{ user: 'sami', passwordHash: await hashPassword('viewer-password', cost), role: 'viewer' }, { user: 'maha', passwordHash: await hashPassword('operator-password', cost), role: 'operator' }, { user: 'rana', passwordHash: await hashPassword('admin-password', cost), role: 'admin' }] });
     const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: validRequest() });
     orderId = res.json<Order>().id;
   });
@@ -93,6 +95,63 @@ describe('/monitor: the monitoring dashboard', function () {
     assert.ok(order.timeline.some((s) => s.actor.kind === 'operator' && s.actor.id === 'maha'), 'the replay is on the timeline');
     assert.ok((await hub.store.readAudit({ limit: 1000 })).some((a) => a.kind === 'operator.action' && a.actor === 'operator:maha' && a.data.action === 'replay'));
     assert.equal((await hub.app.inject({ method: 'POST', url: `/monitor/api/dead-letters/${dl.id}/discard`, headers: OPERATOR })).statusCode, 404);
+  });
+
+  it('lists the payments not applied as not matching their invoice, newest first, once per payment, to every role; the overview counts them', async () => {
+    const at = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const anomaly = { kinds: ['amount-mismatch' as const], expected: { invoiceId: 'INV-M1', amount: 2500, currency: 'SYP' }, received: { invoiceId: 'INV-M1', amount: 1, currency: 'SYP' } };
+    const firstReport = at(60_000);
+    await hub.store.recordCallback({ provider: 'sy-epay', eventId: 'EV-M1', type: 'invoice.paid', orderId, reference: 'TX-M1', amount: 1, currency: 'SYP', outcome: 'anomaly', anomaly, receivedAt: firstReport });
+    // The same payment, found again by the watcher's poll: not a second anomaly.
+    await hub.store.recordCallback({ provider: 'sy-epay', eventId: 'poll:TX-M1', type: 'poll.paid', orderId, reference: 'TX-M1', amount: 1, currency: 'SYP', outcome: 'anomaly', anomaly, receivedAt: at(30_000) });
+    const usd = { ...anomaly, kinds: ['currency-mismatch' as const], received: { invoiceId: 'INV-M1', amount: 2500, currency: 'USD' } };
+    await hub.store.recordCallback({ provider: 'sy-epay', eventId: 'EV-M2', type: 'invoice.paid', orderId, reference: 'TX-M2', amount: 2500, currency: 'USD', outcome: 'anomaly', anomaly: usd, receivedAt: at(10_000) });
+    await hub.store.recordCallback({ provider: 'sy-epay', eventId: 'EV-M3', type: 'invoice.paid', orderId, reference: 'TX-M3', outcome: 'applied', receivedAt: at(5_000) });
+    for (const who of [VIEWER, OPERATOR, ADMIN]) {
+      const res = await get('/monitor/api/payment-anomalies', who);
+      assert.equal(res.statusCode, 200, res.body);
+      const { anomalies } = res.json<{ anomalies: Array<Record<string, unknown>> }>();
+      assert.deepEqual(anomalies.map((a) => [a.reference, a.kinds, (a.received as { currency: string }).currency]), [['TX-M2', ['currency-mismatch'], 'USD'], ['TX-M1', ['amount-mismatch'], 'SYP']]);
+      assert.deepEqual(anomalies[1], { orderId, provider: 'sy-epay', reference: 'TX-M1', type: 'invoice.paid', at: firstReport, ...anomaly });
+    }
+    assert.equal((await get('/monitor/api/payment-anomalies?limit=1')).json<{ anomalies: unknown[] }>().anomalies.length, 1);
+    assert.equal((await get('/monitor/api/payment-anomalies?limit=0')).statusCode, 400);
+    assert.equal((await get('/monitor/api/payment-anomalies', auth(KEYS.centre))).statusCode, 401);
+    let o: Overview | undefined;
+    for (let i = 0; i < 100 && o?.paymentAnomalies !== 2; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 50));
+      o = (await get('/monitor/api/overview')).json<Overview>();
+    }
+    assert.equal(o!.paymentAnomalies, 2);
+  });
+
+  it('lists the admin actions to the admin alone, newest first and page by page, without auditing the reading', async () => {
+    const t = Date.now();
+    await hub.store.appendAudit([
+      { at: new Date(t).toISOString(), kind: 'operator.action', actor: 'operator:(unknown)', subject: 'editor', data: { action: 'login-failed', address: '10.1.2.3' } },
+      { at: new Date(t + 1).toISOString(), kind: 'operator.action', actor: 'operator:rana', subject: 'editor', data: { action: 'deploy', deploymentType: 'flows', tabs: ['civil-registry-individual-extract'] } },
+      { at: new Date(t + 2).toISOString(), kind: 'operator.action', actor: 'operator:rana', subject: 'editor', data: { action: 'credentials-changed', nodeId: 'n1' } },
+    ]);
+    for (const who of [VIEWER, OPERATOR]) assert.equal((await get('/monitor/api/admin-actions', who)).statusCode, 403);
+    assert.equal((await get('/monitor/api/admin-actions', auth(KEYS.centre))).statusCode, 401);
+    const audited = (await hub.store.readAudit({ limit: 100_000 })).length;
+
+    const res = await get('/monitor/api/admin-actions?limit=2', ADMIN);
+    assert.equal(res.statusCode, 200, res.body);
+    const first = res.json<{ actions: Array<{ seq: number; actor: string; action: string; subject: string; details: Record<string, unknown> }>; nextBefore?: number }>();
+    assert.deepEqual(first.actions.map((a) => [a.actor, a.action, a.subject]), [['operator:rana', 'credentials-changed', 'editor'], ['operator:rana', 'deploy', 'editor']]);
+    assert.deepEqual(first.actions[1]!.details, { deploymentType: 'flows', tabs: ['civil-registry-individual-extract'] });
+    assert.equal(first.nextBefore, first.actions[1]!.seq);
+    const next = (await get(`/monitor/api/admin-actions?limit=2&before=${first.nextBefore}`, ADMIN)).json<typeof first>();
+    assert.deepEqual(next.actions[0]!.action, 'login-failed');
+    assert.deepEqual(next.actions[0]!.details, { address: '10.1.2.3' });
+    assert.ok(next.actions.every((a) => a.seq < first.nextBefore!), 'older ones only');
+    // The earlier tests' own actions (sign-in, search, read, replay) are further back: all of them, and only operator actions.
+    const all = (await get('/monitor/api/admin-actions?limit=200', ADMIN)).json<typeof first>();
+    assert.ok(['open-dashboard', 'read-order', 'search-by-national-number', 'replay'].every((a) => all.actions.some((x) => x.action === a)));
+    assert.deepEqual(all.actions.map((a) => a.seq), [...all.actions.map((a) => a.seq)].sort((a, b) => b - a));
+    for (const bad of ['limit=201', 'limit=-1', 'before=abc', 'before=0']) assert.equal((await get(`/monitor/api/admin-actions?${bad}`, ADMIN)).statusCode, 400, bad);
+    assert.equal((await hub.store.readAudit({ limit: 100_000 })).length, audited, 'reading the list records nothing');
   });
 
   it('streams the overview live (server-sent events)', async () => {

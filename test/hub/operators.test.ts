@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { ConfigError, loadConfig } from '../../hub/config';
 import { operatorCommand, readPassword, type OperatorIo } from '../../hub/cli/operator';
-import { DEFAULT_SCRYPT, hashPassword, operatorsAdminAuth, parseOperators, runtimePermissions, verifyPassword } from '../../hub/operators';
+import { DEFAULT_SCRYPT, hashPassword, parseOperators, runtimePermissions, verifyPassword } from '../../hub/operators';
+import { OperatorAuth } from '../../hub/operator-auth';
+import { EditorLogin } from '../../hub/runtime/editor-login';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 
@@ -80,22 +82,22 @@ describe('operators', () => {
       assert.deepEqual(runtimePermissions('operator', 'production'), ['read', 'wasl.read']);
     });
 
-    it('authenticates known operators with the right password, and gives no anonymous access', async () => {
-      const a = operatorsAdminAuth(ops(), 'production') as {
+    it("gives Node-RED no anonymous access and no login of its own: only wasl's session tokens, for operators as configured now", async () => {
+      const login = new EditorLogin(new OperatorAuth(ops()), 'production');
+      const a = login.adminAuth() as {
         type: string;
         default?: unknown;
         users(u: string): Promise<unknown>;
         authenticate(u: string, p: string): Promise<unknown>;
+        tokens(t: string): Promise<unknown>;
       };
       assert.equal(a.type, 'credentials');
       assert.equal(a.default, undefined);
       assert.deepEqual(await a.users('sami'), { username: 'sami', permissions: ['read', 'wasl.read'] });
       assert.equal(await a.users('nobody'), null);
-      assert.deepEqual(await a.authenticate('rana', 'كلمة-سر طويلة 2026'), { username: 'rana', permissions: '*' });
-      assert.equal(await a.authenticate('rana', 'wrong'), null);
-      assert.equal(await a.authenticate('nobody', 'كلمة-سر طويلة 2026'), null);
-      const none = operatorsAdminAuth([], 'production') as { authenticate(u: string, p: string): Promise<unknown> };
-      assert.equal(await none.authenticate('rana', 'x'), null, 'with no operators nobody logs in');
+      // Node-RED's password exchange (its 5-attempts-per-user lockout) is never reached: wasl answers /red/auth/token.
+      assert.equal(await a.authenticate('rana', 'كلمة-سر طويلة 2026'), null);
+      assert.equal(await a.tokens('not-a-session'), null);
     });
   });
 

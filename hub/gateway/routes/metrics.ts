@@ -4,27 +4,27 @@
  * opens it — not a channel key — and without a token or operators configured nobody can read it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { WaslError } from '../../errors';
 import type { ChannelAuthenticator } from '../auth';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-/** Whether an Authorization header may read the metrics: the Prometheus token, or an operator's login. */
-export function metricsAccess(token: string | undefined, auth: ChannelAuthenticator): (header: string | undefined) => Promise<boolean> {
+/** Whether a request may read the metrics: the Prometheus token, or an operator's login (within the login limits, which may throw a 429). */
+export function metricsAccess(token: string | undefined, auth: ChannelAuthenticator): (request: Pick<FastifyRequest, 'headers' | 'ip'>) => Promise<boolean> {
   const want = token ? digest(token) : undefined;
-  return async (raw) => {
-    const header = raw ?? '';
+  return async (request) => {
+    const header = request.headers.authorization ?? '';
     const bearer = /^Bearer ([\x21-\x7E]{1,256})$/.exec(header)?.[1];
-    return (bearer !== undefined && want !== undefined && timingSafeEqual(digest(bearer), want)) || (header.startsWith('Basic ') && (await auth.operator(header)) !== undefined);
+    return (bearer !== undefined && want !== undefined && timingSafeEqual(digest(bearer), want)) || (header.startsWith('Basic ') && (await auth.operator(request, 'metrics')) !== undefined);
   };
 }
 
 export async function metricsRoutes(app: FastifyInstance, opts: { registry: Registry; token?: string; auth: ChannelAuthenticator }): Promise<void> {
   const allowed = metricsAccess(opts.token, opts.auth);
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    if (!(await allowed(request.headers.authorization))) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl metrics"' } });
+    if (!(await allowed(request))) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Bearer realm="wasl metrics"' } });
     reply.header('content-type', opts.registry.contentType);
     return opts.registry.metrics();
   });

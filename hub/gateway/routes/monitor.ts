@@ -11,6 +11,17 @@
  *   POST /monitor/api/dead-letters/:id/replay | /discard
  *   GET  /monitor/api/orders?q=<order id or national number>
  *   GET  /monitor/api/orders/:id             the order, its timeline and provider exchanges (audited)
+ *   GET  /monitor/api/payment-anomalies      payments not applied as not matching their invoice, newest first
+ *   GET  /monitor/api/admin-actions?before=<seq>&limit=<n>
+ *                                            the operator.action audit records, newest first (admin only)
+ *
+ * The admin actions are the record of who signed in (and failed to), deployed, changed
+ * credentials, disabled node types, replayed, opened orders: the oversight of the people who hold
+ * the hub's keys, for the `admin` alone. An operator or viewer would learn from it which accounts
+ * exist, from which addresses they work and when they fail to sign in — what an attacker with one
+ * stolen password looks for — and would read the record of their own oversight. Reading it is not
+ * itself audited: the panel refreshes on its own, and a record per refresh would bury the actions
+ * it is there to show; opening the dashboard, which shows it, is audited.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +30,7 @@ import type { Bus } from '../../bus/bus';
 import { discardDeadLetters, replayDeadLetters } from '../../bus/replay';
 import type { Catalogue } from '../../catalogue';
 import { WaslError } from '../../errors';
-import { listed, overview } from '../../monitor/overview';
+import { listed, listedAction, overview, paymentAnomalies } from '../../monitor/overview';
 import type { OperatorRole } from '../../operators';
 import type { Store } from '../../store';
 import type { ChannelAuthenticator } from '../auth';
@@ -27,13 +38,21 @@ import type { ChannelAuthenticator } from '../auth';
 const PAGE = join(__dirname, '..', '..', 'monitor', 'page.html');
 const ORDER_ID = /^ord_[0-9A-HJKMNP-TV-Z]{26}$/;
 const NATIONAL_NUMBER = /^[0-9]{11}$/;
+const MAX_PAGE = 200;
+
+/** A positive integer query parameter, or the default when absent; anything else is a 400. */
+function positive(value: string | undefined, name: string, fallback: number | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined || value === '') return fallback;
+  if (!/^[1-9][0-9]{0,15}$/.test(value) || Number(value) > max) throw new WaslError('validation-failed', { detail: `${name} must be a whole number from 1 to ${max}` });
+  return Number(value);
+}
 
 export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; bus: Bus; catalogue: Catalogue; auth: ChannelAuthenticator }): Promise<void> {
   const { store, catalogue } = opts;
   const page = readFileSync(PAGE, 'utf8');
 
   const operator = async (request: FastifyRequest, roles?: OperatorRole[]) => {
-    const who = request.headers.authorization?.startsWith('Basic ') ? await opts.auth.operator(request.headers.authorization) : undefined;
+    const who = await opts.auth.operator(request, 'dashboard');
     if (!who) throw new WaslError('unauthenticated', { headers: { 'www-authenticate': 'Basic realm="wasl monitoring", charset="UTF-8"' } });
     if (roles && !roles.includes(who.role)) throw new WaslError('forbidden', { detail: `a ${who.role} may not do this` });
     return who;
@@ -127,6 +146,22 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; 
     // Looking a citizen up is itself a read of their data.
     await audit(who.user, 'search', { action: 'search-by-national-number' });
     return { orders: (await store.findOrdersByNationalNumber(q, 50)).map(listed) };
+  });
+
+  app.get<{ Querystring: { limit?: string } }>('/monitor/api/payment-anomalies', { schema: { hide: true } }, async (request) => {
+    await operator(request);
+    const limit = positive(request.query.limit, 'limit', 100, MAX_PAGE)!;
+    return { anomalies: await paymentAnomalies(store, limit) };
+  });
+
+  app.get<{ Querystring: { before?: string; limit?: string } }>('/monitor/api/admin-actions', { schema: { hide: true } }, async (request) => {
+    await operator(request, ['admin']);
+    const limit = positive(request.query.limit, 'limit', 50, MAX_PAGE)!;
+    const beforeSeq = positive(request.query.before, 'before', undefined);
+    const records = await store.listOperatorActions({ ...(beforeSeq !== undefined ? { beforeSeq } : {}), limit: limit + 1 });
+    const actions = records.slice(0, limit).map(listedAction);
+    // One more than asked tells whether an older page exists, without a count of the whole trail.
+    return { actions, ...(records.length > limit ? { nextBefore: actions.at(-1)!.seq } : {}) };
   });
 
   app.get<{ Params: { id: string } }>('/monitor/api/orders/:id', { schema: { hide: true } }, async (request) => {
