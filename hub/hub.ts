@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import type { Bus, RetryPolicy } from './bus/bus';
 import { openBus } from './bus';
 import { OutboxRelay } from './bus/relay';
@@ -13,7 +14,7 @@ import { Catalogue } from './catalogue';
 import { Fulfilment } from './fulfilment';
 import { openFulfilments, type Fulfilments } from './payments';
 import type { Connector } from '../connectors/connector';
-import type { ChannelKey, HubConfig } from './config';
+import { ConfigError, type ChannelKey, type HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
 import { demoOperator, type DemoOperator } from './demo-operator';
 import { buildGateway } from './gateway/server';
@@ -30,13 +31,12 @@ import { observeSteps, stepLogger } from './store/observed';
 import { Workers } from './workers';
 import { NodeRedRuntime, ADMIN_ROOT, NODE_ROOT } from './runtime/runtime';
 import { RuntimeMount } from './runtime/routes';
-import { ConfigError } from './config';
 import { bindProblem, Exposure } from './gateway/exposure';
+import type { LoginGuardOptions } from './login-guard';
 import { OperatorAuth } from './operator-auth';
 import { privateDir } from './private-files';
 import { EditorLogin } from './runtime/editor-login';
 import { mountAuditor, type AuditAction } from './runtime/admin-actions';
-import { join } from 'node:path';
 
 export interface Roles {
   gateway: boolean;
@@ -87,7 +87,7 @@ export interface HubOptions {
   /** Connectors of the payment and postal providers (tests); from contracts/providers by default. */
   connectorFor?: (code: string) => Connector;
   /** The login limits' options (tests); hub/login-guard.ts's defaults otherwise. */
-  loginGuard?: import('./login-guard').LoginGuardOptions;
+  loginGuard?: LoginGuardOptions;
   /** The payment and postal desks' clock (tests move it past deadlines). */
   clock?: () => Date;
   /** How often the payment and postal watcher runs (WASL_FULFILMENT_WATCH_MS, 5 s by default); 0: never. */
@@ -286,7 +286,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
     throw err;
   }
   // The address really bound (Fastify's url names one interface of 0.0.0.0, not the bind).
-  const bound = hub.roles.gateway ? (hub.app.server.address() as import('node:net').AddressInfo | null) : null;
+  const bound = hub.roles.gateway ? (hub.app.server.address() as AddressInfo | null) : null;
   hub.logger.info(
     { url: hub.url, ...(bound ? { listening: `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` } : {}), ...(hub.metricsUrl ? { metricsUrl: hub.metricsUrl } : {}), env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length },
     'wasl hub started',

@@ -171,7 +171,7 @@ export function providerCommand(open?: () => Promise<Hub>): Command {
     .option('--service <name>', 'WSDL service to use, when the contract has several')
     .option('--port <name>', 'WSDL port to use (default: the first SOAP 1.1 port, or the only one)')
     .option('--schemas <dir>', 'a folder of schemas to resolve imports from, by file name or namespace (repeatable)', collect)
-    .option('--allow-unresolved', 'import even when schemas or $refs cannot be resolved: their types become raw XML / any, each listed as a warning')
+    .option('--allow-unresolved', 'import even when schemas or $refs cannot be found: their types become raw XML / any, each listed as a warning (a reference refused for leaving the contract\'s folder or origin is refused all the same)')
     .option('-y, --yes', 'overwrite an existing provider when the contract changed')
     .option('--root <dir>', 'providers folder', DEFAULT_ROOT)
     .action(async (code: string, opts: ImportOpts) => runImport(code, opts));

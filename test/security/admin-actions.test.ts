@@ -49,9 +49,11 @@ describe('security: admin actions are audited', function () {
 
       // A node type disabled, context deleted: by path and outcome.
       res = await raw(`${url}/red/nodes/node-red/sort`, { method: 'PUT', headers: { ...rana, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: false }) });
-      assert.equal(res.status, 200, res.body);
+      // Node-RED refuses it (400 settings_unavailable) in a process where node-red-node-test-helper
+      // has run, as in the whole suite; the attempt is audited with its outcome either way.
+      assert.ok(res.status === 200 || (res.status === 400 && res.body.includes('settings_unavailable')), `${res.status} ${res.body}`);
       const disabled = await waitFor('node-set-state');
-      assert.deepEqual([disabled.actor, disabled.data.method, disabled.data.path, disabled.data.status], ['operator:rana', 'PUT', '/red/nodes/node-red/sort', 200]);
+      assert.deepEqual([disabled.actor, disabled.data.method, disabled.data.path, disabled.data.status], ['operator:rana', 'PUT', '/red/nodes/node-red/sort', res.status]);
       res = await raw(`${url}/red/context/global/counter?store=default`, { method: 'DELETE', headers: rana });
       const deleted = await waitFor('context-delete');
       assert.deepEqual([deleted.actor, deleted.data.path, deleted.data.status], ['operator:rana', '/red/context/global/counter', res.status]);
