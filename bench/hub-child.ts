@@ -12,6 +12,7 @@ import { loadConfig } from '../hub/config';
 import { startHub, type HubOptions } from '../hub/hub';
 import type { Store } from '../hub/store';
 import { PostgresStore } from '../hub/store/postgres';
+import { sandboxExtension } from '../sandbox/extension';
 import { startProfile } from './lib/cpu-profile';
 import { countSql } from './lib/sql-count';
 
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   if (process.env.WASL_BENCH_SQL_COUNT) countSql(process.env.WASL_BENCH_SQL_COUNT);
   const config = loadConfig(process.env);
   const schema = process.env.WASL_BENCH_PG_SCHEMA;
-  const opts: HubOptions = {};
+  // What `wasl start` hands the hub: the sandbox's simulators (WASL_SIMULATORS=off skips them) and certificate reader.
+  const opts: HubOptions = { ...sandboxExtension };
   if (process.env.WASL_BENCH_CEILING === '1') {
     opts.store = nullStore();
     opts.roles = { gateway: true, relay: false, workers: false };

@@ -38,7 +38,7 @@
  *   bytes (the whole server's); bus events per order (the outbox); audit chain appends.
  * - where PostgreSQL waits, sampled every 200 ms from pg_stat_activity and pg_locks: backends
  *   active, idle in a transaction, waiting for the audit chain's advisory lock (every step of
- *   every order in every process appends to that one chain under one lock: hub/store/postgres.ts),
+ *   every order in every process appends to that one chain under one lock: hub/store/postgres/database.ts),
  *   for row locks or WAL I/O; how often the audit lock was held and what its holder was doing.
  * - the CPU ceilings implied by the one-worker costs: one worker's event loop (1 core over the
  *   worker's CPU per order) and the machine (its cores over everything an order costs here).
@@ -218,7 +218,7 @@ class Monitor {
   }
 }
 
-/** The audit chain's advisory lock key (hub/store/postgres.ts AUDIT_LOCK: 'wasl'). */
+/** The audit chain's advisory lock key (hub/store/postgres/database.ts, wasl_audit_append: 'wasl'). */
 const AUDIT_LOCK = 0x7761736c;
 
 interface WaitSample {

@@ -24,6 +24,16 @@ export interface CallContext {
   signal?: AbortSignal;
 }
 
+/**
+ * The context of a call that changes something at the provider (an invoice, a refund, a
+ * shipment): the order it is for, and the idempotency key that makes a retry — or a redelivered
+ * message — return the first call's result instead of acting twice.
+ */
+export interface KeyedCallContext {
+  orderId: string;
+  idempotencyKey: string;
+}
+
 export interface CallResult<O = unknown> {
   output: O;
   /** The SOAP response headers decoded, when any. */
@@ -77,4 +87,28 @@ export interface Connector {
   call<O = unknown>(operation: string, input: unknown, ctx?: CallContext): Promise<CallResult<O>>;
   /** Closes pooled connections. */
   close(): Promise<void>;
+}
+
+/** A provider's operations as its generated types.ts declares them: name → `{ input, output }`. */
+export type OperationTypes<Ops> = { [K in keyof Ops]: { input: unknown; output: unknown } };
+
+/**
+ * A connector seen through a provider's generated types (`<Code>Operations` in
+ * contracts/providers/<code>/types.ts): operation names, inputs and outputs checked by the
+ * compiler. The connector still checks every input and every output against the operation's JSON
+ * Schemas at run time (a mismatch is a contract-violation); the types describe what those checks
+ * let through.
+ */
+export interface TypedConnector<Ops extends OperationTypes<Ops>> {
+  readonly provider: string;
+  call<K extends keyof Ops & string>(operation: K, input: Ops[K]['input'], ctx?: CallContext): Promise<Ops[K]['output']>;
+}
+
+export function typed<Ops extends OperationTypes<Ops>>(connector: Connector): TypedConnector<Ops> {
+  return {
+    provider: connector.provider,
+    async call<K extends keyof Ops & string>(operation: K, input: Ops[K]['input'], ctx?: CallContext): Promise<Ops[K]['output']> {
+      return (await connector.call<Ops[K]['output']>(operation, input, ctx)).output;
+    },
+  };
 }

@@ -44,7 +44,7 @@ function patternOf(rule: Rule, index: number): LinearRegExp {
     try {
       re = linearRegExp(rule.faultCodePattern!);
     } catch (err) {
-      throw new TypeError(`errors.rules[${index}].faultCodePattern is not a regular expression wasl can use: ${(err as Error).message}`);
+      throw new TypeError(`errors.rules[${index}].faultCodePattern is not a regular expression wasl can use: ${(err as Error).message}`, { cause: err });
     }
     compiled.set(rule, re);
   }

@@ -3,7 +3,7 @@
  * and builds the SOAP or REST connector for the environment.
  */
 import type { Connector, Environment } from './connector';
-import { loadProvider } from './provider-files';
+import { loadProvider, type LoadedProvider } from './provider-files';
 import { SoapConnector } from './soap/connector';
 import { RestConnector } from './rest/connector';
 import { applySandboxOverrides } from './sandbox-overrides';
@@ -20,7 +20,14 @@ export interface CreateConnectorOptions {
 }
 
 export function createConnector(code: string, env: Environment = 'sandbox', opts: CreateConnectorOptions = {}): Connector {
-  const loaded = loadProvider(code, opts.providersRoot);
+  return connectorFor(loadProvider(code, opts.providersRoot), env, opts);
+}
+
+/**
+ * The connector of a provider already loaded (`loadProvider`, which compiles a SOAP provider's
+ * contract): for a caller that reads the provider itself too, so the contract is compiled once.
+ */
+export function connectorFor(loaded: LoadedProvider, env: Environment = 'sandbox', opts: Pick<CreateConnectorOptions, 'readSecret'> = {}): Connector {
   const provider = { ...loaded, definition: applySandboxOverrides(loaded.definition, env) };
   const given = opts.readSecret ?? secret;
   const test = env === 'sandbox' ? provider.definition.sandboxSecrets : undefined;

@@ -27,12 +27,12 @@
  */
 import {
   BrokenCircuitError,
-  BulkheadPolicy,
+  type BulkheadPolicy,
   BulkheadRejectedError as CockatielBulkheadRejected,
-  CircuitBreakerPolicy,
+  type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
-  RetryPolicy,
+  type RetryPolicy,
   bulkhead as cockatielBulkhead,
   circuitBreaker,
   handleWhen,

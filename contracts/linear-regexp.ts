@@ -160,7 +160,7 @@ class Translator {
   private quantifier(): string {
     const s = this.src;
     const c = s[this.i];
-    let q = '';
+    let q: string;
     if (c === '*' || c === '+' || c === '?') {
       q = c;
       this.i++;

@@ -893,6 +893,10 @@ export interface ProviderDefinition {
   operations?: {
     [k: string]: ManualOperation | undefined;
   };
+  /**
+   * Payment and postal providers only: which of wasl's adapters speaks this provider's contract for the hub's payment and postal desks (connectors/payment/, connectors/postal/). sy-epay-invoices: invoices in Syrian pounds (CreateInvoice, GetInvoice, RefundInvoice, ListSettlements); intl-pay-intents: payment intents in minor units (CreatePaymentIntent, GetPaymentIntent, CreateRefund, ListPayouts); sy-post-shipments: shipments (CreateShipment, GetShipment). Required of every provider config/fulfilment.json names for payment or post, and checked at start: a missing adapter, or one of the other kind, stops the hub naming this file. A provider that names one gets types.ts generated at import, which its adapter reads; ministries name none (flows reach them).
+   */
+  adapter?: 'sy-epay-invoices' | 'intl-pay-intents' | 'sy-post-shipments';
   callbacks?: Callbacks;
 }
 /**

@@ -1,11 +1,15 @@
-/** The `wasl` command line. Each command is a thin wrapper around a module that tests use directly. */
+/**
+ * The `wasl` command line. Each command is a thin wrapper around a module that tests use directly.
+ * What is not the hub's comes in at start (bin/wasl.js hands in the sandbox's: sandbox/cli.ts):
+ * the simulators and certificate reader the hubs it starts receive, and commands of its own.
+ */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './config';
-import { ALL_ROLES, createHub, startHub, VERSION, type Hub, type Roles } from './hub';
+import { ALL_ROLES, createHub, startHub, VERSION, type Hub, type HubExtensions, type Roles } from './hub';
+import type { CertificateReader } from './lifecycle';
 import { replayCommand } from './cli/replay';
 import { paymentsCommand } from './cli/payments';
 import { serviceCommand } from './cli/service';
-import { sandboxCommand } from './cli/sandbox';
 import { auditCommand } from './cli/audit';
 import { providerCommand } from './cli/provider';
 import { operatorCommand } from './cli/operator';
@@ -18,7 +22,19 @@ function port(value: string): string {
   return value;
 }
 
-export function buildCli(): Command {
+/** What `wasl` receives from outside hub/ at start: what the hubs it starts receive, and commands of its own. */
+export interface CliExtensions extends HubExtensions {
+  /** Reads services' certificates: `wasl service promote` and `status`, the production hub's warning, GET /v1/services. */
+  certificates: CertificateReader;
+  /** Commands of `wasl service` made elsewhere (the sandbox's `service new`), listed before promote, retire and status. */
+  serviceCommands?: Command[];
+  /** Commands of their own (`wasl sandbox`), listed after `wasl service`. */
+  commands?: Command[];
+}
+
+export function buildCli(ext: CliExtensions): Command {
+  const extensions: HubExtensions = { certificates: ext.certificates, ...(ext.simulators ? { simulators: ext.simulators } : {}) };
+  const offline = () => createHub(loadConfig(), { ...extensions, roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() });
   const program = new Command('wasl')
     .description('wasl — the integration hub of the citizen-service centres')
     .version(VERSION)
@@ -35,7 +51,7 @@ export function buildCli(): Command {
       const env = { ...process.env };
       if (opts.port) env.PORT = opts.port;
       if (opts.host) env.HOST = opts.host;
-      const hub = await startHub(loadConfig(env), { roles: { ...ALL_ROLES, workers: opts.workers }, demoOperator: true });
+      const hub = await startHub(loadConfig(env), { ...extensions, roles: { ...ALL_ROLES, workers: opts.workers }, demoOperator: true });
       if (hub.demoKey) {
         process.stdout.write(
           `\nSandbox demo channel "${hub.demoKey.channel}" (all services). Its key, kept in ${hub.config.dataDir}/demo-channel-key:\n  Authorization: Bearer ${hub.demoKey.key}\n\n`,
@@ -57,18 +73,18 @@ export function buildCli(): Command {
     .description('Run only the workers (bus consumers), to scale out next to `wasl start --no-workers`; needs DATABASE_URL and AMQP_URL to share work between machines')
     .action(async () => {
       const roles: Roles = { gateway: false, relay: false, workers: true };
-      stopOnSignals(await startHub(loadConfig(), { roles }));
+      stopOnSignals(await startHub(loadConfig(), { ...extensions, roles }));
     });
 
-  program.addCommand(replayCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
-  program.addCommand(paymentsCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
+  program.addCommand(replayCommand(offline));
+  program.addCommand(paymentsCommand(offline));
 
-  program.addCommand(providerCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
+  program.addCommand(providerCommand(offline));
 
   program.addCommand(operatorCommand());
-  program.addCommand(serviceCommand());
-  program.addCommand(sandboxCommand());
-  program.addCommand(auditCommand(() => createHub(loadConfig(), { roles: { gateway: false, relay: false, workers: false }, logger: quietLogger() })));
+  program.addCommand(serviceCommand(ext.certificates, ext.serviceCommands));
+  for (const c of ext.commands ?? []) program.addCommand(c);
+  program.addCommand(auditCommand(offline));
 
   return program;
 }
@@ -93,9 +109,9 @@ function quietLogger() {
   return createLogger(process.env.WASL_LOG_LEVEL ?? 'warn', pino.destination(2));
 }
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], ext: CliExtensions): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    await buildCli(ext).parseAsync(argv);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`wasl: configuration: ${err.message}\n`);

@@ -6,9 +6,10 @@ import { resolve } from 'node:path';
 import { createAjv, pointErrors } from '../contracts';
 import type { ChannelKind } from '../contracts/types';
 import { DEFAULT_FULFILMENT_FILE } from './fulfilment';
+import { ConfigError, type WaslEnv } from './environment';
 import { parseOperators, type Operator } from './operators';
 
-export type WaslEnv = 'sandbox' | 'production';
+export { ConfigError, type WaslEnv } from './environment';
 
 export interface ChannelKey {
   channel: string;
@@ -56,10 +57,6 @@ export interface HubConfig {
   logLevel: string;
   bodyLimit: number;
   rateLimitPerMinute: number;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 const channelKeysSchema = {

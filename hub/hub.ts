@@ -18,7 +18,7 @@ import { ConfigError, type ChannelKey, type HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
 import { demoOperator, type DemoOperator } from './demo-operator';
 import { buildGateway } from './gateway/server';
-import { checkCertificate } from './sandbox/certificate';
+import { serviceRoots, type CertificateReader } from './lifecycle';
 import { HubMetrics } from './metrics';
 import { listenMetrics } from './metrics-listener';
 import type { Registry } from 'prom-client';
@@ -96,7 +96,21 @@ export interface HubOptions {
   busRetry?: RetryPolicy;
   /** In the sandbox with WASL_OPERATORS unset, make (or reuse) a demo operator who may open /monitor; `wasl start` asks for one. */
   demoOperator?: boolean;
+  /**
+   * Reads and verifies services' certificates (the sandbox's, handed in at start): a production
+   * hub warns of a live service whose certificate does not hold; operators see each certificate in
+   * GET /v1/services. Without one, certificates are neither checked nor shown.
+   */
+  certificates?: CertificateReader;
+  /** Starts the sandbox's simulated providers beside a sandbox hub (startHub), closed after it. */
+  simulators?: StartSimulators;
 }
+
+/** Starts simulated providers (the sandbox's: WASL_SIMULATORS=off in env starts none), logging to the hub's logger. */
+export type StartSimulators = (env: NodeJS.ProcessEnv, logger: Logger) => Promise<{ close(): Promise<void> }>;
+
+/** What the hub receives from outside hub/ at start: the sandbox's simulators and certificate reader (sandbox/extension.ts). */
+export type HubExtensions = Pick<HubOptions, 'certificates' | 'simulators'>;
 
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
   const logger = opts.logger ?? createLogger(config.logLevel);
@@ -105,7 +119,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   privateDir(config.dataDir);
   const catalogue = Catalogue.load(config.flowsDir);
   catalogue.fulfilment = Fulfilment.load(config.fulfilmentFile);
-  if (config.env === 'production') warnUncertified(catalogue, config.flowsDir, logger);
+  if (config.env === 'production') warnUncertified(catalogue, config.flowsDir, opts.certificates, logger);
   const demoKey = config.channelKeys ? undefined : demoChannelKey(config.dataDir);
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
   const demoOp = opts.demoOperator && config.env === 'sandbox' && !config.operators ? await demoOperator(config.dataDir) : undefined;
@@ -113,6 +127,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const gatewayConfig = demoOp ? { ...config, operators: [demoOp] } : config;
   const rawStore = opts.store ?? (await openStore(config));
   let relay: OutboxRelay | undefined;
+  // Set once the bus is open; the store's step observer reads it (undefined before).
+  // eslint-disable-next-line prefer-const
   let metrics: HubMetrics | undefined;
   // A store that publishes each step's event itself (the embedded bus in its database) leaves
   // the relay nothing to move: no wake-up per step then, only its poll for anything older.
@@ -162,7 +178,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
     fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
-    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus, operatorAuth, exposure });
+    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus, operatorAuth, exposure, ...(opts.certificates ? { certificates: opts.certificates } : {}) });
     editorLogin?.register(app);
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
@@ -261,18 +277,14 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   const problem = roles.gateway ? bindProblem(config) : undefined;
   if (problem) throw new ConfigError(problem);
   const hub = await createHub(config, { runtime: true, ...opts });
-  // --- sandbox simulators (sandbox/simulators; WASL_SIMULATORS=off skips them): started with the
-  // hub in the sandbox, stopped after it closes. Loaded only in the sandbox.
-  if (config.env === 'sandbox') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { startSimulators } = require('../sandbox/simulators') as typeof import('../sandbox/simulators');
-    const sims = await startSimulators(process.env, hub.logger).catch(async (err: unknown) => {
+  // The simulated providers (handed in: the sandbox's) run beside a sandbox hub and stop after it closes.
+  if (config.env === 'sandbox' && opts.simulators) {
+    const sims = await opts.simulators(process.env, hub.logger).catch(async (err: unknown) => {
       await hub.close();
       throw err;
     });
     closeAfter(hub, () => sims.close());
   }
-  // --- end sandbox simulators
   try {
     if (hub.roles.gateway) hub.url = await hub.app.listen({ host: config.host, port: config.port });
     else if (config.metricsPort !== undefined) {
@@ -298,10 +310,14 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
 export const VERSION: string = (require('../package.json') as { version: string }).version;
 
 /** A live service whose files changed since its certificate was issued is served as promoted, but said loudly: it should be certified and promoted again. */
-function warnUncertified(catalogue: Catalogue, flowsDir: string, logger: Logger): void {
-  const roots = { flowsDir, providersRoot: PROVIDERS_ROOT, base: resolve(flowsDir, '..') };
+function warnUncertified(catalogue: Catalogue, flowsDir: string, certificates: CertificateReader | undefined, logger: Logger): void {
+  if (!certificates) {
+    logger.warn('no certificate reader was given to this hub: the certificates of live services are not checked');
+    return;
+  }
+  const roots = serviceRoots(flowsDir, PROVIDERS_ROOT);
   for (const s of catalogue.offered('production')) {
-    const problem = checkCertificate(s.definition.code, roots);
+    const problem = certificates.check(s.definition.code, roots);
     if (problem) logger.warn({ service: s.definition.code, changed: problem.changed }, `live service without a certificate that holds: ${problem.message}`);
   }
 }

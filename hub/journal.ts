@@ -10,7 +10,7 @@
  *   transiently) is called again with the SAME idempotency key, `<order id>:<step>`, so a
  *   provider that honours idempotency keys (X-Road `id`, `Idempotency-Key`) does the work once.
  */
-import type { JournalEntry, Store } from './store';
+import type { JournalEntry, StepJournal } from './store';
 
 export interface RecordedFailure {
   code: string;
@@ -56,7 +56,7 @@ export function recordFailure(err: unknown): RecordedFailure {
   return { ...fields, code: String(e?.code ?? 'error'), message: String(e?.message ?? err) };
 }
 
-export async function runStepOnce<T>(store: Store, orderId: string, step: string, call: (c: StepCall) => Promise<T>, isFinal: IsFinal = finalUnlessTransient): Promise<StepResult<T>> {
+export async function runStepOnce<T>(store: StepJournal, orderId: string, step: string, call: (c: StepCall) => Promise<T>, isFinal: IsFinal = finalUnlessTransient): Promise<StepResult<T>> {
   const done = await store.journalGet(orderId, step);
   if (done?.status === 'succeeded') return { value: done.outcome as T, replayed: true };
   if (done?.status === 'failed') throw new RecordedStepFailure(done.outcome as RecordedFailure);

@@ -19,14 +19,14 @@ import { onDecision } from './bus/consume';
 import { onPaymentAnomaly } from './payments/matching';
 import type { Catalogue } from './catalogue';
 import type { MetricsSnapshot } from './runtime/metrics';
-import type { Store } from './store';
+import type { MetricCounts } from './store';
 
 /** Statuses in which an order waits on the hub or a ministry: what an SLA is about. */
 export const UNFINISHED: readonly OrderStatus[] = ['received', 'paid', 'submitted-to-provider', 'provider-completed'];
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
 
 export interface HubMetricsDeps {
-  store: Store;
+  store: MetricCounts;
   bus: Bus;
   catalogue: Catalogue;
   /** The flows runtime's figures, once it runs. */

@@ -14,7 +14,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { createAjv, pointErrors } from '../contracts';
-import { ConfigError, type WaslEnv } from './config';
+import { ConfigError, type WaslEnv } from './environment';
 
 export type OperatorRole = 'viewer' | 'operator' | 'admin';
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['viewer', 'operator', 'admin'];

@@ -10,10 +10,10 @@
  * its safe fields (reason, provider code, status…) are in msg.wasl.error.
  */
 import type { Connector } from '../connectors/connector';
-import { hubContext } from '../hub/runtime/context';
-import { recordFailure, RecordedStepFailure, runStepOnce, type RecordedFailure } from '../hub/journal';
+import { hubContext, recordFailure, RecordedStepFailure, runStepOnce, type RecordedFailure } from '../hub/runtime/context';
 import { cachedTranslator } from './lib/i18n';
-import { short, type NodeAPI, type NodeDef, type Node, type NodeMessage, type ProviderConfigNode } from './wasl-provider.api';
+import { short, type NodeAPI, type NodeDef, type Node, type NodeMessage } from './lib/node-red';
+import type { ProviderConfigNode } from './lib/provider-connector';
 
 /** What the journal keeps of a call, and msg.wasl shows. */
 interface CallOutcome {

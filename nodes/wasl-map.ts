@@ -11,11 +11,10 @@
  */
 import type { ValidateFunction } from '../contracts';
 import type { ServiceDefinition } from '../contracts/types';
-import { fieldErrors } from '../hub/field-errors';
-import { hubContext } from '../hub/runtime/context';
-import { contractValidator, describeChoice, schemaChoice } from './lib/connector-pool';
+import { fieldErrors, hubContext } from '../hub/runtime/context';
+import { contractValidator, describeChoice, schemaChoice } from './lib/contract-schemas';
 import { cachedTranslator } from './lib/i18n';
-import { short, type JsonataExpression, type Node, type NodeAPI, type NodeDef } from './wasl-provider.api';
+import { short, type JsonataExpression, type Node, type NodeAPI, type NodeDef } from './lib/node-red';
 
 export default function register(RED: NodeAPI): void {
   const t = cachedTranslator(RED);

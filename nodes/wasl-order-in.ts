@@ -10,10 +10,7 @@
  * names that pattern (service.json `flow.pattern`): one flow carries them all, each message with
  * its service's definition in `msg.service`.
  */
-import { DeadLetterError, type Delivery } from '../hub/bus/bus';
-import { hubContext } from '../hub/runtime/context';
-import { dispatcherFor } from '../hub/runtime/dispatcher';
-import { completeDelivery, deliveriesInFlight, FlowStoppedError, failOwnedBy, installDeliveryHooks, trackDelivery } from '../hub/runtime/deliveries';
+import { completeDelivery, DeadLetterError, deliveriesInFlight, dispatcherFor, FlowStoppedError, failOwnedBy, hubContext, installDeliveryHooks, trackDelivery, type Delivery } from '../hub/runtime/context';
 import { cachedTranslator } from './lib/i18n';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
 
@@ -115,5 +112,5 @@ export default function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wasl-order-in', WaslOrderIn as unknown as new (def: NodeDef) => unknown);
+  RED.nodes.registerType('wasl-order-in', WaslOrderIn);
 }

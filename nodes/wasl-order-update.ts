@@ -10,9 +10,7 @@
  * to `done(err)` with the typed error's code, so a Catch node gets it.
  */
 import type { OrderStatus, Reason, Results } from '../contracts/types';
-import { hubContext } from '../hub/runtime/context';
-import { completeDelivery } from '../hub/runtime/deliveries';
-import { ORDER_STATUSES } from '../hub/state-machine';
+import { completeDelivery, hubContext, ORDER_STATUSES } from '../hub/runtime/context';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
 
 export interface OrderUpdateDef extends NodeDef {
@@ -78,5 +76,5 @@ export default function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wasl-order-update', WaslOrderUpdate as unknown as new (def: NodeDef) => unknown);
+  RED.nodes.registerType('wasl-order-update', WaslOrderUpdate);
 }

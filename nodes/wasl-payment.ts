@@ -19,8 +19,7 @@
  * msg.error.code (the desks' connector and store errors, and no-order, no-payments, bad-action).
  */
 import type { Order } from '../contracts/types';
-import { hubContext } from '../hub/runtime/context';
-import { completeDelivery } from '../hub/runtime/deliveries';
+import { completeDelivery, hubContext } from '../hub/runtime/context';
 import { DeskStepError, deskStepError, orderIdOf, settleStep } from './lib/desk-step';
 import { cachedTranslator } from './lib/i18n';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
@@ -99,7 +98,7 @@ export default function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wasl-payment', WaslPayment as unknown as new (def: NodeDef) => unknown);
+  RED.nodes.registerType('wasl-payment', WaslPayment);
 }
 
 /** No payment to wait for: no fee, or cash at the counter, and the order not yet gone further. */

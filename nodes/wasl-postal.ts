@@ -14,8 +14,7 @@
  * bad-action), for a Catch node's msg.error.code.
  */
 import type { Order } from '../contracts/types';
-import { hubContext } from '../hub/runtime/context';
-import { completeDelivery } from '../hub/runtime/deliveries';
+import { completeDelivery, hubContext } from '../hub/runtime/context';
 import { cachedTranslator } from './lib/i18n';
 import type { NodeAPI, NodeDef, NodeThis } from './lib/node-red';
 import { DeskStepError, deskStepError, orderIdOf, settleStep } from './lib/desk-step';
@@ -67,5 +66,5 @@ export default function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('wasl-postal', WaslPostal as unknown as new (def: NodeDef) => unknown);
+  RED.nodes.registerType('wasl-postal', WaslPostal);
 }

@@ -11,8 +11,9 @@
 import type { Environment } from '../connectors/connector';
 import { DEFAULT_PROVIDERS_ROOT } from '../connectors/provider-files';
 import { hubContext } from '../hub/runtime/context';
-import { buildConnector, CREDENTIAL_FIELDS, describeProviders, ORDER_DEFS, SharedConnector, type ProviderCredentials } from './lib/connector-pool';
-import type { NodeAPI, NodeDef, ProviderConfigNode } from './wasl-provider.api';
+import { describeProviders, ORDER_DEFS } from './lib/contract-schemas';
+import type { NodeAPI, NodeDef } from './lib/node-red';
+import { buildConnector, CREDENTIAL_FIELDS, SharedConnector, type ProviderConfigNode, type ProviderCredentials } from './lib/provider-connector';
 
 function providersRoot(): string {
   try {

@@ -5,11 +5,10 @@
  * English and Arabic (hub/field-errors.ts), never the values.
  */
 import type { ValidateFunction } from '../contracts';
-import { fieldErrors } from '../hub/field-errors';
-import { hubContext } from '../hub/runtime/context';
-import { contractValidator, describeChoice, schemaChoice } from './lib/connector-pool';
+import { fieldErrors, hubContext } from '../hub/runtime/context';
+import { contractValidator, describeChoice, schemaChoice } from './lib/contract-schemas';
 import { cachedTranslator } from './lib/i18n';
-import { short, type Node, type NodeAPI, type NodeDef } from './wasl-provider.api';
+import { short, type Node, type NodeAPI, type NodeDef } from './lib/node-red';
 
 export default function register(RED: NodeAPI): void {
   const t = cachedTranslator(RED);

@@ -3,16 +3,19 @@
  * (flows/<code>/certificate.json) recording a digest of everything that defines it — its
  * definition (without its lifecycle, which promotion changes), its flow, its scenarios, the
  * contracts and provider files of every provider its definition and its flow use, and the flows'
- * shared config nodes — with the run's report. `promote` makes a service live only when the
- * certificate is there, passed, and its digest is that of the files as they are now; any edit
- * since (one character of the flow) refuses it with the files that changed. Every lifecycle
- * change is kept, with who made it and when, in flows/<code>/lifecycle.json.
+ * shared config nodes — with the run's report. `checkCertificate` says whether a certificate
+ * still holds for the files as they are now; any edit since (one character of the flow) voids it,
+ * naming the files that changed. The hub receives these as its CertificateReader
+ * (`certificateReader`, hub/lifecycle.ts): promotion is refused on a certificate that does not
+ * hold, a production hub warns of a live service without one, operators see each in
+ * GET /v1/services. The lifecycle itself (certified, live, retired) is the hub's release gate.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import stringify from 'safe-stable-stringify';
-import type { CertificateSummary, Lifecycle, LifecycleChange, ServiceDefinition } from '../../contracts/types';
+import type { CertificateSummary, ServiceDefinition } from '../contracts/types';
+import { LifecycleError, recordCertification, type CertificateReader, type ServiceRoots } from '../hub/lifecycle';
 
 export interface CertifiedFile {
   /** Relative to the repository (flows/…, contracts/providers/…). */
@@ -37,26 +40,9 @@ export interface Certificate {
   by: string;
 }
 
-export type { LifecycleChange };
-
-export interface Roots {
-  /** flows/ */
-  flowsDir: string;
-  /** contracts/providers/ */
-  providersRoot: string;
-  /** What file paths in a certificate are relative to (the repository). */
-  base: string;
-}
-
-export class CertificationError extends Error {
+/** A certificate refused, missing or no longer holding; `changed` names the files that differ from what was certified. */
+export class CertificationError extends LifecycleError {
   override name = 'CertificationError';
-  constructor(
-    message: string,
-    /** Files whose content is not what was certified (added, changed or gone). */
-    readonly changed: string[] = [],
-  ) {
-    super(message);
-  }
 }
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -87,7 +73,7 @@ function providersOfFlow(flowFile: string, sharedFile: string): string[] {
 }
 
 /** The files that define a service, each with its digest, in a stable order. */
-export function serviceFiles(code: string, roots: Roots, extraProviders: string[] = []): CertifiedFile[] {
+export function serviceFiles(code: string, roots: ServiceRoots, extraProviders: string[] = []): CertifiedFile[] {
   const dir = join(roots.flowsDir, code);
   const defFile = join(dir, 'service.json');
   if (!existsSync(defFile)) throw new CertificationError(`no service ${code} in ${roots.flowsDir}`);
@@ -115,11 +101,10 @@ export function digestOf(files: CertifiedFile[]): string {
   return sha256(files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
 }
 
-const certificateFile = (code: string, roots: Roots) => join(roots.flowsDir, code, 'certificate.json');
-const lifecycleFile = (code: string, roots: Roots) => join(roots.flowsDir, code, 'lifecycle.json');
+const certificateFile = (code: string, roots: ServiceRoots) => join(roots.flowsDir, code, 'certificate.json');
 
 /** Writes the certificate of a run whose scenarios all passed; refuses a run with failures. */
-export function certify(code: string, report: ScenarioReport, roots: Roots, by: string, extraProviders: string[] = [], now = new Date()): Certificate {
+export function certify(code: string, report: ScenarioReport, roots: ServiceRoots, by: string, extraProviders: string[] = [], now = new Date()): Certificate {
   if (report.failed > 0 || report.scenarios === 0 || report.passed !== report.scenarios) {
     throw new CertificationError(`service ${code} cannot be certified: ${report.passed} of ${report.scenarios} scenarios passed`);
   }
@@ -127,22 +112,17 @@ export function certify(code: string, report: ScenarioReport, roots: Roots, by: 
   const files = serviceFiles(code, roots, extraProviders);
   const cert: Certificate = { service: code, version: def.version, digest: digestOf(files), files, report, certifiedAt: now.toISOString(), by };
   writeFileSync(certificateFile(code, roots), `${JSON.stringify(cert, null, 2)}\n`);
-  // A live service certified again on the very files it was promoted with stays live; a retired
-  // one stays retired; anything else (a draft, or a live service whose files changed) becomes
-  // certified and waits for a promotion.
-  const lastLive = lifecycleHistory(code, roots).filter((c) => c.lifecycle === 'live').at(-1);
-  const unchangedLive = def.lifecycle === 'live' && lastLive?.digest === cert.digest;
-  if (!unchangedLive && def.lifecycle !== 'retired') setLifecycle(code, 'certified', roots, by, cert.digest, now);
+  recordCertification(code, roots, by, cert.digest, now);
   return cert;
 }
 
-export function readCertificate(code: string, roots: Roots): Certificate | undefined {
+export function readCertificate(code: string, roots: ServiceRoots): Certificate | undefined {
   const f = certificateFile(code, roots);
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Certificate) : undefined;
 }
 
 /** Why the service's certificate does not hold for the files as they are, or undefined when it does. */
-export function checkCertificate(code: string, roots: Roots): CertificationError | undefined {
+export function checkCertificate(code: string, roots: ServiceRoots): CertificationError | undefined {
   const cert = readCertificate(code, roots);
   if (!cert) return new CertificationError(`service ${code} has no certificate: run its scenarios (wasl sandbox test ${code})`);
   if (cert.report.failed > 0 || cert.report.passed !== cert.report.scenarios) return new CertificationError(`service ${code}'s certificate records failed scenarios`);
@@ -155,39 +135,13 @@ export function checkCertificate(code: string, roots: Roots): CertificationError
   return new CertificationError(`service ${code} changed since it was certified (${changed.join(', ')}): run its scenarios again`, changed);
 }
 
-/** Makes a certified service live; refuses, with the reason, when its certificate does not hold. */
-export function promote(code: string, roots: Roots, by: string, now = new Date()): LifecycleChange {
-  const problem = checkCertificate(code, roots);
-  if (problem) throw problem;
-  return setLifecycle(code, 'live', roots, by, readCertificate(code, roots)!.digest, now);
-}
-
-export function retire(code: string, roots: Roots, by: string, now = new Date()): LifecycleChange {
-  return setLifecycle(code, 'retired', roots, by, undefined, now);
-}
-
-export function lifecycleHistory(code: string, roots: Roots): LifecycleChange[] {
-  const f = lifecycleFile(code, roots);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as LifecycleChange[]) : [];
-}
-
-function setLifecycle(code: string, lifecycle: Lifecycle, roots: Roots, by: string, digest: string | undefined, now: Date): LifecycleChange {
-  const defFile = join(roots.flowsDir, code, 'service.json');
-  const text = readFileSync(defFile, 'utf8');
-  const def = JSON.parse(text) as ServiceDefinition;
-  // Only the lifecycle member changes, in place, so the file keeps its layout for review.
-  const updated = text.replace(/("lifecycle"\s*:\s*)"[a-z]+"/, `$1"${lifecycle}"`);
-  if (updated === text && def.lifecycle !== lifecycle) throw new CertificationError(`${defFile} has no lifecycle member to change`);
-  writeFileSync(defFile, updated);
-  const change: LifecycleChange = { lifecycle, at: now.toISOString(), by, ...(digest ? { digest } : {}) };
-  writeFileSync(lifecycleFile(code, roots), `${JSON.stringify([...lifecycleHistory(code, roots), change], null, 2)}\n`);
-  return change;
-}
-
 /** What an operator sees of a service's certificate (GET /v1/services): whether it holds for the files now. */
-export function certificateSummary(code: string, roots: Roots): CertificateSummary | undefined {
+export function certificateSummary(code: string, roots: ServiceRoots): CertificateSummary | undefined {
   const cert = readCertificate(code, roots);
   if (!cert) return undefined;
   const problem = checkCertificate(code, roots);
   return { digest: cert.digest, certifiedAt: cert.certifiedAt, by: cert.by, scenarios: cert.report.scenarios, passed: cert.report.passed, holds: !problem, ...(problem ? { problem: problem.message } : {}) };
 }
+
+/** What the hub receives to read and verify certificates (hub/lifecycle.ts): the same checks as `wasl service promote`. */
+export const certificateReader: CertificateReader = { check: checkCertificate, summary: certificateSummary };

@@ -1,18 +1,26 @@
 /**
- * `wasl sandbox test [service…]`: runs services' scenarios against the simulators (runner.ts),
- * with a progress bar on a terminal, a summary, a JUnit XML and an HTML report; exits 1 when a
- * scenario failed, 2 when the run could not start. `--watch` runs again whenever a flow, a
- * scenario or a contract changes.
+ * The sandbox's commands of `wasl`, handed to the hub's command line at start (bin/wasl.js) with
+ * what the hub receives of the sandbox (./extension.ts):
+ * - `wasl sandbox test [service…]`: runs services' scenarios against the simulators
+ *   (runner/runner.ts), with a progress bar on a terminal, a summary, a JUnit XML and an HTML
+ *   report; exits 1 when a scenario failed, 2 when the run could not start. `--watch` runs again
+ *   whenever a flow, a scenario or a contract changes.
+ * - `wasl service new <code>`: scaffolds a service as a draft (scaffold/scaffold.ts), beside the
+ *   hub's `service promote | retire | status`.
  */
 import { watch, type FSWatcher } from 'chokidar';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { loadConfig } from '../config';
-import { summaryLines, writeReports } from '../sandbox/report';
-import { DEFAULT_CONCURRENCY, runSandbox, SandboxRunError } from '../sandbox/runner';
-import { ScenarioError } from '../sandbox/scenarios';
-import type { RunReport } from '../sandbox/results';
+import type { CliExtensions } from '../hub/cli';
+import { loadConfig } from '../hub/config';
+import { serviceRoots } from '../hub/lifecycle';
+import { sandboxExtension } from './extension';
+import { summaryLines, writeReports } from './runner/report';
+import { DEFAULT_CONCURRENCY, runSandbox, SandboxRunError } from './runner/runner';
+import { ScenarioError } from './runner/scenarios';
+import type { RunReport } from './runner/results';
+import { scaffoldService, ScaffoldError } from './scaffold/scaffold';
 
 interface TestOptions {
   concurrency: number;
@@ -30,7 +38,7 @@ const positive = (v: string) => {
   return n;
 };
 
-const REPO = resolve(__dirname, '..', '..');
+const REPO = resolve(__dirname, '..');
 
 async function once(services: string[], o: TestOptions, out: NodeJS.WriteStream): Promise<RunReport | undefined> {
   const config = loadConfig(process.env);
@@ -119,4 +127,38 @@ export function sandboxCommand(): Command {
       await watcher.close();
     });
   return cmd;
+}
+
+/** `wasl service new`: listed first among the service's commands, before the hub's promote, retire and status. */
+export function newServiceCommand(): Command {
+  return new Command('new')
+    .argument('<code>')
+    .description('Scaffold a service as a draft: its definition, its flow in stages wired to a provider\'s operation (payment, the call, delivery, refund), and a first happy-path scenario.')
+    .requiredOption('--provider <code>', 'the provider it calls (imported under contracts/providers)')
+    .option('--operation <name>', 'the operation it calls (default: the provider\'s first)')
+    .option('--name-ar <text>', 'its name in Arabic')
+    .option('--name-en <text>', 'its name in English')
+    .action((code: string, opts: { provider: string; operation?: string; nameAr?: string; nameEn?: string }) => {
+      try {
+        const r = serviceRoots(loadConfig(process.env).flowsDir);
+        const done = scaffoldService({
+          code,
+          provider: opts.provider,
+          flowsDir: r.flowsDir,
+          providersRoot: r.providersRoot,
+          ...(opts.operation ? { operation: opts.operation } : {}),
+          ...(opts.nameAr || opts.nameEn ? { names: { ar: opts.nameAr ?? code, en: opts.nameEn ?? code } } : {}),
+        });
+        process.stdout.write(`${code}: draft calling ${opts.provider}.${done.operation}\n${done.files.map((f) => `  wrote ${f}`).join('\n')}\nNext: fill in the fields schema and the mappings in the editor (/red), then run its scenarios.\n`);
+      } catch (err) {
+        if (!(err instanceof ScaffoldError)) throw err;
+        process.stderr.write(`wasl: ${err.message}\n`);
+        process.exitCode = 2;
+      }
+    });
+}
+
+/** What `wasl` gets of the sandbox (bin/wasl.js): its simulators and certificate reader, `wasl service new` and `wasl sandbox`. */
+export function sandboxCli(): CliExtensions {
+  return { ...sandboxExtension, serviceCommands: [newServiceCommand()], commands: [sandboxCommand()] };
 }

@@ -21,7 +21,7 @@ import type { ChannelKind, DeliveryMethod, Order, OrderRequest } from '../contra
 import type { CatalogueService } from '../hub/catalogue';
 import { exampleRequest } from '../hub/gateway/openapi';
 import { hashPassword } from '../hub/operators';
-import { startEnvironment, type SandboxEnvironment } from '../hub/sandbox/runner';
+import { startEnvironment, type SandboxEnvironment } from './runner/environment';
 import { citizens, seededRandom, type Citizen } from './data/citizens';
 
 const COMPLETED = new Set(['delivered', 'ready-for-pickup']);

@@ -7,6 +7,7 @@ import type { ChannelKey, HubConfig } from '../hub/config';
 import { createHub, type Hub, type HubOptions } from '../hub/hub';
 import { createLogger } from '../hub/log';
 import { SqliteStore } from '../hub/store/sqlite';
+import { certificateReader } from '../sandbox/certificate';
 import type { Store } from '../hub/store';
 import { join, resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
@@ -105,7 +106,8 @@ export interface TestHub extends Hub {
 export async function testHub(overrides: Partial<HubConfig> = {}, store?: Store, opts: Omit<HubOptions, 'store' | 'logger'> = {}): Promise<TestHub> {
   const logs = new LogSink();
   const config = testConfig(overrides);
-  const hub = await createHub(config, { ...opts, logger: createLogger(config.logLevel, logs), store: store ?? new SqliteStore({ file: ':memory:' }) });
+  // Certificates are read as `wasl` reads them (the sandbox's reader, handed in at start).
+  const hub = await createHub(config, { certificates: certificateReader, ...opts, logger: createLogger(config.logLevel, logs), store: store ?? new SqliteStore({ file: ':memory:' }) });
   return Object.assign(hub, { logs });
 }
 

@@ -59,7 +59,10 @@ export function summariseProfile(path: string, top = 25): string {
     const seen = new Set<string>();
     for (let n = byId.get(id); n; n = parent.get(n.id)) {
       const l = label(n);
-      if (file(n.callFrame.url).startsWith('hub/') && !seen.has(l)) (seen.add(l), add(incl, l, us));
+      if (file(n.callFrame.url).startsWith('hub/') && !seen.has(l)) {
+        seen.add(l);
+        add(incl, l, us);
+      }
     }
   }
   const rows = (m: Map<string, number>, k = top) =>

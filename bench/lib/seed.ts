@@ -7,7 +7,7 @@ import type { OrderRequest } from '../../contracts/types';
 import type { Catalogue } from '../../hub/catalogue';
 import type { ChannelKey } from '../../hub/config';
 import { buildOrder, requestHash } from '../../hub/intake';
-import type { Store } from '../../hub/store';
+import type { OrderStore, OutboxStore } from '../../hub/store';
 
 export class Reservoir {
   readonly ids: string[] = [];
@@ -29,7 +29,7 @@ export class Reservoir {
 }
 
 export interface SeedOptions {
-  store: Store;
+  store: OrderStore;
   count: number;
   body: OrderRequest;
   channel: ChannelKey;
@@ -73,7 +73,7 @@ export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
  * Marks the seeded orders' outbox events published, as if the relay had long since moved them:
  * otherwise the hub's relay would spend the GET measurement publishing them.
  */
-export async function markOutboxPublished(store: Store, deadline: number): Promise<number> {
+export async function markOutboxPublished(store: OutboxStore, deadline: number): Promise<number> {
   let n = 0;
   for (;;) {
     if (Date.now() > deadline) throw new Error(`marking the outbox published ran out of time after ${n} events`);

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { overrideSandbox } from '../../connectors/sandbox-overrides';
 import { loadConfig } from '../../hub/config';
 import { startHub, type Roles } from '../../hub/hub';
+import { sandboxExtension } from '../../sandbox/extension';
 
 let queries = 0;
 const query = pg.Client.prototype.query;
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   if (!roles) throw new Error(`BENCH_SCALE_ROLE must be gateway or worker, not "${role}"`);
   const ministry = process.env.BENCH_SCALE_MINISTRY_URL;
   if (ministry) overrideSandbox({ endpoints: { 'moi-civil-registry': ministry } });
-  const hub = await startHub(loadConfig(process.env), { roles });
+  const hub = await startHub(loadConfig(process.env), { ...sandboxExtension, roles });
   process.send?.({ ready: hub.url ?? 'worker' });
   let stopping = false;
   const stop = () => {

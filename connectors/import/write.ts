@@ -5,13 +5,22 @@
  *   contract/                        the contract and every resolved schema, self-contained
  *   operations/<Op>.input.schema.json, <Op>.output.schema.json
  *   operations/bindings.json         per operation: description, idempotent, schema files, binding
- *   types.ts                         generated TypeScript types (./typescript.ts)
+ *   types.ts                         generated TypeScript types (./typescript.ts), only when
+ *                                    provider.json names an `adapter`
+ *
+ * types.ts is for the TypeScript that reads the provider's answers: a payment or postal adapter
+ * (connectors/payment/, connectors/postal/), named by the provider file's `adapter`. A ministry
+ * names none: flows reach it, with JSON and JSONata checked against the operations' JSON Schemas
+ * at run time, and no code would read its types — so none are written, and a types.ts left from
+ * before is removed. A provider that comes to name an adapter gets its types.ts at the next
+ * import, even of an unchanged contract.
  *
  * Re-importing compares with what is there: operations added, removed, changed (input, output or
- * binding), and whether the contract files changed. Nothing is overwritten unless `yes` (the CLI
- * asks on a TTY). provider.json keeps everything the engineer edited — names, environments,
- * security, xroad, resilience, errors, xml, operations — and only its contract fields (and kind)
- * are updated. Other files in the folder are left alone.
+ * binding), whether the contract files changed, and whether types.ts is to be written or removed.
+ * Nothing is overwritten unless `yes` (the CLI asks on a TTY). provider.json keeps everything the
+ * engineer edited — names, environments, security, xroad, resilience, errors, xml, operations,
+ * adapter, callbacks — and only its contract fields (and kind) are updated. Other files in the
+ * folder are left alone.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +47,11 @@ export interface ProviderDiff {
   changed: OperationChange[];
   /** The contract files (or their service/port) differ from the last import. */
   contractChanged: boolean;
+  /**
+   * types.ts to be written (provider.json names an adapter, and there is none yet) or removed (it
+   * names none); absent when it is as it should be — rewritten with the rest when the contract changed.
+   */
+  types?: 'write' | 'remove';
 }
 
 export interface WriteOptions {
@@ -72,18 +86,28 @@ export function contractSha256(files: ImportedContract['files']): string {
 }
 
 export function hasChanges(diff: ProviderDiff): boolean {
-  return diff.fresh || diff.contractChanged || diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length > 0;
+  return diff.fresh || diff.contractChanged || diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length > 0 || diff.types !== undefined;
+}
+
+/** Whether a provider gets types.ts: when its file names the adapter that reads them. */
+export function wantsTypes(provider: ProviderDefinition): boolean {
+  return provider.adapter !== undefined;
 }
 
 /** The diff as the CLI prints it. */
 export function formatDiff(code: string, diff: ProviderDiff): string {
   if (diff.fresh) return `new provider ${code}`;
   if (!hasChanges(diff)) return `provider ${code}: no changes`;
-  const lines = [`provider ${code}: the contract changed`];
-  for (const n of diff.added) lines.push(`  + ${n}  (added)`);
-  for (const n of diff.removed) lines.push(`  - ${n}  (removed)`);
-  for (const c of diff.changed) lines.push(`  ~ ${c.name}  (changed: ${c.what.join(', ')})`);
-  if (!diff.added.length && !diff.removed.length && !diff.changed.length) lines.push('  contract files changed; operations are the same');
+  const lines: string[] = [];
+  if (diff.contractChanged || diff.added.length || diff.removed.length || diff.changed.length) {
+    lines.push(`provider ${code}: the contract changed`);
+    for (const n of diff.added) lines.push(`  + ${n}  (added)`);
+    for (const n of diff.removed) lines.push(`  - ${n}  (removed)`);
+    for (const c of diff.changed) lines.push(`  ~ ${c.name}  (changed: ${c.what.join(', ')})`);
+    if (!diff.added.length && !diff.removed.length && !diff.changed.length) lines.push('  contract files changed; operations are the same');
+  } else lines.push(`provider ${code}: the contract is the same`);
+  if (diff.types === 'write') lines.push('  types.ts to be written: provider.json names an adapter, which reads them');
+  if (diff.types === 'remove') lines.push('  types.ts to be removed: provider.json names no adapter, and nothing reads them');
   return lines.join('\n');
 }
 
@@ -97,7 +121,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (err) {
-    throw new Error(`${file} is not readable JSON: ${(err as Error).message}`);
+    throw new Error(`${file} is not readable JSON: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -233,6 +257,9 @@ export function planProvider(root: string, code: string, imported: ImportedContr
   const diff = diffProvider(existing, imported, sha256);
   const notes: string[] = [];
   const provider = validateProvider(mergeProvider(code, existing?.provider, imported, sha256, dir, notes), existing ? `${path.join(dir, 'provider.json')} (after updating its contract)` : 'the new provider.json');
+  const hasTypes = existsSync(path.join(dir, 'types.ts'));
+  if (existing && wantsTypes(provider) && !hasTypes) diff.types = 'write';
+  if (!wantsTypes(provider) && hasTypes) diff.types = 'remove';
   return { notes, dir, diff, sha256, provider };
 }
 
@@ -242,7 +269,7 @@ export async function writeProvider(root: string, code: string, imported: Import
   if (!hasChanges(diff)) return { status: 'unchanged', dir, diff, provider };
   if (!diff.fresh && !opts.yes) return { status: 'not-written', dir, diff, provider };
 
-  const types = await generateTypes(code, imported.operations);
+  const types = wantsTypes(provider) ? await generateTypes(code, imported.operations) : undefined;
   const bindings: Record<string, BindingsEntry> = {};
   const opFiles: Array<{ path: string; content: string }> = [];
   const used = new Set<string>();
@@ -261,7 +288,8 @@ export async function writeProvider(root: string, code: string, imported: Import
   mkdirSync(dir, { recursive: true });
   replaceFolder(path.join(dir, 'contract'), imported.files);
   replaceFolder(path.join(dir, 'operations'), opFiles);
-  writeFileSync(path.join(dir, 'types.ts'), types);
+  if (types !== undefined) writeFileSync(path.join(dir, 'types.ts'), types);
+  else rmSync(path.join(dir, 'types.ts'), { force: true });
   writeFileSync(path.join(dir, 'provider.json'), `${JSON.stringify(provider, null, 2)}\n`);
   return { status: diff.fresh ? 'created' : 'updated', dir, diff, provider };
 }

@@ -97,7 +97,7 @@ export class RestConnector implements Connector {
       try {
         this.ops.set(op.name, { ...op, validateInput: ajv.compile(op.inputSchema), validateOutput: ajv.compile(op.outputSchema) });
       } catch (err) {
-        throw new Error(`provider ${def.code}, operation ${op.name}: its schemas do not compile: ${(err as Error).message}`);
+        throw new Error(`provider ${def.code}, operation ${op.name}: its schemas do not compile: ${(err as Error).message}`, { cause: err });
       }
     }
   }

@@ -20,7 +20,7 @@
  */
 import type { ErrorMapping } from '../../contracts/types';
 import { mapRefusal } from '../error-mapping';
-import { BusinessRefusal, ProviderFault, type CallMeta } from '../errors';
+import { type BusinessRefusal, ProviderFault, type CallMeta } from '../errors';
 import type { XmlElement } from '../xml/parse';
 import type { SoapVersion } from './envelope';
 

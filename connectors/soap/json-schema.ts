@@ -394,7 +394,11 @@ function directionSensitive(model: ServiceModel): Set<string> {
       const b = builtinName(ref);
       if (b) {
         if (BUILTINS[b]?.json === 'decimal-string') direct.add(key);
-      } else refs.get(ref)?.add(key) ?? refs.set(ref, new Set([key]));
+      } else {
+        const keys = refs.get(ref);
+        if (keys) keys.add(key);
+        else refs.set(ref, new Set([key]));
+      }
       return;
     }
     if (ref.kind === 'simple') {

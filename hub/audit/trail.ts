@@ -4,7 +4,7 @@
  * window (`from`, `to`) is proven against everything before it; only the window's records are
  * counted.
  */
-import type { Store } from '../store';
+import type { AuditStore } from '../store';
 import { verify, type AuditRecord, type Finding } from './chain';
 
 const PAGE = 5000;
@@ -17,7 +17,7 @@ export interface Verification {
   lastSeq?: number;
 }
 
-export async function verifyTrail(store: Store, window: { from?: Date; to?: Date } = {}): Promise<Verification> {
+export async function verifyTrail(store: AuditStore, window: { from?: Date; to?: Date } = {}): Promise<Verification> {
   let before: Pick<AuditRecord, 'seq' | 'hash'> | undefined;
   let checked = 0;
   const bySeq = new Map<number, string>();
@@ -41,7 +41,7 @@ export async function verifyTrail(store: Store, window: { from?: Date; to?: Date
 }
 
 /** Seals every whole UTC day before `now` that has records and no seal yet; returns the days sealed. */
-export async function sealDays(store: Store, now = new Date()): Promise<string[]> {
+export async function sealDays(store: AuditStore, now = new Date()): Promise<string[]> {
   const today = now.toISOString().slice(0, 10);
   const sealed = new Set((await store.auditSeals()).map((s) => s.day));
   const lastOfDay = new Map<string, AuditRecord>();

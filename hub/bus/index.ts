@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import type { HubConfig } from '../config';
 import type { Logger } from '../log';
 import { SqliteDatabase } from '../sqlite/database';
-import type { Store } from '../store';
 import { SqliteStore } from '../store/sqlite';
-import type { Bus } from './bus';
+import type { Bus, DeadLetterSink, ProcessedLog } from './bus';
 import { EmbeddedBus } from './embedded';
 
 export type { Bus } from './bus';
@@ -24,7 +23,7 @@ function visibilityMs(): number | undefined {
   return Number.isInteger(v) && v >= 100 ? v : undefined;
 }
 
-export async function openBus(config: Pick<HubConfig, 'amqpUrl' | 'dataDir'>, store: Store, logger: Logger): Promise<OpenedBus> {
+export async function openBus(config: Pick<HubConfig, 'amqpUrl' | 'dataDir'>, store: DeadLetterSink & ProcessedLog, logger: Logger): Promise<OpenedBus> {
   if (config.amqpUrl) {
     // Loaded only when asked for, so the embedded default does not load amqplib.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

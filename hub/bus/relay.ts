@@ -11,11 +11,11 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
-import type { Store } from '../store';
+import type { LeaseStore, OutboxStore } from '../store';
 import { eventMessage, type Bus } from './bus';
 
 export interface RelayOptions {
-  store: Store;
+  store: OutboxStore & LeaseStore;
   bus: Bus;
   logger: Logger;
   batchSize?: number;
@@ -100,14 +100,13 @@ export class OutboxRelay {
       return new Promise((resolve) => setTimeout(resolve, this.coalesceMs));
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wake = undefined;
-        self.kicked = false;
+        this.wake = undefined;
+        this.kicked = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

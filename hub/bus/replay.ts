@@ -4,7 +4,7 @@
  * kept, whichever bus carried them.
  */
 import type { Actor } from '../../contracts/types';
-import type { Store } from '../store';
+import type { DeadLetterStore, OrderStore } from '../store';
 import { reasonCode } from '../store/order-records';
 import type { Bus, DeadLetter } from './bus';
 
@@ -14,7 +14,7 @@ export interface ReplayOutcome {
   missing: string[];
 }
 
-export async function replayDeadLetters(store: Store, bus: Bus, ids: string[], actor: Actor): Promise<ReplayOutcome> {
+export async function replayDeadLetters(store: DeadLetterStore & OrderStore, bus: Bus, ids: string[], actor: Actor): Promise<ReplayOutcome> {
   const found = await store.listDeadLetters({ ids, limit: ids.length || 1 });
   if (found.length) {
     // Publish first: if it fails, the dead letters stay where they are.
@@ -26,7 +26,7 @@ export async function replayDeadLetters(store: Store, bus: Bus, ids: string[], a
   return { replayed: found, missing: ids.filter((id) => !have.has(id)) };
 }
 
-export async function discardDeadLetters(store: Store, ids: string[], actor: Actor): Promise<ReplayOutcome> {
+export async function discardDeadLetters(store: DeadLetterStore & OrderStore, ids: string[], actor: Actor): Promise<ReplayOutcome> {
   const found = await store.listDeadLetters({ ids, limit: ids.length || 1 });
   await store.removeDeadLetters(found.map((d) => d.id));
   for (const d of found) await noteIfOrder(store, d, 'bus.discarded', actor);
@@ -34,7 +34,7 @@ export async function discardDeadLetters(store: Store, ids: string[], actor: Act
   return { replayed: found, missing: ids.filter((id) => !have.has(id)) };
 }
 
-async function noteIfOrder(store: Store, d: DeadLetter, event: string, actor: Actor): Promise<void> {
+async function noteIfOrder(store: OrderStore, d: DeadLetter, event: string, actor: Actor): Promise<void> {
   if (!(await store.getOrder(d.message.orderId))) return;
   await store.note(d.message.orderId, { event, actor, reason: { code: reasonCode(d.reason) } });
 }

@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { WaslError } from '../errors';
-import { MalformedCallbackError } from '../payments/adapters';
+import { MalformedCallbackError } from '../../connectors/callback-body';
 import type { CallbackDesk } from '../payments';
 import { verifyCallback } from './signature';
 

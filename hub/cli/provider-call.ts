@@ -45,8 +45,11 @@ function readInput(opts: CallOpts): unknown {
 }
 
 export async function runCall(code: string, operation: string, opts: CallOpts): Promise<number> {
+  // The connectors (and the WSDL compiler behind them) load when a call is made, not whenever `wasl` starts.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { createConnector } = require('../../connectors') as typeof Connectors;
   const { isConnectorError } = require('../../connectors/errors') as typeof Errors;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const connector = createConnector(code, opts.env, { providersRoot: path.resolve(opts.root) });
   try {
     if (!connector.operations().some((o) => o.name === operation)) {

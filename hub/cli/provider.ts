@@ -22,6 +22,7 @@ import type * as ProviderFiles from '../../connectors/provider-files';
  * The importers (json-schema-to-typescript, prettier, Ajv, the WSDL compiler) are loaded when a
  * provider command runs, not whenever `wasl` starts: `wasl start` should not pay for them.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, as said above */
 const load = {
   describe: () => require('../../connectors/import/describe') as typeof Describe,
   openapi: () => require('../../connectors/import/openapi') as typeof OpenApiImport,
@@ -29,6 +30,7 @@ const load = {
   write: () => require('../../connectors/import/write') as typeof Write,
   providerFiles: () => require('../../connectors/provider-files') as typeof ProviderFiles,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Same as connectors/provider-files DEFAULT_PROVIDERS_ROOT (not imported, see above). */
 const DEFAULT_ROOT = path.resolve(__dirname, '..', '..', 'contracts', 'providers');

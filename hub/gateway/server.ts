@@ -9,10 +9,11 @@ import rateLimit from '@fastify/rate-limit';
 import { randomUUID } from 'node:crypto';
 import { createAjv, schemas } from '../../contracts';
 import type { Catalogue } from '../catalogue';
+import type { CertificateReader } from '../lifecycle';
 import type { ChannelKey, HubConfig } from '../config';
 import { WaslError } from '../errors';
 import type { Logger } from '../log';
-import type { Store } from '../store';
+import type { OrderStore, StoreConnection } from '../store';
 import type { Bus } from '../bus/bus';
 import { ChannelAuthenticator } from './auth';
 import { Exposure } from './exposure';
@@ -23,12 +24,13 @@ import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/services';
 import { metricsRoutes } from './routes/metrics';
-import { monitorRoutes } from './routes/monitor';
+import { monitorRoutes, type MonitorStore } from './routes/monitor';
 import type { Registry } from 'prom-client';
 
 export interface GatewayDeps {
   config: Pick<HubConfig, 'env' | 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<HubConfig, 'operators' | 'flowsDir' | 'metricsToken' | 'publicUrl' | 'allowedHosts'>>;
-  store: Store;
+  /** The roles its routes use: /ready pings it, /v1/orders reads and writes orders, /monitor reads most of it. */
+  store: StoreConnection & OrderStore & MonitorStore;
   bus: Pick<Bus, 'health'>;
   catalogue: Catalogue;
   logger: Logger;
@@ -44,6 +46,8 @@ export interface GatewayDeps {
   operatorAuth?: OperatorAuth;
   /** Host and Origin rules; from config otherwise. */
   exposure?: Exposure;
+  /** Services' certificates, shown to operators in GET /v1/services (HubOptions.certificates); none shown without. */
+  certificates?: CertificateReader;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -119,7 +123,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     });
     if (!sandbox) openApiRoute(api, app);
     await api.register(orderRoutes, { store, catalogue, env: config.env });
-    await api.register(serviceRoutes, { catalogue, env: config.env, flowsDir: config.flowsDir });
+    await api.register(serviceRoutes, { catalogue, env: config.env, flowsDir: config.flowsDir, ...(deps.certificates ? { certificates: deps.certificates } : {}) });
   });
   return app;
 }

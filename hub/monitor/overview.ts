@@ -12,7 +12,7 @@ import type { AuditRecord } from '../audit/chain';
 import type { Catalogue } from '../catalogue';
 import { UNFINISHED } from '../metrics';
 import { firstPerPayment } from '../payments/matching';
-import type { PaymentAnomaly, Store } from '../store';
+import type { CallbackStore, MetricCounts, OrderStore, PaymentAnomaly, ProviderCallRecords } from '../store';
 
 export interface ProviderHealth {
   provider: string;
@@ -64,7 +64,10 @@ const TECHNICAL_OK = new Set(['success', 'business-refusal']);
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null);
 
-export async function overview(store: Store, catalogue: Catalogue, now = new Date()): Promise<Overview> {
+/** What the overview reads: counts, the last hour's orders, provider calls and payment anomalies. */
+export type OverviewStore = MetricCounts & OrderStore & ProviderCallRecords & CallbackStore;
+
+export async function overview(store: OverviewStore, catalogue: Catalogue, now = new Date()): Promise<Overview> {
   const orders: Partial<Record<OrderStatus, number>> = {};
   for (const r of await store.orderCounts()) orders[r.status] = (orders[r.status] ?? 0) + r.count;
   const hourAgo = new Date(now.getTime() - 3_600_000);
@@ -104,7 +107,7 @@ export async function overview(store: Store, catalogue: Catalogue, now = new Dat
 }
 
 /** The latest payments not applied as not matching their invoice, newest first, each once. */
-export async function paymentAnomalies(store: Store, limit: number): Promise<ListedAnomaly[]> {
+export async function paymentAnomalies(store: CallbackStore, limit: number): Promise<ListedAnomaly[]> {
   // Newest first, a payment's first report is its last in this order: dedupe oldest first.
   const records = (await store.listCallbacks({ outcome: 'anomaly', newestFirst: true, limit: limit * 4 })).reverse();
   return firstPerPayment(records)

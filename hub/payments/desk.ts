@@ -30,9 +30,9 @@ import { WaslError, isWaslError } from '../errors';
 import type { Fulfilment } from '../fulfilment';
 import { ownRequest, runStepOnce } from '../journal';
 import type { Logger } from '../log';
-import type { CallbackRecord, PaymentAnomaly, Store } from '../store';
+import type { CallbackRecord, CallbackStore, OrderStore, PaymentAnomaly, StepJournal } from '../store';
 import { ordersIn } from '../store/order-records';
-import type { PaymentAdapter, PaymentEvent } from './adapters';
+import type { PaymentAdapter, PaymentEvent } from '../../connectors/payment/adapter';
 import { anomalyMessage, matchInvoice, reportAnomaly } from './matching';
 
 export const RECEIPT_LABELS: Receipt['labels'] = {
@@ -49,7 +49,7 @@ export const RECEIPT_LABELS: Receipt['labels'] = {
 const RECEIPT_TITLE = { ar: 'وصل دفع', en: 'Payment receipt' };
 
 export interface PaymentDeskDeps {
-  store: Store;
+  store: OrderStore & StepJournal & CallbackStore;
   catalogue: Catalogue;
   fulfilment: Fulfilment;
   adapters: Map<string, PaymentAdapter>;

@@ -1,30 +1,35 @@
 /**
  * Payments and delivery, put together for a hub: the adapters of the providers that
- * config/fulfilment.json names (their connectors from contracts/providers/<code>/), the payment
+ * config/fulfilment.json names — each the one its provider file names in `adapter`
+ * (connectors/adapters.ts), over its connector from contracts/providers/<code>/ — the payment
  * and postal desks, the receivers of their signed callbacks, and the watcher that polls for
  * callbacks that never came and cancels orders unpaid at their deadline — in one process at a
  * time (a lease in the store).
  */
 import { createConnector } from '../../connectors';
+import { AdapterChoiceError, paymentAdapterFor, postalAdapterFor } from '../../connectors/adapters';
 import type { Connector } from '../../connectors/connector';
+import type { PaymentAdapter } from '../../connectors/payment/adapter';
 import { loadProvider } from '../../connectors/provider-files';
 import type { Catalogue } from '../catalogue';
 import type { WaslEnv } from '../config';
 import { ConfigError } from '../config';
 import type { Fulfilment } from '../fulfilment';
 import type { Logger } from '../log';
-import type { Store } from '../store';
+import type { CallbackStore, LeaseStore, OrderStore, StepJournal } from '../store';
 import { DEFAULT_TOLERANCE_S, type SignatureScheme } from '../callbacks/signature';
-import { EpayAdapter, IntlPayAdapter, PostAdapter, type PaymentAdapter } from './adapters';
 import { PaymentDesk, type Applied } from './desk';
 import { PostDesk } from './post';
 import { reconcile, type Reconciliation } from './reconcile';
 
-/** Which adapter speaks a provider's contract: by the operations it offers. */
-function paymentAdapterFor(code: string, operations: string[], connector: Connector): PaymentAdapter {
-  if (operations.includes('CreateInvoice')) return new EpayAdapter(code, connector);
-  if (operations.includes('CreatePaymentIntent')) return new IntlPayAdapter(code, connector);
-  throw new ConfigError(`payment provider ${code} offers neither CreateInvoice nor CreatePaymentIntent: wasl has no adapter for its contract`);
+/** An adapter the provider's file names; a file that names none, or one of the other kind, is a configuration error. */
+function configured<A>(choose: () => A): A {
+  try {
+    return choose();
+  } catch (err) {
+    if (err instanceof AdapterChoiceError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 export interface CallbackReceiver {
@@ -49,7 +54,8 @@ export interface Fulfilments extends CallbackDesk {
 }
 
 export interface OpenFulfilmentsOptions {
-  store: Store;
+  /** The desks' roles (orders, step journal, callbacks), and a lease for the watch. */
+  store: OrderStore & StepJournal & CallbackStore & LeaseStore;
   catalogue: Catalogue;
   fulfilment: Fulfilment;
   env: WaslEnv;
@@ -111,12 +117,12 @@ export function openFulfilments(o: OpenFulfilmentsOptions): Fulfilments {
   const pay = o.fulfilment.config.payments;
   for (const code of new Set([pay.domestic.provider, pay.international.provider])) {
     const p = load(code);
-    adapters.set(code, paymentAdapterFor(code, Object.keys(p.operations), connectorFor(code)));
+    adapters.set(code, configured(() => paymentAdapterFor(p, connectorFor(code))));
   }
   const postCode = o.fulfilment.postalProvider;
-  load(postCode);
+  const postProvider = load(postCode);
+  const postAdapter = configured(() => postalAdapterFor(postProvider, connectorFor(postCode)));
   const payments = new PaymentDesk({ store: o.store, catalogue: o.catalogue, fulfilment: o.fulfilment, adapters, providerNames: (c) => names.get(c) ?? { ar: c, en: c }, publicUrl: o.publicUrl, logger: o.logger, ...(o.now ? { now: o.now } : {}) });
-  const postAdapter = new PostAdapter(postCode, connectorFor(postCode));
   const post = new PostDesk({ store: o.store, adapter: postAdapter, publicUrl: o.publicUrl, logger: o.logger, ...(o.now ? { now: o.now } : {}) });
 
   return {

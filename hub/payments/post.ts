@@ -9,12 +9,12 @@ import type { Actor, Order, Shipment } from '../../contracts/types';
 import { WaslError, isWaslError } from '../errors';
 import { ownRequest, runStepOnce } from '../journal';
 import type { Logger } from '../log';
-import type { CallbackRecord, Store } from '../store';
+import type { CallbackRecord, OrderStore, StepJournal } from '../store';
 import { ordersIn } from '../store/order-records';
-import type { PostalAdapter, ShipmentEvent, ShipmentState } from './adapters';
+import type { PostalAdapter, ShipmentEvent, ShipmentState } from '../../connectors/postal/adapter';
 
 export interface PostDeskDeps {
-  store: Store;
+  store: OrderStore & StepJournal;
   adapter: PostalAdapter;
   publicUrl: () => string;
   logger: Logger;

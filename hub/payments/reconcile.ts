@@ -17,9 +17,9 @@
  * reported (a callback, its repeats, each poll).
  */
 import type { Order } from '../../contracts/types';
-import type { PaymentAnomaly, PaymentAnomalyKind, Store } from '../store';
+import type { CallbackStore, OrderStore, PaymentAnomaly, PaymentAnomalyKind } from '../store';
 import type { CallbackRecord } from '../store';
-import type { PaymentAdapter, Settled } from './adapters';
+import type { PaymentAdapter, Settled } from '../../connectors/payment/adapter';
 import { POLL_PAID } from './desk';
 import { describeAnomaly, firstPerPayment } from './matching';
 
@@ -65,7 +65,7 @@ function anomalyMismatch(c: CallbackRecord, settled?: Settled): Mismatch {
   };
 }
 
-export async function reconcile(store: Store, adapters: Map<string, PaymentAdapter>, date: string): Promise<Reconciliation> {
+export async function reconcile(store: CallbackStore & OrderStore, adapters: Map<string, PaymentAdapter>, date: string): Promise<Reconciliation> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new Error(`--date must be YYYY-MM-DD, not "${date}"`);
   const dayStart = new Date(`${date}T00:00:00Z`);
   const out: Reconciliation = { date, providers: [], matched: 0, mismatches: [] };

@@ -3,17 +3,21 @@
  * the step journal), the workers (where order-in nodes subscribe to the bus), the environment
  * and where provider contracts live. Set once by the hub before Node-RED starts its flows; the
  * nodes' tests set one of their own.
+ *
+ * It is the boundary between the hub and the nodes: nodes/ import from hub/ only this module,
+ * which also hands them the hub's functions they call (below); hub/ imports nothing of nodes/.
  */
 import type { Catalogue } from '../catalogue';
 import type { Logger } from '../log';
 import type { PaymentDesk } from '../payments/desk';
 import type { PostDesk } from '../payments/post';
-import type { Store } from '../store';
+import type { OrderStore, StepJournal } from '../store';
 import type { Workers } from '../workers';
 import type { WaslEnv } from '../config';
 
 export interface HubContext {
-  store: Store;
+  /** Orders (wasl-order-in reads them, wasl-order-update moves them) and the step journal (wasl-call). */
+  store: OrderStore & StepJournal;
   workers: Workers;
   env: WaslEnv;
   /** contracts/providers, or a test's folder. */
@@ -36,3 +40,15 @@ export function hubContext(): HubContext {
   if (!current) throw new Error('wasl nodes run only inside a wasl hub (no hub context is set)');
   return current;
 }
+
+// What the nodes call of the hub, besides the context itself.
+/** Bus deliveries a flow carries out: tracked by order-in, completed by the node that stores the step (deliveries.ts). */
+export { completeDelivery, deliveriesInFlight, failOwnedBy, FlowStoppedError, installDeliveryHooks, trackDelivery, type DeliveryMessage, type WaslMessageMeta } from './deliveries';
+/** The per-service subscriptions order-in nodes register with (dispatcher.ts). */
+export { dispatcherFor } from './dispatcher';
+export { DeadLetterError, type Delivery } from '../bus/bus';
+/** Exactly once per order and step (journal.ts): wasl-call's calls, the payment and postal steps' errors. */
+export { recordFailure, RecordedStepFailure, runStepOnce, type RecordedFailure } from '../journal';
+/** Schema errors as JSON pointers and texts in English and Arabic, never the values (wasl-validate, wasl-map). */
+export { fieldErrors } from '../field-errors';
+export { ORDER_STATUSES } from '../state-machine';

@@ -16,7 +16,16 @@
  * Errors are seen through Node-RED's messaging hooks (onComplete with an error, then whether a
  * Catch node received the message before the next turn of the event loop).
  */
-import type { NodeMessage } from '../../nodes/lib/node-red';
+
+/** What a message carries of the bus delivery it carries out (`msg._wasl`, set by the order-in node). */
+export interface WaslMessageMeta {
+  delivery: string;
+}
+
+/** A flow's message as far as its delivery goes: any Node-RED message, with `_wasl` when it carries one. */
+export interface DeliveryMessage {
+  _wasl?: WaslMessageMeta;
+}
 
 interface InFlight {
   resolve(): void;
@@ -66,18 +75,18 @@ export function trackDelivery(id: string, owner: string, timeoutMs: number): Pro
 }
 
 const deliveryOf = (msg: unknown): string | undefined => {
-  const id = (msg as NodeMessage | undefined)?._wasl?.delivery;
+  const id = (msg as DeliveryMessage | undefined)?._wasl?.delivery;
   return typeof id === 'string' ? id : undefined;
 };
 
 /** Completes the delivery the message carries out (no-op for a message from elsewhere). */
-export function completeDelivery(msg: NodeMessage): void {
+export function completeDelivery(msg: DeliveryMessage): void {
   const id = deliveryOf(msg);
   if (id) inFlight.get(id)?.resolve();
 }
 
 /** Fails it: the bus retries the event later. */
-export function failDelivery(msg: NodeMessage, err: unknown): void {
+export function failDelivery(msg: DeliveryMessage, err: unknown): void {
   const id = deliveryOf(msg);
   if (id) inFlight.get(id)?.reject(err);
 }

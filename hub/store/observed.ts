@@ -5,15 +5,16 @@
  */
 import type { Order } from '../../contracts/types';
 import type { Logger } from '../log';
-import type { Store } from './store';
+import type { OrderStore } from './store';
 
 export type StepListener = (order: Order) => void;
 
-export function observeSteps(store: Store, ...listeners: StepListener[]): Store {
+/** The same store (every role it has), each of its order steps heard by every listener. */
+export function observeSteps<S extends OrderStore>(store: S, ...listeners: StepListener[]): S {
   const emit = (order: Order) => {
     for (const l of listeners) l(order);
   };
-  const overrides: Partial<Store> = {
+  const overrides: Partial<OrderStore> = {
     async createOrder(order, idem) {
       const result = await store.createOrder(order, idem);
       if (!result.replayed) emit(result.order);
@@ -32,7 +33,7 @@ export function observeSteps(store: Store, ...listeners: StepListener[]): Store 
   };
   return new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop in overrides) return overrides[prop as keyof Store];
+      if (prop in overrides) return overrides[prop as keyof OrderStore];
       const value = Reflect.get(target, prop, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

@@ -1,21 +1,18 @@
 /**
- * The store: one interface, two back ends (SQLite by default, PostgreSQL with DATABASE_URL).
- * It owns the truth about orders: every write of an order, its timeline step, its outbox event
- * and its idempotency key happens in one transaction, and every status change goes through the
- * state machine inside that transaction.
+ * The store, seen through its roles: one interface per concern (orders, outbox, step journal,
+ * callbacks, dead letters, processed events, audit trail, provider-call records, leases, metric
+ * counts), each caller typed with only the roles it uses. `Store` is all of them together: what
+ * a back end implements (SQLite by default, PostgreSQL with DATABASE_URL; hub/store/sqlite/,
+ * hub/store/postgres/, a file per role) and what openStore hands the hub.
+ *
+ * It owns the truth about orders: every write of an order, its timeline step, its outbox event,
+ * its audit record and its idempotency key happens in one transaction, and every status change
+ * goes through the state machine inside that transaction.
  */
 import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Results, Payment, Shipment } from '../../contracts/types';
 import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
 import type { AuditEntry, AuditRecord, AuditSeal } from '../audit/chain';
 import type { CallRecord } from '../../connectors/connector';
-
-/** A provider call as the operational records keep it. */
-export interface ProviderCallRecord extends Omit<CallRecord, 'orderId' | 'status' | 'faultCode'> {
-  orderId?: string;
-  status?: number;
-  faultCode?: string;
-  finishedAt: string;
-}
 
 export interface IdempotencyClaim {
   channel: string;
@@ -39,6 +36,96 @@ export interface OrderPatch {
 
 /** A receipt before the store numbers it. */
 export type ReceiptDraft = Omit<Receipt, 'number'>;
+
+export interface TransitionRequest {
+  to: OrderStatus;
+  actor: Actor;
+  reason?: Reason;
+  /** Timeline event name; order.<to> by default. */
+  event?: string;
+  patch?: OrderPatch;
+  /** Issues the order's receipt in the same transaction: numbered, stored, its number on payment.receiptNumber. */
+  receipt?: ReceiptDraft;
+}
+
+/** A timeline step that changes nothing else: a replay, a dead letter, an operator's remark. */
+export interface NoteRequest {
+  event: string;
+  actor: Actor;
+  reason?: Reason;
+}
+
+export interface OrderQuery {
+  /** Only this channel's orders (always set for a channel that may not read all). */
+  channel?: string;
+  status?: OrderStatus;
+  service?: string;
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
+  /** Opaque, from a previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface OrderPage {
+  items: OrderSummary[];
+  nextCursor?: string;
+}
+
+/**
+ * Orders: the central model, its timeline, the idempotency keys of the requests that created
+ * them and the receipts issued with their payment. Every step writes, in its own transaction,
+ * the timeline event, the audit record and the outbox event (read by the OutboxStore role).
+ */
+export interface OrderStore {
+  /** Writes a new order (status received, first timeline step) with its outbox event and idempotency key. */
+  createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult>;
+  getOrder(id: string): Promise<Order | undefined>;
+  listOrders(query: OrderQuery): Promise<OrderPage>;
+  /** Moves an order through the state machine; throws illegal-transition or order-not-found. */
+  transition(id: string, req: TransitionRequest): Promise<Order>;
+  /** Appends a step that leaves the status as it is; no outbox event. */
+  note(id: string, req: NoteRequest): Promise<Order>;
+  /** Orders whose applicant or beneficiary has this national number, newest first (the monitoring dashboard's search). */
+  findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]>;
+  /** The receipt a transition to paid issued (TransitionRequest.receipt). */
+  getReceipt(orderId: string): Promise<Receipt | undefined>;
+}
+
+export interface OutboxRecord {
+  seq: number;
+  event: OrderEvent;
+}
+
+/** The outbox as the relay sees it: the events each order step wrote, to be moved to the bus. */
+export interface OutboxStore {
+  /** Unpublished outbox events, oldest first. */
+  outboxPending(limit: number): Promise<OutboxRecord[]>;
+  markPublished(seqs: number[]): Promise<void>;
+}
+
+/** The recorded outcome of one external call of one order step. */
+export interface JournalEntry {
+  orderId: string;
+  step: string;
+  status: 'started' | 'succeeded' | 'failed';
+  /** How many times the call was started. */
+  attempts: number;
+  /** The call's result when it succeeded, its error (code and safe fields) when it failed for good. */
+  outcome?: unknown;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/** The outcome of each external call per order and step, so a redelivered message resumes instead of calling again (hub/journal.ts). */
+export interface StepJournal {
+  journalGet(orderId: string, step: string): Promise<JournalEntry | undefined>;
+  /** Records that the step's call starts (again): status started, attempts + 1. */
+  journalStart(orderId: string, step: string): Promise<JournalEntry>;
+  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void>;
+}
 
 export type PaymentAnomalyKind = 'invoice-mismatch' | 'currency-mismatch' | 'amount-mismatch';
 
@@ -81,35 +168,13 @@ export interface CallbackQuery {
   limit: number;
 }
 
-export interface TransitionRequest {
-  to: OrderStatus;
-  actor: Actor;
-  reason?: Reason;
-  /** Timeline event name; order.<to> by default. */
-  event?: string;
-  patch?: OrderPatch;
-  /** Issues the order's receipt in the same transaction: numbered, stored, its number on payment.receiptNumber. */
-  receipt?: ReceiptDraft;
-}
-
-/** A timeline step that changes nothing else: a replay, a dead letter, an operator's remark. */
-export interface NoteRequest {
-  event: string;
-  actor: Actor;
-  reason?: Reason;
-}
-
-/** The recorded outcome of one external call of one order step. */
-export interface JournalEntry {
-  orderId: string;
-  step: string;
-  status: 'started' | 'succeeded' | 'failed';
-  /** How many times the call was started. */
-  attempts: number;
-  /** The call's result when it succeeded, its error (code and safe fields) when it failed for good. */
-  outcome?: unknown;
-  startedAt: string;
-  finishedAt?: string;
+/** Verified callbacks of the e-payment company and the post, once per provider and event id. */
+export interface CallbackStore {
+  /** Records a callback; false (and nothing written) when its event id was recorded before. */
+  recordCallback(record: CallbackRecord): Promise<boolean>;
+  getCallback(provider: string, eventId: string): Promise<CallbackRecord | undefined>;
+  /** Oldest first, unless `newestFirst`. */
+  listCallbacks(query: CallbackQuery): Promise<CallbackRecord[]>;
 }
 
 export interface DeadLetterQuery {
@@ -121,89 +186,101 @@ export interface DeadLetterQuery {
   limit: number;
 }
 
-export interface OrderQuery {
-  /** Only this channel's orders (always set for a channel that may not read all). */
-  channel?: string;
-  status?: OrderStatus;
-  service?: string;
-  /** Created at or after. */
+/**
+ * Dead letters, whatever the bus: recorded by it (DeadLetterSink, which also notes the step on
+ * the order), listed, replayed and discarded by `wasl replay` and the dashboard.
+ */
+export interface DeadLetterStore extends DeadLetterSink {
+  listDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
+  removeDeadLetters(ids: string[]): Promise<number>;
+}
+
+export interface AuditQuery {
+  afterSeq?: number;
   from?: Date;
-  /** Created before. */
   to?: Date;
-  /** Opaque, from a previous page. */
-  cursor?: string;
+  subject?: string;
   limit: number;
 }
 
-export interface OrderPage {
-  items: OrderSummary[];
-  nextCursor?: string;
-}
-
-export interface OutboxRecord {
-  seq: number;
-  event: OrderEvent;
-}
-
-export interface Store extends DeadLetterSink, ProcessedLog {
-  readonly kind: 'sqlite' | 'postgres';
-  /** Writes a new order (status received, first timeline step) with its outbox event and idempotency key. */
-  createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult>;
-  getOrder(id: string): Promise<Order | undefined>;
-  listOrders(query: OrderQuery): Promise<OrderPage>;
-  /** Moves an order through the state machine; throws illegal-transition or order-not-found. */
-  transition(id: string, req: TransitionRequest): Promise<Order>;
-  /** Appends a step that leaves the status as it is; no outbox event. */
-  note(id: string, req: NoteRequest): Promise<Order>;
-  /** Unpublished outbox events, oldest first. */
-  outboxPending(limit: number): Promise<OutboxRecord[]>;
-  markPublished(seqs: number[]): Promise<void>;
-  journalGet(orderId: string, step: string): Promise<JournalEntry | undefined>;
-  /** Records that the step's call starts (again): status started, attempts + 1. */
-  journalStart(orderId: string, step: string): Promise<JournalEntry>;
-  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void>;
-  getReceipt(orderId: string): Promise<Receipt | undefined>;
-  /** Records a callback; false (and nothing written) when its event id was recorded before. */
-  recordCallback(record: CallbackRecord): Promise<boolean>;
-  getCallback(provider: string, eventId: string): Promise<CallbackRecord | undefined>;
-  /** Oldest first, unless `newestFirst`. */
-  listCallbacks(query: CallbackQuery): Promise<CallbackRecord[]>;
-  listDeadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
-  removeDeadLetters(ids: string[]): Promise<number>;
-  /** How many orders each service has in each status (metrics). */
-  orderCounts(): Promise<Array<{ service: string; status: OrderStatus; count: number }>>;
-  /** How many of a service's orders created before `before` are in one of `statuses` (SLA breaches). */
-  countOrders(service: string, statuses: readonly OrderStatus[], before: Date): Promise<number>;
-  /** Dead letters by service and reason (metrics). */
-  deadLetterCounts(): Promise<Array<{ service: string; reason: string; count: number }>>;
+/** The hash-chained audit trail (hub/audit/) and the seals of its days. */
+export interface AuditStore {
   /** Appends to the audit trail (order steps are appended by the store itself, in their transaction). */
   appendAudit(entries: AuditEntry[]): Promise<void>;
   /** Audit records in seq order: after `afterSeq`, from `from` to `to` (half-open, by time). */
-  readAudit(query: { afterSeq?: number; from?: Date; to?: Date; subject?: string; limit: number }): Promise<AuditRecord[]>;
+  readAudit(query: AuditQuery): Promise<AuditRecord[]>;
   /**
    * The `operator.action` audit records, newest first, those before `beforeSeq` (paging). Served
    * by an index of those records alone: the order steps that make up nearly all of the trail are
    * neither read nor slowed down.
    */
   listOperatorActions(query: { beforeSeq?: number; limit: number }): Promise<AuditRecord[]>;
-  /** Orders whose applicant or beneficiary has this national number, newest first (the monitoring dashboard's search). */
-  findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]>;
-  /** Keeps the operational record of provider calls. */
-  recordProviderCalls(records: CallRecord[]): Promise<void>;
-  /** Operational records, oldest first, by provider and time window (half-open, on the start time). */
-  listProviderCalls(query: { provider?: string; orderId?: string; from?: Date; to?: Date; limit: number }): Promise<ProviderCallRecord[]>;
-  /** Drops the records of calls started before `before`; how many went. */
-  pruneProviderCalls(before: Date): Promise<number>;
   /** Seals a day (UTC, YYYY-MM-DD) with its last record's hash; false when it was sealed before. */
   sealAuditDay(seal: AuditSeal): Promise<boolean>;
   auditSeals(): Promise<AuditSeal[]>;
-  /**
-   * Takes or renews the lease `name` for `holder` for `ttlMs`; false while another holder's
-   * lease runs. How one process at a time does a singular job (the outbox relay).
-   */
+}
+
+/** A provider call as the operational records keep it. */
+export interface ProviderCallRecord extends Omit<CallRecord, 'orderId' | 'status' | 'faultCode'> {
+  orderId?: string;
+  status?: number;
+  faultCode?: string;
+  finishedAt: string;
+}
+
+export interface ProviderCallQuery {
+  provider?: string;
+  orderId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+}
+
+/** The operational record of every provider call (timings, sizes, outcome), kept for WASL_CALL_RECORDS_DAYS. */
+export interface ProviderCallRecords {
+  /** Keeps the operational record of provider calls. */
+  recordProviderCalls(records: CallRecord[]): Promise<void>;
+  /** Operational records, oldest first, by provider and time window (half-open, on the start time). */
+  listProviderCalls(query: ProviderCallQuery): Promise<ProviderCallRecord[]>;
+  /** Drops the records of calls started before `before`; how many went. */
+  pruneProviderCalls(before: Date): Promise<number>;
+}
+
+/** How one process at a time does a singular job (the outbox relay, the fulfilment watch). */
+export interface LeaseStore {
+  /** Takes or renews the lease `name` for `holder` for `ttlMs`; false while another holder's lease runs. */
   tryLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
+}
+
+/** The aggregates the metrics and the dashboard read: orders and dead letters, counted. */
+export interface MetricCounts {
+  /** How many orders each service has in each status (metrics). */
+  orderCounts(): Promise<Array<{ service: string; status: OrderStatus; count: number }>>;
+  /** How many of a service's orders created before `before` are in one of `statuses` (SLA breaches). */
+  countOrders(service: string, statuses: readonly OrderStatus[], before: Date): Promise<number>;
+  /** Dead letters by service and reason (metrics). */
+  deadLetterCounts(): Promise<Array<{ service: string; reason: string; count: number }>>;
+}
+
+/** The database under the roles: which back end, whether it answers (/ready), closing it. */
+export interface StoreConnection {
+  readonly kind: 'sqlite' | 'postgres';
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Every role: what a back end implements and the hub's composition holds. Callers take the roles they use. */
+export interface Store
+  extends StoreConnection,
+    OrderStore,
+    OutboxStore,
+    StepJournal,
+    CallbackStore,
+    DeadLetterStore,
+    ProcessedLog,
+    AuditStore,
+    ProviderCallRecords,
+    LeaseStore,
+    MetricCounts {}

@@ -3,7 +3,7 @@
  * of a step. Here, not in wasl-payment.ts: under the production loader a sibling node module
  * resolves to its two-line .js shim, which exports only the node's registration.
  */
-import { recordFailure } from '../../hub/journal';
+import { recordFailure } from '../../hub/runtime/context';
 import type { NodeMessage } from './node-red';
 
 /**

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative, resolve } from 'node:path';
 import type { DeliveryMethod, ServiceDefinition } from '../../contracts/types';
 import { loadProvider } from '../../connectors/provider-files';
-import { patternFlow } from '../../hub/sandbox/scaffold';
+import { patternFlow } from '../scaffold/scaffold';
 import { SEED_SERVICES, type SeedService } from './services';
 
 const DELIVERY_FEES: Record<DeliveryMethod, number> = { counter: 0, electronic: 0, 'domestic-post': 4000, 'international-post': 60000 };

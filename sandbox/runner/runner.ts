@@ -1,42 +1,28 @@
 /**
  * The sandbox runner: a service's scenarios run through the real runtime — the gateway over
  * HTTP, the store, the bus, the Node-RED flows, the connectors — against simulators of every
- * provider, then checked against their expectations. One hub and one set of simulators serve the
- * whole run; scenarios are isolated by their order (each gets its own, and the simulators take
- * each order's behaviour from its scenario: sandbox/generated/scripts.ts), so they run side by
- * side. Those that inject a transport fault (a time-out, an outage, a drip…) run afterwards one
- * at a time: they trip a provider's circuit breaker, which every order to that provider shares.
+ * provider (environment.ts), then checked against their expectations. One hub and one set of
+ * simulators serve the whole run; scenarios are isolated by their order (each gets its own, and
+ * the simulators take each order's behaviour from its scenario: sandbox/generated/scripts.ts), so
+ * they run side by side. Those that inject a transport fault (a time-out, an outage, a drip…) run
+ * afterwards one at a time: they trip a provider's circuit breaker, which every order to that
+ * provider shares.
  *
- * The simulators are started on free ports and the connectors pointed at them
- * (connectors/sandbox-overrides.ts), so a run works beside a hub already serving the sandbox; the
- * run also shortens provider time-outs, breaker cool-downs and bus retry delays, so that a
- * scenario about an outage takes seconds.
- *
- * A service whose scenarios all pass is certified (certificate.ts) unless told otherwise.
+ * A service whose scenarios all pass is certified (../certificate.ts) unless told otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { request } from 'undici';
 import type { ChannelKind, Order, OrderRequest, OrderStatus } from '../../contracts/types';
-import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
-import { listProviders } from '../../connectors/import/write';
-import { overrideSandbox } from '../../connectors/sandbox-overrides';
-import type { RestBinding } from '../../connectors/rest/binding';
-import { contains, overlay, ScenarioScripts, startContractSimulator } from '../../sandbox/generated';
-import { templatePattern } from '../../sandbox/generated/rest';
-import type { RunningSimulator, SimRequest } from '../../sandbox/simulators/recorder';
-import { startEpay, startIntlPay, startPost } from '../../sandbox/simulators';
-import type { CatalogueService } from '../catalogue';
-import type { ChannelKey, HubConfig } from '../config';
-import { DEFAULT_FULFILMENT_FILE } from '../fulfilment';
-import { exampleRequest } from '../gateway/openapi';
-import { createHub, type Hub } from '../hub';
-import { createLogger } from '../log';
-import type { Operator } from '../operators';
-import { SqliteStore } from '../store/sqlite';
-import { certify, CertificationError, type Roots } from './certificate';
+import { DEFAULT_PROVIDERS_ROOT } from '../../connectors/provider-files';
+import { contains, overlay } from '../generated';
+import type { SimRequest } from '../simulators/recorder';
+import type { CatalogueService } from '../../hub/catalogue';
+import { exampleRequest } from '../../hub/gateway/openapi';
+import { certify, CertificationError } from '../certificate';
+import type { ServiceRoots } from '../../hub/lifecycle';
+import { startEnvironment, STATEFUL_PROVIDERS, type SandboxEnvironment } from './environment';
 import type { Difference, Exchange, RunReport, ScenarioResult, ServiceResult } from './results';
 import { loadScenarios, type LoadedScenario } from './scenarios';
 
@@ -65,9 +51,6 @@ export class SandboxRunError extends Error {
   override name = 'SandboxRunError';
 }
 
-/** The payment and postal companies have stateful simulators of their own (callbacks, refunds, tracking). */
-const STATEFUL: Record<string, typeof startEpay | typeof startIntlPay | typeof startPost> = { 'sy-epay': startEpay, 'intl-pay': startIntlPay, 'sy-post': startPost };
-
 const TRANSPORT_FAULTS = new Set(['timeout', 'outage', 'malformed', 'hostile', 'drip']);
 /** Statuses an order does not leave by itself (rejected, failed and cancelled may still be refunded). */
 const RESTING: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['delivered', 'ready-for-pickup', 'refunded', 'returned']);
@@ -82,17 +65,6 @@ interface Planned {
   risky: string[];
 }
 
-export interface SandboxEnvironment {
-  hub: Hub;
-  url: string;
-  keys: Record<ChannelKind, ChannelKey>;
-  scripts: ScenarioScripts;
-  sims: RunningSimulator[];
-  /** Operation of a request to a stateful simulator, by provider and method+path. */
-  operationOf(provider: string, method: string, path: string): string | undefined;
-  close(): Promise<void>;
-}
-
 /** The providers whose circuit breaker a scenario may trip (a transport fault, an error without a business code); empty when none. */
 function breakerRisk(s: LoadedScenario['scenario']): string[] {
   const out: string[] = [];
@@ -101,90 +73,6 @@ function breakerRisk(s: LoadedScenario['scenario']): string[] {
     if (risky) out.push(code);
   }
   return out.sort();
-}
-
-function routesOf(code: string, root: string): Array<{ name: string; method: string; pattern: RegExp }> {
-  const p = loadProvider(code, root);
-  const base = new URL(p.definition.environments.sandbox?.endpoint ?? 'http://x/').pathname.replace(/\/+$/, '');
-  return Object.entries(p.operations).map(([name, o]) => {
-    const b = o.binding as unknown as RestBinding;
-    return { name, method: b.method.toUpperCase(), pattern: templatePattern(`${base}${b.path}`).pattern };
-  });
-}
-
-export async function startEnvironment(opts: Pick<RunOptions, 'flowsDir' | 'providersRoot' | 'fulfilmentFile'> & { operators?: Operator[] }, logDestination?: NodeJS.WritableStream): Promise<SandboxEnvironment> {
-  const root = opts.providersRoot ?? DEFAULT_PROVIDERS_ROOT;
-  const scripts = new ScenarioScripts();
-  const sims: RunningSimulator[] = [];
-  const routes = new Map<string, ReturnType<typeof routesOf>>();
-  let restore: (() => void) | undefined;
-  let dataDir: string | undefined;
-  try {
-    for (const code of listProviders(root)) {
-      const stateful = STATEFUL[code];
-      if (stateful) {
-        routes.set(code, routesOf(code, root));
-        // Each simulator reads its own part of the scenario: payment modes for the payment companies, delivery modes for the post.
-        const forThis = async (ref: string) => {
-          const s = await scripts.forOrder(ref);
-          const b = code === 'sy-post' ? s?.delivery : s?.payment;
-          return b?.mode ? (b as { mode: string; lateMs?: number; paidAmount?: number }) : undefined;
-        };
-        sims.push(await stateful({ port: 0, payDelayMs: 50, postDelayMs: 50, callbackRetryDelaysMs: [100, 400], behaviourFor: forThis } as never));
-      } else sims.push(await startContractSimulator(code, { port: 0, providersRoot: root, scripts }));
-    }
-    restore = overrideSandbox({ endpoints: Object.fromEntries(sims.map((s) => [s.name, s.url])), maxTimeoutMs: 2_000, maxHalfOpenAfterMs: 1_000 });
-
-    const keys = Object.fromEntries(
-      (['centre', 'portal', 'expat-portal'] as const).map((kind) => [kind, { channel: `sandbox-${kind}`, key: randomBytes(24).toString('base64url'), services: ['*'], kind, readAll: true }]),
-    ) as unknown as Record<ChannelKind, ChannelKey>;
-    dataDir = mkdtempSync(join(tmpdir(), 'wasl-sandbox-run-'));
-    const config: HubConfig = {
-      env: 'sandbox',
-      host: '127.0.0.1',
-      port: 0,
-      dataDir,
-      flowsDir: opts.flowsDir,
-      fulfilmentFile: opts.fulfilmentFile ?? DEFAULT_FULFILMENT_FILE,
-      channelKeys: Object.values(keys),
-      logLevel: 'info',
-      bodyLimit: 256 * 1024,
-      rateLimitPerMinute: 1_000_000,
-      ...(opts.operators ? { operators: opts.operators } : {}),
-    };
-    const logger = createLogger(config.logLevel, logDestination ?? { write: () => true });
-    const hub = await createHub(config, {
-      runtime: true,
-      logger,
-      store: new SqliteStore({ file: ':memory:' }),
-      watchEveryMs: 500,
-      busRetry: { maxAttempts: 5, delaysMs: [200, 500, 1_000, 2_000] },
-    });
-    const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    hub.url = url;
-    await hub.startBackground();
-    const dir = dataDir;
-    const undo = restore;
-    return {
-      hub,
-      url,
-      keys,
-      scripts,
-      sims,
-      operationOf: (provider, method, path) => routes.get(provider)?.find((r) => r.method === method && r.pattern.test(path))?.name,
-      close: async () => {
-        await hub.close();
-        await Promise.all(sims.map((s) => s.close()));
-        undo();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await Promise.all(sims.map((s) => s.close()));
-    restore?.();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    throw err;
-  }
 }
 
 /** The request a scenario submits: the service's example with the scenario's members over it (a delivery it gives replaces the example's whole). */
@@ -249,7 +137,7 @@ async function runOne(env: SandboxEnvironment, p: Planned, opts: RunOptions, bas
 
   // Settled: at the expected status and quiet (with the dead letter, when one is expected), or
   // resting elsewhere for a while, or out of time.
-  let order = (await env.hub.store.getOrder(orderId))!;
+  let order: Order;
   let seen = -1;
   let changedAt = Date.now();
   for (;;) {
@@ -372,8 +260,8 @@ export async function runSandbox(opts: RunOptions): Promise<RunReport> {
     await Promise.all([...lanes.values()].map((lane) => pool(lane, 1, run)));
 
     const report: RunReport = { startedAt: startedAt.toISOString(), durationMs: 0, services: [], scenarios: planned.length, passed: 0, failed: 0 };
-    const roots: Roots = { flowsDir, providersRoot, base };
-    const extra = Object.keys(STATEFUL);
+    const roots: ServiceRoots = { flowsDir, providersRoot, base };
+    const extra = [...STATEFUL_PROVIDERS];
     for (const { service, scenarios } of services) {
       const code = service.definition.code;
       const rs = planned.filter((p) => p.service === service).map((p) => results.get(p)!);

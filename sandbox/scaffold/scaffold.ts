@@ -1,7 +1,7 @@
 /**
  * `wasl service new <code> --provider <p> [--operation <op>]`: a new service, as a draft, ready to
  * be filled in — its definition (contracts/service.schema.json), its flow in stages from
- * templates/staged-flow.json (payment, the provider's operation, delivery, refund), the provider's
+ * staged-flow.json beside it (payment, the provider's operation, delivery, refund), the provider's
  * config node in flows/shared.json when it is not there yet, and a first happy-path scenario.
  * The flow's input mapping is a skeleton built from the operation's input schema: each required
  * member is named, with a value to replace, so the first run shows what is left to map.
@@ -82,7 +82,7 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
   const prefix = o.code.split('-').map((w) => w[0]).join('').slice(0, 6);
   const mapIn = skeletonExpression(provider.operations[operation]!.inputSchema as Schema);
   const mapOut = `{\n  "documents": [],\n  "providerReferences": [{ "provider": "${o.provider}", "operation": "${operation}", "reference": $error("TODO: map the reference in the answer") }]\n}`;
-  const template = readFileSync(join(__dirname, 'templates', 'staged-flow.json'), 'utf8');
+  const template = readFileSync(join(__dirname, 'staged-flow.json'), 'utf8');
   const filled = JSON.parse(template, (_key, value: unknown) =>
     typeof value === 'string'
       ? value
@@ -126,7 +126,7 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
  */
 export function patternFlow(pattern: string, provider: string, providerNode: string, names: { en: string }): unknown[] {
   const prefix = `${pattern.split('-').map((w) => w[0]).join('').slice(0, 6)}x`;
-  const template = readFileSync(join(__dirname, 'templates', 'staged-flow.json'), 'utf8');
+  const template = readFileSync(join(__dirname, 'staged-flow.json'), 'utf8');
   const nodes = JSON.parse(template, (_key, value: unknown) =>
     typeof value === 'string'
       ? value

@@ -1,6 +1,7 @@
 /**
- * The sandbox's ministry simulators, started by `wasl start` in the sandbox (hub/hub.ts) on fixed
- * ports — the ones the providers' sandbox endpoints name (contracts/providers/<code>/provider.json).
+ * The sandbox's ministry simulators, started by `wasl start` in the sandbox (handed to the hub by
+ * ../extension.ts; startHub in hub/hub.ts starts them) on fixed ports — the ones the providers'
+ * sandbox endpoints name (contracts/providers/<code>/provider.json).
  *
  * Environment:
  *   WASL_SIMULATORS          `off` to start none (e.g. when a test runs its own)

@@ -4,7 +4,9 @@
  * (hub/runtime/editor-login.ts), the editor then loads with the session (its WebSocket included,
  * which the gateway's Origin and Host checks let through from the page itself), and Deploy — a
  * browser's same-origin POST, with its Origin header — saves the flow and is audited by name.
- * A wrong password shows the dialog's failure, not a lockout.
+ * A wrong password shows the dialog's failure, not a lockout. With the session, a wasl-map
+ * dialog fills its schema chooser: the dialogs' shared code loads without a token (static, from
+ * the module's resources/), the providers it lists come from the admin API with one.
  *
  * Skipped, with a line saying so, when /usr/bin/chromium is absent (.ci/run installs it).
  */
@@ -29,7 +31,7 @@ describe('flows editor login in Chromium', function () {
   before(async function () {
     skipWithoutChromium(this);
     const operators = parseOperators(JSON.stringify([{ user: 'rana', passwordHash: await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 }), role: 'admin' }]));
-    flowsDir = serviceFlowsDir();
+    flowsDir = serviceFlowsDir([{ id: 'map1', z: 'tab1', type: 'wasl-map', name: '', expression: 'payload', source: 'expression', definitionKey: 'input', schema: 'input', def: '', provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', property: 'input', x: 160, y: 100, wires: [[]] }]);
     ({ hub, url } = await runtimeHub({ flowsDir, operators }));
     browser = await launchChromium();
   });
@@ -54,9 +56,20 @@ describe('flows editor login in Chromium', function () {
       await page.locator('#node-dialog-login-password').fill(PASSWORD);
       await page.locator('#node-dialog-login-submit').click();
       await page.locator('#red-ui-palette-container-wasl').waitFor({ state: 'attached', timeout: 60_000 });
-      type Red = { nodes: { workspace(id: string): unknown; node(id: string): unknown; dirty(): boolean }; view: { importNodes(n: unknown[], o?: unknown): void } };
+      type Red = { nodes: { workspace(id: string): unknown; node(id: string): unknown; dirty(): boolean }; view: { importNodes(n: unknown[], o?: unknown): void }; editor: { edit(node: unknown): void } };
       // The flows come after the palette: the change goes onto the service's tab once it is there.
       await page.waitForFunction(() => (window as unknown as { RED: Red }).RED.nodes.workspace('tab1') !== undefined, undefined, { timeout: 60_000 });
+
+      // A wasl-map dialog's chooser, filled by the shared editor code with the session's providers.
+      await page.evaluate(() => {
+        const RED = (window as unknown as { RED: Red }).RED;
+        RED.editor.edit(RED.nodes.node('map1'));
+      });
+      await page.waitForFunction(() => document.querySelectorAll('#node-input-operation option').length > 0, undefined, { timeout: 15_000 });
+      assert.equal(await page.locator('#node-input-provider').inputValue(), 'moi-civil-registry');
+      assert.equal(await page.locator('#node-input-operation').inputValue(), 'IssueIndividualExtract');
+      await page.locator('#node-dialog-cancel').click();
+      await page.locator('#node-input-provider').waitFor({ state: 'detached', timeout: 15_000 });
 
       // A change on the service's tab, then Deploy as a person presses it.
       await page.evaluate(() => {

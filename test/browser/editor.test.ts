@@ -5,7 +5,9 @@
  * language from the browser unless the user picked one: `navigator.language`, sent as
  * Accept-Language when it loads the nodes' help); wasl's nodes are in the palette under the
  * `wasl` category, and a node's help opens in Arabic, right-to-left. A screenshot is saved to
- * test-artifacts/editor-ar.png.
+ * test-artifacts/editor-ar.png. A wasl-map node's dialog fills its schema chooser (the providers,
+ * the chosen provider's operations, the order's $defs) with the editor code the dialogs share,
+ * served once from the module's resources/ (/red/resources/wasl/editor.js).
  *
  * Skipped, with a line saying so, when /usr/bin/chromium is absent (.ci/run installs it).
  */
@@ -17,6 +19,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, skipWithoutChromium } from './chromium';
 import { createLogger } from '../../hub/log';
 import { startHub, type Hub } from '../../hub/hub';
+import { sandboxExtension } from '../../sandbox/extension';
 import { FLOWS_DIR, LogSink, testConfig } from '../helpers';
 
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
@@ -32,6 +35,7 @@ function flowsDir(): string {
     { id: 'tab1', type: 'tab', label: SERVICE },
     { id: 'in1', z: 'tab1', type: 'wasl-order-in', service: SERVICE, types: ['order.received'], timeout: 30, x: 160, y: 100, wires: [['up1']] },
     { id: 'up1', z: 'tab1', type: 'wasl-order-update', status: 'awaiting-payment', reason: 'fees-due', complete: true, x: 420, y: 100, wires: [[]] },
+    { id: 'map1', z: 'tab1', type: 'wasl-map', name: '', expression: '{ "nationalNumber": payload.applicant.nationalNumber }', source: 'expression', definitionKey: 'input', schema: 'input', def: '', provider: 'moi-civil-registry', operation: 'IssueIndividualExtract', property: 'input', x: 160, y: 200, wires: [[]] },
   ];
   writeFileSync(join(dir, SERVICE, 'flow.json'), JSON.stringify(flow, null, 2));
   return dir;
@@ -45,7 +49,7 @@ describe('flows editor in Chromium', function () {
   before(async function () {
     skipWithoutChromium(this);
     const config = testConfig({ flowsDir: flowsDir(), port: 0, host: '127.0.0.1' });
-    hub = await startHub(config, { logger: createLogger('warn', new LogSink()) });
+    hub = await startHub(config, { ...sandboxExtension, logger: createLogger('warn', new LogSink()) });
     browser = await launchChromium();
   });
 
@@ -83,6 +87,58 @@ describe('flows editor in Chromium', function () {
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'editor-ar.png') });
       assert.ok(existsSync(join(ARTIFACTS, 'editor-ar.png')));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("fills a wasl-map dialog's schema chooser with the editor code the dialogs share", async () => {
+    const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const shared: number[] = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/red/resources/wasl/editor.js') shared.push(r.status());
+    });
+    try {
+      await page.goto(`${hub!.url}/red/`, { waitUntil: 'domcontentloaded' });
+      type Red = { nodes: { node(id: string): unknown }; editor: { edit(node: unknown): void } };
+      await page.waitForFunction(() => (window as unknown as { RED: Red }).RED?.nodes?.node('map1') !== undefined, undefined, { timeout: 60_000 });
+      assert.ok(shared.length > 0 && shared.every((s) => s === 200 || s === 304), `the shared editor code: ${shared.join(', ') || 'never asked for'}`);
+      assert.equal(await page.evaluate(() => typeof (window as unknown as { waslEditor?: { schemaChooser?: unknown } }).waslEditor?.schemaChooser), 'function');
+
+      await page.evaluate(() => {
+        const RED = (window as unknown as { RED: Red }).RED;
+        RED.editor.edit(RED.nodes.node('map1'));
+      });
+      // The providers come from GET /red/wasl/providers; the node's own choice is selected.
+      await page.waitForFunction(() => document.querySelectorAll('#node-input-provider option').length > 1, undefined, { timeout: 15_000 });
+      // (No named functions inside evaluate: tsx's helpers do not exist in the page.)
+      const options = (sel: string) => page.locator(`${sel} option`).evaluateAll((els) => els.map((o) => (o as HTMLOptionElement).value));
+      const chooser = {
+        providers: await options('#node-input-provider'),
+        provider: await page.locator('#node-input-provider').inputValue(),
+        operations: await options('#node-input-operation'),
+        operation: await page.locator('#node-input-operation').inputValue(),
+        defs: await options('#node-input-def'),
+        opRows: await page.locator('.wasl-op-row').first().isVisible(),
+        orderRows: await page.locator('.wasl-order-row').first().isVisible(),
+      };
+      for (const code of ['moi-civil-registry', 'mot-vehicle-registry', 'sy-epay']) assert.ok(chooser.providers.includes(code), `${code} among ${chooser.providers.join(', ')}`);
+      assert.equal(chooser.provider, 'moi-civil-registry');
+      assert.deepEqual([...chooser.operations].sort(), ['IssueCivilDocument', 'IssueFamilyExtract', 'IssueIndividualExtract']);
+      assert.equal(chooser.operation, 'IssueIndividualExtract');
+      assert.ok(chooser.defs.includes('') && chooser.defs.includes('Results'), chooser.defs.join(', '));
+      assert.equal(chooser.opRows, true, "an operation's input: the provider and operation rows show");
+      assert.equal(chooser.orderRows, false, 'and the order rows do not');
+
+      // Another provider: its operations replace the first one's.
+      await page.locator('#node-input-provider').selectOption('mot-vehicle-registry');
+      const after = await options('#node-input-operation');
+      assert.ok(after.length > 0 && !after.includes('IssueIndividualExtract'), after.join(', '));
+      // The order: its rows show, the operation's hide.
+      await page.locator('#node-input-schema').selectOption('order');
+      assert.equal(await page.locator('.wasl-order-row').first().isVisible(), true);
+      assert.equal(await page.locator('.wasl-op-row').first().isVisible(), false);
     } finally {
       await context.close();
     }

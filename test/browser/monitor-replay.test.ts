@@ -14,7 +14,7 @@ import { launchChromium, skipWithoutChromium } from './chromium';
 import { request } from 'undici';
 import type { Order } from '../../contracts/types';
 import { hashPassword } from '../../hub/operators';
-import { startEnvironment, type SandboxEnvironment } from '../../hub/sandbox/runner';
+import { startEnvironment, type SandboxEnvironment } from '../../sandbox/runner/environment';
 import { planOrders } from '../../sandbox/demo';
 import { FLOWS_DIR, newKey } from '../helpers';
 

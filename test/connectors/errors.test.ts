@@ -6,7 +6,7 @@ import {
   BusinessRefusal,
   CONNECTOR_ERROR_CODES,
   CircuitOpenError,
-  ConnectorError,
+  type ConnectorError,
   ContractViolation,
   ProviderFault,
   RateLimitedError,

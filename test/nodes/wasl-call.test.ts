@@ -18,7 +18,7 @@ import { SqliteStore } from '../../hub/store/sqlite';
 import type { Workers } from '../../hub/workers';
 import waslCall from '../../nodes/wasl-call';
 import waslProvider from '../../nodes/wasl-provider';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const catchNode = require('@node-red/nodes/core/common/25-catch.js') as (red: unknown) => void;
 
 // The helper ships no types: the part these tests use.

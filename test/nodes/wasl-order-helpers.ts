@@ -16,7 +16,7 @@ export interface TestHelper {
   startServer(): Promise<void>;
   stopServer(): Promise<void>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const helper = require('node-red-node-test-helper') as TestHelper;
 helper.init(require.resolve('node-red'));
 

@@ -4,7 +4,7 @@
  * endpoint listing providers and operations.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import type { Connector } from '../../connectors/connector';
 import { importOpenApi } from '../../connectors/import/openapi';
 import { writeProvider } from '../../connectors/import/write';
+import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
 import { createLogger } from '../../hub/log';
 import { setHubContext } from '../../hub/runtime/context';
 import type { Store } from '../../hub/store';
 import type { Workers } from '../../hub/workers';
-import { credentialOverrides, SharedConnector } from '../../nodes/lib/connector-pool';
+import { buildConnector, credentialOverrides, SharedConnector } from '../../nodes/lib/provider-connector';
 import waslProvider from '../../nodes/wasl-provider';
 
 const helper = require('node-red-node-test-helper') as {
@@ -89,6 +90,38 @@ describe('wasl-provider node', () => {
       );
       assert.deepEqual([...m.entries()].sort(), [['CSECRET', 's'], ['MOI_PASS', 'p'], ['MOI_USER', 'u']]);
       assert.equal(credentialOverrides(undefined, { password: 'p' }).size, 0);
+    });
+  });
+
+  describe('buildConnector', () => {
+    it("loads the provider once: a SOAP provider's contract is read and compiled once per connector", async () => {
+      const code = 'moi-civil-registry';
+      const wsdl = join(DEFAULT_PROVIDERS_ROOT, code, loadProvider(code).definition.contract.file!);
+      // Every read of the contract's WSDL file, whoever makes it (the compiler reads it once per compile).
+      const read = fs.readFileSync;
+      let reads = 0;
+      const counting = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+        if (file === wsdl) reads++;
+        return (read as (...a: unknown[]) => unknown)(file, ...rest);
+      }) as typeof fs.readFileSync;
+      const count = (f: () => unknown): number => {
+        reads = 0;
+        fs.readFileSync = counting;
+        try {
+          f();
+        } finally {
+          fs.readFileSync = read;
+        }
+        return reads;
+      };
+      const once = count(() => loadProvider(code));
+      assert.ok(once >= 1, 'the control: loading the provider reads its contract');
+      for (const credentials of [undefined, { username: 'u', password: 'p' }]) {
+        let c: Connector | undefined;
+        assert.equal(count(() => (c = buildConnector(code, 'sandbox', credentials ? { credentials } : {}))), once, `${credentials ? 'with' : 'without'} credentials`);
+        assert.deepEqual(c!.operations().map((o) => o.name).sort(), ['IssueCivilDocument', 'IssueFamilyExtract', 'IssueIndividualExtract']);
+        await c!.close();
+      }
     });
   });
 

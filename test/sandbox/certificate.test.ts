@@ -1,20 +1,21 @@
-/** Certification and promotion (hub/sandbox/certificate.ts), on a copy of a real service and its provider. */
+/** Certification (sandbox/certificate.ts) and promotion (hub/lifecycle.ts, reading certificates as `wasl` does), on a copy of a real service and its provider. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { certify, checkCertificate, CertificationError, lifecycleHistory, promote, readCertificate, retire, type Roots } from '../../../hub/sandbox/certificate';
-import { verifyTrail } from '../../../hub/audit/trail';
-import { SqliteStore } from '../../../hub/store/sqlite';
+import { certificateReader, certify, checkCertificate, CertificationError, readCertificate } from '../../sandbox/certificate';
+import { lifecycleHistory, promote, retire, type ServiceRoots } from '../../hub/lifecycle';
+import { verifyTrail } from '../../hub/audit/trail';
+import { SqliteStore } from '../../hub/store/sqlite';
 
-const REPO = resolve(__dirname, '..', '..', '..');
+const REPO = resolve(__dirname, '..', '..');
 const CODE = 'civil-registry-individual-extract';
 const PASSED = { scenarios: 3, passed: 3, failed: 0, durationMs: 1200 };
 
 describe('sandbox: certification and promotion', () => {
   let root: string;
-  let roots: Roots;
+  let roots: ServiceRoots;
   const lifecycleOf = () => (JSON.parse(readFileSync(join(roots.flowsDir, CODE, 'service.json'), 'utf8')) as { lifecycle: string }).lifecycle;
 
   beforeEach(() => {
@@ -39,7 +40,7 @@ describe('sandbox: certification and promotion', () => {
   });
 
   it('refuses to promote a service without a certificate', () => {
-    assert.throws(() => promote(CODE, roots, 'ops'), /has no certificate/);
+    assert.throws(() => promote(CODE, roots, 'ops', certificateReader), /has no certificate/);
   });
 
   it('certifies what defines the service, promotes it, refuses after a one-character change to the flow, and accepts after certifying again', () => {
@@ -53,7 +54,7 @@ describe('sandbox: certification and promotion', () => {
     assert.equal(lifecycleOf(), 'certified');
     assert.equal(checkCertificate(CODE, roots), undefined, 'promoting changed the lifecycle only, and that is not certified');
 
-    const change = promote(CODE, roots, 'ops-lead', new Date('2026-11-28T11:00:00Z'));
+    const change = promote(CODE, roots, 'ops-lead', certificateReader, new Date('2026-11-28T11:00:00Z'));
     assert.deepEqual(change, { lifecycle: 'live', at: '2026-11-28T11:00:00.000Z', by: 'ops-lead', digest: cert.digest });
     assert.equal(lifecycleOf(), 'live');
 
@@ -61,12 +62,12 @@ describe('sandbox: certification and promotion', () => {
     const flowFile = join(roots.flowsDir, CODE, 'flow.json');
     writeFileSync(flowFile, readFileSync(flowFile, 'utf8').replace('"timeout": 120', '"timeout": 121'));
     assert.throws(
-      () => promote(CODE, roots, 'ops-lead'),
+      () => promote(CODE, roots, 'ops-lead', certificateReader),
       (e: unknown) => e instanceof CertificationError && /changed since it was certified/.test(e.message) && e.changed.join() === `flows/${CODE}/flow.json`,
     );
     const again = certify(CODE, PASSED, roots, 'qa');
     assert.notEqual(again.digest, cert.digest);
-    promote(CODE, roots, 'ops-lead');
+    promote(CODE, roots, 'ops-lead', certificateReader);
     assert.equal(lifecycleOf(), 'live');
     assert.deepEqual(lifecycleHistory(CODE, roots).map((c) => [c.lifecycle, c.by]), [['certified', 'qa'], ['live', 'ops-lead'], ['certified', 'qa'], ['live', 'ops-lead']]);
   });

@@ -1,12 +1,12 @@
-/** Reports of a sandbox run (hub/sandbox/report.ts): JUnit XML, HTML, files on disk, console lines. */
+/** Reports of a sandbox run (sandbox/runner/report.ts): JUnit XML, HTML, files on disk, console lines. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { htmlReport, junitXml, summaryLines, writeReports } from '../../../hub/sandbox/report';
-import type { RunReport, ScenarioResult } from '../../../hub/sandbox/results';
-import type { TimelineEvent } from '../../../contracts/types';
+import { htmlReport, junitXml, summaryLines, writeReports } from '../../sandbox/runner/report';
+import type { RunReport, ScenarioResult } from '../../sandbox/runner/results';
+import type { TimelineEvent } from '../../contracts/types';
 
 const NASTY = 'رفض <script>alert(1)</script> "quotes" & ampersands \'too\'';
 const CIVIL = 'civil-registry-individual-extract';

@@ -1,5 +1,5 @@
 /**
- * The sandbox runner (hub/sandbox/runner.ts) on a copy of the repository's flows: scenarios run
+ * The sandbox runner (sandbox/runner/runner.ts) on a copy of the repository's flows: scenarios run
  * through the real hub (gateway over HTTP, store, bus, Node-RED flows, connectors) against the
  * simulators; each kind of injected fault reaches its outcome; a failing scenario says how it
  * differs; certification follows the run, a one-character change to the flow voids it, promotion
@@ -11,16 +11,17 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unl
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { DEFAULT_PROVIDERS_ROOT } from '../../../connectors/provider-files';
-import { promote, readCertificate, CertificationError, type Roots } from '../../../hub/sandbox/certificate';
-import type { RunReport, ScenarioResult } from '../../../hub/sandbox/results';
-import { runSandbox } from '../../../hub/sandbox/runner';
-import { loadScenarios } from '../../../hub/sandbox/scenarios';
-import { FLOWS_DIR } from '../../helpers';
+import { DEFAULT_PROVIDERS_ROOT } from '../../connectors/provider-files';
+import { certificateReader, readCertificate, CertificationError } from '../../sandbox/certificate';
+import { promote, type ServiceRoots } from '../../hub/lifecycle';
+import type { RunReport, ScenarioResult } from '../../sandbox/runner/results';
+import { runSandbox } from '../../sandbox/runner/runner';
+import { loadScenarios } from '../../sandbox/runner/scenarios';
+import { FLOWS_DIR } from '../helpers';
 
 const VEHICLE = 'vehicle-ownership-statement';
 const CIVIL = 'civil-registry-individual-extract';
-const REPO = resolve(__dirname, '..', '..', '..');
+const REPO = resolve(__dirname, '..', '..');
 const CASH = { paymentMethod: 'cash-at-counter', delivery: { method: 'counter' } };
 
 /** Keeps only `keep` among a service's scenarios (a focused, quick run). */
@@ -29,7 +30,7 @@ function onlyScenarios(flows: string, service: string, keep: string[]): void {
   for (const f of readdirSync(dir)) if (!keep.includes(f)) unlinkSync(join(dir, f));
 }
 
-function copyFlows(): { dir: string; flows: string; roots: Roots } {
+function copyFlows(): { dir: string; flows: string; roots: ServiceRoots } {
   const dir = mkdtempSync(join(tmpdir(), 'wasl-runner-'));
   const flows = join(dir, 'flows');
   cpSync(FLOWS_DIR, flows, { recursive: true, filter: (src) => !/(certificate|lifecycle)\.json$/.test(src) });
@@ -142,7 +143,7 @@ describe('sandbox runner', function () {
       const text = readFileSync(flowFile, 'utf8');
       const i = text.indexOf('"name": "') + '"name": "'.length;
       writeFileSync(flowFile, `${text.slice(0, i)}X${text.slice(i + 1)}`);
-      assert.throws(() => promote(VEHICLE, roots, 'ops'), (err: CertificationError) => {
+      assert.throws(() => promote(VEHICLE, roots, 'ops', certificateReader), (err: CertificationError) => {
         assert.ok(err instanceof CertificationError);
         assert.deepEqual(err.changed, ['flows/vehicle-ownership-statement/flow.json']);
         assert.match(err.message, /changed since it was certified/);
@@ -152,7 +153,7 @@ describe('sandbox runner', function () {
       const second = await runSandbox({ flowsDir: flows, services: [VEHICLE], by: 'qa' });
       assert.equal(second.failed, 0);
       assert.notEqual(second.services[0]!.certificate?.digest, digest);
-      const change = promote(VEHICLE, roots, 'ops');
+      const change = promote(VEHICLE, roots, 'ops', certificateReader);
       assert.equal(change.lifecycle, 'live');
       assert.match(readFileSync(join(flows, VEHICLE, 'service.json'), 'utf8'), /"lifecycle": "live"/);
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Catalogue } from '../../../hub/catalogue';
-import { scaffoldService, ScaffoldError, skeletonExpression } from '../../../hub/sandbox/scaffold';
-import { loadScenarios } from '../../../hub/sandbox/scenarios';
-import { FLOWS_DIR, testHub } from '../../helpers';
+import { Catalogue } from '../../hub/catalogue';
+import { scaffoldService, ScaffoldError, skeletonExpression } from '../../sandbox/scaffold/scaffold';
+import { loadScenarios } from '../../sandbox/runner/scenarios';
+import { FLOWS_DIR, testHub } from '../helpers';
 
 describe('sandbox: scaffolding a service', () => {
   let flowsDir: string;
@@ -72,7 +72,7 @@ describe('sandbox: scaffolding a service', () => {
 
   it('names each required member of the input in the skeleton, nested', () => {
     const expr = skeletonExpression({ type: 'object', required: ['path', 'body'], properties: { path: { type: 'object', required: ['plate'], properties: { plate: { type: 'string' } } }, body: { type: 'object', properties: { n: { type: 'integer' } } } } });
-    assert.match(expr, /"path": \{\n    "plate": \$error\("TODO: map plate from the order"\)\n  \}/);
+    assert.match(expr, /"path": \{\n {4}"plate": \$error\("TODO: map plate from the order"\)\n {2}\}/);
     assert.match(expr, /"n": \$error\("TODO: map n from the order"\)/, 'every leaf, whatever its type');
   });
 });

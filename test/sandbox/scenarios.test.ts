@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenarios, ScenarioError } from '../../../hub/sandbox/scenarios';
-import { FLOWS_DIR } from '../../helpers';
+import { loadScenarios, ScenarioError } from '../../sandbox/runner/scenarios';
+import { FLOWS_DIR } from '../helpers';
 
 describe('sandbox: scenario files', () => {
   it('reads the seed services\' scenarios, each valid', () => {

@@ -10,9 +10,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { CORPUS } from '../../corpus';
+import { CORPUS } from '../corpus';
 
-const REPO = resolve(__dirname, '..', '..', '..');
+const REPO = resolve(__dirname, '..', '..');
 const SERVICE = 'civil-person-details';
 const PROVIDER = 'moi-population-register';
 
@@ -25,7 +25,7 @@ describe('README walk-through: from a WSDL of the corpus to a live service answe
     const r = spawnSync(process.execPath, [join(dir, 'bin', 'wasl.js'), ...args], { cwd: dir, env: { ...process.env, WASL_LOG_LEVEL: 'warn', USER: 'walkthrough' }, encoding: 'utf8', timeout: 120_000 });
     return { status: r.status, out: `${r.stdout}${r.stderr}` };
   };
-  const editJson = (file: string, edit: (v: any) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const editJson = (file: string, edit: (v: any) => void) => {  
     const p = join(dir, file);
     const v = JSON.parse(readFileSync(p, 'utf8'));
     edit(v);

@@ -45,18 +45,8 @@ function upgrade(url: string, headers: Record<string, string>): Promise<number> 
 describe('security: what the sandbox opens on a shared server', function () {
   this.timeout(60_000);
 
+  // startHub is handed no simulators here (HubOptions.simulators): none start beside these hubs.
   describe('where it listens', () => {
-    let saved: Record<string, string | undefined>;
-    beforeEach(() => {
-      // startHub starts the simulators in the sandbox: not wanted here.
-      saved = { WASL_SIMULATORS: process.env.WASL_SIMULATORS };
-      process.env.WASL_SIMULATORS = 'off';
-    });
-    afterEach(() => {
-      if (saved.WASL_SIMULATORS === undefined) delete process.env.WASL_SIMULATORS;
-      else process.env.WASL_SIMULATORS = saved.WASL_SIMULATORS;
-    });
-
     it('binds 127.0.0.1 by default in the sandbox (0.0.0.0 in production), and its log line names the address really bound', async () => {
       assert.equal(loadConfig({}).host, '127.0.0.1');
       assert.equal(loadConfig({ WASL_ENV: 'production', WASL_SECRET: 's'.repeat(40), WASL_CHANNEL_KEYS: JSON.stringify([{ channel: 'c', key: 'k'.repeat(30), services: ['*'] }]) }).host, '0.0.0.0');

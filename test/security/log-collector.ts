@@ -272,7 +272,7 @@ function isHubLogLine(line: string): boolean {
 }
 
 function tapChildProcesses(c: Collector): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const cp = require('node:child_process') as typeof import('node:child_process');
   const label = (file: unknown, args: unknown) => {
     const argv = Array.isArray(args) ? (args as unknown[]).map(String) : [];

@@ -37,11 +37,12 @@ interface FmwRoute {
 
 /** Every (method, route) of the gateway's router. */
 export function gatewayRoutes(app: FastifyInstance): Route[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const Router = require(require.resolve('find-my-way', { paths: [dirname(require.resolve('fastify'))] })) as { prototype: Record<string, unknown> };
   const findRoute = Router.prototype.findRoute as (this: unknown, ...a: unknown[]) => unknown;
   let router: { routes: FmwRoute[] } | undefined;
   Router.prototype.findRoute = function (this: { routes: FmwRoute[] }, ...a: unknown[]) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the router is what this probe is after
     router ??= this;
     return findRoute.apply(this, a);
   };
@@ -79,7 +80,7 @@ interface ExpressApp {
 
 /** Records every Express app made until `stop` is called. */
 export function recordExpressApps(): { apps: ExpressApp[]; stop(): void } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const express = require('express') as { application: { init(this: ExpressApp): void } };
   const init = express.application.init;
   const apps: ExpressApp[] = [];

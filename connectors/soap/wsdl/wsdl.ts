@@ -16,7 +16,7 @@ import {
   type ServiceModel,
 } from '../model';
 import { WsdlError } from './errors';
-import { DocumentSet, WSDL_NS, type LoadedDoc } from './load';
+import { type DocumentSet, WSDL_NS, type LoadedDoc } from './load';
 import { annotationOf } from './annotation';
 import type { TypeCompiler } from './xsd';
 import { attr, elems, firstNs, textContent } from './xml-util';

@@ -1,12 +1,12 @@
 /** Liveness and readiness: the only routes without authentication. They reveal nothing but up or down. */
 import type { FastifyInstance } from 'fastify';
 import { WaslError } from '../../errors';
-import type { Store } from '../../store';
+import type { StoreConnection } from '../../store';
 import type { Bus } from '../../bus/bus';
 
 const status = { type: 'object', required: ['status'], properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } };
 
-export async function healthRoutes(app: FastifyInstance, opts: { store: Store; bus: Pick<Bus, 'health'> }): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, opts: { store: StoreConnection; bus: Pick<Bus, 'health'> }): Promise<void> {
   app.get('/health', { schema: { summary: 'Liveness', tags: ['health'], response: { 200: status } }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));
 
   app.get(

@@ -30,9 +30,9 @@ import type { Bus } from '../../bus/bus';
 import { discardDeadLetters, replayDeadLetters } from '../../bus/replay';
 import type { Catalogue } from '../../catalogue';
 import { WaslError } from '../../errors';
-import { listed, listedAction, overview, paymentAnomalies } from '../../monitor/overview';
+import { listed, listedAction, overview, paymentAnomalies, type OverviewStore } from '../../monitor/overview';
 import type { OperatorRole } from '../../operators';
-import type { Store } from '../../store';
+import type { AuditStore, DeadLetterStore } from '../../store';
 import type { ChannelAuthenticator } from '../auth';
 
 const PAGE = join(__dirname, '..', '..', 'monitor', 'page.html');
@@ -47,7 +47,10 @@ function positive(value: string | undefined, name: string, fallback: number | un
   return Number(value);
 }
 
-export async function monitorRoutes(app: FastifyInstance, opts: { store: Store; bus: Bus; catalogue: Catalogue; auth: ChannelAuthenticator }): Promise<void> {
+/** What the dashboard reads and does: the overview, dead letters (replayed, discarded), orders, their provider calls, the audit trail. */
+export type MonitorStore = OverviewStore & DeadLetterStore & AuditStore;
+
+export async function monitorRoutes(app: FastifyInstance, opts: { store: MonitorStore; bus: Bus; catalogue: Catalogue; auth: ChannelAuthenticator }): Promise<void> {
   const { store, catalogue } = opts;
   const page = readFileSync(PAGE, 'utf8');
 

@@ -8,12 +8,12 @@ import { WaslError } from '../../errors';
 import { buildOrder, requestHash } from '../../intake';
 import { CANCELLABLE, ORDER_STATUSES } from '../../state-machine';
 import { BadCursorError } from '../../store/order-records';
-import type { Store } from '../../store';
+import type { OrderStore } from '../../store';
 import { requireChannel } from '../auth';
 import { problemResponses } from '../schemas';
 
 export interface OrderRoutesOptions {
-  store: Store;
+  store: OrderStore;
   catalogue: Catalogue;
   env: WaslEnv;
 }
@@ -186,7 +186,7 @@ function filterDate(value: string | undefined): Date | undefined {
 }
 
 /** An order the channel may see; another channel's order is reported as not found, not forbidden. */
-async function readOwned(store: Store, id: string, channel: { channel: string; readAll?: boolean }, reply: FastifyReply): Promise<Order> {
+async function readOwned(store: OrderStore, id: string, channel: { channel: string; readAll?: boolean }, reply: FastifyReply): Promise<Order> {
   reply.locals = { orderId: id };
   const order = await store.getOrder(id);
   if (!order || (!channel.readAll && order.channel.id !== channel.channel)) throw new WaslError('order-not-found');

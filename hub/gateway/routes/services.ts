@@ -2,23 +2,20 @@
  * /v1/services: the catalogue, bilingual, as channels may use it — the services a channel may
  * submit. An operator (Basic credentials, WASL_OPERATORS) sees every service whatever its
  * lifecycle, with the lifecycle's history (who certified, promoted or retired it, and when) and
- * whether its sandbox certificate still holds for its files.
+ * whether its sandbox certificate still holds for its files (the certificate reader the hub was
+ * given: hub/lifecycle.ts).
  */
-import { resolve } from 'node:path';
-import { DEFAULT_PROVIDERS_ROOT } from '../../../connectors/provider-files';
 import type { FastifyInstance } from 'fastify';
 import { ref } from '../../../contracts';
 import { catalogueEntry, type Catalogue } from '../../catalogue';
 import type { WaslEnv } from '../../config';
 import { permits } from '../../intake';
-import { certificateSummary, lifecycleHistory, type Roots } from '../../sandbox/certificate';
+import { lifecycleHistory, serviceRoots, type CertificateReader, type ServiceRoots } from '../../lifecycle';
 import { requireChannel } from '../auth';
 import { problemResponses } from '../schemas';
 
-const PROVIDERS_ROOT = DEFAULT_PROVIDERS_ROOT;
-
-export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Catalogue; env: WaslEnv; flowsDir?: string }): Promise<void> {
-  const roots: Roots | undefined = opts.flowsDir ? { flowsDir: opts.flowsDir, providersRoot: PROVIDERS_ROOT, base: resolve(opts.flowsDir, '..') } : undefined;
+export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Catalogue; env: WaslEnv; flowsDir?: string; certificates?: CertificateReader }): Promise<void> {
+  const roots: ServiceRoots | undefined = opts.flowsDir ? serviceRoots(opts.flowsDir) : undefined;
   app.get(
     '/v1/services',
     {
@@ -41,7 +38,7 @@ export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Cat
       if (request.operator) {
         const services = opts.catalogue.all().map((s) => {
           const code = s.definition.code;
-          const certificate = roots ? certificateSummary(code, roots) : undefined;
+          const certificate = roots ? opts.certificates?.summary(code, roots) : undefined;
           return { ...catalogueEntry(s.definition), ...(certificate ? { certificate } : {}), lifecycleHistory: roots ? lifecycleHistory(code, roots) : [] };
         });
         return { services };

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { importWsdl } from '../../../connectors/import/wsdl';
-import { formatDiff, planProvider, writeProvider } from '../../../connectors/import/write';
+import { generateTypes } from '../../../connectors/import/typescript';
+import { formatDiff, hasChanges, planProvider, writeProvider } from '../../../connectors/import/write';
 import { loadProvider, ProviderLoadError } from '../../../connectors/provider-files';
 import { compileWsdlFile } from '../../../connectors/soap/wsdl/compile';
 
@@ -43,14 +44,14 @@ describe('provider import (WSDL) and the provider folder', function () {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('writes the full folder: self-contained contract, schemas per operation, bindings, types.ts, a valid provider.json', async () => {
+  it('writes the full folder: self-contained contract, schemas per operation, bindings, a valid provider.json (no types.ts: it names no adapter)', async () => {
     const imported = await importWsdl('xroad-example', path.join(ADAPTER_DIR, 'example-adapter.wsdl'));
     assert.equal(imported.kind, 'soap');
     assert.deepEqual(imported.files.map((f) => f.path), ['example-adapter.wsdl', 'xroad.xsd', 'identifiers.xsd']);
     const result = await writeProvider(root, 'xroad-example', imported);
     assert.equal(result.status, 'created');
     const dir = path.join(root, 'xroad-example');
-    assert.deepEqual(readdirSync(dir).sort(), ['contract', 'operations', 'provider.json', 'types.ts']);
+    assert.deepEqual(readdirSync(dir).sort(), ['contract', 'operations', 'provider.json']);
     assert.deepEqual(readdirSync(path.join(dir, 'contract')).sort(), ['example-adapter.wsdl', 'identifiers.xsd', 'xroad.xsd']);
     const ops = ['getRandom', 'helloService', 'listPeople', 'personDetails', 'storeAttachments', 'getAttachments'];
     assert.deepEqual(readdirSync(path.join(dir, 'operations')).sort(), ['bindings.json', ...ops.flatMap((o) => [`${o}.input.schema.json`, `${o}.output.schema.json`])].sort());
@@ -93,10 +94,11 @@ describe('provider import (WSDL) and the provider folder', function () {
     assert.match(hello?.description ?? '', /^Hello service: /);
   });
 
-  it('generates types.ts that compiles, with <Operation>Input/<Operation>Output per operation', async () => {
+  it('generates types that compile, with <Operation>Input/<Operation>Output per operation', async () => {
     const imported = await importWsdl('civil', FIXTURE);
-    await writeProvider(root, 'civil', imported);
+    mkdirSync(path.join(root, 'civil'));
     const types = path.join(root, 'civil', 'types.ts');
+    writeFileSync(types, await generateTypes('civil', imported.operations));
     const text = readFileSync(types, 'utf8');
     for (const op of ['GetCitizen', 'RegisterBirth', 'GetCertificateStatus', 'NotifyDeath']) {
       assert.match(text, new RegExp(`export (interface|type) ${op}Input\\b`));
@@ -123,8 +125,9 @@ export { a, b, c, d, e, f };
 
     const corpusTypes: string[] = [];
     for (const [code, file] of [['xroad-example', path.join(ADAPTER_DIR, 'example-adapter.wsdl')], ['dhl', path.join(CORPUS, 'estonia-dhl', 'dhl.wsdl')]] as const) {
-      await writeProvider(root, code, await importWsdl(code, file, { allowUnresolved: true }));
-      corpusTypes.push(path.join(root, code, 'types.ts'));
+      const out = path.join(root, `${code}-types.ts`);
+      writeFileSync(out, await generateTypes(code, (await importWsdl(code, file, { allowUnresolved: true })).operations));
+      corpusTypes.push(out);
     }
     assert.deepEqual(typecheck(corpusTypes), []);
   });
@@ -182,11 +185,52 @@ export { a, b, c, d, e, f };
     assert.ok(!existsSync(path.join(dir, 'operations', 'storeAttachments.input.schema.json')));
     assert.ok(existsSync(path.join(dir, 'operations', 'getRandom2.output.schema.json')));
     assert.equal(readFileSync(path.join(dir, 'NOTES.md'), 'utf8'), 'mine');
-    assert.match(readFileSync(path.join(dir, 'types.ts'), 'utf8'), /GetRandom2Input/);
+    assert.ok(!existsSync(path.join(dir, 'types.ts')), 'no adapter, no types');
     const loaded = loadProvider('xroad-example', root);
     assert.equal(loaded.definition.resilience?.timeoutMs, 5000);
     assert.equal(loaded.model?.operations.listPeople?.soapAction, 'urn:listPeople');
     assert.equal((await writeProvider(root, 'xroad-example', imported)).status, 'unchanged');
+  });
+
+  it('writes types.ts only for a provider whose file names an adapter (the code that reads them), and keeps it in step with the contract', async () => {
+    const src = path.join(root, 'src');
+    cpSync(ADAPTER_DIR, src, { recursive: true });
+    const wsdlFile = path.join(src, 'example-adapter.wsdl');
+    const imported = await importWsdl('xroad-example', wsdlFile);
+    await writeProvider(root, 'xroad-example', imported);
+    const dir = path.join(root, 'xroad-example');
+    const pfile = path.join(dir, 'provider.json');
+    const types = path.join(dir, 'types.ts');
+    assert.ok(!existsSync(types));
+
+    // The engineer names an adapter: the next import writes types.ts, though the contract is the same.
+    const named = JSON.parse(readFileSync(pfile, 'utf8'));
+    writeFileSync(pfile, `${JSON.stringify({ ...named, adapter: 'sy-post-shipments' }, null, 2)}\n`);
+    const plan = planProvider(root, 'xroad-example', imported);
+    assert.equal(plan.diff.types, 'write');
+    assert.ok(hasChanges(plan.diff));
+    assert.equal(formatDiff('xroad-example', plan.diff), 'provider xroad-example: the contract is the same\n  types.ts to be written: provider.json names an adapter, which reads them');
+    assert.equal((await writeProvider(root, 'xroad-example', imported)).status, 'not-written');
+    assert.ok(!existsSync(types));
+    assert.equal((await writeProvider(root, 'xroad-example', imported, { yes: true })).status, 'updated');
+    assert.equal(readFileSync(types, 'utf8'), await generateTypes('xroad-example', imported.operations));
+    assert.equal(JSON.parse(readFileSync(pfile, 'utf8')).adapter, 'sy-post-shipments', 'the adapter is kept');
+    assert.equal((await writeProvider(root, 'xroad-example', imported)).status, 'unchanged');
+
+    // A changed contract rewrites them with the rest.
+    writeFileSync(wsdlFile, editedAdapter(readFileSync(wsdlFile, 'utf8')));
+    const edited = await importWsdl('xroad-example', wsdlFile);
+    assert.equal(planProvider(root, 'xroad-example', edited).diff.types, undefined);
+    assert.equal((await writeProvider(root, 'xroad-example', edited, { yes: true })).status, 'updated');
+    assert.match(readFileSync(types, 'utf8'), /GetRandom2Input/);
+
+    // No adapter any more: nothing reads them, and they go.
+    writeFileSync(pfile, `${JSON.stringify({ ...JSON.parse(readFileSync(pfile, 'utf8')), adapter: undefined }, null, 2)}\n`);
+    assert.equal(planProvider(root, 'xroad-example', edited).diff.types, 'remove');
+    assert.match(formatDiff('xroad-example', planProvider(root, 'xroad-example', edited).diff), /types\.ts to be removed: provider\.json names no adapter, and nothing reads them/);
+    assert.equal((await writeProvider(root, 'xroad-example', edited, { yes: true })).status, 'updated');
+    assert.ok(!existsSync(types));
+    assert.equal((await writeProvider(root, 'xroad-example', edited)).status, 'unchanged');
   });
 
   it('refuses bad codes, an engineer\'s provider.json that no longer validates, and reports broken folders clearly', async () => {

@@ -16,7 +16,7 @@ import { startSoapServer, XROAD_CONFIG, type SoapTestServer } from './servers';
 describe('soap/createSoapConnector', function () {
   let root: string;
   let srv: SoapTestServer;
-  let headers: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let headers: any;  
   before(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'wasl-soap-providers-'));
     const wsdl = `${CORPUS}/xroad-example-adapter/example-adapter.wsdl`;

@@ -119,12 +119,12 @@ describe('soap/connector: security end to end', function () {
 
   describe('WS-Security UsernameToken, checked by the soap package\'s server', () => {
     let srv: SoapTestServer;
-    let seen: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let seen: any;  
     before(async () => {
       srv = await startSoapServer({
         wsdlFile: ADAPTER,
         services: { testService: { testServicePort: { helloService: (a: { name: string }) => ({ message: `Hello ${a.name}` }) } } },
-        authenticate: (security: any, cb) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        authenticate: (security: any, cb) => {  
           seen = security;
           const t = security?.UsernameToken;
           if (!t || t.Username !== process.env.T_SOAP_USER) return cb(false);

@@ -61,13 +61,13 @@ for (const version of ['1.1', '1.2'] as const) {
   describe(`soap/connector: SOAP ${version} end to end (civil-registry fixture, soap.listen)`, function () {
     let srv: SoapTestServer;
     let conn: SoapConnector;
-    let lastArgs: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-    let lastHeaders: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let lastArgs: any;  
+    let lastHeaders: any;  
     const port = version === '1.1' ? 'CivilRegistrySoap11Port' : 'CivilRegistrySoap12Port';
 
     before(async () => {
       const handlers = {
-        GetCitizen: (a: any, _cb: unknown, h: unknown) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        GetCitizen: (a: any, _cb: unknown, h: unknown) => {  
           lastArgs = a;
           lastHeaders = h;
           if (a.nationalNumber !== '01020304050') throw faultOf(a.nationalNumber === '00000000000' ? 'PERSON_NOT_FOUND' : a.nationalNumber === '11111111111' ? 'RECORD_SEALED_BY_COURT' : 'SERVER', version);
@@ -113,7 +113,7 @@ for (const version of ['1.1', '1.2'] as const) {
       // The soap package answers rpc/literal in the target namespace with qualified parts, where the
       // WSDL says namespace urn:wasl:test:civil:rpc and unqualified parts: a strict client refuses it.
       // (A conformant rpc response is decoded in the bare-server tests below.)
-      await assert.rejects(conn.call('GetCertificateStatus', { certificateId: 12345678901234, lang: 'ar' }), (e: any) => e.code === 'contract-violation' && e.direction === 'response'); // eslint-disable-line @typescript-eslint/no-explicit-any
+      await assert.rejects(conn.call('GetCertificateStatus', { certificateId: 12345678901234, lang: 'ar' }), (e: any) => e.code === 'contract-violation' && e.direction === 'response');  
       assert.deepEqual({ ...lastArgs, certificateId: String(lastArgs.certificateId) }, { certificateId: '12345678901234', lang: 'ar' });
       assert.match(srv.received.at(-1)!.body, /<ns\d:GetCertificateStatus><certificateId>12345678901234<\/certificateId><lang>ar<\/lang><\/ns\d:GetCertificateStatus>/);
     });
@@ -227,11 +227,11 @@ describe('soap/connector: faults and statuses from a bare server', function () {
 
   it('a 200 that is not a SOAP envelope, or does not match the output schema, is a ContractViolation', async () => {
     reply = () => ({ status: 200, body: '<a:b xmlns:a="urn:x"/>' });
-    await assert.rejects(conn().call('GetCitizen', { nationalNumber: '01020304050' }), (e: any) => e.code === 'contract-violation' && e.direction === 'response'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await assert.rejects(conn().call('GetCitizen', { nationalNumber: '01020304050' }), (e: any) => e.code === 'contract-violation' && e.direction === 'response');  
     reply = () => ({ status: 200, body: env('<t:GetCitizenResponse xmlns:t="urn:wasl:test:civil"><t:code>x</t:code></t:GetCitizenResponse>') });
-    await assert.rejects(conn().call('GetCitizen', { nationalNumber: '01020304050' }), (e: any) => e.code === 'contract-violation' && e.violations.some((v: any) => v.pointer === '/count')); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await assert.rejects(conn().call('GetCitizen', { nationalNumber: '01020304050' }), (e: any) => e.code === 'contract-violation' && e.violations.some((v: any) => v.pointer === '/count'));  
     reply = () => ({ status: 200, body: 'plain text, not XML' });
-    await assert.rejects(conn().call('GetCitizen', { nationalNumber: '01020304050' }), (e: any) => e.code === 'unsafe-response' && e.limit === 'malformed'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    await assert.rejects(conn().call('GetCitizen', { nationalNumber: '01020304050' }), (e: any) => e.code === 'unsafe-response' && e.limit === 'malformed');  
     assert.deepEqual(records.map((r) => r.outcome), ['contract-violation', 'contract-violation', 'unsafe-response']);
   });
 

@@ -17,7 +17,7 @@ const XRO = 'http://x-road.eu/xsd/xroad.xsd';
 const IDEN = 'http://x-road.eu/xsd/identifiers';
 const ARABIC = 'ريم خالد الأحمد';
 
-type Handler = (args: any, cb: unknown, headers: any) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Handler = (args: any, cb: unknown, headers: any) => unknown;  
 
 /** X-Road services answer with the request's headers: take them from the raw request, declaring the prefixes it used on the Envelope. */
 function echoHeaders(srv: () => SoapTestServer): () => string {
@@ -32,7 +32,7 @@ describe('soap/connector: corpus WSDLs against soap.listen', function () {
   describe('xroad-example-adapter (every operation)', () => {
     let srv: SoapTestServer;
     let conn: SoapConnector;
-    const calls: Array<{ op: string; args: any; headers: any }> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const calls: Array<{ op: string; args: any; headers: any }> = [];  
     const handler = (op: string, fn: Handler): Handler => (args, cb, headers) => {
       calls.push({ op, args, headers });
       return fn(args, cb, headers);
@@ -163,7 +163,7 @@ describe('soap/connector: corpus WSDLs against soap.listen', function () {
 
     it('refuses input that does not match the operation\'s schema, sending nothing', async () => {
       const before = srv.received.length;
-      await assert.rejects(conn.call('helloService', { name: 42 }), (e: any) => e.code === 'contract-violation' && e.direction === 'request' && e.violations[0].pointer === '/name'); // eslint-disable-line @typescript-eslint/no-explicit-any
+      await assert.rejects(conn.call('helloService', { name: 42 }), (e: any) => e.code === 'contract-violation' && e.direction === 'request' && e.violations[0].pointer === '/name');  
       await assert.rejects(conn.call('personDetails', { ssn: '1', extra: true }), /contract/);
       await assert.rejects(conn.call('noSuchOperation', {}), /contract/);
       assert.equal(srv.received.length, before);
@@ -180,7 +180,7 @@ describe('soap/connector: corpus WSDLs against soap.listen', function () {
 
   describe('xroad-test-service (a schema without elementFormDefault: unqualified children)', () => {
     let srv: SoapTestServer;
-    let seen: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let seen: any;  
     before(async () => {
       srv = await startSoapServer({
         wsdlFile: TEST_SERVICE,
@@ -201,7 +201,7 @@ describe('soap/connector: corpus WSDLs against soap.listen', function () {
   describe('estonia-dhl (imported leniently: unreachable schemas become raw XML)', () => {
     let srv: SoapTestServer;
     let conn: SoapConnector;
-    let seen: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let seen: any;  
     before(async () => {
       srv = await startSoapServer({
         wsdlFile: DHL,

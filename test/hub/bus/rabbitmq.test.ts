@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import { DEFAULT_RETRY, DeadLetterError, type Bus, type Delivery } from '../../../hub/bus/bus';
-import { BusUnavailableError, PublishError, RabbitBus } from '../../../hub/bus/rabbitmq';
+import { BusUnavailableError, type PublishError, RabbitBus } from '../../../hub/bus/rabbitmq';
 import { SqliteStore } from '../../../hub/store/sqlite';
 import { busContract, type BusFixture } from './contract';
 import { AMQP_URL, deleteTopology, drainQueue, event, randomPrefix, requireRabbitMQ, testLogger, waitFor } from './rabbitmq-helpers';

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { CatalogueEntry } from '../../../contracts/types';
 import { DEFAULT_PROVIDERS_ROOT } from '../../../connectors/provider-files';
 import { hashPassword } from '../../../hub/operators';
-import { certify, promote, retire, type Roots } from '../../../hub/sandbox/certificate';
+import { promote, retire, type ServiceRoots } from '../../../hub/lifecycle';
+import { certificateReader, certify } from '../../../sandbox/certificate';
 import { auth, FLOWS_DIR, KEYS, testHub, type TestHub } from '../../helpers';
 
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
@@ -21,7 +22,7 @@ describe('gateway: the catalogue as operators see it', function () {
   this.timeout(30_000);
   let dir: string;
   let hub: TestHub;
-  let roots: Roots;
+  let roots: ServiceRoots;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wasl-ops-catalogue-'));
@@ -30,7 +31,7 @@ describe('gateway: the catalogue as operators see it', function () {
     roots = { flowsDir: flows, providersRoot: DEFAULT_PROVIDERS_ROOT, base: dir };
     const report = { scenarios: 2, passed: 2, failed: 0, durationMs: 1200 };
     certify(VEHICLE, report, roots, 'qa-lina', [], new Date('2026-11-20T09:00:00Z'));
-    promote(VEHICLE, roots, 'ops-samer', new Date('2026-11-21T10:00:00Z'));
+    promote(VEHICLE, roots, 'ops-samer', certificateReader, new Date('2026-11-21T10:00:00Z'));
     certify(CIVIL, report, roots, 'qa-lina', [], new Date('2026-11-22T09:00:00Z'));
     // Edited after its certification: the certificate no longer holds.
     const def = join(flows, CIVIL, 'service.json');

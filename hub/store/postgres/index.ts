@@ -1,0 +1,110 @@
+/**
+ * The PostgreSQL back end, for many gateway and worker processes. Each write is one transaction
+ * (database.ts); a status change locks its order row so concurrent workers serialise on the
+ * order, not on the table. Each role is a file of its own beside this one, over the one pool;
+ * this class opens and migrates the database and is every role at once (the Store the hub holds).
+ */
+import type { Pool } from 'pg';
+import type { Order, OrderStatus } from '../../../contracts/types';
+import type { AuditEntry, AuditSeal } from '../../audit/chain';
+import type { AttemptRecord, BusMessage } from '../../bus/bus';
+import type { CallRecord } from '../../../connectors/connector';
+import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, Store, TransitionRequest } from '../store';
+import { PgAudit } from './audit';
+import { PgCallbacks } from './callbacks';
+import { PgCounts } from './counts';
+import { PgDatabase, type PostgresStoreOptions } from './database';
+import { PgDeadLetters } from './dead-letters';
+import { PgJournal } from './journal';
+import { PgLeases } from './leases';
+import { PgOrders } from './orders';
+import { PgOutbox } from './outbox';
+import { PgProcessedLog } from './processed';
+import { PgProviderCalls } from './provider-calls';
+
+export type { PostgresStoreOptions } from './database';
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: Pool;
+  private readonly orders: PgOrders;
+  private readonly outbox: PgOutbox;
+  private readonly journal: PgJournal;
+  private readonly callbacks: PgCallbacks;
+  private readonly deadLetters: PgDeadLetters;
+  private readonly processed: PgProcessedLog;
+  private readonly audit: PgAudit;
+  private readonly providerCalls: PgProviderCalls;
+  private readonly leases: PgLeases;
+  private readonly counts: PgCounts;
+
+  private constructor(database: PgDatabase) {
+    const pool = (this.pool = database.pool);
+    this.orders = new PgOrders(database);
+    this.outbox = new PgOutbox(pool);
+    this.journal = new PgJournal(pool);
+    this.callbacks = new PgCallbacks(pool);
+    this.deadLetters = new PgDeadLetters(database, this.orders);
+    this.processed = new PgProcessedLog(pool);
+    this.audit = new PgAudit(database);
+    this.providerCalls = new PgProviderCalls(pool);
+    this.leases = new PgLeases(pool);
+    this.counts = new PgCounts(pool);
+  }
+
+  static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
+    return new PostgresStore(await PgDatabase.open(opts));
+  }
+
+  // OrderStore (orders.ts)
+  createOrder(order: Order, idem: IdempotencyClaim) { return this.orders.createOrder(order, idem); }
+  getOrder(id: string) { return this.orders.getOrder(id); }
+  listOrders(q: OrderQuery) { return this.orders.listOrders(q); }
+  transition(id: string, req: TransitionRequest) { return this.orders.transition(id, req); }
+  note(id: string, req: NoteRequest) { return this.orders.note(id, req); }
+  findOrdersByNationalNumber(nationalNumber: string, limit: number) { return this.orders.findOrdersByNationalNumber(nationalNumber, limit); }
+  getReceipt(orderId: string) { return this.orders.getReceipt(orderId); }
+  // OutboxStore (outbox.ts)
+  outboxPending(limit: number) { return this.outbox.outboxPending(limit); }
+  markPublished(seqs: number[]) { return this.outbox.markPublished(seqs); }
+  // StepJournal (journal.ts)
+  journalGet(orderId: string, step: string) { return this.journal.journalGet(orderId, step); }
+  journalStart(orderId: string, step: string) { return this.journal.journalStart(orderId, step); }
+  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown) { return this.journal.journalFinish(orderId, step, status, outcome); }
+  // CallbackStore (callbacks.ts)
+  recordCallback(r: CallbackRecord) { return this.callbacks.recordCallback(r); }
+  getCallback(provider: string, eventId: string) { return this.callbacks.getCallback(provider, eventId); }
+  listCallbacks(q: CallbackQuery) { return this.callbacks.listCallbacks(q); }
+  // DeadLetterStore (dead-letters.ts)
+  recordDeadLetter(dl: { message: BusMessage; reason: string; history: AttemptRecord[] }) { return this.deadLetters.recordDeadLetter(dl); }
+  listDeadLetters(q: DeadLetterQuery) { return this.deadLetters.listDeadLetters(q); }
+  removeDeadLetters(ids: string[]) { return this.deadLetters.removeDeadLetters(ids); }
+  // ProcessedLog (processed.ts)
+  isProcessed(consumer: string, eventId: string) { return this.processed.isProcessed(consumer, eventId); }
+  recordProcessed(consumer: string, eventId: string) { return this.processed.recordProcessed(consumer, eventId); }
+  // AuditStore (audit.ts)
+  appendAudit(entries: AuditEntry[]) { return this.audit.appendAudit(entries); }
+  readAudit(q: AuditQuery) { return this.audit.readAudit(q); }
+  listOperatorActions(q: { beforeSeq?: number; limit: number }) { return this.audit.listOperatorActions(q); }
+  sealAuditDay(seal: AuditSeal) { return this.audit.sealAuditDay(seal); }
+  auditSeals() { return this.audit.auditSeals(); }
+  // ProviderCallRecords (provider-calls.ts)
+  recordProviderCalls(records: CallRecord[]) { return this.providerCalls.recordProviderCalls(records); }
+  listProviderCalls(q: ProviderCallQuery) { return this.providerCalls.listProviderCalls(q); }
+  pruneProviderCalls(before: Date) { return this.providerCalls.pruneProviderCalls(before); }
+  // LeaseStore (leases.ts)
+  tryLease(name: string, holder: string, ttlMs: number) { return this.leases.tryLease(name, holder, ttlMs); }
+  releaseLease(name: string, holder: string) { return this.leases.releaseLease(name, holder); }
+  // MetricCounts (counts.ts)
+  orderCounts() { return this.counts.orderCounts(); }
+  countOrders(service: string, statuses: readonly OrderStatus[], before: Date) { return this.counts.countOrders(service, statuses, before); }
+  deadLetterCounts() { return this.counts.deadLetterCounts(); }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

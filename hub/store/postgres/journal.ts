@@ -1,0 +1,48 @@
+/** The step journal on PostgreSQL: the outcome of each external call, per order and step. */
+import type { Pool } from 'pg';
+import type { JournalEntry, StepJournal } from '../store';
+
+interface JournalRow {
+  order_id: string;
+  step: string;
+  status: JournalEntry['status'];
+  attempts: number;
+  outcome: unknown;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+function journalEntry(r: JournalRow): JournalEntry {
+  const e: JournalEntry = { orderId: r.order_id, step: r.step, status: r.status, attempts: r.attempts, startedAt: r.started_at.toISOString() };
+  if (r.outcome !== null && r.outcome !== undefined) e.outcome = r.outcome;
+  if (r.finished_at) e.finishedAt = r.finished_at.toISOString();
+  return e;
+}
+
+export class PgJournal implements StepJournal {
+  constructor(private readonly pool: Pool) {}
+
+  async journalGet(orderId: string, step: string): Promise<JournalEntry | undefined> {
+    const { rows } = await this.pool.query<JournalRow>('SELECT * FROM step_journal WHERE order_id = $1 AND step = $2', [orderId, step]);
+    return rows[0] ? journalEntry(rows[0]) : undefined;
+  }
+
+  async journalStart(orderId: string, step: string): Promise<JournalEntry> {
+    const { rows } = await this.pool.query<JournalRow>(
+      `INSERT INTO step_journal (order_id, step, status, attempts, started_at) VALUES ($1, $2, 'started', 1, now())
+       ON CONFLICT (order_id, step) DO UPDATE SET status = 'started', attempts = step_journal.attempts + 1, started_at = excluded.started_at, outcome = NULL, finished_at = NULL
+       RETURNING *`,
+      [orderId, step],
+    );
+    return journalEntry(rows[0] as JournalRow);
+  }
+
+  async journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void> {
+    await this.pool.query('UPDATE step_journal SET status = $1, outcome = $2, finished_at = now() WHERE order_id = $3 AND step = $4', [
+      status,
+      JSON.stringify(outcome ?? null),
+      orderId,
+      step,
+    ]);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Orders on SQLite: the orders, their timeline, idempotency keys and receipts. Each step writes
+ * its timeline event, its audit record and its outbox event in the write that changes the order;
+ * with the embedded bus in the same database the event also enters the queue in that commit.
+ */
+import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../../contracts/types';
+import { eventMessage, type InlinePublisher } from '../../bus/bus';
+import { WaslError } from '../../errors';
+import { stepEntry } from '../../audit/entries';
+import type { SqliteDatabase } from '../../sqlite/database';
+import { encodeCursor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, eventFor, type OrderDoc } from '../order-records';
+import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
+import type { SqliteAudit } from './audit';
+
+/**
+ * The order as a write inside a transaction left it, without reading it back: what was stored,
+ * parsed again (so it is exactly what a later read returns), with the step just appended.
+ */
+function written(stored: string, timeline: TimelineEvent[], step: TimelineEvent): Order {
+  return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
+}
+
+export class SqliteOrders implements OrderStore {
+  private readonly stmt;
+  private publisher?: InlinePublisher;
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly audit: SqliteAudit,
+  ) {
+    const db = database.db;
+    this.stmt = {
+      insertOrder: db.prepare('INSERT INTO orders (id, service_code, channel_id, status, doc) VALUES (?, ?, ?, ?, ?)'),
+      updateOrder: db.prepare('UPDATE orders SET status = ?, doc = ? WHERE id = ?'),
+      getOrder: db.prepare<[string], { doc: string }>('SELECT doc FROM orders WHERE id = ?'),
+      insertStep: db.prepare('INSERT INTO order_timeline (order_id, seq, doc) VALUES (?, ?, ?)'),
+      getSteps: db.prepare<[string], { doc: string }>('SELECT doc FROM order_timeline WHERE order_id = ? ORDER BY seq'),
+      lastSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = ?'),
+      insertEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      getKey: db.prepare<[string, string], { request_hash: string; order_id: string }>(
+        'SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = ? AND key = ?',
+      ),
+      insertKey: db.prepare('INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)'),
+      receiptOf: db.prepare<[string], { doc: string }>('SELECT doc FROM receipts WHERE order_id = ?'),
+      insertReceipt: db.prepare("INSERT INTO receipts (number, order_id, doc) VALUES ('pending:' || ?, ?, '{}')"),
+      numberReceipt: db.prepare('UPDATE receipts SET number = ?, doc = ? WHERE seq = ?'),
+    };
+  }
+
+  /** SqliteStore.publishWithin: each step's event enters the embedded bus in the step's commit. */
+  publishWithin(publisher: InlinePublisher | undefined): boolean {
+    this.publisher = publisher;
+    return publisher !== undefined;
+  }
+
+  createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult> {
+    return this.database.write(() => {
+      const existing = this.stmt.getKey.get(idem.channel, idem.key);
+      if (existing) return this.replay(existing, idem);
+      const { doc, timeline } = splitOrder(order);
+      this.stmt.insertOrder.run(doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc));
+      for (const step of timeline) this.appendStep(doc, step);
+      this.stmt.insertKey.run(idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt);
+      return { order, replayed: false };
+    });
+  }
+
+  private replay(existing: { request_hash: string; order_id: string }, idem: IdempotencyClaim): CreateResult {
+    if (existing.request_hash !== idem.requestHash) throw new WaslError('idempotency-key-reused');
+    const order = this.readOrder(existing.order_id);
+    if (!order) throw new Error(`idempotency key points at missing order ${existing.order_id}`);
+    return { order, replayed: true };
+  }
+
+  async findOrdersByNationalNumber(nationalNumber: string, limit: number): Promise<Order[]> {
+    const rows = this.database.db
+      .prepare<[string, string, number], { id: string }>("SELECT id FROM orders WHERE json_extract(doc, '$.applicant.nationalNumber') = ? OR json_extract(doc, '$.beneficiary.person.nationalNumber') = ? ORDER BY id DESC LIMIT ?")
+      .all(nationalNumber, nationalNumber, limit);
+    return rows.map((r) => this.readOrder(r.id)).filter((o): o is Order => !!o);
+  }
+
+  private appendStep(doc: OrderDoc, step: TimelineEvent): void {
+    this.audit.appendWithin(stepEntry(doc, step));
+    this.stmt.insertStep.run(doc.id, step.seq, JSON.stringify(step));
+    const event = eventFor(doc, step);
+    this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at, this.publisher ? step.at : null);
+    this.publisher?.([eventMessage(event)]);
+  }
+
+  private readOrder(id: string): Order | undefined {
+    const row = this.stmt.getOrder.get(id);
+    if (!row) return undefined;
+    return { ...(JSON.parse(row.doc) as OrderDoc), timeline: this.steps(id) };
+  }
+
+  private steps(id: string): TimelineEvent[] {
+    return this.stmt.getSteps.all(id).map((r) => JSON.parse(r.doc) as TimelineEvent);
+  }
+
+  async getOrder(id: string): Promise<Order | undefined> {
+    return this.readOrder(id);
+  }
+
+  async listOrders(q: OrderQuery): Promise<OrderPage> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      args.push(...values);
+    };
+    if (q.channel) add('channel_id = ?', q.channel);
+    if (q.status) add('status = ?', q.status);
+    if (q.service) add('service_code = ?', q.service);
+    const { upper, lower } = idBounds(q);
+    if (upper) add('id < ?', upper);
+    if (lower) add('id >= ?', lower);
+    const sql = `SELECT doc FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.database.db.prepare<unknown[], { doc: string }>(sql).all(...args, q.limit + 1);
+    const docs = rows.slice(0, q.limit).map((r) => JSON.parse(r.doc) as OrderDoc);
+    const page: OrderPage = { items: docs.map(summarize) };
+    const last = docs[docs.length - 1];
+    if (rows.length > q.limit && last) page.nextCursor = encodeCursor(last.id);
+    return page;
+  }
+
+  transition(id: string, req: TransitionRequest): Promise<Order> {
+    return this.database.write(() => {
+      const row = this.stmt.getOrder.get(id);
+      if (!row) throw new WaslError('order-not-found');
+      const current = JSON.parse(row.doc) as OrderDoc;
+      const timeline = this.steps(id);
+      const { doc, step } = planTransition(current, timeline.at(-1)?.seq ?? 0, req);
+      if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
+      const stored = JSON.stringify(doc);
+      this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
+      this.appendStep(doc, step);
+      return written(stored, timeline, step);
+    });
+  }
+
+  /** Numbers and stores the order's receipt (inside the caller's write); the one it has if any. */
+  private issueReceipt(orderId: string, draft: TransitionRequest['receipt'] & object): Receipt {
+    const existing = this.stmt.receiptOf.get(orderId);
+    if (existing) return JSON.parse(existing.doc) as Receipt;
+    const seq = Number(this.stmt.insertReceipt.run(orderId, orderId).lastInsertRowid);
+    const receipt: Receipt = { number: receiptNumber(seq, draft.issuedAt), ...draft };
+    this.stmt.numberReceipt.run(receipt.number, JSON.stringify(receipt), seq);
+    return receipt;
+  }
+
+  async getReceipt(orderId: string): Promise<Receipt | undefined> {
+    const row = this.stmt.receiptOf.get(orderId);
+    return row ? (JSON.parse(row.doc) as Receipt) : undefined;
+  }
+
+  note(id: string, req: NoteRequest): Promise<Order> {
+    return this.database.write(() => {
+      const row = this.stmt.getOrder.get(id);
+      if (!row) throw new WaslError('order-not-found');
+      const timeline = this.steps(id);
+      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, timeline.at(-1)?.seq ?? 0, req);
+      const stored = JSON.stringify(doc);
+      this.stmt.updateOrder.run(doc.status, stored, id);
+      this.stmt.insertStep.run(id, step.seq, JSON.stringify(step));
+      this.audit.appendWithin(stepEntry(doc, step));
+      return written(stored, timeline, step);
+    });
+  }
+
+  /**
+   * Inside the caller's write (a dead letter's): appends a step that leaves the order as it is,
+   * when the order exists. Unlike note(), it appends no audit record.
+   */
+  noteWithin(id: string, req: NoteRequest): void {
+    const row = this.stmt.getOrder.get(id);
+    if (!row) return;
+    const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, this.stmt.lastSeq.get(id)?.seq ?? 0, req);
+    this.stmt.updateOrder.run(doc.status, JSON.stringify(doc), id);
+    this.stmt.insertStep.run(id, step.seq, JSON.stringify(step));
+  }
+}
