@@ -1711,6 +1711,7 @@ export interface CatalogueEntry {
     [k: string]: unknown | undefined;
   };
   certificate?: CertificateSummary;
+  refused?: ServiceRefusal;
   /**
    * Operators only: every lifecycle change, oldest first, with who made it and when.
    */
@@ -1731,11 +1732,63 @@ export interface CertificateSummary {
   by: string;
   scenarios: number;
   passed: number;
+  /**
+   * Whether it holds for what the service depends on as it is now (and, where the hub trusts keys, is signed by one of them for exactly its content).
+   */
   holds: boolean;
   /**
-   * Why it no longer holds (the files changed since).
+   * Why it does not hold: none, edited, unsigned or signed by a key not trusted, or what changed since.
    */
   problem?: string;
+  /**
+   * The id of the key that signed it (16 hex digits), as the certificate names it; trusted only when it holds where the hub has trusted keys.
+   */
+  signedBy?: string;
+  /**
+   * What it covers that changed since it was issued: each dependency by kind (definition, scenario, flow, subflow, config-node, provider-file, simulator, node-code, wasl, node-red) and name.
+   */
+  changed?: DependencyChange[];
+}
+/**
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "DependencyChange".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "DependencyChange".
+ */
+export interface DependencyChange {
+  kind: string;
+  name: string;
+  /**
+   * The file, relative to the repository, when it is one.
+   */
+  path?: string;
+  change: 'changed' | 'added' | 'removed';
+  /**
+   * The version certified (wasl, Node-RED).
+   */
+  before?: string;
+  /**
+   * The version now.
+   */
+  after?: string;
+}
+/**
+ * Operators only: the release gate did not start the service in this hub, and why (certificate: it does not hold, or is missing; node-type: its flow holds a node type outside the allow-list; flow: it has no flow to run). Its orders are refused with 503 service-not-certified.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "ServiceRefusal".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ServiceRefusal".
+ */
+export interface ServiceRefusal {
+  reason: 'certificate' | 'node-type' | 'flow';
+  message: string;
+  /**
+   * When the gate refused it (the hub's start, or the reload that did).
+   */
+  at: string;
 }
 /**
  * This interface was referenced by `ServiceDefinition`'s JSON-Schema

@@ -1,13 +1,16 @@
 /**
  * The catalogue of services, read from flows/<code>/service.json. Each definition is checked
  * against contracts/service.schema.json and its fields schema compiled once, at load; a broken
- * definition stops the hub with the file and the pointer at fault.
+ * definition stops the hub with the file and the pointer at fault. A running hub reads one
+ * service again when its definition changes (a promotion, a retirement: `reload`), and keeps the
+ * release gate's refusals (hub/release-gate.ts): the services it did not start, whose orders
+ * intake refuses.
  */
 import jsonata from 'jsonata';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertLinearPatterns, createAjv, pointErrors, ref, type ValidateFunction } from '../contracts';
-import type { ChannelKind, DeliveryMethod, Fees, ServiceDefinition, CatalogueEntry } from '../contracts/types';
+import type { ChannelKind, DeliveryMethod, Fees, ServiceDefinition, CatalogueEntry, ServiceRefusal } from '../contracts/types';
 import type { WaslEnv } from './config';
 import type { Fulfilment } from './fulfilment';
 
@@ -27,48 +30,56 @@ export const FEE_LABELS = {
 
 export class Catalogue {
   private readonly services = new Map<string, CatalogueService>();
+  private readonly refusals = new Map<string, ServiceRefusal>();
+  private readonly ajv = createAjv();
   /** Payment and delivery configuration, set by the hub at start (hub/fulfilment.ts). */
   fulfilment?: Fulfilment;
 
   constructor(definitions: ServiceDefinition[]) {
-    const ajv = createAjv();
+    for (const def of definitions) {
+      const entry = this.checked(def);
+      if (this.services.has(def.code)) throw new CatalogueError(`service ${def.code} is defined twice`);
+      this.services.set(def.code, entry);
+    }
+  }
+
+  /** A definition checked against the contract, its fields schema compiled, its mappings parsed. */
+  private checked(def: ServiceDefinition): CatalogueService {
+    const ajv = this.ajv;
     const validateDefinition = ajv.getSchema(ref('service'));
     if (!validateDefinition) throw new Error('service schema missing');
-    for (const def of definitions) {
-      if (!validateDefinition(def)) {
-        const why = pointErrors(validateDefinition.errors).map((e) => `${e.pointer} ${e.message}`).join('; ');
-        throw new CatalogueError(`service ${def?.code ?? '?'}: invalid definition: ${why}`);
-      }
-      if (this.services.has(def.code)) throw new CatalogueError(`service ${def.code} is defined twice`);
-      let validateFields: ValidateFunction;
-      try {
-        // Ajv would refuse a pattern that cannot be matched in linear time too, but not say which field has it.
-        assertLinearPatterns(def.fields, 'its fields schema');
-        validateFields = ajv.compile(def.fields);
-      } catch (err) {
-        throw new CatalogueError(`service ${def.code}: fields schema does not compile: ${(err as Error).message}`);
-      }
-      def.fields.examples.forEach((example, i) => {
-        if (!validateFields(example)) {
-          const why = pointErrors(validateFields.errors).map((e) => `${e.pointer} ${e.message}`).join('; ');
-          throw new CatalogueError(`service ${def.code}: fields example ${i} is invalid: ${why}`);
-        }
-      });
-      for (const method of def.delivery) {
-        if (def.fees.delivery[method] === undefined) throw new CatalogueError(`service ${def.code}: no fee for delivery method ${method}`);
-      }
-      // A shared flow's mappings are this service's own code: one that does not parse stops the start, not an order.
-      for (const key of ['input', 'results'] as const) {
-        const source = def.flow?.[key];
-        if (source === undefined) continue;
-        try {
-          jsonata(source);
-        } catch (err) {
-          throw new CatalogueError(`service ${def.code}: /flow/${key} is not a valid JSONata expression: ${(err as Error).message}`);
-        }
-      }
-      this.services.set(def.code, { definition: def, validateFields });
+    if (!validateDefinition(def)) {
+      const why = pointErrors(validateDefinition.errors).map((e) => `${e.pointer} ${e.message}`).join('; ');
+      throw new CatalogueError(`service ${def?.code ?? '?'}: invalid definition: ${why}`);
     }
+    let validateFields: ValidateFunction;
+    try {
+      // Ajv would refuse a pattern that cannot be matched in linear time too, but not say which field has it.
+      assertLinearPatterns(def.fields, 'its fields schema');
+      validateFields = ajv.compile(def.fields);
+    } catch (err) {
+      throw new CatalogueError(`service ${def.code}: fields schema does not compile: ${(err as Error).message}`);
+    }
+    def.fields.examples.forEach((example, i) => {
+      if (!validateFields(example)) {
+        const why = pointErrors(validateFields.errors).map((e) => `${e.pointer} ${e.message}`).join('; ');
+        throw new CatalogueError(`service ${def.code}: fields example ${i} is invalid: ${why}`);
+      }
+    });
+    for (const method of def.delivery) {
+      if (def.fees.delivery[method] === undefined) throw new CatalogueError(`service ${def.code}: no fee for delivery method ${method}`);
+    }
+    // A shared flow's mappings are this service's own code: one that does not parse stops the start, not an order.
+    for (const key of ['input', 'results'] as const) {
+      const source = def.flow?.[key];
+      if (source === undefined) continue;
+      try {
+        jsonata(source);
+      } catch (err) {
+        throw new CatalogueError(`service ${def.code}: /flow/${key} is not a valid JSONata expression: ${(err as Error).message}`);
+      }
+    }
+    return { definition: def, validateFields };
   }
 
   /** Reads every flows/<code>/service.json under `dir`. */
@@ -76,20 +87,47 @@ export class Catalogue {
     const defs: ServiceDefinition[] = [];
     const entries = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : [];
     for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-      const file = join(dir, entry.name, 'service.json');
-      if (!existsSync(file)) continue;
-      let def: ServiceDefinition;
-      try {
-        def = JSON.parse(readFileSync(file, 'utf8')) as ServiceDefinition;
-      } catch (err) {
-        throw new CatalogueError(`${file}: not valid JSON: ${(err as Error).message}`);
-      }
-      if (def.code !== entry.name) throw new CatalogueError(`${file}: code "${def.code}" does not match its folder`);
-      const pattern = (def as { flow?: { pattern?: unknown } }).flow?.pattern;
-      if (typeof pattern === 'string' && !existsSync(join(dir, pattern, 'flow.json'))) throw new CatalogueError(`${file}: its flow pattern ${pattern} has no ${join(dir, pattern, 'flow.json')}`);
-      defs.push(def);
+      const def = readDefinition(dir, entry.name);
+      if (def) defs.push(def);
     }
     return new Catalogue(defs);
+  }
+
+  /**
+   * Reads flows/<code>/service.json under `dir` again (a running hub, when it changed: a promotion,
+   * a retirement, a new service): the entry as it is now, or undefined when the file is gone. A
+   * definition that does not check is refused with the reason (CatalogueError) and the entry kept.
+   */
+  reload(dir: string, code: string): CatalogueService | undefined {
+    const def = readDefinition(dir, code);
+    if (!def) {
+      this.services.delete(code);
+      this.refusals.delete(code);
+      return undefined;
+    }
+    const entry = this.checked(def);
+    this.services.set(code, entry);
+    return entry;
+  }
+
+  /** The release gate did not start the service here: intake refuses its orders (503 service-not-certified). */
+  refuse(code: string, refusal: ServiceRefusal): void {
+    this.refusals.set(code, refusal);
+  }
+
+  /** The release gate started the service (or it is no longer one the gate decides on). */
+  admit(code: string): void {
+    this.refusals.delete(code);
+  }
+
+  /** Why the release gate did not start the service, if it did not. */
+  refusal(code: string): ServiceRefusal | undefined {
+    return this.refusals.get(code);
+  }
+
+  /** The services the release gate did not start, by code. */
+  refused(): Array<ServiceRefusal & { service: string }> {
+    return [...this.refusals].map(([service, r]) => ({ service, ...r })).sort((a, b) => a.service.localeCompare(b.service));
   }
 
   get(code: string): CatalogueService | undefined {
@@ -104,6 +142,22 @@ export class Catalogue {
   offered(env: WaslEnv): CatalogueService[] {
     return this.all().filter((s) => acceptsOrders(s.definition, env));
   }
+}
+
+/** flows/<code>/service.json under `dir`, checked against its folder and its pattern; undefined when there is none. */
+function readDefinition(dir: string, code: string): ServiceDefinition | undefined {
+  const file = join(dir, code, 'service.json');
+  if (!existsSync(file)) return undefined;
+  let def: ServiceDefinition;
+  try {
+    def = JSON.parse(readFileSync(file, 'utf8')) as ServiceDefinition;
+  } catch (err) {
+    throw new CatalogueError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  if (def.code !== code) throw new CatalogueError(`${file}: code "${def.code}" does not match its folder`);
+  const pattern = (def as { flow?: { pattern?: unknown } }).flow?.pattern;
+  if (typeof pattern === 'string' && !existsSync(join(dir, pattern, 'flow.json'))) throw new CatalogueError(`${file}: its flow pattern ${pattern} has no ${join(dir, pattern, 'flow.json')}`);
+  return def;
 }
 
 export function acceptsOrders(def: ServiceDefinition, env: WaslEnv): boolean {

@@ -13,6 +13,7 @@ import { serviceCommand } from './cli/service';
 import { auditCommand } from './cli/audit';
 import { providerCommand } from './cli/provider';
 import { operatorCommand } from './cli/operator';
+import { certCommand } from './cli/cert';
 import { createLogger } from './log';
 import pino from 'pino';
 
@@ -83,6 +84,7 @@ export function buildCli(ext: CliExtensions): Command {
 
   program.addCommand(operatorCommand());
   program.addCommand(serviceCommand(ext.certificates, ext.serviceCommands));
+  program.addCommand(certCommand());
   for (const c of ext.commands ?? []) program.addCommand(c);
   program.addCommand(auditCommand(offline));
 

@@ -8,6 +8,7 @@ import type { ChannelKind } from '../contracts/types';
 import { DEFAULT_FULFILMENT_FILE } from './fulfilment';
 import { ConfigError, type WaslEnv } from './environment';
 import { parseOperators, type Operator } from './operators';
+import { CertificateKeyError, parseSigningKey, parseTrustedKeys } from './certificate-keys';
 
 export { ConfigError, type WaslEnv } from './environment';
 
@@ -54,6 +55,14 @@ export interface HubConfig {
   operators?: Operator[];
   /** Providers whose exchange bodies the audit trail keeps, encrypted with WASL_SECRET (WASL_AUDIT_BODIES: codes, comma-separated, or "*"). */
   auditBodies?: string[];
+  /**
+   * The public keys whose signatures make a certificate trusted (WASL_CERT_TRUSTED_KEYS, base64 of
+   * SPKI DER; hub/certificate-keys.ts). Required in production; with them a certificate holds only
+   * when signed by one of them for exactly its content (hub/lifecycle.ts, certificateTrust).
+   */
+  certTrustedKeys?: string[];
+  /** QA's key to sign the certificates `wasl sandbox test` issues (WASL_CERT_SIGNING_KEY, base64 of PKCS#8 DER); never in production. */
+  certSigningKey?: string;
   logLevel: string;
   bodyLimit: number;
   rateLimitPerMinute: number;
@@ -86,6 +95,33 @@ function auditBodies(raw: string | undefined, secret: string | undefined): { aud
   // Bodies hold citizens' data: kept only encrypted, so only with the key.
   if (!secret) throw new ConfigError('WASL_AUDIT_BODIES needs WASL_SECRET: the bodies are kept encrypted with it');
   return { auditBodies: codes };
+}
+
+/**
+ * The release gate's keys (docs/release.md): production trusts only the public keys it is given and
+ * refuses to start without one; it never holds QA's signing key. Never echoes a key.
+ */
+function certificateKeys(env: NodeJS.ProcessEnv, waslEnv: WaslEnv): { certTrustedKeys?: string[]; certSigningKey?: string } {
+  const read = <T>(name: string, parse: (v: string) => T): T => {
+    try {
+      return parse(env[name]!);
+    } catch (err) {
+      if (!(err instanceof CertificateKeyError)) throw err;
+      throw new ConfigError(`${name} is invalid: ${err.message} (keys from \`wasl cert keygen\`)`);
+    }
+  };
+  const trusted = env.WASL_CERT_TRUSTED_KEYS?.trim() ? read('WASL_CERT_TRUSTED_KEYS', parseTrustedKeys) : undefined;
+  const signing = env.WASL_CERT_SIGNING_KEY?.trim() ? read('WASL_CERT_SIGNING_KEY', parseSigningKey) : undefined;
+  if (waslEnv === 'production') {
+    if (!trusted?.length) {
+      throw new ConfigError(
+        'WASL_CERT_TRUSTED_KEYS is required in production: the public keys of the QA keys that sign certificates (wasl cert keygen); without one no service\'s certificate can be trusted — ' +
+          'المتغير WASL_CERT_TRUSTED_KEYS مطلوب في بيئة الإنتاج: المفاتيح العامة لمفاتيح فريق ضمان الجودة التي توقّع الشهادات؛ لا يمكن الوثوق بشهادة أي خدمة من دونه',
+      );
+    }
+    if (signing) throw new ConfigError('WASL_CERT_SIGNING_KEY must not be set in production: QA alone holds the key that signs certificates; production holds only the public keys (WASL_CERT_TRUSTED_KEYS)');
+  }
+  return { ...(trusted?.length ? { certTrustedKeys: trusted } : {}), ...(signing ? { certSigningKey: signing } : {}) };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -160,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   if (secret && secret.length < 32) throw new ConfigError('WASL_SECRET must be at least 32 characters');
   const channelKeys = env.WASL_CHANNEL_KEYS ? parseChannelKeys(env.WASL_CHANNEL_KEYS) : undefined;
   if (waslEnv === 'production' && !channelKeys) throw new ConfigError('WASL_CHANNEL_KEYS is required in production');
+  const certKeys = certificateKeys(env, waslEnv);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   const amqpUrl = env.AMQP_URL || undefined;
@@ -184,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     ...(env.WASL_METRICS_TOKEN ? { metricsToken: metricsToken(env.WASL_METRICS_TOKEN) } : {}),
     ...(env.WASL_METRICS_PORT ? { metricsPort: int(env, 'WASL_METRICS_PORT', 0, 0, 65535) } : {}),
     ...auditBodies(env.WASL_AUDIT_BODIES, secret),
+    ...certKeys,
     callRecordsDays: int(env, 'WASL_CALL_RECORDS_DAYS', 30, 1, 3650),
     logLevel: env.WASL_LOG_LEVEL || 'info',
     bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   'cross-origin-refused': { status: 403, title: 'Requests that change something are not accepted from another site', titleAr: 'لا تُقبل من موقع آخر الطلبات التي تغيّر شيئاً' },
   'not-found': { status: 404, title: 'No such resource', titleAr: 'المورد غير موجود' },
   'not-ready': { status: 503, title: 'The hub is not ready', titleAr: 'المنصة غير جاهزة' },
+  'service-not-certified': { status: 503, title: 'The service is not running: what it would run is not certified', titleAr: 'الخدمة لا تعمل: ما ستشغّله غير معتمد' },
   'callback-early': { status: 503, title: 'The order has not yet recorded the request this callback answers; send it again', titleAr: 'لم يسجّل الطلب بعد الطلب الذي يجيب عنه هذا الإشعار؛ أعد الإرسال' },
   internal: { status: 500, title: 'Internal error', titleAr: 'خطأ داخلي' },
 } as const satisfies Record<string, ErrorSpec>;

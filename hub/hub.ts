@@ -18,7 +18,8 @@ import { ConfigError, type ChannelKey, type HubConfig } from './config';
 import { demoChannelKey } from './demo-key';
 import { demoOperator, type DemoOperator } from './demo-operator';
 import { buildGateway } from './gateway/server';
-import { serviceRoots, type CertificateReader } from './lifecycle';
+import { certificateTrust, type CertificateReader } from './lifecycle';
+import { ReleaseGate, type GateChange } from './release-gate';
 import { HubMetrics } from './metrics';
 import { listenMetrics } from './metrics-listener';
 import type { Registry } from 'prom-client';
@@ -30,6 +31,8 @@ import { openStore, type Store } from './store';
 import { observeSteps, stepLogger } from './store/observed';
 import { Workers } from './workers';
 import { NodeRedRuntime, ADMIN_ROOT, NODE_ROOT } from './runtime/runtime';
+import { dispatcherFor } from './runtime/dispatcher';
+import { nodeTypePolicy } from './runtime/node-types';
 import { RuntimeMount } from './runtime/routes';
 import { bindProblem, Exposure } from './gateway/exposure';
 import type { LoginGuardOptions } from './login-guard';
@@ -55,6 +58,8 @@ export interface Hub {
   relay?: OutboxRelay;
   workers: Workers;
   catalogue: Catalogue;
+  /** Which services run in this hub (release-gate.ts): the others' orders are refused, their flows not loaded. */
+  gate: ReleaseGate;
   logger: Logger;
   /** Set when the sandbox made a demo channel because WASL_CHANNEL_KEYS is unset. */
   demoKey?: ChannelKey;
@@ -98,8 +103,9 @@ export interface HubOptions {
   demoOperator?: boolean;
   /**
    * Reads and verifies services' certificates (the sandbox's, handed in at start): a production
-   * hub warns of a live service whose certificate does not hold; operators see each certificate in
-   * GET /v1/services. Without one, certificates are neither checked nor shown.
+   * hub starts only the live services whose certificate holds (release-gate.ts); operators see each
+   * certificate in GET /v1/services. Without one, a production hub starts no service, and
+   * certificates are not shown.
    */
   certificates?: CertificateReader;
   /** Starts the sandbox's simulated providers beside a sandbox hub (startHub), closed after it. */
@@ -119,7 +125,6 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   privateDir(config.dataDir);
   const catalogue = Catalogue.load(config.flowsDir);
   catalogue.fulfilment = Fulfilment.load(config.fulfilmentFile);
-  if (config.env === 'production') warnUncertified(catalogue, config.flowsDir, opts.certificates, logger);
   const demoKey = config.channelKeys ? undefined : demoChannelKey(config.dataDir);
   const channelKeys = config.channelKeys ?? (demoKey ? [demoKey] : []);
   const demoOp = opts.demoOperator && config.env === 'sandbox' && !config.operators ? await demoOperator(config.dataDir) : undefined;
@@ -164,6 +169,20 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const editorLogin = config.env === 'production' || config.operators ? new EditorLogin(operatorAuth, config.env, join(config.dataDir, 'node-red', 'editor-sessions.json')) : undefined;
   const exposure = Exposure.forConfig(config);
   const workers = new Workers((err, service) => logger.error({ err: { message: (err as Error).message }, service }, 'could not subscribe to the bus'), opts.busRetry);
+  // The release gate: which services run here; a refused one's orders get 503, its events wait in its queue.
+  const gate = new ReleaseGate({
+    flowsDir: config.flowsDir,
+    providersRoot: PROVIDERS_ROOT,
+    fulfilmentFile: config.fulfilmentFile,
+    env: config.env,
+    catalogue,
+    allowedTypes: nodeTypePolicy(config.extraNodeTypes).allowed,
+    ...(opts.certificates ? { certificates: opts.certificates } : {}),
+    trust: () => certificateTrust(config),
+    logger,
+    audit: (entry) => void store.appendAudit([entry]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, action: entry.data.action }, 'could not append a release gate action to the audit trail')),
+  });
+  workers.gate = (service) => gate.serves(service);
   const mount = new RuntimeMount(
     mountAuditor((req) => {
       if (!editorLogin) return 'operator:(local)';
@@ -175,6 +194,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   let app: FastifyInstance;
   let fulfilments: Fulfilments;
   try {
+    gate.start();
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
     fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
@@ -192,6 +212,19 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   let closing: Promise<void> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let stopWatch: (() => Promise<void>) | undefined;
+  let stopGate: (() => Promise<void>) | undefined;
+  // A promotion or a retirement under a running hub: that service alone starts or stops.
+  const applyGate = async (change: GateChange) => {
+    // What no longer runs stops taking events first (what it holds is finished), then the tabs change.
+    await workers.regate();
+    if (change.flowsChanged) await hub.runtime?.reload();
+    const dispatcher = dispatcherFor(workers);
+    for (const code of change.started) {
+      const pattern = catalogue.get(code)?.definition.flow?.pattern;
+      if (pattern) dispatcher.adopt(code, catalogue.all().filter((s) => s.definition.flow?.pattern === pattern && s.definition.code !== code).map((s) => s.definition.code));
+    }
+    await workers.regate();
+  };
   const hub: Hub = {
     config,
     roles,
@@ -201,6 +234,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     relay,
     workers,
     catalogue,
+    gate,
     logger,
     demoKey,
     ...(demoOp ? { demoOperator: demoOp } : {}),
@@ -230,15 +264,19 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           audit: auditAction,
           exposure,
           context: { store, workers, env: config.env, providersRoot: PROVIDERS_ROOT, logger, payments: fulfilments.payments, post: fulfilments.post, catalogue },
+          flows: () => gate.selection(),
         });
       }
       if (roles.workers) await workers.start(bus);
+      // Production follows promotions and retirements made while it runs (`wasl service promote`).
+      if (config.env === 'production') stopGate ??= await gate.watch(applyGate);
     },
     close: () =>
       (closing ??= (async () => {
         // New requests stop first, then the relay finishes its pass, then consumers finish what
         // they hold, and only then do the bus and the store close.
         await app.close();
+        await stopGate?.();
         clearInterval(pruneTimer);
         await stopWatch?.();
         await relay?.stop();
@@ -300,7 +338,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   // The address really bound (Fastify's url names one interface of 0.0.0.0, not the bind).
   const bound = hub.roles.gateway ? (hub.app.server.address() as AddressInfo | null) : null;
   hub.logger.info(
-    { url: hub.url, ...(bound ? { listening: `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` } : {}), ...(hub.metricsUrl ? { metricsUrl: hub.metricsUrl } : {}), env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length },
+    { url: hub.url, ...(bound ? { listening: `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` } : {}), ...(hub.metricsUrl ? { metricsUrl: hub.metricsUrl } : {}), env: config.env, store: hub.store.kind, bus: hub.bus.kind, roles: hub.roles, services: hub.catalogue.all().length, refused: hub.catalogue.refused().map((r) => r.service) },
     'wasl hub started',
   );
   return hub;
@@ -308,16 +346,3 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const VERSION: string = (require('../package.json') as { version: string }).version;
-
-/** A live service whose files changed since its certificate was issued is served as promoted, but said loudly: it should be certified and promoted again. */
-function warnUncertified(catalogue: Catalogue, flowsDir: string, certificates: CertificateReader | undefined, logger: Logger): void {
-  if (!certificates) {
-    logger.warn('no certificate reader was given to this hub: the certificates of live services are not checked');
-    return;
-  }
-  const roots = serviceRoots(flowsDir, PROVIDERS_ROOT);
-  for (const s of catalogue.offered('production')) {
-    const problem = certificates.check(s.definition.code, roots);
-    if (problem) logger.warn({ service: s.definition.code, changed: problem.changed }, `live service without a certificate that holds: ${problem.message}`);
-  }
-}

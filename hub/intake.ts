@@ -1,11 +1,12 @@
 /**
  * Intake: turns a channel's order request into a new order, or refuses it with the reason.
  * Structural validation (contracts/order.schema.json#/$defs/OrderRequest) has already run;
- * this checks what depends on the catalogue and the channel.
+ * this checks what depends on the catalogue and the channel — and that the release gate started
+ * the service in this hub (a refused one: 503 service-not-certified).
  */
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
-import type { Delivery, Order, OrderRequest, PaymentMethod } from '../contracts/types';
+import type { Delivery, Order, OrderRequest, PaymentMethod, ServiceRefusal } from '../contracts/types';
 import { acceptsOrders, computeFees, type Catalogue } from './catalogue';
 import type { ChannelKey, WaslEnv } from './config';
 import { WaslError, type FieldError } from './errors';
@@ -17,6 +18,13 @@ import { eventType } from './state-machine';
 export function requestHash(body: unknown): string {
   return createHash('sha256').update(stringify(body) ?? '').digest('hex');
 }
+
+/** Why a refused service takes no orders, as a channel reads it: no file, node or key names. */
+const NOT_CERTIFIED: Record<ServiceRefusal['reason'], { detail: string; detailAr: string }> = {
+  certificate: { detail: 'Its certificate does not hold for what it would run now, so the hub did not start it. Operators: certify and promote it again.', detailAr: 'شهادتها لا تطابق ما ستشغّله الآن، فلم تشغّلها المنصة. على المشغّلين اعتمادها وإطلاقها من جديد.' },
+  'node-type': { detail: 'Its flow holds a node type the hub does not run, so the hub did not start it.', detailAr: 'يحوي مسارها نوع عقدة لا تشغّله المنصة، فلم تشغّلها.' },
+  flow: { detail: 'It has no flow the hub can run, so the hub did not start it.', detailAr: 'ليس لها مسار تستطيع المنصة تشغيله، فلم تشغّلها.' },
+};
 
 export function permits(channel: ChannelKey, service: string): boolean {
   return channel.services.includes('*') || channel.services.includes(service);
@@ -38,6 +46,9 @@ export function buildOrder(req: OrderRequest, channel: ChannelKey, catalogue: Ca
       errors: [fieldError('/service', 'is retired', 'خدمة متوقفة')],
     });
   }
+  // The release gate did not start it here (release-gate.ts): say why, in words for a channel.
+  const refusal = catalogue.refusal(def.code);
+  if (refusal) throw new WaslError('service-not-certified', NOT_CERTIFIED[refusal.reason]);
   const offered: FieldError[] = [];
   if (!def.channels.includes(channel.kind)) {
     offered.push(fieldError('/service', `is not offered to ${channel.kind} channels`, 'غير متاحة لهذا النوع من القنوات'));

@@ -8,7 +8,8 @@
  * latency and sizes (connectors/observe.ts), payments flagged as not matching their invoice
  * (hub/payments/matching.ts). Read from the shared state at each scrape, so every gateway and
  * worker reports the same: orders by status, SLA breaches, dead letters, bus depth, circuit
- * breakers; and the flows runtime's own figures and the process's.
+ * breakers; and the flows runtime's own figures and the process's. And the services the release
+ * gate did not start in this process (hub/release-gate.ts), by reason.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Order, OrderStatus } from '../contracts/types';
@@ -124,6 +125,16 @@ export class HubMetrics {
           const [url, op] = b.endpoint.split('#');
           this.set({ provider: b.provider, endpoint: `${safeEndpoint(url ?? '')}${op ? `#${op}` : ''}` }, BREAKER_VALUE[b.state as keyof typeof BREAKER_VALUE] ?? 2);
         }
+      },
+    });
+    new Gauge({
+      name: 'wasl_service_refused',
+      help: 'Services the release gate did not start in this process (1 each), by reason: certificate (does not hold), node-type (a node outside the allow-list), flow (none to run); their orders get 503 service-not-certified',
+      labelNames: ['service', 'reason'],
+      registers: register,
+      collect() {
+        this.reset();
+        for (const r of deps.catalogue.refused()) this.set({ service: r.service, reason: r.reason }, 1);
       },
     });
     const flowGauge = (name: string, help: string, pick: (f: MetricsSnapshot['flows'][number]) => number) =>

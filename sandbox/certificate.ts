@@ -1,27 +1,29 @@
 /**
- * Certification: a service whose sandbox scenarios all passed gets a certificate
- * (flows/<code>/certificate.json) recording a digest of everything that defines it — its
- * definition (without its lifecycle, which promotion changes), its flow, its scenarios, the
- * contracts and provider files of every provider its definition and its flow use, and the flows'
- * shared config nodes — with the run's report. `checkCertificate` says whether a certificate
- * still holds for the files as they are now; any edit since (one character of the flow) voids it,
- * naming the files that changed. The hub receives these as its CertificateReader
- * (`certificateReader`, hub/lifecycle.ts): promotion is refused on a certificate that does not
- * hold, a production hub warns of a live service without one, operators see each in
- * GET /v1/services. The lifecycle itself (certified, live, retired) is the hub's release gate.
+ * Certification (docs/release.md): a service whose sandbox scenarios all passed gets a certificate
+ * (flows/<code>/certificate.json) listing everything its behaviour depends on, each with its
+ * digest — its definition and scenarios, the flow, subflows and config nodes it runs on, the files
+ * of the providers it calls, the simulators it was tested against, the code of the wasl nodes it
+ * uses, wasl's and Node-RED's versions (certificate-dependencies.ts) — with the run's report,
+ * and, where QA's key is at hand (WASL_CERT_SIGNING_KEY), an Ed25519 signature over all of it.
+ *
+ * `checkCertificate` says whether a certificate still holds: it must be for this service, its
+ * digest that of what it lists (a hand edit shows), what it lists as it is now (naming each
+ * dependency that changed); and, given trust (the hub's WASL_CERT_TRUSTED_KEYS, always in
+ * production), signed by a trusted key over exactly its content. The hub receives these as its
+ * CertificateReader (`certificateReader`, hub/lifecycle.ts): promotion is refused on a
+ * certificate that does not hold, production checks its live services with it, operators see each
+ * in GET /v1/services and `wasl service status`. The lifecycle (certified, live, retired) is the
+ * hub's release gate.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import stringify from 'safe-stable-stringify';
 import type { CertificateSummary, ServiceDefinition } from '../contracts/types';
-import { LifecycleError, recordCertification, type CertificateReader, type ServiceRoots } from '../hub/lifecycle';
+import { signBytes, verifyBytes } from '../hub/certificate-keys';
+import { LifecycleError, recordCertification, type CertificateReader, type CertificateTrust, type DependencyChange, type ServiceRoots } from '../hub/lifecycle';
+import { dependenciesDigest, dependencyKey, describeDependency, serviceDependencies, type Dependency, type DependencyOptions } from './certificate-dependencies';
 
-export interface CertifiedFile {
-  /** Relative to the repository (flows/…, contracts/providers/…). */
-  path: string;
-  sha256: string;
-}
+export type { Dependency } from './certificate-dependencies';
 
 export interface ScenarioReport {
   scenarios: number;
@@ -30,118 +32,173 @@ export interface ScenarioReport {
   durationMs: number;
 }
 
+/** The format of certificates written now; one of an earlier format (a list of files) no longer holds. */
+export const CERTIFICATE_FORMAT = 2;
+
 export interface Certificate {
+  format: typeof CERTIFICATE_FORMAT;
   service: string;
+  /** The definition's version. */
   version: number;
+  /** The digest of `dependencies` (dependenciesDigest). */
   digest: string;
-  files: CertifiedFile[];
+  dependencies: Dependency[];
   report: ScenarioReport;
   certifiedAt: string;
   by: string;
+  /** Ed25519, by QA's key (its id: hub/certificate-keys.ts), over the canonical JSON of everything above. */
+  signature?: { keyId: string; value: string };
 }
 
-/** A certificate refused, missing or no longer holding; `changed` names the files that differ from what was certified. */
+/** A certificate refused, missing or no longer holding; `changed` and `dependencies` name what differs from what was certified. */
 export class CertificationError extends LifecycleError {
   override name = 'CertificationError';
 }
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...filesUnder(p));
-    else if (entry.isFile()) out.push(p);
-  }
-  return out;
+export interface CertifyOptions {
+  now?: Date;
+  /** QA's signing key (WASL_CERT_SIGNING_KEY); unsigned without it (the sandbox: digest only). */
+  signingKey?: string;
+  /** For tests: where wasl's code is read, Node-RED's version (certificate-dependencies.ts). */
+  dependencies?: DependencyOptions;
 }
 
-/** Provider codes a flow's config nodes name (wasl-provider), through flows/shared.json. */
-function providersOfFlow(flowFile: string, sharedFile: string): string[] {
-  const read = (f: string) => (existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Array<Record<string, unknown>>) : []);
-  const flow = read(flowFile);
-  const configs = new Map(read(sharedFile).filter((n) => n.type === 'wasl-provider').map((n) => [n.id, String(n.code)]));
-  const codes = new Set<string>();
-  for (const n of flow) {
-    if (n.type === 'wasl-provider' && typeof n.code === 'string') codes.add(n.code);
-    const ref = typeof n.provider === 'string' ? configs.get(n.provider) : undefined;
-    if (ref) codes.add(ref);
-  }
-  return [...codes];
+/** The bytes a signature is over: the certificate without its signature, as canonical JSON. */
+export function signedContent(cert: Certificate | Omit<Certificate, 'signature'>): Buffer {
+  const { signature: _signature, ...content } = cert as Certificate;
+  return Buffer.from(stringify(content) ?? '', 'utf8');
 }
 
-/** The files that define a service, each with its digest, in a stable order. */
-export function serviceFiles(code: string, roots: ServiceRoots, extraProviders: string[] = []): CertifiedFile[] {
-  const dir = join(roots.flowsDir, code);
-  const defFile = join(dir, 'service.json');
-  if (!existsSync(defFile)) throw new CertificationError(`no service ${code} in ${roots.flowsDir}`);
-  const def = JSON.parse(readFileSync(defFile, 'utf8')) as ServiceDefinition;
-  const out: CertifiedFile[] = [];
-  // The definition without its lifecycle: promoting a service must not void its certificate.
-  const { lifecycle: _lifecycle, ...defined } = def;
-  out.push({ path: relative(roots.base, defFile), sha256: sha256(stringify(defined) ?? '') });
-  // A service carried by a pattern's shared flow is defined by that flow (its own flow.json, if any, is not loaded for it).
-  const flowFile = def.flow?.pattern ? join(roots.flowsDir, def.flow.pattern, 'flow.json') : join(dir, 'flow.json');
-  const shared = join(roots.flowsDir, 'shared.json');
-  for (const f of [flowFile, shared, ...filesUnder(join(dir, 'scenarios'))]) {
-    if (existsSync(f)) out.push({ path: relative(roots.base, f), sha256: sha256(readFileSync(f)) });
+function dependenciesOf(code: string, roots: ServiceRoots, opts?: DependencyOptions): Dependency[] {
+  try {
+    return serviceDependencies(code, roots, opts);
+  } catch (err) {
+    if (err instanceof LifecycleError && !(err instanceof CertificationError)) throw new CertificationError(err.message);
+    throw err;
   }
-  const providers = new Set([def.provider.code, ...providersOfFlow(flowFile, shared), ...extraProviders]);
-  for (const p of [...providers].sort()) {
-    const files = filesUnder(join(roots.providersRoot, p));
-    if (files.length === 0) throw new CertificationError(`service ${code} uses provider ${p}, which is not under ${roots.providersRoot}`);
-    for (const f of files) out.push({ path: relative(roots.base, f), sha256: sha256(readFileSync(f)) });
-  }
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-export function digestOf(files: CertifiedFile[]): string {
-  return sha256(files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
 }
 
 const certificateFile = (code: string, roots: ServiceRoots) => join(roots.flowsDir, code, 'certificate.json');
 
-/** Writes the certificate of a run whose scenarios all passed; refuses a run with failures. */
-export function certify(code: string, report: ScenarioReport, roots: ServiceRoots, by: string, extraProviders: string[] = [], now = new Date()): Certificate {
+/** Writes the certificate of a run whose scenarios all passed, signed when given QA's key; refuses a run with failures. */
+export function certify(code: string, report: ScenarioReport, roots: ServiceRoots, by: string, opts: CertifyOptions = {}): Certificate {
   if (report.failed > 0 || report.scenarios === 0 || report.passed !== report.scenarios) {
     throw new CertificationError(`service ${code} cannot be certified: ${report.passed} of ${report.scenarios} scenarios passed`);
   }
+  const now = opts.now ?? new Date();
   const def = JSON.parse(readFileSync(join(roots.flowsDir, code, 'service.json'), 'utf8')) as ServiceDefinition;
-  const files = serviceFiles(code, roots, extraProviders);
-  const cert: Certificate = { service: code, version: def.version, digest: digestOf(files), files, report, certifiedAt: now.toISOString(), by };
+  const dependencies = dependenciesOf(code, roots, opts.dependencies);
+  const content: Omit<Certificate, 'signature'> = { format: CERTIFICATE_FORMAT, service: code, version: def.version, digest: dependenciesDigest(dependencies), dependencies, report, certifiedAt: now.toISOString(), by };
+  const cert: Certificate = { ...content, ...(opts.signingKey ? { signature: signBytes(opts.signingKey, signedContent(content)) } : {}) };
   writeFileSync(certificateFile(code, roots), `${JSON.stringify(cert, null, 2)}\n`);
   recordCertification(code, roots, by, cert.digest, now);
   return cert;
 }
 
+/** The service's certificate as written, or undefined when it has none; throws when it is not JSON. */
 export function readCertificate(code: string, roots: ServiceRoots): Certificate | undefined {
   const f = certificateFile(code, roots);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Certificate) : undefined;
+  if (!existsSync(f)) return undefined;
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as Certificate;
+  } catch {
+    throw new CertificationError(`service ${code}'s certificate cannot be read (not JSON): run its scenarios again (wasl sandbox test ${code})`);
+  }
 }
 
-/** Why the service's certificate does not hold for the files as they are, or undefined when it does. */
-export function checkCertificate(code: string, roots: ServiceRoots): CertificationError | undefined {
-  const cert = readCertificate(code, roots);
+/** What differs between what a certificate lists and what the service depends on now. */
+export function dependencyChanges(before: readonly Dependency[], after: readonly Dependency[]): DependencyChange[] {
+  const was = new Map(before.map((d) => [dependencyKey(d), d]));
+  const is = new Map(after.map((d) => [dependencyKey(d), d]));
+  const out: DependencyChange[] = [];
+  for (const key of [...new Set([...was.keys(), ...is.keys()])]) {
+    const a = was.get(key);
+    const b = is.get(key);
+    const d = (b ?? a)!;
+    const base = { kind: d.kind, name: d.name, ...(d.path ? { path: d.path } : {}) };
+    if (!b) out.push({ ...base, change: 'removed' });
+    else if (!a) out.push({ ...base, change: 'added' });
+    else if (a.sha256 !== b.sha256 || a.version !== b.version) out.push({ ...base, change: 'changed', ...(a.version !== b.version ? { before: String(a.version), after: String(b.version) } : {}) });
+  }
+  return out.sort((x, y) => (describeDependency(x) < describeDependency(y) ? -1 : describeDependency(x) > describeDependency(y) ? 1 : 0));
+}
+
+/** A change as a person reads it: "flows/x/flow.json", "config-node prov-moi (wasl-provider) removed", "node-red 4.1.8 → 4.1.9". */
+export function describeChange(c: DependencyChange): string {
+  const what = describeDependency(c);
+  if (c.before !== undefined || c.after !== undefined) return `${what} ${c.before} → ${c.after}`;
+  return c.change === 'changed' ? what : `${what} ${c.change === 'added' ? 'added' : 'gone'}`;
+}
+
+/** Whether the certificate's signature is one trust accepts, for exactly its content; the reason when not. */
+function signatureProblem(code: string, cert: Certificate, trust: CertificateTrust): string | undefined {
+  const sig = cert.signature;
+  if (!sig || typeof sig.keyId !== 'string' || typeof sig.value !== 'string') return `service ${code}'s certificate is not signed: a certificate holds here only when signed by QA's key (a public key of WASL_CERT_TRUSTED_KEYS); issue it with wasl sandbox test and WASL_CERT_SIGNING_KEY`;
+  const verdict = verifyBytes(trust.publicKeys, sig, signedContent(cert));
+  if (verdict === 'untrusted') return `service ${code}'s certificate is signed by key ${sig.keyId}, which is not one of WASL_CERT_TRUSTED_KEYS: it is not trusted here`;
+  if (verdict === 'invalid') return `service ${code}'s certificate does not match its signature (key ${sig.keyId}): it was changed after it was signed, or the signature is another certificate's`;
+  return undefined;
+}
+
+/**
+ * Why the service's certificate does not hold for what the service depends on as it is now, or
+ * undefined when it does. With `trust`, it must also be signed by one of its keys over exactly its
+ * content.
+ */
+export function checkCertificate(code: string, roots: ServiceRoots, trust?: CertificateTrust, opts?: DependencyOptions): CertificationError | undefined {
+  let cert: Certificate | undefined;
+  try {
+    cert = readCertificate(code, roots);
+  } catch (err) {
+    if (err instanceof CertificationError) return err;
+    throw err;
+  }
   if (!cert) return new CertificationError(`service ${code} has no certificate: run its scenarios (wasl sandbox test ${code})`);
-  if (cert.report.failed > 0 || cert.report.passed !== cert.report.scenarios) return new CertificationError(`service ${code}'s certificate records failed scenarios`);
-  const extra = cert.files.filter((f) => f.path.includes('contracts/providers/')).map((f) => f.path.split('contracts/providers/')[1]!.split('/')[0]!);
-  const now = serviceFiles(code, roots, extra);
-  if (digestOf(now) === cert.digest) return undefined;
-  const before = new Map(cert.files.map((f) => [f.path, f.sha256]));
-  const after = new Map(now.map((f) => [f.path, f.sha256]));
-  const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).sort();
-  return new CertificationError(`service ${code} changed since it was certified (${changed.join(', ')}): run its scenarios again`, changed);
+  if (cert.format !== CERTIFICATE_FORMAT || !Array.isArray(cert.dependencies)) return new CertificationError(`service ${code}'s certificate is of an earlier format, which does not say what the service depends on: run its scenarios again (wasl sandbox test ${code})`);
+  if (cert.service !== code) return new CertificationError(`the certificate in ${code}'s folder is service ${String(cert.service)}'s`);
+  if (trust) {
+    const problem = signatureProblem(code, cert, trust);
+    if (problem) return new CertificationError(problem);
+  }
+  if (dependenciesDigest(cert.dependencies) !== cert.digest) return new CertificationError(`service ${code}'s certificate was edited: its digest is not that of the dependencies it lists`);
+  if (!cert.report || cert.report.failed > 0 || cert.report.passed !== cert.report.scenarios) return new CertificationError(`service ${code}'s certificate records failed scenarios`);
+  let now: Dependency[];
+  try {
+    now = dependenciesOf(code, roots, opts);
+  } catch (err) {
+    if (err instanceof CertificationError) return err;
+    throw err;
+  }
+  if (dependenciesDigest(now) === cert.digest) return undefined;
+  const changes = dependencyChanges(cert.dependencies, now);
+  const shown = changes.slice(0, 12).map(describeChange);
+  const more = changes.length > shown.length ? `, and ${changes.length - shown.length} more` : '';
+  return new CertificationError(`service ${code} changed since it was certified (${shown.join(', ')}${more}): run its scenarios again`, changes.map(describeDependency), changes);
 }
 
-/** What an operator sees of a service's certificate (GET /v1/services): whether it holds for the files now. */
-export function certificateSummary(code: string, roots: ServiceRoots): CertificateSummary | undefined {
-  const cert = readCertificate(code, roots);
+/** What an operator sees of a service's certificate (GET /v1/services, wasl service status): whether it holds now, and when not, why and what changed. */
+export function certificateSummary(code: string, roots: ServiceRoots, trust?: CertificateTrust): CertificateSummary | undefined {
+  let cert: Certificate | undefined;
+  try {
+    cert = readCertificate(code, roots);
+  } catch (err) {
+    if (!(err instanceof CertificationError)) throw err;
+    return { digest: '', certifiedAt: new Date(0).toISOString(), by: '', scenarios: 0, passed: 0, holds: false, problem: err.message };
+  }
   if (!cert) return undefined;
-  const problem = checkCertificate(code, roots);
-  return { digest: cert.digest, certifiedAt: cert.certifiedAt, by: cert.by, scenarios: cert.report.scenarios, passed: cert.report.passed, holds: !problem, ...(problem ? { problem: problem.message } : {}) };
+  const problem = checkCertificate(code, roots, trust);
+  return {
+    digest: String(cert.digest),
+    certifiedAt: String(cert.certifiedAt),
+    by: String(cert.by),
+    scenarios: Number(cert.report?.scenarios ?? 0),
+    passed: Number(cert.report?.passed ?? 0),
+    holds: !problem,
+    ...(cert.signature?.keyId ? { signedBy: String(cert.signature.keyId) } : {}),
+    ...(problem ? { problem: problem.message } : {}),
+    ...(problem?.dependencies.length ? { changed: problem.dependencies } : {}),
+  };
 }
 
 /** What the hub receives to read and verify certificates (hub/lifecycle.ts): the same checks as `wasl service promote`. */
-export const certificateReader: CertificateReader = { check: checkCertificate, summary: certificateSummary };
+export const certificateReader: CertificateReader = { check: (code, roots, trust) => checkCertificate(code, roots, trust), summary: certificateSummary };

@@ -13,8 +13,9 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import type { CliExtensions } from '../hub/cli';
-import { loadConfig } from '../hub/config';
-import { serviceRoots } from '../hub/lifecycle';
+import { loadConfig, type HubConfig } from '../hub/config';
+import { gateAuditEntry, serviceRoots } from '../hub/lifecycle';
+import { openStore } from '../hub/store';
 import { sandboxExtension } from './extension';
 import { summaryLines, writeReports } from './runner/report';
 import { DEFAULT_CONCURRENCY, runSandbox, SandboxRunError } from './runner/runner';
@@ -54,6 +55,7 @@ async function once(services: string[], o: TestOptions, out: NodeJS.WriteStream)
       scenarioTimeoutMs: o.timeout,
       certify: o.certify,
       by: o.by,
+      ...(config.certSigningKey ? { signingKey: config.certSigningKey } : {}),
       ...(o.log ? { logFile: o.log } : {}),
       onStart: (total) => {
         if (tty) bar.start(total, 0, { failed: 0, last: '' });
@@ -66,6 +68,7 @@ async function once(services: string[], o: TestOptions, out: NodeJS.WriteStream)
       },
     });
     if (tty) bar.stop();
+    await auditCertifications(report, o.by, config);
     const files = writeReports(report, o.reportDir);
     out.write(`${summaryLines(report).join('\n')}\nreports: ${files.junit}, ${files.html}\n`);
     return report;
@@ -74,6 +77,26 @@ async function once(services: string[], o: TestOptions, out: NodeJS.WriteStream)
     if (!(err instanceof SandboxRunError || err instanceof ScenarioError)) throw err;
     process.stderr.write(`wasl: ${err.message}\n`);
     return undefined;
+  }
+}
+
+/**
+ * Each certificate issued, into the audit trail of the store the configuration names (WASL_DATA_DIR
+ * or DATABASE_URL), as `wasl service promote` records a promotion: who certified, on which
+ * certificate, signed by which key.
+ */
+async function auditCertifications(report: RunReport, by: string, config: HubConfig): Promise<void> {
+  const entries = report.services.flatMap((s) =>
+    s.certificate
+      ? [gateAuditEntry('certify', s.service, `operator:${by}`, s.certificate.certifiedAt, { certificate: s.certificate.digest, scenarios: s.scenarios.length, ...(s.certificate.signedBy ? { signedBy: s.certificate.signedBy } : {}) })]
+      : [],
+  );
+  if (entries.length === 0) return;
+  const store = await openStore(config);
+  try {
+    await store.appendAudit(entries);
+  } finally {
+    await store.close();
   }
 }
 

@@ -10,7 +10,7 @@ import { SqliteStore } from '../hub/store/sqlite';
 import { certificateReader } from '../sandbox/certificate';
 import type { Store } from '../hub/store';
 import { join, resolve } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 export const FLOWS_DIR = resolve(__dirname, '..', 'flows');
@@ -71,8 +71,17 @@ export function setProviderCallbackSecrets(): () => void {
     });
 }
 
+/**
+ * The repository's test QA key pair (test/fixtures/release-keys.json, docs/release.md): the
+ * catalogue's certificates are signed with it, and production hubs of the tests trust its public
+ * key. Its private key is in the repository: no real hub may trust it.
+ */
+export const TEST_CERT_KEYS = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'release-keys.json'), 'utf8')) as { keyId: string; signingKey: string; publicKey: string };
+
+/** A production hub trusts only the certificates signed by a key of WASL_CERT_TRUSTED_KEYS: the tests' own, unless a test says otherwise. */
 export function testConfig(overrides: Partial<HubConfig> = {}): HubConfig {
   return {
+    ...(overrides.env === 'production' ? { certTrustedKeys: [TEST_CERT_KEYS.publicKey] } : {}),
     env: 'sandbox',
     host: '127.0.0.1',
     port: 0,

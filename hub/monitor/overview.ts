@@ -3,7 +3,8 @@
  * orders by status and the last hour's throughput, each ministry's health over the last hour
  * (calls, error rate, latency p50/p95, breaker, last success and last failure, from the
  * operational records), SLA breaches per service, dead letters, payments flagged as not matching
- * their invoice in the last 24 hours. And the masking of a national number in lists; and the two
+ * their invoice in the last 24 hours, services the release gate did not start (hub/release-gate.ts).
+ * And the masking of a national number in lists; and the two
  * lists the dashboard pages through: payment anomalies, admin actions.
  */
 import type { Order, OrderStatus } from '../../contracts/types';
@@ -35,6 +36,8 @@ export interface Overview {
   deadLetters: number;
   /** Payments flagged in the last 24 hours (one per payment, however often reported). */
   paymentAnomalies: number;
+  /** Services the release gate did not start in this hub, and why (its orders get 503 service-not-certified). */
+  refusedServices: Array<{ service: string; reason: string; at: string }>;
 }
 
 export interface ListedAnomaly extends PaymentAnomaly {
@@ -103,7 +106,8 @@ export async function overview(store: OverviewStore, catalogue: Catalogue, now =
   }
   const deadLetters = (await store.deadLetterCounts()).reduce((n, r) => n + r.count, 0);
   const paymentAnomalies = firstPerPayment(await store.listCallbacks({ outcome: 'anomaly', from: new Date(now.getTime() - DAY), limit: 10_000 })).length;
-  return { at: now.toISOString(), orders, acceptedLastHour: page.items.length, providers, slaBreaches, deadLetters, paymentAnomalies };
+  const refusedServices = catalogue.refused().map((r) => ({ service: r.service, reason: r.reason, at: r.at }));
+  return { at: now.toISOString(), orders, acceptedLastHour: page.items.length, providers, slaBreaches, deadLetters, paymentAnomalies, refusedServices };
 }
 
 /** The latest payments not applied as not matching their invoice, newest first, each once. */

@@ -10,6 +10,10 @@
  * - The service has no order-in node running (a redeploy is in progress, or its flow was
  *   removed): the handler throws, so the bus retries later and, if no flow comes back,
  *   dead-letters the event with the reason — never acknowledged unseen.
+ *
+ * A pattern's order-in nodes register every service of the pattern the catalogue had when they
+ * started; a service new to the catalogue since (promoted in a running hub) is `adopt`ed: it
+ * shares the targets of a service of the same pattern, without restarting the tab.
  */
 import type { Delivery } from '../bus/bus';
 import type { Workers } from '../workers';
@@ -44,11 +48,30 @@ export class Dispatcher {
     if (!targets) {
       targets = new Set();
       this.services.set(service, targets);
-      const set = targets;
-      this.workers.register({ service, handler: (d) => this.dispatch(service, set, d), ...(target.concurrency ? { prefetch: target.concurrency } : {}) });
+      this.subscribe(service, targets, target.concurrency);
     }
     targets.add(target);
-    return () => void targets.delete(target);
+    const set = targets;
+    return () => void set.delete(target);
+  }
+
+  /**
+   * A service with no order-in node of its own yet, carried by the same order-in nodes as
+   * `siblings` (the other services of its pattern): it takes their targets — the same set, so a
+   * restart of their tab moves it too. Whether it was adopted (false: it has its own, or no
+   * sibling has a running node).
+   */
+  adopt(service: string, siblings: readonly string[]): boolean {
+    if (this.services.has(service)) return false;
+    const shared = siblings.map((s) => this.services.get(s)).find((set) => set && set.size > 0);
+    if (!shared) return false;
+    this.services.set(service, shared);
+    this.subscribe(service, shared, [...shared][0]?.concurrency);
+    return true;
+  }
+
+  private subscribe(service: string, targets: Set<OrderInTarget>, concurrency: number | undefined): void {
+    this.workers.register({ service, handler: (d) => this.dispatch(service, targets, d), ...(concurrency ? { prefetch: concurrency } : {}) });
   }
 
   /** Services with a subscription. */

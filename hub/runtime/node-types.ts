@@ -13,6 +13,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import stringify from 'safe-stable-stringify';
 
 /** Core types a flow may hold, and why each is harmless. */
 export const CORE_ALLOWED: Readonly<Record<string, string>> = {
@@ -147,8 +148,9 @@ export function disallowedNodes(flows: readonly FlowNode[], policy: Pick<NodeTyp
 /** What makes an admin-only node's behaviour: moving it or rewiring it is anyone's. */
 const CODE_FIELDS = ['func', 'initialize', 'finalize', 'libs', 'outputs', 'timeout', 'type'];
 
+/** A node's code, whatever order the keys of its values come in (the editor's and a flow file's differ). */
 function codeOf(n: FlowNode): string {
-  return JSON.stringify(CODE_FIELDS.map((f) => n[f] ?? null));
+  return stringify(CODE_FIELDS.map((f) => n[f] ?? null)) ?? '';
 }
 
 /** The admin-only nodes that `next` adds or whose code it changes, against `previous`. */

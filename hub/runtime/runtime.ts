@@ -6,9 +6,12 @@
  * the flows have started — Node-RED's admin API answers before they do. The editor and admin API
  * need an operator's login (editor-login.ts) outside the sandbox, and in it once WASL_OPERATORS is
  * set; messages, errors and time per flow and node are counted from the messaging hooks
- * (metrics.ts, `runtime.metrics.snapshot()`). Only the node types of the allow-list are loaded
- * (node-types.ts), flows cannot read the hub's environment (its secrets), and the editor's
- * WebSocket gets the gateway's Host and Origin checks (gateway/exposure.ts).
+ * (metrics.ts, `runtime.metrics.snapshot()`). What it loads is the release gate's choice
+ * (../release-gate.ts: in production only live, certified services' tabs and what they need, and
+ * never a node type outside the allow-list, node-types.ts); `reload` applies a change of that
+ * choice while the hub runs, restarting only the tabs that changed. Flows cannot read the hub's
+ * environment (its secrets), and the editor's WebSocket gets the gateway's Host and Origin checks
+ * (gateway/exposure.ts).
  *
  * Node-RED is a process-wide singleton: one runtime per process at a time.
  */
@@ -20,8 +23,9 @@ import type { Logger } from '../log';
 import type { OperatorRole } from '../operators';
 import { setHubContext, type HubContext } from './context';
 import { credentialSecret } from './credential-key';
+import type { FlowSelection } from './flow-selection';
 import { RuntimeMetrics, type Hooks } from './metrics';
-import { nodeTypePolicy } from './node-types';
+import { nodeTypePolicy, type FlowNode } from './node-types';
 import type { RuntimeMount } from './routes';
 import { createFlowStorage, type DeployerRole } from './storage';
 
@@ -34,7 +38,27 @@ interface NodeRedModule {
   httpNode: RequestHandlerApp;
   events: { on(e: string, f: (ev: Record<string, unknown>) => void): void; removeListener(e: string, f: (ev: Record<string, unknown>) => void): void };
   hooks: Hooks;
+  /** The runtime API: what the admin API's GET and POST /flows call. */
+  runtime: {
+    flows: {
+      getFlows(opts: { user?: unknown }): Promise<{ flows: FlowNode[]; rev: string }>;
+      setFlows(opts: { flows: { flows: FlowNode[]; credentials?: unknown }; deploymentType: 'full' | 'nodes' | 'flows'; user?: unknown }): Promise<{ rev: string }>;
+    };
+  };
 }
+
+/** The storage module as the runtime uses it besides Node-RED (storage.ts). */
+interface FlowStorage {
+  getFlows(): Promise<FlowNode[]>;
+  getCredentials(): Promise<unknown>;
+  saveFlows(flows: FlowNode[], user?: unknown): Promise<void>;
+}
+
+/**
+ * The "user" of the runtime's own deploys (a reload of the release gate's choice): the storage
+ * writes nothing for them — the flows came from the files — however it treats an editor's deploy.
+ */
+const RELOAD = Object.freeze({ username: '(release gate)' });
 type RequestHandlerApp = (req: unknown, res: unknown, next?: (err?: unknown) => void) => void;
 
 export const ADMIN_ROOT = '/red';
@@ -59,6 +83,8 @@ export interface RuntimeOptions {
   exposure?: Exposure;
   /** How long start waits for the flows; 30 s by default. */
   startTimeoutMs?: number;
+  /** What Node-RED loads (the release gate's choice: ../release-gate.ts); every flow file, all or nothing, without it. */
+  flows?: () => FlowSelection;
 }
 
 let running = false;
@@ -70,6 +96,8 @@ export interface RuntimeSettingsExtras {
   adminAuth?: Record<string, unknown>;
   roleOf?: (user: string) => OperatorRole | undefined;
   audit?: (actor: string, action: string, data: Record<string, unknown>) => void;
+  /** What Node-RED loads (RuntimeOptions.flows). */
+  flows?: () => FlowSelection;
 }
 
 /**
@@ -94,19 +122,22 @@ export function runtimeSettings(config: HubConfig, logger: Logger, extras: Runti
     const role = typeof name === 'string' ? extras.roleOf?.(name) : undefined;
     return role && typeof name === 'string' ? { actor: `operator:${name}`, role } : undefined;
   };
+  const storage = createFlowStorage({
+    flowsDir: config.flowsDir,
+    stateDir,
+    readOnly: production,
+    allowedTypes: policy.allowed,
+    deployer,
+    credentialSecret: secret,
+    // Before credential keys were derived, WASL_SECRET itself was the key.
+    legacySecrets: config.secret ? [config.secret] : [],
+    ...(extras.audit ? { audit: extras.audit } : {}),
+    ...(extras.flows ? { select: extras.flows } : {}),
+  });
   return {
     userDir: stateDir,
-    storageModule: createFlowStorage({
-      flowsDir: config.flowsDir,
-      stateDir,
-      readOnly: production,
-      allowedTypes: policy.allowed,
-      deployer,
-      credentialSecret: secret,
-      // Before credential keys were derived, WASL_SECRET itself was the key.
-      legacySecrets: config.secret ? [config.secret] : [],
-      ...(extras.audit ? { audit: extras.audit } : {}),
-    }),
+    // The runtime's own deploys (RELOAD) put into effect what the files already say: nothing to save.
+    storageModule: { ...storage, saveFlows: (flows: FlowNode[], user?: unknown) => (user === RELOAD ? Promise.resolve() : storage.saveFlows(flows, user)) },
     credentialSecret: secret,
     nodesExcludes: policy.excludedFiles,
     envVarExcludes: flowEnvExcludes(),
@@ -154,6 +185,8 @@ export class NodeRedRuntime {
     private readonly mount: RuntimeMount,
     /** Messages, errors and time per flow and node (metrics.ts); `snapshot()` for monitoring. */
     readonly metrics: RuntimeMetrics,
+    private readonly storage: FlowStorage,
+    private readonly startTimeoutMs: number,
     private readonly unguard?: () => void,
   ) {}
 
@@ -168,9 +201,10 @@ export class NodeRedRuntime {
       if (opts.config.env === 'production' && !opts.adminAuth) throw new Error('a production runtime needs adminAuth: its admin API is never open');
       setHubContext(opts.context);
       const settings = runtimeSettings(opts.config, opts.logger, { metrics, ...pick(opts) });
+      const storage = settings.storageModule as FlowStorage;
       // Node-RED swallows a storage error while it loads the flows (and then never starts them):
-      // a flow file it must not run is refused here, with the storage's own message.
-      await (settings.storageModule as { getFlows(): Promise<unknown> }).getFlows();
+      // flows it cannot read (shared.json) are refused here, with the storage's own message.
+      await storage.getFlows();
       red.init(opts.server, settings);
       metrics.install(red.hooks, red.events);
       const started = flowsStarted(red, opts.startTimeoutMs ?? 30_000);
@@ -184,7 +218,7 @@ export class NodeRedRuntime {
       outer.use(ADMIN_ROOT, red.httpAdmin);
       outer.use(NODE_ROOT, red.httpNode);
       opts.mount.attach(outer);
-      return new NodeRedRuntime(red, opts.mount, metrics, unguard);
+      return new NodeRedRuntime(red, opts.mount, metrics, storage, opts.startTimeoutMs ?? 30_000, unguard);
     } catch (err) {
       unguard?.();
       forgetModules();
@@ -194,6 +228,31 @@ export class NodeRedRuntime {
       running = false;
       throw err;
     }
+  }
+
+  /**
+   * Loads what the storage gives now (the release gate's choice after a promotion or a retirement)
+   * as a deploy of the changed flows: Node-RED stops and starts the tabs whose nodes changed, and
+   * leaves every other tab — and the messages it holds — running. Resolves once they have started.
+   */
+  async reload(): Promise<void> {
+    const flows = await this.storage.getFlows();
+    // The credentials as kept, so that none of a tab's is forgotten while it is out.
+    const credentials = await this.storage.getCredentials();
+    const hasCredentials = typeof credentials === 'object' && credentials !== null && Object.keys(credentials).length > 0;
+    const started = flowsStarted(this.red, this.startTimeoutMs);
+    try {
+      await this.red.runtime.flows.setFlows({ flows: { flows, ...(hasCredentials ? { credentials } : {}) }, deploymentType: 'flows', user: RELOAD });
+    } catch (err) {
+      void started.catch(() => undefined);
+      throw err;
+    }
+    await started;
+  }
+
+  /** The flows Node-RED runs now. */
+  async running(): Promise<FlowNode[]> {
+    return (await this.red.runtime.flows.getFlows({})).flows;
   }
 
   async stop(): Promise<void> {
@@ -241,7 +300,7 @@ function forgetModules(): void {
 }
 
 function pick(o: RuntimeOptions): Omit<RuntimeSettingsExtras, 'metrics'> {
-  return { ...(o.adminAuth ? { adminAuth: o.adminAuth } : {}), ...(o.roleOf ? { roleOf: o.roleOf } : {}), ...(o.audit ? { audit: o.audit } : {}) };
+  return { ...(o.adminAuth ? { adminAuth: o.adminAuth } : {}), ...(o.roleOf ? { roleOf: o.roleOf } : {}), ...(o.audit ? { audit: o.audit } : {}), ...(o.flows ? { flows: o.flows } : {}) };
 }
 
 function flowsStarted(red: NodeRedModule, timeoutMs: number): Promise<void> {

@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative, resolve } from 'node:path';
 import type { DeliveryMethod, ServiceDefinition } from '../../contracts/types';
 import { loadProvider } from '../../connectors/provider-files';
+import { flowFileText } from '../../hub/runtime/flow-file';
+import type { FlowNode } from '../../hub/runtime/node-types';
 import { patternFlow } from '../scaffold/scaffold';
 import { SEED_SERVICES, type SeedService } from './services';
 
@@ -118,11 +120,12 @@ export function catalogueFiles(flowsDir: string, providersRoot?: string): Map<st
       shared.push({ id: `provider-${code}`, type: 'wasl-provider', name: loadProvider(code, providersRoot).definition.names.ar, code, environment: '' });
     }
   }
-  files.set(sharedFile, json(shared));
+  // Flow files in the form the editor's Deploy writes them (hub/runtime/flow-file.ts).
+  files.set(sharedFile, flowFileText(shared as FlowNode[]));
   for (const code of providers) {
     const def = loadProvider(code, providersRoot).definition;
     const node = shared.find((n) => n.type === 'wasl-provider' && n.code === code)!.id as string;
-    files.set(join(flowsDir, patternOf(code), 'flow.json'), json(patternFlow(patternOf(code), code, node, { en: def.names.en })));
+    files.set(join(flowsDir, patternOf(code), 'flow.json'), flowFileText(patternFlow(patternOf(code), code, node, { en: def.names.en }) as FlowNode[]));
   }
   for (const s of SEED_SERVICES) {
     const dir = join(flowsDir, s.code);

@@ -26,12 +26,10 @@ import { createLogger } from '../../hub/log';
 import type { Operator } from '../../hub/operators';
 import { SqliteStore } from '../../hub/store/sqlite';
 import { certificateReader } from '../certificate';
+import { isStateful, type StatefulProvider } from './simulator-sources';
 
-/** The payment and postal companies have stateful simulators of their own (callbacks, refunds, tracking). */
-const STATEFUL: Record<string, typeof startEpay | typeof startIntlPay | typeof startPost> = { 'sy-epay': startEpay, 'intl-pay': startIntlPay, 'sy-post': startPost };
-
-/** Providers with a stateful simulator of their own: a certificate covers their files whichever services use them. */
-export const STATEFUL_PROVIDERS: readonly string[] = Object.keys(STATEFUL);
+/** The payment and postal companies have stateful simulators of their own (callbacks, refunds, tracking): simulator-sources.ts names them, for certificates too. */
+const STATEFUL: Record<StatefulProvider, typeof startEpay | typeof startIntlPay | typeof startPost> = { 'sy-epay': startEpay, 'intl-pay': startIntlPay, 'sy-post': startPost };
 
 export interface EnvironmentOptions {
   flowsDir: string;
@@ -70,7 +68,7 @@ export async function startEnvironment(opts: EnvironmentOptions, logDestination?
   let dataDir: string | undefined;
   try {
     for (const code of listProviders(root)) {
-      const stateful = STATEFUL[code];
+      const stateful = isStateful(code) ? STATEFUL[code] : undefined;
       if (stateful) {
         routes.set(code, routesOf(code, root));
         // Each simulator reads its own part of the scenario: payment modes for the payment companies, delivery modes for the post.

@@ -154,7 +154,7 @@ function scenarioBlock(r: ScenarioResult): string {
 }
 
 function certification(s: ServiceResult): string {
-  if (s.certificate) return `<p class="cert ok">Certified ${html(s.certificate.certifiedAt)}, digest <code>${html(s.certificate.digest.slice(0, 12))}</code></p>`;
+  if (s.certificate) return `<p class="cert ok">Certified ${html(s.certificate.certifiedAt)}, digest <code>${html(s.certificate.digest.slice(0, 12))}</code>${s.certificate.signedBy ? `, signed by key <code>${html(s.certificate.signedBy)}</code>` : ', unsigned'}</p>`;
   if (s.notCertified !== undefined) return `<p class="cert no">Not certified: ${html(s.notCertified)}</p>`;
   return '';
 }
@@ -220,7 +220,7 @@ export function summaryLines(report: RunReport): string[] {
     }
   }
   for (const s of report.services) {
-    const cert = s.certificate ? `, certified ${s.certificate.digest.slice(0, 12)}` : s.notCertified !== undefined ? `, not certified: ${s.notCertified}` : '';
+    const cert = s.certificate ? `, certified ${s.certificate.digest.slice(0, 12)}${s.certificate.signedBy ? ` (signed by key ${s.certificate.signedBy})` : ''}` : s.notCertified !== undefined ? `, not certified: ${s.notCertified}` : '';
     lines.push(`${s.service}: ${countPassed(s)}/${s.scenarios.length} passed${cert}`);
   }
   lines.push(`${report.scenarios} scenarios, ${report.passed} passed, ${report.failed} failed in ${seconds(report.durationMs, 2)} s`);

@@ -59,7 +59,7 @@ export interface ServiceResult {
   names: { ar: string; en: string };
   scenarios: ScenarioResult[];
   /** Set when every scenario passed and the run certified the service. */
-  certificate?: { digest: string; certifiedAt: string };
+  certificate?: { digest: string; certifiedAt: string; /** The id of QA's key that signed it; unsigned without. */ signedBy?: string };
   /** Why certification was not done (a scenario failed, or none exist). */
   notCertified?: string;
 }

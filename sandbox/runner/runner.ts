@@ -22,7 +22,7 @@ import type { CatalogueService } from '../../hub/catalogue';
 import { exampleRequest } from '../../hub/gateway/openapi';
 import { certify, CertificationError } from '../certificate';
 import type { ServiceRoots } from '../../hub/lifecycle';
-import { startEnvironment, STATEFUL_PROVIDERS, type SandboxEnvironment } from './environment';
+import { startEnvironment, type SandboxEnvironment } from './environment';
 import type { Difference, Exchange, RunReport, ScenarioResult, ServiceResult } from './results';
 import { loadScenarios, type LoadedScenario } from './scenarios';
 
@@ -40,6 +40,8 @@ export interface RunOptions {
   certify?: boolean;
   /** Who certifies, for the record. */
   by?: string;
+  /** QA's key to sign the certificates with (WASL_CERT_SIGNING_KEY); unsigned without it. */
+  signingKey?: string;
   /** The hub's log lines go here (JSON lines); nowhere when unset. */
   logFile?: string;
   /** Called once the total is known, then after each scenario. */
@@ -260,8 +262,8 @@ export async function runSandbox(opts: RunOptions): Promise<RunReport> {
     await Promise.all([...lanes.values()].map((lane) => pool(lane, 1, run)));
 
     const report: RunReport = { startedAt: startedAt.toISOString(), durationMs: 0, services: [], scenarios: planned.length, passed: 0, failed: 0 };
-    const roots: ServiceRoots = { flowsDir, providersRoot, base };
-    const extra = [...STATEFUL_PROVIDERS];
+    // What a certificate covers, the providers of the service's fulfilment among it, as this run's hub had them.
+    const roots: ServiceRoots = { flowsDir, providersRoot, base, ...(opts.fulfilmentFile ? { fulfilmentFile: opts.fulfilmentFile } : {}) };
     for (const { service, scenarios } of services) {
       const code = service.definition.code;
       const rs = planned.filter((p) => p.service === service).map((p) => results.get(p)!);
@@ -272,8 +274,8 @@ export async function runSandbox(opts: RunOptions): Promise<RunReport> {
       else if (opts.certify === false) sr.notCertified = 'certification not asked for';
       else {
         try {
-          const cert = certify(code, { scenarios: rs.length, passed, failed: 0, durationMs: rs.reduce((t, r) => t + r.durationMs, 0) }, roots, opts.by ?? 'sandbox', extra);
-          sr.certificate = { digest: cert.digest, certifiedAt: cert.certifiedAt };
+          const cert = certify(code, { scenarios: rs.length, passed, failed: 0, durationMs: rs.reduce((t, r) => t + r.durationMs, 0) }, roots, opts.by ?? 'sandbox', opts.signingKey ? { signingKey: opts.signingKey } : {});
+          sr.certificate = { digest: cert.digest, certifiedAt: cert.certifiedAt, ...(cert.signature ? { signedBy: cert.signature.keyId } : {}) };
         } catch (err) {
           if (!(err instanceof CertificationError)) throw err;
           sr.notCertified = err.message;

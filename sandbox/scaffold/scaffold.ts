@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProvider } from '../../connectors/provider-files';
 import type { ServiceDefinition } from '../../contracts/types';
+import { flowFileText } from '../../hub/runtime/flow-file';
+import type { FlowNode } from '../../hub/runtime/node-types';
 
 export class ScaffoldError extends Error {
   override name = 'ScaffoldError';
@@ -75,7 +77,7 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
   if (!providerNode) {
     providerNode = `provider-${o.provider}`;
     shared.push({ id: providerNode, type: 'wasl-provider', name: provider.definition.names.ar, code: o.provider, environment: '' });
-    writeFileSync(sharedFile, `${JSON.stringify(shared, null, 2)}\n`);
+    writeFileSync(sharedFile, flowFileText(shared as FlowNode[]));
     files.push(sharedFile);
   }
 
@@ -103,7 +105,9 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
     files.push(file);
   };
   write(join(dir, 'service.json'), { $schema: '../../contracts/service.schema.json', ...definition });
-  write(join(dir, 'flow.json'), filled);
+  // In the form the editor's Deploy writes it (hub/runtime/flow-file.ts): the first Deploy rewrites nothing.
+  writeFileSync(join(dir, 'flow.json'), flowFileText(filled as FlowNode[]));
+  files.push(join(dir, 'flow.json'));
   write(join(dir, 'scenarios', 'happy-path.json'), {
     $schema: '../../../contracts/scenario.schema.json',
     name: 'happy path: paid online, answered by the provider, collected at the counter',

@@ -27,7 +27,8 @@ describe('sandbox: certification and promotion', () => {
     const def = join(roots.flowsDir, CODE, 'service.json');
     writeFileSync(def, readFileSync(def, 'utf8').replace(/"lifecycle": "[a-z]+"/, '"lifecycle": "draft"'));
     cpSync(join(REPO, 'flows', 'shared.json'), join(roots.flowsDir, 'shared.json'));
-    for (const p of ['moi-civil-registry', 'mot-vehicle-registry']) cpSync(join(REPO, 'contracts', 'providers', p), join(roots.providersRoot, p), { recursive: true });
+    // Its ministry, another ministry, and the payment and postal companies its fulfilment calls.
+    for (const p of ['moi-civil-registry', 'mot-vehicle-registry', 'sy-epay', 'intl-pay', 'sy-post']) cpSync(join(REPO, 'contracts', 'providers', p), join(roots.providersRoot, p), { recursive: true });
     mkdirSync(join(roots.flowsDir, CODE, 'scenarios'), { recursive: true });
     writeFileSync(join(roots.flowsDir, CODE, 'scenarios', 'happy-path.json'), '{"name":"happy path"}\n');
   });
@@ -44,13 +45,16 @@ describe('sandbox: certification and promotion', () => {
   });
 
   it('certifies what defines the service, promotes it, refuses after a one-character change to the flow, and accepts after certifying again', () => {
-    const cert = certify(CODE, PASSED, roots, 'qa', [], new Date('2026-11-28T10:00:00Z'));
+    const cert = certify(CODE, PASSED, roots, 'qa', { now: new Date('2026-11-28T10:00:00Z') });
     assert.match(cert.digest, /^[0-9a-f]{64}$/);
-    const paths = cert.files.map((f) => f.path);
-    for (const p of [`flows/${CODE}/service.json`, `flows/${CODE}/flow.json`, `flows/${CODE}/scenarios/happy-path.json`, 'flows/shared.json', 'contracts/providers/moi-civil-registry/provider.json', 'contracts/providers/moi-civil-registry/contract/moi-civil-registry.wsdl']) {
+    const paths = cert.dependencies.map((d) => d.path);
+    for (const p of [`flows/${CODE}/service.json`, `flows/${CODE}/flow.json`, `flows/${CODE}/scenarios/happy-path.json`, 'contracts/providers/moi-civil-registry/provider.json', 'contracts/providers/moi-civil-registry/contract/moi-civil-registry.wsdl', 'contracts/providers/sy-epay/provider.json', 'contracts/providers/sy-post/provider.json']) {
       assert.ok(paths.includes(p), `${p} is certified`);
     }
-    assert.ok(!paths.some((p) => p.includes('mot-vehicle-registry')), 'a provider the service does not use is not part of it');
+    const named = cert.dependencies.map((d) => `${d.kind} ${d.name}`);
+    for (const n of ['config-node provider-moi-civil-registry (wasl-provider)', 'node-code wasl-call', 'node-code wasl-payment', 'simulator moi-civil-registry (generated)', 'simulator sy-epay (stateful)', 'wasl wasl', 'node-red node-red']) assert.ok(named.includes(n), `${n} is certified`);
+    assert.ok(!paths.includes('flows/shared.json'), 'the config nodes it uses, not the whole shared.json');
+    assert.ok(!named.some((n) => n.includes('mot-vehicle-registry')), 'a provider the service does not use is not part of it');
     assert.equal(lifecycleOf(), 'certified');
     assert.equal(checkCertificate(CODE, roots), undefined, 'promoting changed the lifecycle only, and that is not certified');
 
@@ -108,7 +112,7 @@ describe('wasl service promote | retire | status', function () {
       const ok = wasl('promote');
       assert.equal(ok.status, 0, ok.stderr);
       assert.match(ok.stdout, /is live .* by tester/);
-      assert.match(wasl('status').stdout, /holds for the files as they are[\s\S]*live\s+by tester/);
+      assert.match(wasl('status').stdout, /holds for what the service depends on as it is now[\s\S]*promote\s+by tester/);
       assert.equal(wasl('retire').status, 0);
       assert.match(readFileSync(join(flowsDir, CODE, 'service.json'), 'utf8'), /"lifecycle": "retired"/);
       const store = new SqliteStore({ file: join(root, 'data', 'wasl.db') });

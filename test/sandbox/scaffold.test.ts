@@ -4,6 +4,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalogue } from '../../hub/catalogue';
+import { flowFileText } from '../../hub/runtime/flow-file';
+import type { FlowNode } from '../../hub/runtime/node-types';
 import { scaffoldService, ScaffoldError, skeletonExpression } from '../../sandbox/scaffold/scaffold';
 import { loadScenarios } from '../../sandbox/runner/scenarios';
 import { FLOWS_DIR, testHub } from '../helpers';
@@ -35,10 +37,12 @@ describe('sandbox: scaffolding a service', () => {
     assert.equal(call.provider, 'provider-moi-civil-registry', 'the existing shared config node');
     const mapIn = flow.find((n) => n.type === 'wasl-map' && n.schema === 'input')!;
     assert.match(String(mapIn.expression), /"nationalNumber": \$error\("TODO: map nationalNumber from the order"\)/);
+    // One order-in node per stage (the file lists nodes by id: flow-file.ts).
     assert.deepEqual(
-      flow.filter((n) => n.type === 'wasl-order-in').map((n) => n.types),
-      [['order.received'], ['order.paid'], ['order.submitted-to-provider'], ['order.provider-completed'], ['order.returned'], ['order.rejected', 'order.failed', 'order.cancelled']],
+      flow.filter((n) => n.type === 'wasl-order-in').map((n) => (n.types as string[]).join()).sort(),
+      ['order.received', 'order.paid', 'order.submitted-to-provider', 'order.provider-completed', 'order.returned', 'order.rejected,order.failed,order.cancelled'].sort(),
     );
+    assert.equal(text, flowFileText(flow as FlowNode[]), 'written as the editor\'s Deploy writes it');
     const [scenario] = loadScenarios('birth-certificate', flowsDir);
     assert.deepEqual(scenario?.scenario.expect.calls, { 'moi-civil-registry': { IssueIndividualExtract: 1 } });
   });

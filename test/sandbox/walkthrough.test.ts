@@ -1,16 +1,18 @@
 /**
  * The README's walk-through ("From a ministry's WSDL to a live service"), step by step, on a copy
  * of the repository, with the CLI as a new user runs it: import a corpus WSDL, edit provider.json,
- * scaffold the service, fill in the mappings and scenarios, prove it in the sandbox, promote it,
- * start the hub and have it answer a real order.
+ * scaffold the service, fill in the mappings and scenarios, prove it in the sandbox (signed by QA's
+ * key), promote it while a production hub runs — which starts it without a restart — with every
+ * other certificate still holding, and have the sandbox hub answer a real order.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { CORPUS } from '../corpus';
+import { TEST_CERT_KEYS } from '../helpers';
 
 const REPO = resolve(__dirname, '..', '..');
 const SERVICE = 'civil-person-details';
@@ -20,9 +22,16 @@ describe('README walk-through: from a WSDL of the corpus to a live service answe
   this.timeout(180_000);
   let dir: string;
   let hub: ChildProcess | undefined;
+  let production: ChildProcess | undefined;
 
-  const wasl = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [join(dir, 'bin', 'wasl.js'), ...args], { cwd: dir, env: { ...process.env, WASL_LOG_LEVEL: 'warn', USER: 'walkthrough' }, encoding: 'utf8', timeout: 120_000 });
+  // The shell a new user has: no key of the release gate unless a step sets one.
+  const cleanEnv = () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, WASL_LOG_LEVEL: 'warn', USER: 'walkthrough' };
+    for (const name of ['WASL_ENV', 'WASL_CERT_SIGNING_KEY', 'WASL_CERT_TRUSTED_KEYS', 'WASL_CHANNEL_KEYS', 'WASL_OPERATORS', 'DATABASE_URL', 'AMQP_URL', 'WASL_DATA_DIR']) delete env[name];
+    return env;
+  };
+  const wasl = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'wasl.js'), ...args], { cwd: dir, env: { ...cleanEnv(), ...extra }, encoding: 'utf8', timeout: 120_000 });
     return { status: r.status, out: `${r.stdout}${r.stderr}` };
   };
   const editJson = (file: string, edit: (v: any) => void) => {  
@@ -34,38 +43,43 @@ describe('README walk-through: from a WSDL of the corpus to a live service answe
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'wasl-walkthrough-'));
-    for (const entry of ['bin', 'config', 'connectors', 'contracts', 'flows', 'hub', 'nodes', 'sandbox', 'package.json', 'tsconfig.json']) {
-      cpSync(join(REPO, entry), join(dir, entry), { recursive: true, filter: (src) => !/(certificate|lifecycle)\.json$/.test(src) });
+    // The catalogue as it is, certificates included: adding this ministry must leave them holding.
+    for (const entry of ['bin', 'config', 'connectors', 'contracts', 'flows', 'hub', 'nodes', 'resources', 'sandbox', 'package.json', 'tsconfig.json']) {
+      cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
     }
     symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   });
   after(async () => {
-    if (hub && hub.exitCode === null) {
-      hub.kill('SIGTERM');
-      await new Promise((r) => hub!.once('exit', r));
+    for (const child of [hub, production]) {
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
     }
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('1-2. imports the WSDL and takes the edits to provider.json', () => {
-    const r = wasl('provider', 'import', PROVIDER, '--wsdl', join(CORPUS, 'xroad-example-adapter', 'example-adapter.wsdl'));
+    const r = wasl(['provider', 'import', PROVIDER, '--wsdl', join(CORPUS, 'xroad-example-adapter', 'example-adapter.wsdl')]);
     assert.equal(r.status, 0, r.out);
     editJson(`contracts/providers/${PROVIDER}/provider.json`, (p) => {
       p.names = { ar: 'وزارة الداخلية — سجل السكان', en: 'Ministry of Interior — Population register' };
       p.environments.sandbox.endpoint = 'http://127.0.0.1:8099/moi/population';
+      // The ministry's production system is out of reach here: a closed loopback port.
+      p.environments.production = { endpoint: 'http://127.0.0.1:9/moi/population' };
       p.xroad = { protocolVersion: '4.0', client: { xRoadInstance: 'SY', memberClass: 'GOV', memberCode: 'WASL', subsystemCode: 'hub' }, service: { xRoadInstance: 'SY', memberClass: 'GOV', memberCode: 'MOI', subsystemCode: 'population' } };
       p.errors = { rules: [{ faultCode: 'PERSON_NOT_FOUND', reason: 'person-not-found' }] };
     });
   });
 
   it('3. scaffolds the service as a draft', () => {
-    const r = wasl('service', 'new', SERVICE, '--provider', PROVIDER, '--operation', 'personDetails', '--name-ar', 'بيان قيد شخصي', '--name-en', 'Personal record statement');
+    const r = wasl(['service', 'new', SERVICE, '--provider', PROVIDER, '--operation', 'personDetails', '--name-ar', 'بيان قيد شخصي', '--name-en', 'Personal record statement']);
     assert.equal(r.status, 0, r.out);
     assert.match(readFileSync(join(dir, 'flows', SERVICE, 'service.json'), 'utf8'), /"lifecycle": "draft"/);
   });
 
   it('4-6. with the mappings and scenarios filled in, its scenarios pass and it is certified (a scaffold left as it is does not)', () => {
-    const untouched = wasl('sandbox', 'test', SERVICE, '--report-dir', join(dir, 'report-0'));
+    const untouched = wasl(['sandbox', 'test', SERVICE, '--report-dir', join(dir, 'report-0')]);
     assert.equal(untouched.status, 1, untouched.out);
     assert.match(untouched.out, /deadLettered: expected false, got \["attempts-exhausted: mapping-failed: the JSONata expression failed: TODO: map ssn from the order"\]/);
 
@@ -92,44 +106,74 @@ describe('README walk-through: from a WSDL of the corpus to a live service answe
         expect: { status: 'refunded', reason: 'person-not-found', deadLettered: false },
       }),
     );
-    const r = wasl('sandbox', 'test', SERVICE, '--report-dir', join(dir, 'report'));
+    const r = wasl(['sandbox', 'test', SERVICE, '--report-dir', join(dir, 'report')], { WASL_CERT_SIGNING_KEY: TEST_CERT_KEYS.signingKey });
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /civil-person-details: 2\/2 passed, certified [0-9a-f]{12}/);
     assert.match(readFileSync(join(dir, 'flows', SERVICE, 'service.json'), 'utf8'), /"lifecycle": "certified"/);
   });
 
-  it('7. promoted, started, it answers a real order', async () => {
-    const p = wasl('service', 'promote', SERVICE);
+  it('7. promoted while a production hub runs: it starts there without a restart, and every other certificate still holds', async () => {
+    const trust = { WASL_CERT_TRUSTED_KEYS: TEST_CERT_KEYS.publicKey };
+    const channelKey = 'walkthrough-centre-key-0123456789';
+    production = startHub({
+      WASL_ENV: 'production',
+      WASL_DATA_DIR: join(dir, 'data-production'),
+      WASL_SECRET: 'walkthrough-secret-0123456789abcdef0123456789',
+      WASL_CHANNEL_KEYS: JSON.stringify([{ channel: 'centre-dam-01', key: channelKey, services: ['*'], kind: 'centre' }]),
+      SY_EPAY_CALLBACK_SECRET: 'walkthrough-sy-epay-0123456789',
+      INTL_PAY_WEBHOOK_SECRET: 'walkthrough-intl-pay-0123456789',
+      SY_POST_CALLBACK_SECRET: 'walkthrough-sy-post-0123456789',
+      ...trust,
+    });
+    const url = await startedAt(production);
+    const order = (key: string) =>
+      request(`${url}/v1/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${channelKey}`, 'idempotency-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify(orderFor(SERVICE)),
+      });
+
+    // Certified, not yet live: the production hub does not take its orders.
+    const before = await order('before-promotion');
+    const refused = (await before.body.json()) as { type: string };
+    assert.equal(before.statusCode, 400, JSON.stringify(refused));
+    assert.match(refused.type, /unknown-service/);
+
+    const p = wasl(['service', 'promote', SERVICE, '--by', 'release-manager'], trust);
     assert.equal(p.status, 0, p.out);
     assert.match(p.out, /civil-person-details is live/);
 
-    hub = spawn(process.execPath, [join(dir, 'bin', 'wasl.js'), 'start'], { cwd: dir, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', WASL_DATA_DIR: join(dir, 'data'), WASL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((ok, fail) => {
-      let buf = '';
-      const t = setTimeout(() => fail(new Error(`no start: ${buf.slice(-2000)}`)), 60_000);
-      hub!.stdout!.on('data', (c: Buffer) => {
-        buf += c.toString();
-        const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*wasl hub started/.exec(buf);
-        if (m) {
-          clearTimeout(t);
-          ok(m[1]!);
-        }
-      });
-      hub!.once('exit', (code) => fail(new Error(`exited ${code}: ${buf.slice(-2000)}`)));
-    });
+    // The running hub sees the promotion and starts the service alone: no restart.
+    let accepted: { statusCode: number; body: string } | undefined;
+    for (let i = 0; i < 200; i++) {
+      const r = await order(`after-promotion-${i}`);
+      accepted = { statusCode: r.statusCode, body: await r.body.text() };
+      if (r.statusCode === 202) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(accepted?.statusCode, 202, accepted?.body);
+    assert.equal(production.exitCode, null, 'the production hub kept running');
+
+    // Adding the ministry, its config node and the service voided no certificate: all 49 hold,
+    // each signed by the trusted QA key, and every one is live.
+    const status = wasl(['service', 'status', '--all', '--json'], trust);
+    assert.equal(status.status, 0, status.out);
+    const report = JSON.parse(status.out) as { services: Array<{ service: string; lifecycle: string; holds: boolean; certificate?: { signedBy?: string } }> };
+    const catalogue = readdirSync(join(REPO, 'flows')).filter((f) => existsSync(join(REPO, 'flows', f, 'service.json')));
+    assert.equal(report.services.length, catalogue.length + 1);
+    assert.deepEqual(report.services.filter((s) => !s.holds || s.lifecycle !== 'live' || s.certificate?.signedBy !== TEST_CERT_KEYS.keyId).map((s) => s.service), []);
+    assert.ok(report.services.some((s) => s.service === SERVICE));
+  });
+
+  it('8. the sandbox hub started, it answers a real order through the generated simulator', async () => {
+    hub = startHub({ WASL_DATA_DIR: join(dir, 'data') });
+    const url = await startedAt(hub);
     const key = readFileSync(join(dir, 'data', 'demo-channel-key'), 'utf8').trim();
     const auth = { authorization: `Bearer ${key}` };
     const submitted = await request(`${url}/v1/orders`, {
       method: 'POST',
       headers: { ...auth, 'idempotency-key': 'first-order', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        service: SERVICE,
-        centre: { code: 'DAM-01', governorate: 'damascus' },
-        applicant: { nationalNumber: '01020304050', fullName: { ar: 'ريم خالد الأحمد' }, fatherName: 'خالد', motherName: 'سلمى', birthDate: '1990-04-12', phone: '+963944123456' },
-        fields: {},
-        paymentMethod: 'cash-at-counter',
-        delivery: { method: 'counter' },
-      }),
+      body: JSON.stringify(orderFor(SERVICE)),
     });
     const body = (await submitted.body.json()) as { id: string };
     assert.equal(submitted.statusCode, 202, JSON.stringify(body));
@@ -144,4 +188,36 @@ describe('README walk-through: from a WSDL of the corpus to a live service answe
     // The generated simulator answered with the request's own ssn where its answer has one.
     assert.deepEqual(order?.results.providerReferences.map((p) => [p.provider, p.reference]), [[PROVIDER, '01020304050']]);
   });
+
+  function startHub(extra: NodeJS.ProcessEnv): ChildProcess {
+    return spawn(process.execPath, [join(dir, 'bin', 'wasl.js'), 'start'], { cwd: dir, env: { ...cleanEnv(), PORT: '0', HOST: '127.0.0.1', WASL_LOG_LEVEL: 'info', ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  function startedAt(child: ChildProcess): Promise<string> {
+    return new Promise<string>((ok, fail) => {
+      let buf = '';
+      const t = setTimeout(() => fail(new Error(`no start: ${buf.slice(-2000)}`)), 60_000);
+      child.stderr!.on('data', (c: Buffer) => (buf += c.toString()));
+      child.stdout!.on('data', (c: Buffer) => {
+        buf += c.toString();
+        const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*wasl hub started/.exec(buf);
+        if (m) {
+          clearTimeout(t);
+          ok(m[1]!);
+        }
+      });
+      child.once('exit', (code) => fail(new Error(`exited ${code}: ${buf.slice(-2000)}`)));
+    });
+  }
 });
+
+function orderFor(service: string) {
+  return {
+    service,
+    centre: { code: 'DAM-01', governorate: 'damascus' },
+    applicant: { nationalNumber: '01020304050', fullName: { ar: 'ريم خالد الأحمد' }, fatherName: 'خالد', motherName: 'سلمى', birthDate: '1990-04-12', phone: '+963944123456' },
+    fields: {},
+    paymentMethod: 'cash-at-counter',
+    delivery: { method: 'counter' },
+  };
+}

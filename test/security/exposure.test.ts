@@ -17,7 +17,7 @@ import { ConfigError, loadConfig } from '../../hub/config';
 import { startHub } from '../../hub/hub';
 import { createLogger } from '../../hub/log';
 import { hashPassword, parseOperators } from '../../hub/operators';
-import { LogSink, setProviderCallbackSecrets, testConfig } from '../helpers';
+import { LogSink, setProviderCallbackSecrets, TEST_CERT_KEYS, testConfig } from '../helpers';
 import { currentFlows, deploy, raw, runtimeHub, SERVICE, serviceFlowsDir } from './runtime-hub';
 
 const EVIL = 'http://evil.example';
@@ -49,7 +49,7 @@ describe('security: what the sandbox opens on a shared server', function () {
   describe('where it listens', () => {
     it('binds 127.0.0.1 by default in the sandbox (0.0.0.0 in production), and its log line names the address really bound', async () => {
       assert.equal(loadConfig({}).host, '127.0.0.1');
-      assert.equal(loadConfig({ WASL_ENV: 'production', WASL_SECRET: 's'.repeat(40), WASL_CHANNEL_KEYS: JSON.stringify([{ channel: 'c', key: 'k'.repeat(30), services: ['*'] }]) }).host, '0.0.0.0');
+      assert.equal(loadConfig({ WASL_ENV: 'production', WASL_SECRET: 's'.repeat(40), WASL_CHANNEL_KEYS: JSON.stringify([{ channel: 'c', key: 'k'.repeat(30), services: ['*'] }]), WASL_CERT_TRUSTED_KEYS: TEST_CERT_KEYS.publicKey }).host, '0.0.0.0');
       const logs = new LogSink();
       const config = testConfig({ host: loadConfig({}).host, port: 0, flowsDir: serviceFlowsDir() });
       const restore = setProviderCallbackSecrets();

@@ -5,7 +5,9 @@
  *  - exec, file, raw TCP/UDP, http request and the other core nodes that reach the host or the
  *    network outside a connector are not in the palette, and a deploy holding one is refused,
  *    runs nothing and writes nothing;
- *  - a flow file holding one does not start, in the sandbox or in production;
+ *  - a flow file holding one does not start, in the sandbox or in production: the service it
+ *    carries is refused (its orders get 503 service-not-certified, the refusal is reported) and the
+ *    other services run (the release gate: release-gate.test.ts);
  *  - only an admin adds a function node or changes its code;
  *  - flows cannot read the hub's environment (WASL_SECRET and the rest), only WASL_FLOW_*;
  *  - every Node-RED core node is classified, allowed or refused, so a Node-RED upgrade that
@@ -17,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword, parseOperators } from '../../hub/operators';
 import { CORE_ALLOWED, CORE_REFUSED, coreNodeFiles, nodeTypePolicy, waslNodeTypes } from '../../hub/runtime/node-types';
-import { setProviderCallbackSecrets, testHub } from '../helpers';
+import { CIVIL, gateFlows, gateHub, orderCompletes, runningTabs, serviceFlow, submit, VEHICLE } from './gate-flows';
 import { currentFlows, deploy, editorLogin, raw, runtimeHub, SERVICE, serviceFlowsDir, until } from './runtime-hub';
 
 const PASSWORD = 'node-types-password-2026';
@@ -86,14 +88,27 @@ describe('security: the node types flows may hold', function () {
     }
   });
 
-  it('does not start flows whose files hold a refused node, in the sandbox or in production', async () => {
+  it('does not start a flow whose file holds a refused node, in the sandbox or in production: its service is refused, the others run', async () => {
     for (const env of ['sandbox', 'production'] as const) {
-      const flowsDir = serviceFlowsDir([{ id: 'sh', type: 'exec', z: 'tab1', command: 'id', x: 100, y: 100, wires: [[], [], []] }]);
-      const restore = setProviderCallbackSecrets();
-      const hub = await testHub({ flowsDir, env, ...(env === 'production' ? { secret: 'p'.repeat(40) } : {}) }, undefined, { runtime: true }).finally(restore);
+      const g = gateFlows();
+      const marker = join(mkdtempSync(join(tmpdir(), 'wasl-exec-')), 'pwned');
+      const exec = [
+        { id: 'go', type: 'inject', z: 'tab-civil', once: true, onceDelay: 0.1, repeat: '', props: [{ p: 'payload' }], payload: '', payloadType: 'date', x: 100, y: 200, wires: [['sh']] },
+        { id: 'sh', type: 'exec', z: 'tab-civil', command: `touch ${marker}`, addpay: '', append: '', useSpawn: 'false', timer: '', oldrc: false, x: 300, y: 200, wires: [[], [], []] },
+      ];
+      g.writeFlow(CIVIL, serviceFlow(CIVIL, 'tab-civil', { extra: exec }));
+      const hub = await gateHub(g.flowsDir, { env });
       try {
-        await assert.rejects(() => hub.startBackground(), /exec/, env);
-        assert.equal(hub.runtime, undefined);
+        assert.ok(hub.runtime, `${env}: the runtime runs`);
+        assert.ok(!(await runningTabs(hub)).includes('tab-civil'), `${env}: the flow with the exec node is not loaded`);
+        const res = await submit(hub, CIVIL);
+        assert.equal(res.statusCode, 503, `${env}: ${res.body}`);
+        assert.equal(res.json<{ code: string }>().code, 'service-not-certified');
+        assert.equal(hub.catalogue.refusal(CIVIL)?.reason, 'node-type', `${env}: reported`);
+        assert.ok(hub.logs.records.some((r) => r.gate === 'refuse-start' && r.service === CIVIL), `${env}: logged`);
+        await orderCompletes(hub, VEHICLE);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(existsSync(marker), false, `${env}: the command did not run`);
       } finally {
         await hub.close();
       }

@@ -34,14 +34,14 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
       schema: {
         summary: 'Submit an order',
         description:
-          'Accepts a citizen\'s request for one service. Requires an Idempotency-Key: the same key with the same body returns the same order (with `Idempotency-Replayed: true`); with another body it is refused with 409.',
+          'Accepts a citizen\'s request for one service. Requires an Idempotency-Key: the same key with the same body returns the same order (with `Idempotency-Replayed: true`); with another body it is refused with 409. A service the hub did not start because what it would run is not certified is refused with 503 service-not-certified.',
         tags: ['orders'],
         headers: {
           type: 'object',
           properties: { 'idempotency-key': { type: 'string', description: '1 to 255 visible ASCII characters, unique per request of this channel.' } },
         },
         body: { $ref: ref('order', 'OrderRequest') },
-        response: { 202: { $ref: ref('order') }, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429) },
+        response: { 202: { $ref: ref('order') }, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,8 @@
  * submit. An operator (Basic credentials, WASL_OPERATORS) sees every service whatever its
  * lifecycle, with the lifecycle's history (who certified, promoted or retired it, and when) and
  * whether its sandbox certificate still holds for its files (the certificate reader the hub was
- * given: hub/lifecycle.ts).
+ * given: hub/lifecycle.ts), and, when the release gate did not start it in this hub, why
+ * (`refused`: hub/release-gate.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { ref } from '../../../contracts';
@@ -22,7 +23,7 @@ export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Cat
       schema: {
         summary: 'The catalogue',
         description:
-          'Services this channel may submit, with their names in Arabic and English, fees, delivery methods, SLA and the schema of their fields. With operator credentials (HTTP Basic): every service whatever its lifecycle, with its certificate and its lifecycle history.',
+          'Services this channel may submit, with their names in Arabic and English, fees, delivery methods, SLA and the schema of their fields. With operator credentials (HTTP Basic): every service whatever its lifecycle, with its certificate, its lifecycle history and, when the release gate did not start it in this hub, why (`refused`).',
         tags: ['services'],
         response: {
           200: {
@@ -39,7 +40,8 @@ export async function serviceRoutes(app: FastifyInstance, opts: { catalogue: Cat
         const services = opts.catalogue.all().map((s) => {
           const code = s.definition.code;
           const certificate = roots ? opts.certificates?.summary(code, roots) : undefined;
-          return { ...catalogueEntry(s.definition), ...(certificate ? { certificate } : {}), lifecycleHistory: roots ? lifecycleHistory(code, roots) : [] };
+          const refused = opts.catalogue.refusal(code);
+          return { ...catalogueEntry(s.definition), ...(certificate ? { certificate } : {}), ...(refused ? { refused } : {}), lifecycleHistory: roots ? lifecycleHistory(code, roots) : [] };
         });
         return { services };
       }

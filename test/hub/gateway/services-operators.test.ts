@@ -30,9 +30,9 @@ describe('gateway: the catalogue as operators see it', function () {
     cpSync(FLOWS_DIR, flows, { recursive: true, filter: (src) => !/(certificate|lifecycle)\.json$/.test(src) });
     roots = { flowsDir: flows, providersRoot: DEFAULT_PROVIDERS_ROOT, base: dir };
     const report = { scenarios: 2, passed: 2, failed: 0, durationMs: 1200 };
-    certify(VEHICLE, report, roots, 'qa-lina', [], new Date('2026-11-20T09:00:00Z'));
+    certify(VEHICLE, report, roots, 'qa-lina', { now: new Date('2026-11-20T09:00:00Z') });
     promote(VEHICLE, roots, 'ops-samer', certificateReader, new Date('2026-11-21T10:00:00Z'));
-    certify(CIVIL, report, roots, 'qa-lina', [], new Date('2026-11-22T09:00:00Z'));
+    certify(CIVIL, report, roots, 'qa-lina', { now: new Date('2026-11-22T09:00:00Z') });
     // Edited after its certification: the certificate no longer holds.
     const def = join(flows, CIVIL, 'service.json');
     writeFileSync(def, readFileSync(def, 'utf8').replace('"hours": 24', '"hours": 12'));

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { HubConfig } from '../../../hub/config';
 import { hashPassword, parseOperators } from '../../../hub/operators';
 import { FLOWS_DIR, testHub, type TestHub, setProviderCallbackSecrets } from '../../helpers';
+import { gateFlows } from '../../security/gate-flows';
 
 const SERVICE = 'civil-registry-individual-extract';
 const PASSWORD = 'كلمة سر المشغّل 2026';
@@ -31,7 +32,9 @@ function flowsDir(): string {
 async function runningHub(overrides: Partial<HubConfig>, opts: { demoOperator?: boolean } = {}): Promise<{ hub: TestHub; url: string }> {
   // Read when the hub starts; put back at once.
   const restore = setProviderCallbackSecrets();
-  const hub = await testHub({ flowsDir: flowsDir(), ...overrides }, undefined, { runtime: true, ...opts }).finally(restore);
+  // Production runs only certified, live services' flows (the release gate): those of gate-flows.ts there.
+  const dir = overrides.env === 'production' ? gateFlows().flowsDir : flowsDir();
+  const hub = await testHub({ flowsDir: dir, ...overrides }, undefined, { runtime: true, ...opts }).finally(restore);
   try {
     await hub.startBackground();
     const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
