@@ -26,7 +26,8 @@ import type { AuditRecord } from '../../hub/audit/chain';
 import { until } from '../hub/bus/contract';
 import type { TestHub } from '../helpers';
 import { currentFlows, deploy, raw, runtimeHub } from './runtime-hub';
-import { BIRTH, CIVIL, copyService, gateFlows, gateHub, orderCompletes, PATTERN, runningTabs, serviceFlow, STATUS, submit, VEHICLE } from './gate-flows';
+import { certificateReader } from '../../sandbox/certificate';
+import { BIRTH, CIVIL, copyService, gateFlows, gateHub, orderCompletes, PATTERN, runningTabs, serviceFlow, STATUS, submit, TRUST, VEHICLE } from './gate-flows';
 
 const PASSWORD = 'release-gate-viewer-1';
 const basic = { authorization: `Basic ${Buffer.from(`noor:${PASSWORD}`).toString('base64')}` };
@@ -100,6 +101,38 @@ describe('security: the release gate in production', function () {
       const [record] = await gateRecords(hub, 'refuse-start');
       assert.equal(record!.subject, `service:${CIVIL}`);
       assert.equal(record!.data.reason, 'node-type');
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('refuses an exec node even inside a certified flow: the certificate holds and is signed, the service is still refused', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'wasl-gate-certified-exec-')), 'pwned');
+    // QA certified (and signed) the flow with the exec node in it; release promoted it.
+    const g = gateFlows({
+      beforeRelease: ({ writeFlow }) =>
+        writeFlow(
+          CIVIL,
+          serviceFlow(CIVIL, 'tab-civil', {
+            extra: [
+              { id: 'go', type: 'inject', z: 'tab-civil', once: true, onceDelay: 0.1, repeat: '', props: [{ p: 'payload' }], payload: '', payloadType: 'date', x: 100, y: 200, wires: [['sh']] },
+              { id: 'sh', type: 'exec', z: 'tab-civil', command: `touch ${marker}`, addpay: '', append: '', useSpawn: 'false', timer: '', oldrc: false, x: 300, y: 200, wires: [[], [], []] },
+            ],
+          }),
+        ),
+    });
+    const problem = certificateReader.check(CIVIL, g.roots, TRUST);
+    assert.equal(problem, undefined, `the certificate holds: ${problem?.message ?? ''}`);
+    const hub = await gateHub(g.flowsDir);
+    try {
+      const res = await submit(hub, CIVIL);
+      assert.equal(res.statusCode, 503, res.body);
+      assert.equal(res.json<{ code: string }>().code, 'service-not-certified');
+      assert.equal(hub.catalogue.refusal(CIVIL)?.reason, 'node-type');
+      assert.ok(!(await runningTabs(hub)).includes('tab-civil'), 'its tab is not loaded');
+      await orderCompletes(hub, VEHICLE);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(existsSync(marker), false, 'the command did not run');
     } finally {
       await hub.close();
     }
