@@ -152,10 +152,11 @@ describe('payments and postal delivery (simulators)', function () {
   });
 
   it('refuses forged, stale and unknown-provider callbacks, answers a replay as a duplicate, and records a payment for an unknown order', async () => {
+    // The simulator sends no callback of its own: set before the invoice, or its callback could come first under load.
+    epay.setBehaviour({ mode: 'never' });
     const o = await submit();
     await hub.fulfilments.payments.request(o.id);
     const invoiceId = (await order(o.id)).payment.invoiceId!;
-    epay.setBehaviour({ mode: 'never' });
     const body = { eventId: 'EV-FORGED-1', type: 'invoice.paid', invoiceId, merchantReference: o.id, amount: o.fees.total, currency: 'SYP', transactionId: 'TX-FORGED', occurredAt: new Date().toISOString() };
     const good = epayCallback(body);
     // Forged: the body changed after signing, or signed with another secret, or no signature.
