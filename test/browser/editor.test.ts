@@ -66,8 +66,11 @@ describe('flows editor in Chromium', function () {
       // The palette is built once the node definitions have loaded.
       const category = page.locator('#red-ui-palette-container-wasl');
       await category.waitFor({ state: 'attached', timeout: 60_000 });
+      // The category's nodes are added one by one after it: each is waited for, then counted once.
       for (const type of WASL_TYPES) {
-        assert.equal(await page.locator(`#red-ui-palette-container-wasl .red-ui-palette-node[data-palette-type="${type}"]`).count(), 1, `${type} in the wasl category`);
+        const node = page.locator(`#red-ui-palette-container-wasl .red-ui-palette-node[data-palette-type="${type}"]`);
+        await node.first().waitFor({ state: 'attached', timeout: 30_000 }).catch(() => undefined);
+        assert.equal(await node.count(), 1, `${type} in the wasl category`);
       }
       assert.equal(await page.evaluate(() => navigator.language), 'ar');
 
