@@ -2,12 +2,14 @@
  * Configuration, from environment variables only (README, "Configuration"). Read once at start;
  * anything wrong stops the hub with a message naming the variable.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createAjv, pointErrors } from '../contracts';
 import type { ChannelKind } from '../contracts/types';
 import { DEFAULT_FULFILMENT_FILE } from './fulfilment';
 import { ConfigError, type WaslEnv } from './environment';
 import { parseOperators, type Operator } from './operators';
+import { DEFAULT_SHARDS, MAX_SHARDS } from './audit/chain';
+import { AuditKeyError, parseChainKey } from './audit/keys';
 import { CertificateKeyError, parseSigningKey, parseTrustedKeys } from './certificate-keys';
 
 export { ConfigError, type WaslEnv } from './environment';
@@ -63,9 +65,30 @@ export interface HubConfig {
   certTrustedKeys?: string[];
   /** QA's key to sign the certificates `wasl sandbox test` issues (WASL_CERT_SIGNING_KEY, base64 of PKCS#8 DER); never in production. */
   certSigningKey?: string;
+  /** The audit trail's keys, shards, seals and witness (hub/audit/, docs/audit.md). */
+  audit: AuditConfig;
   logLevel: string;
   bodyLimit: number;
   rateLimitPerMinute: number;
+}
+
+export interface AuditConfig {
+  /** WASL_AUDIT_KEY: the chain key (64 hex digits); derived from WASL_SECRET when unset. */
+  key?: string;
+  /** WASL_AUDIT_OLD_KEYS: chain keys of earlier rotations, for verification. */
+  oldKeys?: string;
+  /** WASL_AUDIT_SIGNING_KEY: the seals' Ed25519 key; derived from the chain key when unset. */
+  signingKey?: string;
+  /** WASL_AUDIT_TRUSTED_KEYS: public keys whose seals `verify` accepts besides this hub's own (a rotated seal key). */
+  trustedKeys?: string[];
+  /** WASL_AUDIT_SHARDS (16): chains for the records other than operator actions. */
+  shards: number;
+  /** WASL_AUDIT_SEAL_MINUTES (5): how often the heads are sealed; 0: only at shutdown and by `wasl audit seal`. */
+  sealMinutes: number;
+  /** WASL_AUDIT_WITNESS: the append-only file seals are written to (<data dir>/audit-witness.jsonl by default). */
+  witnessFile: string;
+  /** WASL_AUDIT_WITNESS_URL: a remote log collector each seal is POSTed to. */
+  witnessUrl?: string;
 }
 
 const channelKeysSchema = {
@@ -122,6 +145,38 @@ function certificateKeys(env: NodeJS.ProcessEnv, waslEnv: WaslEnv): { certTruste
     if (signing) throw new ConfigError('WASL_CERT_SIGNING_KEY must not be set in production: QA alone holds the key that signs certificates; production holds only the public keys (WASL_CERT_TRUSTED_KEYS)');
   }
   return { ...(trusted?.length ? { certTrustedKeys: trusted } : {}), ...(signing ? { certSigningKey: signing } : {}) };
+}
+
+/** The audit settings of an environment (WASL_AUDIT_*), for a data directory. */
+export function auditConfig(env: NodeJS.ProcessEnv, dataDir: string): AuditConfig {
+  const check = (name: string, parse: () => unknown) => {
+    try {
+      parse();
+    } catch (err) {
+      if (!(err instanceof CertificateKeyError) && !(err instanceof AuditKeyError)) throw err;
+      throw new ConfigError(`${name} is invalid: ${err.message}`);
+    }
+  };
+  const key = env.WASL_AUDIT_KEY?.trim() || undefined;
+  if (key) check('WASL_AUDIT_KEY', () => parseChainKey(key));
+  const oldKeys = env.WASL_AUDIT_OLD_KEYS?.trim() || undefined;
+  if (oldKeys) check('WASL_AUDIT_OLD_KEYS', () => oldKeys.split(',').filter((k) => !k.trim().startsWith('secret:') && k.trim()).forEach((k) => parseChainKey(k, 'WASL_AUDIT_OLD_KEYS')));
+  const signingKey = env.WASL_AUDIT_SIGNING_KEY?.trim() || undefined;
+  if (signingKey) check('WASL_AUDIT_SIGNING_KEY', () => parseSigningKey(signingKey));
+  let trustedKeys: string[] | undefined;
+  if (env.WASL_AUDIT_TRUSTED_KEYS?.trim()) check('WASL_AUDIT_TRUSTED_KEYS', () => (trustedKeys = parseTrustedKeys(env.WASL_AUDIT_TRUSTED_KEYS!)));
+  const witnessUrl = env.WASL_AUDIT_WITNESS_URL?.trim() || undefined;
+  if (witnessUrl && !/^https?:\/\//.test(witnessUrl)) throw new ConfigError('WASL_AUDIT_WITNESS_URL must be an http:// or https:// URL');
+  return {
+    ...optional('key', key),
+    ...optional('oldKeys', oldKeys),
+    ...optional('signingKey', signingKey),
+    ...optional('trustedKeys', trustedKeys),
+    shards: int(env, 'WASL_AUDIT_SHARDS', DEFAULT_SHARDS, 1, MAX_SHARDS),
+    sealMinutes: int(env, 'WASL_AUDIT_SEAL_MINUTES', 5, 0, 24 * 60),
+    witnessFile: resolve(env.WASL_AUDIT_WITNESS || join(dataDir, 'audit-witness.jsonl')),
+    ...optional('witnessUrl', witnessUrl),
+  };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -199,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const certKeys = certificateKeys(env, waslEnv);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  const dataDir = resolve(env.WASL_DATA_DIR || 'data');
   const amqpUrl = env.AMQP_URL || undefined;
   if (amqpUrl && !/^amqps?:\/\//.test(amqpUrl)) throw new ConfigError('AMQP_URL must be an amqp:// or amqps:// URL');
   return {
@@ -209,7 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     host: env.HOST || (waslEnv === 'sandbox' ? '127.0.0.1' : '0.0.0.0'),
     port: int(env, 'PORT', 8080, 0, 65535),
     databaseUrl,
-    dataDir: resolve(env.WASL_DATA_DIR || 'data'),
+    dataDir,
     flowsDir: resolve(env.WASL_FLOWS_DIR || resolve(__dirname, '..', 'flows')),
     fulfilmentFile: resolve(env.WASL_FULFILMENT_CONFIG || DEFAULT_FULFILMENT_FILE),
     ...(env.WASL_PUBLIC_URL ? { publicUrl: publicUrl(env.WASL_PUBLIC_URL) } : {}),
@@ -222,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     ...(env.WASL_METRICS_PORT ? { metricsPort: int(env, 'WASL_METRICS_PORT', 0, 0, 65535) } : {}),
     ...auditBodies(env.WASL_AUDIT_BODIES, secret),
     ...certKeys,
+    audit: auditConfig(env, dataDir),
     callRecordsDays: int(env, 'WASL_CALL_RECORDS_DAYS', 30, 1, 3650),
     logLevel: env.WASL_LOG_LEVEL || 'info',
     bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),

@@ -27,7 +27,10 @@ import { captureBodies, observeCalls } from '../connectors/observe';
 import { BodyKey } from './audit/bodies';
 import { callEntry } from './audit/entries';
 import { createLogger, type Logger } from './log';
-import { openStore, type Store } from './store';
+import { auditKeysOf, openStore, type Store } from './store';
+import type { AuditKeys } from './audit/keys';
+import type { Seal } from './audit/seal';
+import { sealTrail } from './audit/trail';
 import { observeSteps, stepLogger } from './store/observed';
 import { Workers } from './workers';
 import { NodeRedRuntime, ADMIN_ROOT, NODE_ROOT } from './runtime/runtime';
@@ -75,6 +78,10 @@ export interface Hub {
   runtime?: NodeRedRuntime;
   /** Payments and postal delivery: desks, callbacks, watcher. */
   fulfilments: Fulfilments;
+  /** The audit trail's chain and seal keys (hub/audit/keys.ts). */
+  auditKeys: AuditKeys;
+  /** Seals the audit trail's heads now (hub/audit/trail.ts sealTrail); also every WASL_AUDIT_SEAL_MINUTES and at close. */
+  sealAudit(): Promise<Seal | undefined>;
   /** Starts the relay and the workers its roles ask for (the gateway starts with listen). */
   startBackground(): Promise<void>;
   close(): Promise<void>;
@@ -97,6 +104,8 @@ export interface HubOptions {
   clock?: () => Date;
   /** How often the payment and postal watcher runs (WASL_FULFILMENT_WATCH_MS, 5 s by default); 0: never. */
   watchEveryMs?: number;
+  /** How often the audit trail is sealed, in ms (tests); WASL_AUDIT_SEAL_MINUTES otherwise. */
+  auditSealEveryMs?: number;
   /** Retries of the flows' bus subscriptions (the sandbox runner's shorter delays); the bus default otherwise. */
   busRetry?: RetryPolicy;
   /** In the sandbox with WASL_OPERATORS unset, make (or reuse) a demo operator who may open /monitor; `wasl start` asks for one. */
@@ -130,7 +139,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const demoOp = opts.demoOperator && config.env === 'sandbox' && !config.operators ? await demoOperator(config.dataDir) : undefined;
   // The demo operator reaches the gateway's operator routes only; the runtime reads config.operators, so the editor stays open.
   const gatewayConfig = demoOp ? { ...config, operators: [demoOp] } : config;
-  const rawStore = opts.store ?? (await openStore(config));
+  const auditKeys = auditKeysOf(config);
+  const rawStore = opts.store ?? (await openStore(config, auditKeys));
   let relay: OutboxRelay | undefined;
   // Set once the bus is open; the store's step observer reads it (undefined before).
   // eslint-disable-next-line prefer-const
@@ -211,6 +221,13 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   }
   let closing: Promise<void> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let sealTimer: NodeJS.Timeout | undefined;
+  const sealAudit = () => sealTrail(rawStore, auditKeys, { file: config.audit.witnessFile, ...(config.audit.witnessUrl ? { url: config.audit.witnessUrl } : {}) });
+  const sealQuietly = () =>
+    sealAudit().catch((err: unknown) => {
+      logger.error({ err: { message: (err as Error).message } }, 'could not seal the audit trail');
+      return undefined;
+    });
   let stopWatch: (() => Promise<void>) | undefined;
   let stopGate: (() => Promise<void>) | undefined;
   // A promotion or a retirement under a running hub: that service alone starts or stops.
@@ -239,6 +256,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     demoKey,
     ...(demoOp ? { demoOperator: demoOp } : {}),
     fulfilments,
+    auditKeys,
+    sealAudit,
     metricsRegistry: metrics.registry,
     async startBackground() {
       relay?.start();
@@ -251,6 +270,12 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         prune();
         pruneTimer = setInterval(prune, 3_600_000);
         pruneTimer.unref();
+        // The chains' heads, sealed to the witness outside the store (any process may: the store numbers the seals).
+        const sealEvery = opts.auditSealEveryMs ?? config.audit.sealMinutes * 60_000;
+        if (sealEvery > 0) {
+          sealTimer = setInterval(() => void sealQuietly(), sealEvery);
+          sealTimer.unref();
+        }
       }
       if (roles.workers && opts.runtime) {
         // The flows' order-in nodes register with the workers as they start.
@@ -282,6 +307,9 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         await relay?.stop();
         await workers.stop();
         await hub.runtime?.stop();
+        clearInterval(sealTimer);
+        // What this process appended is sealed before it goes.
+        if (roles.relay) await sealQuietly();
         metrics?.close();
         unaudit();
         await opened.close();

@@ -3,12 +3,12 @@ import { DEFAULT_FULFILMENT_FILE } from '../hub/fulfilment';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import type { OrderRequest } from '../contracts/types';
-import type { ChannelKey, HubConfig } from '../hub/config';
+import { auditConfig, type ChannelKey, type HubConfig } from '../hub/config';
 import { createHub, type Hub, type HubOptions } from '../hub/hub';
 import { createLogger } from '../hub/log';
 import { SqliteStore } from '../hub/store/sqlite';
 import { certificateReader } from '../sandbox/certificate';
-import type { Store } from '../hub/store';
+import { auditKeysOf, type Store } from '../hub/store';
 import { join, resolve } from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,12 +80,14 @@ export const TEST_CERT_KEYS = JSON.parse(readFileSync(join(__dirname, 'fixtures'
 
 /** A production hub trusts only the certificates signed by a key of WASL_CERT_TRUSTED_KEYS: the tests' own, unless a test says otherwise. */
 export function testConfig(overrides: Partial<HubConfig> = {}): HubConfig {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'wasl-test-data-'));
   return {
     ...(overrides.env === 'production' ? { certTrustedKeys: [TEST_CERT_KEYS.publicKey] } : {}),
     env: 'sandbox',
     host: '127.0.0.1',
     port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'wasl-test-data-')),
+    dataDir,
+    audit: auditConfig({}, dataDir),
     flowsDir: FLOWS_DIR,
     fulfilmentFile: DEFAULT_FULFILMENT_FILE,
     channelKeys: Object.values(KEYS),
@@ -116,7 +118,7 @@ export async function testHub(overrides: Partial<HubConfig> = {}, store?: Store,
   const logs = new LogSink();
   const config = testConfig(overrides);
   // Certificates are read as `wasl` reads them (the sandbox's reader, handed in at start).
-  const hub = await createHub(config, { certificates: certificateReader, ...opts, logger: createLogger(config.logLevel, logs), store: store ?? new SqliteStore({ file: ':memory:' }) });
+  const hub = await createHub(config, { certificates: certificateReader, ...opts, logger: createLogger(config.logLevel, logs), store: store ?? new SqliteStore({ file: ':memory:', audit: { keys: auditKeysOf(config), shards: config.audit.shards } }) });
   return Object.assign(hub, { logs });
 }
 

@@ -11,7 +11,9 @@
  */
 import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Results, Payment, Shipment } from '../../contracts/types';
 import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
-import type { AuditEntry, AuditRecord, AuditSeal } from '../audit/chain';
+import type { AuditEntry, AuditRecord, ChainHead } from '../audit/chain';
+import type { LegacyRecord } from '../audit/legacy';
+import type { Seal } from '../audit/seal';
 import type { CallRecord } from '../../connectors/connector';
 
 export interface IdempotencyClaim {
@@ -203,21 +205,28 @@ export interface AuditQuery {
   limit: number;
 }
 
-/** The hash-chained audit trail (hub/audit/) and the seals of its days. */
+/** The audit trail (hub/audit/): keyed chains in shards, their heads, and the copies of their seals. */
 export interface AuditStore {
   /** Appends to the audit trail (order steps are appended by the store itself, in their transaction). */
   appendAudit(entries: AuditEntry[]): Promise<void>;
-  /** Audit records in seq order: after `afterSeq`, from `from` to `to` (half-open, by time). */
+  /** Audit records in the order they were appended (seq): after `afterSeq`, from `from` to `to` (half-open, by time). */
   readAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Audit records in chain order, shard by shard: those after `after` (a shard and a place in it). */
+  readAuditChains(query: { after?: { shard: number; shardSeq: number }; limit: number }): Promise<AuditRecord[]>;
+  /** Every shard's head as the store has it (what a seal signs). */
+  auditHeads(): Promise<ChainHead[]>;
   /**
    * The `operator.action` audit records, newest first, those before `beforeSeq` (paging). Served
    * by an index of those records alone: the order steps that make up nearly all of the trail are
    * neither read nor slowed down.
    */
   listOperatorActions(query: { beforeSeq?: number; limit: number }): Promise<AuditRecord[]>;
-  /** Seals a day (UTC, YYYY-MM-DD) with its last record's hash; false when it was sealed before. */
-  sealAuditDay(seal: AuditSeal): Promise<boolean>;
-  auditSeals(): Promise<AuditSeal[]>;
+  /** Keeps a copy of a seal (the witness has the original); false when seal `n` is there already. */
+  addAuditSeal(seal: Seal): Promise<boolean>;
+  /** The copies of the seals, by n. */
+  auditSeals(): Promise<Seal[]>;
+  /** The records of the unkeyed chain written before the shards (audit_log_v1), by seq. */
+  readLegacyAudit(query: { afterSeq?: number; limit: number }): Promise<LegacyRecord[]>;
 }
 
 /** A provider call as the operational records keep it. */

@@ -19,7 +19,7 @@ import { ScenarioScripts, startContractSimulator } from '../generated';
 import { templatePattern } from '../generated/rest';
 import type { RunningSimulator } from '../simulators/recorder';
 import { startEpay, startIntlPay, startPost } from '../simulators';
-import type { ChannelKey, HubConfig } from '../../hub/config';
+import { auditConfig, type ChannelKey, type HubConfig } from '../../hub/config';
 import { DEFAULT_FULFILMENT_FILE } from '../../hub/fulfilment';
 import { createHub, type Hub } from '../../hub/hub';
 import { createLogger } from '../../hub/log';
@@ -93,6 +93,7 @@ export async function startEnvironment(opts: EnvironmentOptions, logDestination?
       dataDir,
       flowsDir: opts.flowsDir,
       fulfilmentFile: opts.fulfilmentFile ?? DEFAULT_FULFILMENT_FILE,
+      audit: auditConfig({}, dataDir),
       channelKeys: Object.values(keys),
       logLevel: 'info',
       bodyLimit: 256 * 1024,

@@ -16,6 +16,8 @@ import { RestConnector } from '../../connectors/rest/connector';
 import { BodyKey, isSealedBodies } from '../../hub/audit/bodies';
 import { verifyTrail } from '../../hub/audit/trail';
 import { ConfigError, loadConfig } from '../../hub/config';
+import { DEFAULT_SHARDS } from '../../hub/audit/chain';
+import { AuditKeys } from '../../hub/audit/keys';
 import { SqliteStore } from '../../hub/store/sqlite';
 import { ARABIC, importedOperations, NN, origin, provider, type Operations } from '../connectors/rest/helpers';
 import { testHub, type TestHub } from '../helpers';
@@ -53,7 +55,7 @@ describe('audit trail: provider exchange bodies, encrypted at rest', function ()
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'wasl-audit-bodies-'));
-      hub = await testHub({ secret: SECRET, auditBodies: [kept.code], dataDir: dir }, new SqliteStore({ file: join(dir, 'wasl.db') }));
+      hub = await testHub({ secret: SECRET, auditBodies: [kept.code], dataDir: dir }, new SqliteStore({ file: join(dir, 'wasl.db'), audit: { keys: AuditKeys.from({ secret: SECRET }), shards: DEFAULT_SHARDS } }));
       for (const def of [kept, other]) {
         nock(origin(def)).post(`/v1/persons/${NN}/extracts`).reply(201, { id: `ex-${def.code}`, status: 'pending', holder: ARABIC });
         await new RestConnector({ definition: def, operations: civil }).call('requestExtract', { path: { nationalNumber: NN }, body }, { idempotencyKey: `k-${def.code}`, orderId: ORDER });
@@ -76,7 +78,7 @@ describe('audit trail: provider exchange bodies, encrypted at rest', function ()
       const opened = new BodyKey(SECRET).open(records[0]!.data.bodies as never, ORDER);
       assert.deepEqual(JSON.parse(opened.request!), body);
       assert.equal(JSON.parse(opened.response!).holder, ARABIC);
-      assert.equal((await verifyTrail(hub.store)).finding, undefined, 'the chain holds over the ciphertext');
+      assert.equal((await verifyTrail(hub.store, { keys: hub.auditKeys })).finding, undefined, 'the chain holds over the ciphertext');
     });
 
     it('does not open with another secret, on another order, or after a changed byte', async () => {

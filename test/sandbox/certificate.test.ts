@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { certificateReader, certify, checkCertificate, CertificationError, readCertificate } from '../../sandbox/certificate';
 import { lifecycleHistory, promote, retire, type ServiceRoots } from '../../hub/lifecycle';
+import { DEFAULT_SHARDS } from '../../hub/audit/chain';
+import { AuditKeys } from '../../hub/audit/keys';
 import { verifyTrail } from '../../hub/audit/trail';
 import { SqliteStore } from '../../hub/store/sqlite';
 
@@ -115,12 +117,12 @@ describe('wasl service promote | retire | status', function () {
       assert.match(wasl('status').stdout, /holds for what the service depends on as it is now[\s\S]*promote\s+by tester/);
       assert.equal(wasl('retire').status, 0);
       assert.match(readFileSync(join(flowsDir, CODE, 'service.json'), 'utf8'), /"lifecycle": "retired"/);
-      const store = new SqliteStore({ file: join(root, 'data', 'wasl.db') });
+      const store = new SqliteStore({ file: join(root, 'data', 'wasl.db'), audit: { keys: AuditKeys.from({ dataDir: join(root, 'data') }), shards: DEFAULT_SHARDS } });
       try {
         const changes = await store.readAudit({ subject: `service:${CODE}`, limit: 10 });
         assert.deepEqual(changes.map((c) => [c.kind, c.actor, c.data.action]), [['operator.action', 'operator:tester', 'promote'], ['operator.action', 'operator:tester', 'retire']], 'the refused promotion changed nothing');
         assert.match(String(changes[0]!.data.certificate), /^[0-9a-f]{64}$/);
-        assert.equal((await verifyTrail(store)).finding, undefined);
+        assert.equal((await verifyTrail(store, { keys: AuditKeys.from({ dataDir: join(root, 'data') }) })).finding, undefined);
       } finally {
         await store.close();
       }

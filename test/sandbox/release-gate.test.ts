@@ -18,6 +18,8 @@ import { join, resolve } from 'node:path';
 import { generateKeyPair } from '../../hub/certificate-keys';
 import { gateAuditEntry, lifecycleHistory, promote, serviceRoots, type CertificateTrust, type ServiceRoots } from '../../hub/lifecycle';
 import { SqliteStore } from '../../hub/store/sqlite';
+import { DEFAULT_SHARDS } from '../../hub/audit/chain';
+import { AuditKeys } from '../../hub/audit/keys';
 import { verifyTrail } from '../../hub/audit/trail';
 import { certificateReader, certify, checkCertificate, readCertificate, type Certificate } from '../../sandbox/certificate';
 import { dependenciesDigest, serviceDependencies } from '../../sandbox/certificate-dependencies';
@@ -303,7 +305,7 @@ describe('release gate: keys, production, records', function () {
       const promoted = wasl('service', 'promote', code, '--by', 'ops-samer');
       assert.equal(promoted.status, 0, promoted.stderr);
       // A production hub that refused to start the service records it so (the run-time gate).
-      const store = new SqliteStore({ file: join(root, 'data', 'wasl.db') });
+      const store = new SqliteStore({ file: join(root, 'data', 'wasl.db'), audit: { keys: AuditKeys.from({ dataDir: join(root, 'data') }), shards: DEFAULT_SHARDS } });
       await store.appendAudit([gateAuditEntry('refuse-start', code, 'system:release-gate', new Date(Date.now() + 1000).toISOString(), { reason: 'certificate', message: 'its certificate does not hold' })]);
       await store.close();
       await new Promise((r) => setTimeout(r, 1100));
@@ -317,13 +319,13 @@ describe('release gate: keys, production, records', function () {
       assert.deepEqual(json.history.map((h) => [h.action, h.sources.join('+')]), [['certify', 'lifecycle+audit'], ['promote', 'lifecycle+audit'], ['refuse-start', 'audit'], ['retire', 'lifecycle+audit']]);
       assert.deepEqual(lifecycleHistory(code, roots).map((c) => c.lifecycle), ['certified', 'live', 'retired']);
 
-      const trail = new SqliteStore({ file: join(root, 'data', 'wasl.db') });
+      const trail = new SqliteStore({ file: join(root, 'data', 'wasl.db'), audit: { keys: AuditKeys.from({ dataDir: join(root, 'data') }), shards: DEFAULT_SHARDS } });
       try {
         const records = await trail.readAudit({ subject: `service:${code}`, limit: 10 });
         assert.deepEqual(records.map((r) => [r.actor, r.data.action]), [['operator:qa-lina', 'certify'], ['operator:ops-samer', 'promote'], ['system:release-gate', 'refuse-start'], ['operator:ops-samer', 'retire']]);
         assert.equal(records[0]!.data.signedBy, TEST_CERT_KEYS.keyId);
         assert.equal(records[0]!.data.certificate, records[1]!.data.certificate, 'promoted on the certificate issued');
-        assert.equal((await verifyTrail(trail)).finding, undefined);
+        assert.equal((await verifyTrail(trail, { keys: AuditKeys.from({ dataDir: join(root, 'data') }) })).finding, undefined);
       } finally {
         await trail.close();
       }

@@ -1,8 +1,17 @@
-/** The audit trail on PostgreSQL: one hash chain for every process (appended with each COMMIT: database.ts), and the seals of its days. */
+/**
+ * The audit trail on PostgreSQL: the keyed chains (hub/audit/chain.ts; appended with each COMMIT,
+ * under the lock of their shards' heads: database.ts), the seals' copies, and the records of the
+ * unkeyed chain before the shards.
+ */
 import type { Pool } from 'pg';
-import type { AuditEntry, AuditRecord, AuditSeal } from '../../audit/chain';
+import type { AuditEntry, AuditRecord, ChainHead } from '../../audit/chain';
+import type { LegacyRecord } from '../../audit/legacy';
+import type { Seal } from '../../audit/seal';
 import type { AuditQuery, AuditStore } from '../store';
 import type { PgDatabase } from './database';
+
+type Row = { seq: string; shard: number; shard_seq: string; at: string; kind: AuditRecord['kind']; actor: string; subject: string; data: string; prev: string; hash: string; mac: string; key_id: string };
+const record = (r: Row): AuditRecord => ({ seq: Number(r.seq), shard: r.shard, shardSeq: Number(r.shard_seq), at: r.at, kind: r.kind, actor: r.actor, subject: r.subject, data: JSON.parse(r.data) as Record<string, unknown>, prev: r.prev, hash: r.hash, mac: r.mac, keyId: r.key_id });
 
 export class PgAudit implements AuditStore {
   private readonly pool: Pool;
@@ -30,27 +39,41 @@ export class PgAudit implements AuditStore {
     if (q.to) add('at < ?', q.to.toISOString());
     if (q.subject) add('subject = ?', q.subject);
     args.push(q.limit);
-    const { rows } = await this.pool.query<Omit<AuditRecord, 'data' | 'seq'> & { seq: string; data: string }>(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${args.length}`, args);
-    return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));
+    const { rows } = await this.pool.query<Row>(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${args.length}`, args);
+    return rows.map(record);
+  }
+
+  async readAuditChains(q: { after?: { shard: number; shardSeq: number }; limit: number }): Promise<AuditRecord[]> {
+    const { rows } = q.after
+      ? await this.pool.query<Row>('SELECT * FROM audit_log WHERE (shard, shard_seq) > ($1, $2) ORDER BY shard, shard_seq LIMIT $3', [q.after.shard, q.after.shardSeq, q.limit])
+      : await this.pool.query<Row>('SELECT * FROM audit_log ORDER BY shard, shard_seq LIMIT $1', [q.limit]);
+    return rows.map(record);
+  }
+
+  async auditHeads(): Promise<ChainHead[]> {
+    const { rows } = await this.pool.query<{ shard: number; shard_seq: string; hash: string }>('SELECT shard, shard_seq, hash FROM audit_heads WHERE shard_seq > 0 ORDER BY shard');
+    return rows.map((r) => ({ shard: r.shard, shardSeq: Number(r.shard_seq), hash: r.hash }));
   }
 
   async listOperatorActions(q: { beforeSeq?: number; limit: number }): Promise<AuditRecord[]> {
     // The kind is written out, not bound: a generic plan could not prove the partial index's predicate.
     const args: unknown[] = q.beforeSeq !== undefined ? [q.beforeSeq, q.limit] : [q.limit];
-    const { rows } = await this.pool.query<Omit<AuditRecord, 'data' | 'seq'> & { seq: string; data: string }>(
-      `SELECT * FROM audit_log WHERE kind = 'operator.action'${q.beforeSeq !== undefined ? ' AND seq < $1' : ''} ORDER BY seq DESC LIMIT $${args.length}`,
-      args,
-    );
-    return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));
+    const { rows } = await this.pool.query<Row>(`SELECT * FROM audit_log WHERE kind = 'operator.action'${q.beforeSeq !== undefined ? ' AND seq < $1' : ''} ORDER BY seq DESC LIMIT $${args.length}`, args);
+    return rows.map(record);
   }
 
-  async sealAuditDay(seal: AuditSeal): Promise<boolean> {
-    const r = await this.pool.query('INSERT INTO audit_seals (day, last_seq, hash, sealed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (day) DO NOTHING', [seal.day, seal.lastSeq, seal.hash, seal.sealedAt]);
+  async addAuditSeal(seal: Seal): Promise<boolean> {
+    const r = await this.pool.query('INSERT INTO audit_seals (n, at, seal) VALUES ($1, $2, $3) ON CONFLICT (n) DO NOTHING', [seal.n, seal.at, JSON.stringify(seal)]);
     return r.rowCount === 1;
   }
 
-  async auditSeals(): Promise<AuditSeal[]> {
-    const { rows } = await this.pool.query<{ day: string; last_seq: string; hash: string; sealed_at: string }>('SELECT * FROM audit_seals ORDER BY day');
-    return rows.map((r) => ({ day: r.day, lastSeq: Number(r.last_seq), hash: r.hash, sealedAt: r.sealed_at }));
+  async auditSeals(): Promise<Seal[]> {
+    const { rows } = await this.pool.query<{ seal: string }>('SELECT seal FROM audit_seals ORDER BY n');
+    return rows.map((r) => JSON.parse(r.seal) as Seal);
+  }
+
+  async readLegacyAudit(q: { afterSeq?: number; limit: number }): Promise<LegacyRecord[]> {
+    const { rows } = await this.pool.query<Omit<LegacyRecord, 'data' | 'seq'> & { seq: string; data: string }>('SELECT seq, at, kind, actor, subject, data, prev, hash FROM audit_log_v1 WHERE seq > $1 ORDER BY seq LIMIT $2', [q.afterSeq ?? 0, q.limit]);
+    return rows.map((r) => ({ ...r, seq: Number(r.seq), data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 }

@@ -1,19 +1,20 @@
 /**
  * The PostgreSQL database under the store's roles: the pool, the migrations and the transaction
  * every write runs in. Each transaction carries the audit entries its writes queued, appended to
- * the one chain with its COMMIT. PostgreSQL commits durably and groups commits itself.
+ * their shards' chains with its COMMIT. PostgreSQL commits durably and groups commits itself.
  */
 import { Pool, type PoolClient } from 'pg';
-import { bodyAroundSeq, type AuditEntry } from '../../audit/chain';
+import { DEFAULT_SHARDS, linkAll, shardsOf, type AuditEntry, type ChainHead, type ChainOptions } from '../../audit/chain';
+import { AuditKeys } from '../../audit/keys';
 import { loadMigrations } from '../migrations';
-
-// The advisory lock that orders appends to the audit chain (0x7761736c, 'wasl') is taken by wasl_audit_append, migration 007.
 
 export interface PostgresStoreOptions {
   connectionString: string;
   /** A schema of its own (tests use one per run); public by default. */
   schema?: string;
   poolSize?: number;
+  /** How the audit trail is chained: its keys and shards (openStore gives the configuration's; otherwise a key of this process alone). */
+  audit?: ChainOptions;
 }
 
 // Any fixed 64-bit number: the advisory lock that keeps two starting processes from migrating at once.
@@ -23,7 +24,10 @@ export class PgDatabase {
   /** Audit entries of each open transaction, appended to the chain with its COMMIT. */
   private readonly pendingAudit = new WeakMap<PoolClient, AuditEntry[]>();
 
-  private constructor(readonly pool: Pool) {}
+  private constructor(
+    readonly pool: Pool,
+    private readonly chain: ChainOptions,
+  ) {}
 
   static async open(opts: PostgresStoreOptions): Promise<PgDatabase> {
     const schema = opts.schema;
@@ -36,7 +40,7 @@ export class PgDatabase {
     });
     // An idle client that loses its server must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
-    const database = new PgDatabase(pool);
+    const database = new PgDatabase(pool, opts.audit ?? { keys: AuditKeys.ephemeral(), shards: DEFAULT_SHARDS });
     try {
       await database.migrate(schema);
     } catch (err) {
@@ -78,26 +82,32 @@ export class PgDatabase {
   }
 
   /**
-   * One chain for every process: a transaction-scoped advisory lock orders the appends. They are
-   * made last, in the same round trip as the COMMIT: wasl_audit_append (migration 007) takes the
-   * lock, reads the head, hashes and inserts in the server, and the lock is released by the commit
-   * that follows it in the same simple query (values escaped by the driver). Every order step of
-   * every process waits for this lock, so no Node process may hold it across a round trip
-   * (bench:scale: held 100 % of the time when it did). Without entries, just the COMMIT.
+   * The audit entries go to their shards' chains last, just before the COMMIT: the heads of
+   * their shards are locked (FOR UPDATE, in shard order, so two transactions never wait for each
+   * other in a circle) and read in one round trip; the hub links the records — the MAC needs a
+   * key the database does not hold (hub/audit/keys.ts) — and the inserts, the heads' moves and
+   * the COMMIT go in the next (values escaped by the driver). A head's lock is held for that one
+   * round trip, and only appends to the same shard wait for it: an order's records all go to its
+   * own shard (hub/audit/chain.ts shardOf). Without entries, just the COMMIT.
    */
   private async commitWithChain(c: PoolClient, entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) {
       await c.query('COMMIT');
       return;
     }
-    const cols: string[][] = [[], [], [], [], [], [], []];
-    for (const e of entries) {
-      const { prefix, suffix } = bodyAroundSeq(e);
-      [e.at, e.kind, e.actor, e.subject, JSON.stringify(e.data), prefix, suffix].forEach((v, i) => cols[i]!.push(v));
-    }
-    const arrays = cols.map((vs) => `ARRAY[${vs.map((v) => c.escapeLiteral(v)).join(', ')}]::text[]`);
-    // An error in the append skips the COMMIT (the rest of a failed simple query is not run); tx() rolls back.
-    await c.query(`SELECT wasl_audit_append(${arrays.join(', ')}); COMMIT`);
+    const shards = shardsOf(entries, this.chain.shards);
+    const { rows } = await c.query<{ shard: number; shard_seq: string; hash: string }>('SELECT shard, shard_seq, hash FROM audit_heads WHERE shard = ANY($1::int[]) ORDER BY shard FOR UPDATE', [shards]);
+    const locked = new Map(rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
+    if (locked.size !== shards.length) throw new Error(`audit_heads has no row for shard ${shards.find((s) => !locked.has(s))} (WASL_AUDIT_SHARDS is at most 256)`);
+    const { records, heads } = linkAll(entries, this.chain.shards, (shard) => locked.get(shard), this.chain.keys);
+    const lit = (v: string) => c.escapeLiteral(v);
+    const values = records.map((r) => `(${r.shard}, ${r.shardSeq}, ${[r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash, r.mac, r.keyId].map(lit).join(', ')})`);
+    const moves = heads.map((h: ChainHead) => `(${h.shard}, ${h.shardSeq}, ${lit(h.hash)})`);
+    // An error in the inserts skips the COMMIT (the rest of a failed simple query is not run); tx() rolls back.
+    await c.query(
+      `INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) VALUES ${values.join(', ')}; ` +
+        `UPDATE audit_heads h SET shard_seq = m.shard_seq, hash = m.hash FROM (VALUES ${moves.join(', ')}) AS m (shard, shard_seq, hash) WHERE h.shard = m.shard; COMMIT`,
+    );
   }
 
   /** Queues an audit entry on the caller's transaction; tx() appends it to the chain with its COMMIT. */

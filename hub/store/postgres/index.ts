@@ -6,7 +6,8 @@
  */
 import type { Pool } from 'pg';
 import type { Order, OrderStatus } from '../../../contracts/types';
-import type { AuditEntry, AuditSeal } from '../../audit/chain';
+import type { AuditEntry } from '../../audit/chain';
+import type { Seal } from '../../audit/seal';
 import type { AttemptRecord, BusMessage } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
 import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, Store, TransitionRequest } from '../store';
@@ -86,8 +87,11 @@ export class PostgresStore implements Store {
   appendAudit(entries: AuditEntry[]) { return this.audit.appendAudit(entries); }
   readAudit(q: AuditQuery) { return this.audit.readAudit(q); }
   listOperatorActions(q: { beforeSeq?: number; limit: number }) { return this.audit.listOperatorActions(q); }
-  sealAuditDay(seal: AuditSeal) { return this.audit.sealAuditDay(seal); }
+  readAuditChains(q: { after?: { shard: number; shardSeq: number }; limit: number }) { return this.audit.readAuditChains(q); }
+  auditHeads() { return this.audit.auditHeads(); }
+  addAuditSeal(seal: Seal) { return this.audit.addAuditSeal(seal); }
   auditSeals() { return this.audit.auditSeals(); }
+  readLegacyAudit(q: { afterSeq?: number; limit: number }) { return this.audit.readLegacyAudit(q); }
   // ProviderCallRecords (provider-calls.ts)
   recordProviderCalls(records: CallRecord[]) { return this.providerCalls.recordProviderCalls(records); }
   listProviderCalls(q: ProviderCallQuery) { return this.providerCalls.listProviderCalls(q); }

@@ -6,7 +6,9 @@
  */
 import { join } from 'node:path';
 import type { Order, OrderStatus } from '../../../contracts/types';
-import type { AuditEntry, AuditSeal } from '../../audit/chain';
+import { DEFAULT_SHARDS, type AuditEntry, type ChainOptions } from '../../audit/chain';
+import { AuditKeys } from '../../audit/keys';
+import type { Seal } from '../../audit/seal';
 import type { AttemptRecord, BusMessage, InlinePublisher } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
 import { SqliteDatabase } from '../../sqlite/database';
@@ -27,6 +29,8 @@ export interface SqliteStoreOptions {
   file?: string;
   /** A database shared with the embedded bus; the caller closes it. */
   database?: SqliteDatabase;
+  /** How the audit trail is chained: its keys and shards (openStore gives the configuration's; otherwise a key of this process alone). */
+  audit?: ChainOptions;
 }
 
 export class SqliteStore implements Store {
@@ -52,7 +56,7 @@ export class SqliteStore implements Store {
     this.database.migrate('store', join(__dirname, '..', 'migrations', 'sqlite'));
     const database = this.database;
     this.pingStmt = database.db.prepare('SELECT 1');
-    this.audit = new SqliteAudit(database);
+    this.audit = new SqliteAudit(database, opts.audit ?? { keys: AuditKeys.ephemeral(), shards: DEFAULT_SHARDS });
     this.orders = new SqliteOrders(database, this.audit);
     this.outbox = new SqliteOutbox(database);
     this.journal = new SqliteJournal(database);
@@ -104,8 +108,11 @@ export class SqliteStore implements Store {
   appendAudit(entries: AuditEntry[]) { return this.audit.appendAudit(entries); }
   readAudit(q: AuditQuery) { return this.audit.readAudit(q); }
   listOperatorActions(q: { beforeSeq?: number; limit: number }) { return this.audit.listOperatorActions(q); }
-  sealAuditDay(seal: AuditSeal) { return this.audit.sealAuditDay(seal); }
+  readAuditChains(q: { after?: { shard: number; shardSeq: number }; limit: number }) { return this.audit.readAuditChains(q); }
+  auditHeads() { return this.audit.auditHeads(); }
+  addAuditSeal(seal: Seal) { return this.audit.addAuditSeal(seal); }
   auditSeals() { return this.audit.auditSeals(); }
+  readLegacyAudit(q: { afterSeq?: number; limit: number }) { return this.audit.readLegacyAudit(q); }
   // ProviderCallRecords (provider-calls.ts)
   recordProviderCalls(records: CallRecord[]) { return this.providerCalls.recordProviderCalls(records); }
   listProviderCalls(q: ProviderCallQuery) { return this.providerCalls.listProviderCalls(q); }

@@ -46,12 +46,22 @@ export function auditStoreContract({ open, close }: BackEnd<AuditStore & OrderSt
     assert.equal((await store.readAudit({ limit: 1 })).length, 1);
   });
 
-  it('seals a day once and lists the seals by day', async () => {
+  it('keeps the heads of its shards, a copy of each seal once, and reads the chains in order', async () => {
     assert.deepEqual(await store.auditSeals(), []);
-    const seal = { day: '2031-05-02', lastSeq: 7, hash: 'b'.repeat(64), sealedAt: '2031-05-03T00:00:05.000Z' };
-    assert.equal(await store.sealAuditDay(seal), true);
-    assert.equal(await store.sealAuditDay({ ...seal, hash: 'c'.repeat(64) }), false, 'a day is sealed once');
-    assert.equal(await store.sealAuditDay({ ...seal, day: '2031-05-01', lastSeq: 3 }), true);
-    assert.deepEqual(await store.auditSeals(), [{ ...seal, day: '2031-05-01', lastSeq: 3 }, seal]);
+    assert.deepEqual(await store.auditHeads(), []);
+    await create(store);
+    await store.appendAudit([{ at: new Date().toISOString(), kind: 'operator.action', actor: 'operator:maha', subject: 'editor', data: { action: 'login' } }]);
+    const heads = await store.auditHeads();
+    assert.deepEqual(heads.map((h) => h.shard)[0], 0, "operator actions' shard first");
+    const chains = await store.readAuditChains({ limit: 100 });
+    assert.deepEqual(chains.map((r) => [r.shard, r.shardSeq]), [...chains].sort((a, b) => a.shard - b.shard || a.shardSeq - b.shardSeq).map((r) => [r.shard, r.shardSeq]));
+    for (const h of heads) assert.equal(chains.filter((r) => r.shard === h.shard).at(-1)!.hash, h.hash, 'each head is its shard\'s last record');
+    assert.deepEqual(await store.readAuditChains({ after: { shard: chains[0]!.shard, shardSeq: chains[0]!.shardSeq }, limit: 100 }), chains.slice(1));
+    const seal = { format: 1 as const, n: 1, at: '2031-05-03T00:00:05.000Z', heads, prev: '0'.repeat(64), signature: { keyId: 'k', value: 'v' } };
+    assert.equal(await store.addAuditSeal(seal), true);
+    assert.equal(await store.addAuditSeal({ ...seal, at: '2031-05-03T00:00:06.000Z' }), false, 'a seal number is taken once');
+    assert.equal(await store.addAuditSeal({ ...seal, n: 2 }), true);
+    assert.deepEqual(await store.auditSeals(), [seal, { ...seal, n: 2 }]);
+    assert.deepEqual(await store.readLegacyAudit({ limit: 10 }), [], 'no records before the keyed chains');
   });
 }
