@@ -110,6 +110,15 @@ export class RateLimitedError extends ConnectorError {
   }
 }
 
+/** Which rule of the provider's `errors.rules` decided what a fault is (connectors/error-mapping.ts). */
+export interface MatchedRule {
+  /** Index in errors.rules. */
+  index: number;
+  kind: 'refusal' | 'transient' | 'permanent';
+  /** The rule's criteria as written in the provider file (no reason, message or kind). */
+  criteria: Record<string, unknown>;
+}
+
 export interface FaultDetail {
   /** HTTP status, when the fault came over HTTP. */
   status?: number;
@@ -125,6 +134,8 @@ export class ProviderFault extends ConnectorError {
   readonly status?: number;
   readonly faultCode?: string;
   readonly providerMessage?: string;
+  /** The errors.rules entry that made this fault transient or permanent; undefined when none matched. */
+  declare rule?: MatchedRule;
   constructor(detail: FaultDetail & { transient: boolean }, opts: ConnectorErrorOptions = {}) {
     const faultCode = codeShaped(detail.faultCode);
     super(`provider fault${detail.status ? ` (HTTP ${detail.status})` : ''}${faultCode ? ` ${faultCode}` : ''}`, opts);
@@ -145,6 +156,8 @@ export class BusinessRefusal extends ConnectorError {
   readonly reason: string;
   readonly providerCode: string;
   readonly providerMessage?: string;
+  /** The errors.rules entry that mapped the fault to this refusal. */
+  declare rule?: MatchedRule;
   constructor(reason: string, providerCode: string, providerMessage?: string, opts: ConnectorErrorOptions = {}) {
     super(`refused by the provider: ${reason} (${providerCode})`, opts);
     this.reason = reason;

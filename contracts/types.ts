@@ -1231,7 +1231,7 @@ export interface Policy {
   };
 }
 /**
- * How the provider's own refusals map to wasl's business reasons. The first rule that matches wins; a fault no rule matches stays a provider fault.
+ * How the provider's own faults map to what they mean for wasl: a business refusal on the merits (with wasl's reason), a transient fault (retried), or a permanent one (not retried, not a refusal). The first rule that matches wins; a fault no rule matches stays a provider fault, transient or not as the connector decides (see docs/connector-errors.md).
  *
  * This interface was referenced by `ProviderDefinition`'s JSON-Schema
  * via the `definition` "ErrorMapping".
@@ -1241,29 +1241,57 @@ export interface Policy {
  */
 export interface ErrorMapping {
   /**
-   * Tried in order. A rule matches when every criterion it gives holds; a rule with no faultCode, faultCodePattern or status matches every fault (a catch-all: put it last).
+   * Tried in order. A rule matches when every criterion it gives holds (faultCode, faultCodePattern, faultString, faultStringPattern, status, codePointer, detailPath with detailValue or detailPattern; messagePointer only says where faultString reads); a rule with no criterion matches every fault (a catch-all: put it last). Patterns are matched in linear time (contracts/linear-regexp.ts).
    */
   rules?: {
     /**
-     * SOAP fault code (local name, or the text of a detail code element) or REST error code, compared exactly.
+     * What a matching fault is. refusal: the provider refused on the merits: a BusinessRefusal with `reason`, never retried, the order ends rejected. transient: a temporary failure (an outage the provider reports as a fault): a provider fault that is retried like a network failure or a 5xx, when the call may be retried, and counts toward the circuit breaker. permanent: a provider fault that is not retried and not a refusal: the order's step fails and the message is dead-lettered for an operator.
+     */
+    kind?: 'refusal' | 'transient' | 'permanent';
+    /**
+     * SOAP fault code (local name of faultcode or Code/Value, a SOAP 1.2 subcode, or the text of a code element in the detail: each is tried in turn) or REST error code (at codePointer, default /code), compared exactly.
      */
     faultCode?: string;
     /**
-     * A regular expression (Unicode) on the same; anchor it (^…$) to match the whole code.
+     * A regular expression (Unicode, linear-time) on the same; anchor it (^…$) to match the whole code. Codes over 256 characters never match.
      */
     faultCodePattern?: string;
     /**
-     * HTTP status, for REST.
+     * The fault's text, compared exactly (after trimming): SOAP 1.1 faultstring, SOAP 1.2 the first Reason/Text; REST the string at messagePointer (default /message) in the error body, or a text error body. Many SOAP services answer faultcode Server for both refusals and outages and put the reason only here.
+     */
+    faultString?: string;
+    /**
+     * A regular expression (Unicode, linear-time) on the fault's text as for faultString; anchor it (^…) to match its start. It is tried on the first 4,096 characters.
+     */
+    faultStringPattern?: string;
+    /**
+     * HTTP status of the answer (a SOAP fault usually comes with 500).
      */
     status?: number;
     /**
-     * JSON pointer to the provider's error code in a REST error body (default /code).
+     * JSON pointer to the provider's error code in a REST error body (default /code): faultCode and faultCodePattern apply to the value there; on its own, the rule needs a value to exist there.
      */
     codePointer?: string;
     /**
-     * wasl's reason code, e.g. person-not-found, record-sealed, fees-unpaid, already-issued.
+     * REST: JSON pointer to the fault's text in the error body, for faultString and faultStringPattern (default /message).
      */
-    reason: string;
+    messagePointer?: string;
+    /**
+     * A path of element local names (prefixes are ignored; * is any element), up to 16 steps: in a SOAP fault, from the children of its detail (1.1 detail, 1.2 Detail); in a REST XML error body, from its root element. The rule needs an element there — any of them when several — whose text is detailValue or matches detailPattern, or, without either, just the element.
+     */
+    detailPath?: string;
+    /**
+     * With detailPath: the text (trimmed) of the element there, compared exactly.
+     */
+    detailValue?: string;
+    /**
+     * With detailPath: a regular expression (Unicode, linear-time) on the text (trimmed) of the element there; tried on its first 4,096 characters.
+     */
+    detailPattern?: string;
+    /**
+     * wasl's reason code, e.g. person-not-found, record-sealed, fees-unpaid, already-issued. Required when kind is refusal (the default); not allowed otherwise.
+     */
+    reason?: string;
     message?: Text;
   }[];
 }

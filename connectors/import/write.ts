@@ -21,6 +21,12 @@
  * engineer edited — names, environments, security, xroad, resilience, errors, xml, operations,
  * adapter, callbacks — and only its contract fields (and kind) are updated. Other files in the
  * folder are left alone.
+ *
+ * A new provider.json's sandbox endpoint is the simulator the sandbox generates for the provider
+ * (a loopback port of its own, see simulatorEndpoint), never the contract's address, so a sandbox
+ * test cannot reach a real system; the contract's address (WSDL soap:address, OpenAPI servers)
+ * becomes environments.production's, unless it is a placeholder (loopback, example hosts…), when
+ * production is left for the engineer to fill in. The plan's notes say which address went where.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +36,6 @@ import { createAjv, pointErrors, ref } from '../../contracts';
 import { generateTypes } from './typescript';
 import type { ImportedContract } from './types';
 
-export const PLACEHOLDER_ENDPOINT = 'http://127.0.0.1:8099';
 const CODE = /^[a-z][a-z0-9-]{1,63}$/;
 
 export interface OperationChange {
@@ -190,24 +195,102 @@ function validEndpoint(url: string): boolean {
   }
 }
 
-function mergeProvider(code: string, existing: Record<string, unknown> | undefined, imported: ImportedContract, sha256: string, dir: string, notes: string[]): Record<string, unknown> {
-  const contract = { ...((existing?.contract as Record<string, unknown> | undefined) ?? {}), ...contractRef(imported, sha256) };
-  if (existing) return { ...existing, code, kind: imported.kind, contract };
-  const endpoint = imported.endpoints.find(validEndpoint) ?? PLACEHOLDER_ENDPOINT;
-  if (endpoint === PLACEHOLDER_ENDPOINT) {
+/**
+ * Ports of the sandbox's own simulators (sandbox/simulators: WASL_SIM_CIVIL_PORT … WASL_SIM_POST_PORT
+ * by default), which a generated simulator must not take.
+ */
+const CURATED_SIMULATOR_PORTS = [8091, 8092, 8093, 8094, 8095];
+/** The first port the import gives a provider's generated simulator. */
+export const FIRST_SIMULATOR_PORT = 8096;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+function sandboxPorts(root: string, except: string): Set<number> {
+  const used = new Set(CURATED_SIMULATOR_PORTS);
+  for (const code of listProviders(root)) {
+    if (code === except) continue;
+    try {
+      const def = JSON.parse(readFileSync(path.join(root, code, 'provider.json'), 'utf8')) as { environments?: { sandbox?: { endpoint?: unknown } } };
+      const endpoint = def.environments?.sandbox?.endpoint;
+      if (typeof endpoint !== 'string') continue;
+      const u = new URL(endpoint);
+      if (LOOPBACK_HOSTS.has(u.hostname)) used.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
+    } catch {
+      // A provider.json that does not read holds no port; loading it says what is wrong with it.
+    }
+  }
+  return used;
+}
+
+/**
+ * The sandbox endpoint of a new provider: the simulator the sandbox generates from its contract
+ * (sandbox/generated), which `wasl start` in the sandbox serves on this loopback port and path
+ * (sandbox/simulators/index.ts) and the sandbox runner on a free port with the same path — never
+ * the contract's own address. The port is the first from FIRST_SIMULATOR_PORT that neither the
+ * sandbox's own simulators nor another provider's sandbox endpoint under `root` takes.
+ */
+export function simulatorEndpoint(root: string, code: string): string {
+  const used = sandboxPorts(root, code);
+  let port = FIRST_SIMULATOR_PORT;
+  while (used.has(port)) port++;
+  return `http://127.0.0.1:${port}/${code}`;
+}
+
+/**
+ * Whether a contract's address is a placeholder rather than a system to call: loopback or
+ * unspecified addresses, and the names and networks reserved for examples and documentation
+ * (RFC 2606, 6761, 5737) — localhost, example.com/.net/.org, *.example, *.test, *.invalid,
+ * *.localhost, *.local, 192.0.2.0/24…
+ */
+export function isPlaceholderAddress(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return true;
+  }
+  if (host.startsWith('[')) return ['[::1]', '[::]'].includes(host) || host.startsWith('[::ffff:127.') || host.startsWith('[::ffff:7f');
+  if (/^(127\.|0\.)/.test(host) || /^(192\.0\.2|198\.51\.100|203\.0\.113)\./.test(host)) return true;
+  if (['localhost', 'example', 'example.com', 'example.net', 'example.org'].includes(host)) return true;
+  return /\.(localhost|example|test|invalid|local|example\.com|example\.net|example\.org)$/.test(host);
+}
+
+/**
+ * The environments of a new provider: the sandbox is always its local simulator; the contract's
+ * address (its first usable one that is not a placeholder) is production's. Notes say which went where.
+ */
+function environmentsFor(root: string, code: string, imported: ImportedContract, notes: string[]): Record<string, { endpoint: string }> {
+  const sandbox = simulatorEndpoint(root, code);
+  const usable = imported.endpoints.filter(validEndpoint);
+  const production = usable.find((u) => !isPlaceholderAddress(u));
+  notes.push(`environments.sandbox.endpoint: ${sandbox} (the simulator the sandbox generates from the contract; never the contract's own address)`);
+  if (production) {
+    notes.push(`environments.production.endpoint: ${production} (the contract's address; check it is the production system)`);
+    if (usable.length > 1) notes.push(`the contract lists ${usable.length} addresses (${usable.join(', ')}); production is ${production} — change it in provider.json if another is right`);
+  } else if (imported.endpoints.length) {
+    const first = imported.endpoints[0] as string;
     notes.push(
-      imported.endpoints.length
-        ? `the contract's endpoint ${imported.endpoints[0]} is not a usable http(s) URL: environments.sandbox.endpoint is set to ${PLACEHOLDER_ENDPOINT}; edit provider.json`
-        : `the contract names no endpoint: environments.sandbox.endpoint is set to ${PLACEHOLDER_ENDPOINT}; edit provider.json`,
+      `the contract's address ${first} ${usable.length ? 'is a placeholder (a loopback or example host)' : 'is not a usable http(s) URL'}: environments.production is left out — fill in environments.production.endpoint in provider.json before going live`,
     );
+  } else notes.push('the contract names no address: environments.production is left out — fill in environments.production.endpoint in provider.json before going live');
+  return { sandbox: { endpoint: sandbox }, ...(production ? { production: { endpoint: production } } : {}) };
+}
+
+function mergeProvider(root: string, code: string, existing: Record<string, unknown> | undefined, imported: ImportedContract, sha256: string, dir: string, notes: string[]): Record<string, unknown> {
+  const contract = { ...((existing?.contract as Record<string, unknown> | undefined) ?? {}), ...contractRef(imported, sha256) };
+  if (existing) {
+    const sandbox = (existing.environments as { sandbox?: { endpoint?: unknown } } | undefined)?.sandbox?.endpoint;
+    if (typeof sandbox === 'string' && validEndpoint(sandbox) && !LOOPBACK_HOSTS.has(new URL(sandbox).hostname)) {
+      notes.push(`environments.sandbox.endpoint is ${sandbox}, not a local simulator: sandbox tests would call it — unless it is the provider's test system, set it to ${simulatorEndpoint(root, code)}`);
+    }
+    return { ...existing, code, kind: imported.kind, contract };
   }
   const fresh: Record<string, unknown> = {};
   const schemaFile = path.resolve(__dirname, '..', '..', 'contracts', 'provider.schema.json');
   const relSchema = path.relative(dir, schemaFile);
   if (!relSchema.startsWith(`..${path.sep}..${path.sep}..`)) fresh.$schema = relSchema.split(path.sep).join('/');
-  const { contract: _c, names, ...hints } = imported.provider;
-  const out: Record<string, unknown> = { ...fresh, code, names: names ?? { ar: code, en: code }, kind: imported.kind, contract, environments: { sandbox: { endpoint } } };
-  // Importer hints (security schemes found…) may add to the defaults, never change code, kind or contract.
+  const { contract: _c, names, environments: _e, ...hints } = imported.provider;
+  const out: Record<string, unknown> = { ...fresh, code, names: names ?? { ar: code, en: code }, kind: imported.kind, contract, environments: environmentsFor(root, code, imported, notes) };
+  // Importer hints (security schemes found…) may add to the defaults, never change code, kind, contract or environments.
   for (const [k, v] of Object.entries(hints)) if (k !== 'code' && k !== 'kind') out[k] = v;
   return out;
 }
@@ -240,7 +323,7 @@ function replaceFolder(dir: string, files: Array<{ path: string; content: string
 }
 
 export interface ProviderPlan {
-  /** Things the engineer should know (e.g. a placeholder endpoint was written). */
+  /** Things the engineer should know: which address went to which environment, a production address to fill in… */
   notes: string[];
   dir: string;
   diff: ProviderDiff;
@@ -256,7 +339,7 @@ export function planProvider(root: string, code: string, imported: ImportedContr
   const sha256 = contractSha256(imported.files);
   const diff = diffProvider(existing, imported, sha256);
   const notes: string[] = [];
-  const provider = validateProvider(mergeProvider(code, existing?.provider, imported, sha256, dir, notes), existing ? `${path.join(dir, 'provider.json')} (after updating its contract)` : 'the new provider.json');
+  const provider = validateProvider(mergeProvider(root, code, existing?.provider, imported, sha256, dir, notes), existing ? `${path.join(dir, 'provider.json')} (after updating its contract)` : 'the new provider.json');
   const hasTypes = existsSync(path.join(dir, 'types.ts'));
   if (existing && wantsTypes(provider) && !hasTypes) diff.types = 'write';
   if (!wantsTypes(provider) && hasTypes) diff.types = 'remove';

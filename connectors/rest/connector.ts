@@ -20,21 +20,22 @@
  *    match or is not what the contract says (an HTML page where JSON is expected);
  *    UnsafeResponse for hostile XML or a body over the size limit (the provider's xml.maxBytes,
  *    10 MB by default, for every media type). Any other status goes through the provider's error
- *    mapping (connectors/error-mapping.ts) to a BusinessRefusal, or is a ProviderFault with the
- *    status, the body's code (`/code`, `/error/code`, `/errorCode`, or an `error` string) and
- *    `transient` when the status is in the policy's retry.statuses;
+ *    mapping (connectors/error-mapping.ts): the first matching rule makes it a BusinessRefusal,
+ *    or a ProviderFault its kind says is transient or permanent; without one it is a
+ *    ProviderFault with the status, the body's code (`/code`, `/error/code`, `/errorCode`, or an
+ *    `error` string) and `transient` when the status is in the policy's retry.statuses;
  * 5. every call, success or not, is reported (connectors/observe.ts).
  */
 import { createAjv, pointErrors, type ValidateFunction } from '../../contracts/index';
 import type { ProviderDefinition } from '../../contracts/types';
 import type { CallContext, CallRecord, CallResult, Connector, Environment, OperationInfo } from '../connector';
-import { mapRefusal } from '../error-mapping';
-import { ContractViolation, faultCodeOf, isConnectorError, ProviderFault, type ConnectorError } from '../errors';
+import { mapFault } from '../error-mapping';
+import { ContractViolation, faultCodeOf, isConnectorError, type ConnectorError } from '../errors';
 import { sharedHttpClient, type HttpClient, type HttpResponse } from '../http/client';
 import { capturedBodies, reportCall, wantsBodies } from '../observe';
 import { loadProvider } from '../provider-files';
 import { createPolicy, type BreakerState, type EffectivePolicy, type ProviderPolicy } from '../resilience';
-import { DEFAULT_XML_LIMITS, parseXml, type XmlLimits } from '../xml/parse';
+import { DEFAULT_XML_LIMITS, parseXml, type XmlElement, type XmlLimits } from '../xml/parse';
 import { RestAuth, type Timeouts } from './auth';
 import { IDEMPOTENT_METHODS, mediaKind, RequestBuildError, type RestBinding } from './binding';
 import { manualOperation, type RestOperation } from './manual';
@@ -239,30 +240,33 @@ export class RestConnector implements Connector {
   }
 
   private errorFor(op: CompiledOperation, res: HttpResponse, t: Timeouts): ConnectorError {
-    const body = this.decodeErrorBody(op, res);
+    const { body, xml } = this.decodeErrorBody(op, res);
     const faultCode = codeOf(body);
     const meta = { provider: this.provider, operation: op.name };
     const providerMessage = messageOf(body);
-    const refusal = mapRefusal(this.definition.errors, { status: res.status, body, ...(faultCode !== undefined ? { faultCode } : {}) }, { ...meta, ...(providerMessage !== undefined ? { providerMessage } : {}) });
-    if (refusal) return refusal;
-    return new ProviderFault(
+    // The provider's errors.rules decide first: a refusal, a transient or a permanent fault.
+    return mapFault(
+      this.definition.errors,
+      { status: res.status, body, ...(faultCode !== undefined ? { faultCode } : {}), ...(xml ? { detail: [xml] } : {}) },
+      { ...meta, ...(providerMessage !== undefined ? { providerMessage } : {}) },
       { status: res.status, transient: t.transientStatuses.includes(res.status), ...(faultCode !== undefined ? { faultCode } : {}), ...(providerMessage !== undefined ? { providerMessage } : {}) },
-      meta,
     );
   }
 
-  /** Best effort: an error body that cannot be read still leaves the status to go by. */
-  private decodeErrorBody(op: CompiledOperation, res: HttpResponse): unknown {
-    if (res.body.length === 0) return undefined;
+  /** Best effort: an error body that cannot be read still leaves the status to go by. An XML body keeps its root, for detailPath rules. */
+  private decodeErrorBody(op: CompiledOperation, res: HttpResponse): { body: unknown; xml?: XmlElement } {
+    if (res.body.length === 0) return { body: undefined };
     const kind = mediaKind(headerString(res.headers['content-type']));
+    let xml: XmlElement | undefined;
     try {
       if (kind === 'xml') {
         const documented = op.binding.errorResponses[String(res.status)] ?? op.binding.errorResponses[`${String(res.status)[0]}XX`] ?? op.binding.errorResponses.default;
-        return fromXml(parseXml(res.body, this.xmlLimits), documented?.schema);
+        xml = parseXml(res.body, this.xmlLimits);
+        return { body: fromXml(xml, documented?.schema), xml };
       }
-      return parseJson(res.body);
+      return { body: parseJson(res.body) };
     } catch {
-      return kind === 'text' ? res.body.toString('utf8') : undefined;
+      return { body: kind === 'text' ? res.body.toString('utf8') : undefined, ...(xml ? { xml } : {}) };
     }
   }
 }

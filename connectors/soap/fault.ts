@@ -14,12 +14,13 @@
  *   `Server.ClientProxy.NetworkError`). A plain 500 Server fault is NOT transient by default:
  *   many ministry services report refusals and validation failures as Server faults, and
  *   retrying a non-idempotent SOAP call on those would repeat work.
- * Business refusals come first: a rule of the provider's error mapping that matches the fault
- * code, a 1.2 subcode, or a code element found in the fault detail turns the fault into a
- * BusinessRefusal (never retried).
+ * The provider's error mapping comes first: a rule that matches the fault (its code, a 1.2
+ * subcode or a code element found in the detail; its faultstring / Reason/Text; an element of
+ * its detail by path) decides, by its kind: a BusinessRefusal (never retried), a transient
+ * fault (retried) or a permanent one (not retried), whatever the rules above say.
  */
 import type { ErrorMapping } from '../../contracts/types';
-import { mapRefusal } from '../error-mapping';
+import { mapFault, matchRule } from '../error-mapping';
 import { type BusinessRefusal, ProviderFault, type CallMeta } from '../errors';
 import type { XmlElement } from '../xml/parse';
 import type { SoapVersion } from './envelope';
@@ -139,21 +140,21 @@ function isTransient(f: SoapFault, ctx: FaultContext): boolean {
 }
 
 /**
- * The error a fault becomes. The error mapping is tried on the fault code, then each subcode,
- * then each detail code; the first candidate a rule matches wins.
+ * The error a fault becomes. The provider's error mapping decides first: its rules are tried on
+ * the fault code, then each subcode, then each detail code (with the fault's text and detail
+ * the same for each); the first candidate a rule matches wins, and the rule's kind makes it a
+ * refusal, a transient or a permanent fault. Without a matching rule, isTransient decides.
  */
 export function faultToError(f: SoapFault, ctx: FaultContext): ProviderFault | BusinessRefusal {
-  const candidates = [f.code, ...f.subcodes, ...f.detailCodes];
+  const unmapped = { status: ctx.status, faultCode: f.code || undefined, providerMessage: f.reason || undefined, transient: isTransient(f, ctx) };
+  const meta = { ...ctx.meta, providerMessage: f.reason || undefined };
   if (ctx.errors?.rules?.length) {
-    for (const code of candidates) {
-      if (!code) continue;
-      const refusal = mapRefusal(ctx.errors, { faultCode: code, status: ctx.status, body: { code } }, { ...ctx.meta, providerMessage: f.reason || undefined });
-      if (refusal) return refusal;
+    const detail = f.detail ? f.detail.children.filter((c): c is XmlElement => typeof c !== 'string') : [];
+    const candidates = [f.code, ...f.subcodes, ...f.detailCodes].filter((c) => c);
+    for (const code of candidates.length ? candidates : ['']) {
+      const facts = { ...(code ? { faultCode: code, body: { code } } : {}), status: ctx.status, faultString: f.reason, detail };
+      if (matchRule(ctx.errors, facts)) return mapFault(ctx.errors, facts, meta, unmapped);
     }
   }
-  const fault = new ProviderFault(
-    { status: ctx.status, faultCode: f.code || undefined, providerMessage: f.reason || undefined, transient: isTransient(f, ctx) },
-    ctx.meta,
-  );
-  return fault;
+  return new ProviderFault(unmapped, ctx.meta);
 }

@@ -1,7 +1,9 @@
 /**
  * `wasl provider call <code> <operation> --input '<json>'`: calls one operation of a provider as
  * wasl would, with its security, resilience policy and contract checks, and prints the output.
- * A SOAP fault, an error status or a refusal exits 1 with the error code, fault code and text.
+ * A SOAP fault, an error status or a refusal exits 1 with the error code, fault code and text,
+ * and which entry of the provider's `errors.rules` mapped it (its index, kind and criteria), or
+ * that none did.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import type * as Connectors from '../../connectors';
 import type * as Errors from '../../connectors/errors';
+import type * as ErrorMapping from '../../connectors/error-mapping';
+import type * as ProviderFiles from '../../connectors/provider-files';
 
 const DEFAULT_ROOT = path.resolve(__dirname, '..', '..', 'contracts', 'providers');
 
@@ -49,6 +53,8 @@ export async function runCall(code: string, operation: string, opts: CallOpts): 
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { createConnector } = require('../../connectors') as typeof Connectors;
   const { isConnectorError } = require('../../connectors/errors') as typeof Errors;
+  const { describeRule } = require('../../connectors/error-mapping') as typeof ErrorMapping;
+  const { loadProvider } = require('../../connectors/provider-files') as typeof ProviderFiles;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const connector = createConnector(code, opts.env, { providersRoot: path.resolve(opts.root) });
   try {
@@ -67,13 +73,19 @@ export async function runCall(code: string, operation: string, opts: CallOpts): 
     return 0;
   } catch (err) {
     if (!isConnectorError(err)) throw err;
-    const e = err as Errors.ConnectorError & { faultCode?: string; providerMessage?: string; status?: number; reason?: string; providerCode?: string; violations?: Array<{ pointer: string; message: string }> };
+    const e = err as Errors.ConnectorError & { faultCode?: string; providerMessage?: string; status?: number; reason?: string; providerCode?: string; rule?: Errors.MatchedRule; violations?: Array<{ pointer: string; message: string }> };
     const lines = [`wasl: ${e.code}: ${e.message}`];
     if (e.status !== undefined) lines.push(`  status: ${e.status}`);
     if (e.faultCode) lines.push(`  fault code: ${e.faultCode}`);
     if (e.reason) lines.push(`  reason: ${e.reason} (provider code ${e.providerCode})`);
     // The engineer at the terminal needs the provider's own words; they are never logged.
     if (e.providerMessage) lines.push(`  fault text: ${e.providerMessage}`);
+    // Which errors.rules entry decided what the fault is, so a rule can be checked against a real answer.
+    if (e.rule) lines.push(`  matched ${describeRule(e.rule)}`);
+    else if (e.code === 'provider-fault' || e.code === 'business-refusal') {
+      const rules = loadProvider(code, path.resolve(opts.root)).definition.errors?.rules?.length ?? 0;
+      lines.push(rules ? `  no errors.rules entry matched (${rules} tried): ${e.transient ? 'transient' : 'not transient'} by the connector's defaults` : `  the provider has no errors.rules`);
+    }
     for (const v of e.violations ?? []) lines.push(`  ${v.pointer || '/'} ${v.message}`);
     lines.push(`  after ${e.attempt} attempt(s), ${Math.round(e.durationMs)} ms`);
     process.stderr.write(`${lines.join('\n')}\n`);

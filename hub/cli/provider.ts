@@ -165,6 +165,7 @@ export function providerCommand(open?: () => Promise<Hub>): Command {
     .command('import')
     .description(
       'Import a contract into contracts/providers/<code>/: the contract and its schemas, a JSON Schema per operation input and output, TypeScript types and provider.json. ' +
+        "A new provider.json's sandbox endpoint is the simulator generated from the contract (a loopback port), never the contract's address, which becomes the production endpoint unless it is a placeholder (loopback, example hosts). " +
         'Re-importing shows what changed and overwrites only with --yes (or after asking, on a terminal). Exit 3: changes found, not written.',
     )
     .argument('<code>', 'provider code: lower-case letters, digits and dashes (e.g. moi-civil-registry)')

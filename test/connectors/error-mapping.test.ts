@@ -61,6 +61,19 @@ describe('connectors/error-mapping', () => {
     assert.throws(() => mapRefusal({ rules: [{ faultCodePattern: '(', reason: 'x' }] }, { faultCode: 'a' }), /errors\.rules\[0\]\.faultCodePattern/);
   });
 
+  it('keeps today\'s rules refusals by default, and names the rule that matched', () => {
+    const r = mapRefusal(rules, { faultCode: 'SEALED-3' });
+    assert.deepEqual(r?.rule, { index: 1, kind: 'refusal', criteria: { faultCodePattern: '^SEALED(-\\d+)?$' } });
+    assert.equal(mapRefusal(rules, { status: 402 })?.rule?.index, 3);
+  });
+
+  it('matches the fault text and the detail too, every criterion together (see error-rules.test.ts)', () => {
+    const textRules: ErrorMapping = { rules: [{ faultCode: 'Server', faultStringPattern: '^INVALID_INPUT\\b', reason: 'invalid-vat-number' }, { faultCode: 'Server', kind: 'transient' }] };
+    assert.equal(mapRefusal(textRules, { faultCode: 'Server', faultString: 'INVALID_INPUT: the VAT number is not valid' })?.reason, 'invalid-vat-number');
+    assert.equal(mapRefusal(textRules, { faultCode: 'Client', faultString: 'INVALID_INPUT' }), undefined);
+    assert.equal(mapRefusal(textRules, { faultCode: 'Server', faultString: 'SERVICE_UNAVAILABLE' }), undefined, 'a transient rule matched first');
+  });
+
   it('reads RFC 6901 pointers', () => {
     const doc = { 'a/b': { 'c~d': [10, 20] }, n: null };
     assert.equal(atPointer(doc, '/a~1b/c~0d/1'), 20);

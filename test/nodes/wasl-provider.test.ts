@@ -187,6 +187,11 @@ describe('wasl-provider node', () => {
             }),
           );
           await writeProvider(join(root, 'providers'), code, await importOpenApi(code, doc));
+          // The import points the sandbox at the provider's simulator: here, this test's server.
+          const file = join(root, 'providers', code, 'provider.json');
+          const def = JSON.parse(fs.readFileSync(file, 'utf8'));
+          def.environments.sandbox.endpoint = `http://127.0.0.1:${port}`;
+          writeFileSync(file, JSON.stringify(def));
         }
         await helper.load(
           [waslProvider],

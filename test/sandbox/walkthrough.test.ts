@@ -62,9 +62,13 @@ describe('README walk-through: from a WSDL of the corpus to a live service answe
   it('1-2. imports the WSDL and takes the edits to provider.json', () => {
     const r = wasl(['provider', 'import', PROVIDER, '--wsdl', join(CORPUS, 'xroad-example-adapter', 'example-adapter.wsdl')]);
     assert.equal(r.status, 0, r.out);
+    // The sandbox is the generated simulator, on the first port no other simulator takes; the
+    // contract's own address is a build placeholder, so production is left to fill in.
+    const imported = JSON.parse(readFileSync(join(dir, 'contracts', 'providers', PROVIDER, 'provider.json'), 'utf8'));
+    assert.deepEqual(imported.environments, { sandbox: { endpoint: `http://127.0.0.1:8099/${PROVIDER}` } });
+    assert.match(r.out, /environments\.production is left out — fill in environments\.production\.endpoint/);
     editJson(`contracts/providers/${PROVIDER}/provider.json`, (p) => {
       p.names = { ar: 'وزارة الداخلية — سجل السكان', en: 'Ministry of Interior — Population register' };
-      p.environments.sandbox.endpoint = 'http://127.0.0.1:8099/moi/population';
       // The ministry's production system is out of reach here: a closed loopback port.
       p.environments.production = { endpoint: 'http://127.0.0.1:9/moi/population' };
       p.xroad = { protocolVersion: '4.0', client: { xRoadInstance: 'SY', memberClass: 'GOV', memberCode: 'WASL', subsystemCode: 'hub' }, service: { xRoadInstance: 'SY', memberClass: 'GOV', memberCode: 'MOI', subsystemCode: 'population' } };

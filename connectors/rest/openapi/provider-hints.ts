@@ -1,8 +1,9 @@
 /**
- * What an OpenAPI document tells about the provider file: its name, endpoints (`servers`) and a
- * security skeleton from `securitySchemes`. Secrets are named, never given: environment
- * variable names derived from the provider code in UPPER_SNAKE (`moi-traffic` →
- * `MOI_TRAFFIC_API_KEY`), which the integration engineer sets (or renames) before calling.
+ * What an OpenAPI document tells about the provider file: its name, endpoints (`servers`: the
+ * production address, see connectors/import/write.ts) and a security skeleton from
+ * `securitySchemes`. Secrets are named, never given: environment variable names derived from
+ * the provider code in UPPER_SNAKE (`moi-traffic` → `MOI_TRAFFIC_API_KEY`), which the
+ * integration engineer sets (or renames) before calling.
  *
  * The schemes used are those of the document's first global security requirement (all
  * declared schemes when there is none): apiKey (header or query) → apiKey, http bearer → bearer,
@@ -29,10 +30,8 @@ export function providerHints(code: string, docs: DocumentSet, warnings: string[
     contract: { type: 'openapi' },
     names: { ar: title, en: title },
   };
-  if (endpoints[0]) {
-    provider.environments = { sandbox: { endpoint: endpoints[0] } };
-    if (endpoints.length > 1) warnings.push(`the contract lists ${endpoints.length} servers; the first is the sandbox endpoint — set environments.production yourself`);
-  } else warnings.push('the contract gives no absolute server URL: set environments.sandbox.endpoint in provider.json');
+  // Where they go (production, never the sandbox: that is the generated simulator) is connectors/import/write.ts's.
+  if (!endpoints[0]) warnings.push('the contract gives no absolute server URL: set environments.production.endpoint in provider.json');
   const security = securityFor(code, root, docs, warnings);
   if (security) provider.security = security;
   return { provider, endpoints };

@@ -51,7 +51,9 @@ describe('wasl provider import / describe (subprocess)', function () {
     assert.match(first.stdout, /new provider xroad-test/);
     assert.match(first.stdout, /created .*xroad-test: 1 operation\(s\)/);
     assert.match(first.stderr, /warning: element \{http:\/\/x-road\.eu\/xsd\/xroad\.xsd\}issue is not defined by the contract's schemas/);
-    assert.match(first.stderr, /note: .*not a usable http\(s\) URL/);
+    // Which address went where: the sandbox to the generated simulator, and no production (the contract's is a build placeholder).
+    assert.match(first.stderr, /note: environments\.sandbox\.endpoint: http:\/\/127\.0\.0\.1:8096\/xroad-test \(the simulator/);
+    assert.match(first.stderr, /note: the contract's address http:\/\/localhost:8080\/\$\{project\.build\.finalName\}\/Endpoint is not a usable http\(s\) URL: environments\.production is left out — fill in environments\.production\.endpoint/);
 
     const second = await wasl(['provider', 'import', 'xroad-test', '--wsdl', wsdl, '--root', root]);
     assert.equal(second.status, 0);

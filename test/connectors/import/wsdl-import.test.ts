@@ -75,8 +75,9 @@ describe('provider import (WSDL) and the provider folder', function () {
     });
     assert.match(provider.contract.sha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(provider.names, { ar: 'testService', en: 'testService' });
-    // The WSDL's address is a build placeholder (${project.build.finalName}): not a URL.
-    assert.deepEqual(provider.environments, { sandbox: { endpoint: 'http://127.0.0.1:8099' } });
+    // The sandbox is the provider's generated simulator; the WSDL's address is a build
+    // placeholder (${project.build.finalName}): not a URL, so no production endpoint.
+    assert.deepEqual(provider.environments, { sandbox: { endpoint: 'http://127.0.0.1:8096/xroad-example' } });
     assert.ok(result.diff.fresh);
 
     const loaded = loadProvider('xroad-example', root);
@@ -92,6 +93,49 @@ describe('provider import (WSDL) and the provider folder', function () {
     assert.deepEqual(headers.input.parts.map((h) => `${h.part}${h.required ? '' : '?'}`), ['client', 'service', 'userId?', 'id', 'issue?', 'protocolVersion']);
     assert.deepEqual(headers.input.schema.required, ['client', 'service', 'id', 'protocolVersion']);
     assert.match(hello?.description ?? '', /^Hello service: /);
+  });
+
+  it('points the sandbox at the generated simulator, never at the contract\'s address, which becomes production\'s unless it is a placeholder', async () => {
+    // The corpus adapter, as a ministry publishes it: its address a real-looking https host.
+    const dir = path.join(root, '..', `${path.basename(root)}-wsdl`);
+    cpSync(ADAPTER_DIR, dir, { recursive: true });
+    const wsdl = path.join(dir, 'example-adapter.wsdl');
+    const production = 'https://xroad.moi.gov.sy/cgi-bin/consumer_proxy';
+    const original = readFileSync(wsdl, 'utf8');
+    try {
+      writeFileSync(wsdl, original.replace(/<soap:address location="[^"]*"/, `<soap:address location="${production}"`));
+      const imported = await importWsdl('moi-population', wsdl);
+      assert.deepEqual(imported.endpoints, [production]);
+      const plan = planProvider(root, 'moi-population', imported);
+      assert.deepEqual(plan.provider.environments, { sandbox: { endpoint: 'http://127.0.0.1:8096/moi-population' }, production: { endpoint: production } });
+      assert.ok(plan.notes.some((n) => n.startsWith('environments.sandbox.endpoint: http://127.0.0.1:8096/moi-population (the simulator')), plan.notes.join('\n'));
+      assert.ok(plan.notes.some((n) => n.startsWith(`environments.production.endpoint: ${production} (the contract's address`)), plan.notes.join('\n'));
+      await writeProvider(root, 'moi-population', imported);
+      assert.deepEqual(loadProvider('moi-population', root).definition.environments.production, { endpoint: production });
+
+      // The next provider gets a port of its own; 8091–8095 are the sandbox's own simulators.
+      const again = planProvider(root, 'moi-population-2', imported);
+      assert.equal(again.provider.environments.sandbox?.endpoint, 'http://127.0.0.1:8097/moi-population-2');
+
+      // Loopback and example hosts are placeholders: no production endpoint, and the import says so.
+      for (const address of ['http://localhost:8080/ws', 'http://127.0.0.1:8099/civil', 'https://ministry.example.com/ws', 'http://registry.example.org/ws', 'http://[::1]:8080/ws', 'https://xroad.test/ws']) {
+        writeFileSync(wsdl, original.replace(/<soap:address location="[^"]*"/, `<soap:address location="${address}"`));
+        const p = planProvider(root, 'moi-placeholder', await importWsdl('moi-placeholder', wsdl));
+        assert.deepEqual(p.provider.environments, { sandbox: { endpoint: 'http://127.0.0.1:8097/moi-placeholder' } }, address);
+        assert.ok(p.notes.some((n) => n.includes(`the contract's address ${address} is a placeholder`) && n.includes('fill in environments.production.endpoint')), p.notes.join('\n'));
+      }
+
+      // Re-importing leaves the environments as the engineer has them, and warns of a sandbox that is not local.
+      const pfile = path.join(root, 'moi-population', 'provider.json');
+      const def = JSON.parse(readFileSync(pfile, 'utf8'));
+      def.environments.sandbox.endpoint = production;
+      writeFileSync(pfile, JSON.stringify(def));
+      const reimport = planProvider(root, 'moi-population', imported);
+      assert.deepEqual(reimport.provider.environments, { sandbox: { endpoint: production }, production: { endpoint: production } });
+      assert.ok(reimport.notes.some((n) => n.includes(`environments.sandbox.endpoint is ${production}, not a local simulator`)), reimport.notes.join('\n'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('generates types that compile, with <Operation>Input/<Operation>Output per operation', async () => {
@@ -240,7 +284,7 @@ export { a, b, c, d, e, f };
     const pfile = path.join(root, 'civil', 'provider.json');
     const good = readFileSync(pfile, 'utf8');
     const def = JSON.parse(good);
-    assert.equal(def.environments.sandbox.endpoint, 'http://127.0.0.1:8099/civil/soap11');
+    assert.equal(def.environments.sandbox.endpoint, 'http://127.0.0.1:8096/civil');
 
     writeFileSync(pfile, JSON.stringify({ ...def, resilience: { timeoutMs: 'soon' } }));
     assert.throws(() => planProvider(root, 'civil', imported), /provider\.json \(after updating its contract\) does not match contracts\/provider\.schema\.json:\n {2}- \/resilience\/timeoutMs must be integer/);

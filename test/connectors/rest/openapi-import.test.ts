@@ -6,6 +6,8 @@ import nock from 'nock';
 import { createAjv } from '../../../contracts/index';
 import { importOpenApi } from '../../../connectors/import/openapi';
 import { generateTypes } from '../../../connectors/import/typescript';
+import { planProvider, writeProvider } from '../../../connectors/import/write';
+import { loadProvider } from '../../../connectors/provider-files';
 import type { ImportedContract, ImportedOperation } from '../../../connectors/import/types';
 import type { RestBinding } from '../../../connectors/rest/binding';
 
@@ -100,7 +102,8 @@ describe('OpenAPI import', () => {
 
     it('gives the provider hints: endpoint with server variables filled in, an API key named after the code', () => {
       assert.deepEqual(c.endpoints, ['https://civil-registry.moi.gov.sy/api/v1', 'https://sandbox.civil-registry.moi.gov.sy/api/v1']);
-      assert.equal(c.provider.environments?.sandbox.endpoint, 'https://civil-registry.moi.gov.sy/api/v1');
+      // Where the addresses go is the writer's: never the sandbox (see below).
+      assert.equal(c.provider.environments, undefined);
       assert.deepEqual(c.provider.security, { apiKey: { in: 'header', name: 'X-Api-Key', valueEnv: 'MOI_CIVIL_REGISTRY_API_KEY' } });
       assert.equal(c.kind, 'rest');
       assert.equal(c.contractType, 'openapi');
@@ -174,7 +177,8 @@ describe('OpenAPI import', () => {
       assert.deepEqual(c.provider.security, {
         oauth2: { tokenUrl: 'https://auth.mot.gov.sy/oauth/token', clientIdEnv: 'MOT_VEHICLES_CLIENT_ID', clientSecretEnv: 'MOT_VEHICLES_CLIENT_SECRET', scopes: ['ownership:read', 'statements:write'] },
       });
-      assert.equal(c.provider.environments?.sandbox.endpoint, 'https://vehicles.mot.gov.sy/v2');
+      assert.deepEqual(c.endpoints, ['https://vehicles.mot.gov.sy/v2']);
+      assert.equal(c.provider.environments, undefined);
     });
 
     it('compiles under strict Ajv', () => {
@@ -284,6 +288,41 @@ paths:
       const t0 = Date.now();
       await assert.rejects(importOpenApi('x-api', join(dir, 'bomb.yaml')), /cannot parse bomb\.yaml/);
       assert.ok(Date.now() - t0 < 2000);
+    });
+  });
+
+  describe('provider.json: the sandbox is the simulator, the contract\'s address production\'s', () => {
+    let root: string;
+    beforeEach(async () => {
+      root = await mkdtemp(join(tmpdir(), 'wasl-openapi-envs-'));
+    });
+    afterEach(() => rm(root, { recursive: true, force: true }));
+
+    it('writes the servers\' first address as production and the generated simulator\'s loopback address as the sandbox', async () => {
+      const imported = await importOpenApi('moi-civil-registry', CIVIL);
+      const plan = planProvider(root, 'moi-civil-registry', imported);
+      assert.deepEqual(plan.provider.environments, { sandbox: { endpoint: 'http://127.0.0.1:8096/moi-civil-registry' }, production: { endpoint: 'https://civil-registry.moi.gov.sy/api/v1' } });
+      assert.ok(plan.notes.some((n) => /^environments\.sandbox\.endpoint: http:\/\/127\.0\.0\.1:8096\/moi-civil-registry \(the simulator/.test(n)), plan.notes.join('\n'));
+      assert.ok(plan.notes.some((n) => n.startsWith("environments.production.endpoint: https://civil-registry.moi.gov.sy/api/v1 (the contract's address")), plan.notes.join('\n'));
+      assert.ok(plan.notes.some((n) => n.includes('the contract lists 2 addresses')), plan.notes.join('\n'));
+      await writeProvider(root, 'moi-civil-registry', imported);
+      const def = loadProvider('moi-civil-registry', root).definition;
+      assert.equal(def.environments.sandbox.endpoint, 'http://127.0.0.1:8096/moi-civil-registry');
+      assert.equal(def.environments.production?.endpoint, 'https://civil-registry.moi.gov.sy/api/v1');
+      assert.deepEqual(def.security, { apiKey: { in: 'header', name: 'X-Api-Key', valueEnv: 'MOI_CIVIL_REGISTRY_API_KEY' } });
+    });
+
+    it('leaves production out when the servers are placeholders, and says it must be filled in', async () => {
+      const doc = join(root, 'api.json');
+      for (const url of ['http://localhost:8080/api', 'https://api.example.com/v1', 'http://127.0.0.1:8099/api']) {
+        await writeFile(doc, JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, servers: [{ url }], paths: { '/x': { get: { operationId: 'getX', responses: { '200': { description: 'ok' } } } } } }));
+        const plan = planProvider(join(root, 'providers'), 'moi-test', await importOpenApi('moi-test', doc));
+        assert.deepEqual(plan.provider.environments, { sandbox: { endpoint: 'http://127.0.0.1:8096/moi-test' } }, url);
+        assert.ok(plan.notes.some((n) => n.includes(`the contract's address ${url} is a placeholder`) && n.includes('environments.production is left out')), plan.notes.join('\n'));
+      }
+      // A real address after a placeholder one is production's.
+      await writeFile(doc, JSON.stringify({ openapi: '3.0.3', info: { title: 'T', version: '1' }, servers: [{ url: 'http://localhost:8080' }, { url: 'https://api.moi.gov.sy/v1' }], paths: {} }));
+      assert.deepEqual(planProvider(join(root, 'providers'), 'moi-test', await importOpenApi('moi-test', doc)).provider.environments.production, { endpoint: 'https://api.moi.gov.sy/v1' });
     });
   });
 });

@@ -122,8 +122,11 @@ describe('REST connector with a secret reader', () => {
       const tokenEnv = (def.environments.sandbox?.security ?? def.security)?.bearer?.tokenEnv;
       assert.ok(tokenEnv, `the import declares a bearer token variable: ${JSON.stringify(def.security)}`);
       let auth = '';
-      nock('https://reader-rest.moi.test')
-        .get('/x')
+      // The sandbox calls the provider's simulator, never the contract's address.
+      const sandbox = new URL(def.environments.sandbox?.endpoint ?? '');
+      assert.equal(sandbox.hostname, '127.0.0.1');
+      nock(sandbox.origin)
+        .get(`${sandbox.pathname}/x`)
         .reply(function (this: { req: { headers: Record<string, string> } }) {
           auth = this.req.headers.authorization ?? '';
           return [200, '{}', { 'content-type': 'application/json' }];

@@ -91,6 +91,20 @@ describe('wasl provider call', function () {
       assert.match(r.stderr, /provider-fault/);
       assert.match(r.stderr, /fault code: .*RandomUnavailable/);
       assert.match(r.stderr, /fault text: no randomness today/);
+      assert.match(r.stderr, /the provider has no errors\.rules/);
+    });
+
+    it('names the errors.rules entry that mapped a fault, or says that none did', async () => {
+      setEndpoint(root, 'xroad-example', server.url, { errors: { rules: [{ faultStringPattern: '^no randomness', kind: 'transient' }] } });
+      const matched = await wasl(['provider', 'call', 'xroad-example', 'getRandom', '--root', root]);
+      assert.equal(matched.status, 1);
+      assert.match(matched.stderr, /provider-fault/);
+      assert.match(matched.stderr, /matched errors\.rules\[0\] \(transient\): faultStringPattern "\^no randomness"/);
+      setEndpoint(root, 'xroad-example', server.url, { errors: { rules: [{ faultString: 'INVALID_INPUT', reason: 'invalid-input' }] } });
+      const unmatched = await wasl(['provider', 'call', 'xroad-example', 'getRandom', '--root', root]);
+      assert.equal(unmatched.status, 1);
+      assert.match(unmatched.stderr, /no errors\.rules entry matched \(1 tried\): not transient/);
+      setEndpoint(root, 'xroad-example', server.url, { errors: undefined });
     });
 
     it('refuses input that does not match the contract, before sending anything', async () => {
@@ -167,6 +181,7 @@ describe('wasl provider call', function () {
       assert.equal(r.status, 1);
       assert.match(r.stderr, /business-refusal/);
       assert.match(r.stderr, /reason: vehicle-not-found/);
+      assert.match(r.stderr, /matched errors\.rules\[0\] \(refusal\): faultCode "VEHICLE_NOT_FOUND", status 404/);
     });
   });
 });
