@@ -35,11 +35,24 @@
  *   machine used (a disturbance on a shared machine); store round trips (every pg query of the
  *   wasl processes, counted in them); PostgreSQL transactions and rows written (the database's
  *   own statistics, flushed about once a second: steady state makes the lag cancel) and WAL
- *   bytes (the whole server's); bus events per order (the outbox); audit chain appends.
- * - where PostgreSQL waits, sampled every 200 ms from pg_stat_activity and pg_locks: backends
- *   active, idle in a transaction, waiting for the audit chain's advisory lock (every step of
- *   every order in every process appends to that one chain under one lock: hub/store/postgres/database.ts),
- *   for row locks or WAL I/O; how often the audit lock was held and what its holder was doing.
+ *   bytes (the whole server's); bus events per order (the outbox); audit appends (records added
+ *   to audit_log, counted).
+ * - where PostgreSQL waits, sampled every 200 ms from pg_stat_activity: backends active, idle in
+ *   a transaction, waiting inside PostgreSQL (any wait event but the client's) and, of those,
+ *   waiting for the audit chain, for other locks or for WAL. The audit trail is sharded
+ *   (hub/audit/chain.ts: WASL_AUDIT_SHARDS chains, 16 unless BENCH_SCALE_AUDIT_SHARDS says
+ *   otherwise, by the order's id, and shard 0 for operator actions); an append locks its shards'
+ *   head rows (`SELECT … FROM audit_heads … FOR UPDATE`), the hub links the records (the MAC's
+ *   key is not in the database) and sends the inserts, the heads' update and the COMMIT in the
+ *   next round trip
+ *   (hub/store/postgres/database.ts, commitWithChain). A row lock's waiter shows in pg_locks as
+ *   waiting for its holder's transaction id, not for audit_heads, so a backend counts as
+ *   waiting for the audit chain when it waits on a lock (wait_event_type 'Lock') while running
+ *   that SELECT. Printed: the audit wait share — backend-samples waiting for the audit chain over
+ *   those waiting on anything (and over those active) — and the audit wait per order: backends
+ *   waiting for it on average × the window / the window's orders, in ms (Little's law); and how
+ *   many backends held a shard's head, and of them how many were idle in the transaction
+ *   (waiting for their Node process between the two round trips).
  * - the CPU ceilings implied by the one-worker costs: one worker's event loop (1 core over the
  *   worker's CPU per order) and the machine (its cores over everything an order costs here).
  * - the database's size per order at the end (all configurations' orders).
@@ -55,15 +68,18 @@
  * The target, 1.00. With a core per process a second worker would approach 2x, and 1.5 would
  * be the target (use it on production-like hardware). Not on this machine: 2 cores shared by
  * the gateway, the workers, PostgreSQL, RabbitMQ, the ministry and this driver. Measured on
- * 2026-11-28 (BENCH_SCALE_ROUNDS=3, the rest of the machine idle), one worker needs about 9 of
- * the ~29 CPU ms an order costs here, so one worker's event loop could carry ~108 orders/s
- * while the two cores run out at ~70: the machine, not the worker, is the CPU limit, and the
- * ideal ratio here is 1.00 (each run prints this computation from its own figures). What a
- * second worker must show on 2 cores is that it shares the work without losing throughput, and
- * without calling the ministry twice. It did not: 52 orders/s with one worker, 45 with two
- * (0.86), both below either ceiling, because the audit chain's lock was held 100% of the time,
- * its holder mostly waiting for its own Node process between statements — a serialisation that
- * more workers only lengthen (see docs/deployment.md, "The first bottleneck").
+ * 2026-12-06 (BENCH_SCALE_ROUNDS=3), one worker needs about 11 of the ~40 CPU ms an order costs
+ * here, so one worker's event loop could carry ~90 orders/s while the two cores run out at ~50:
+ * the machine, not the worker, is the CPU limit, and the ideal ratio here is 1.00 (each run
+ * prints this computation from its own figures). What a second worker must show on 2 cores is
+ * that it shares the work without losing throughput, and without calling the ministry twice:
+ * 45 orders/s with one worker, 41 with two (0.93), each order called once. The single audit
+ * chain under one advisory lock (held 100% of the time on 2026-11-28, about 28% once its append
+ * had moved into the server) is gone; in its 16 shards, backends waited for a shard's head in
+ * 17% of the waits inside PostgreSQL with one worker (4.9 ms per order) and 54% with two
+ * (29 ms per order) — the head's holder mostly idle in its transaction, waiting for its own
+ * Node process — and in 2–10% (1–4 ms per order) with BENCH_SCALE_AUDIT_SHARDS=256
+ * (docs/deployment.md, "Capacity").
  * The last line is `scale: ratio X.XX (target >= 1.00)`, two workers' orders/s over one's.
  * On a shared machine, BENCH_SCALE_ROUNDS=3 runs both configurations three times (alternating
  * which goes first) and compares the best run of each: others' load only takes throughput away.
@@ -71,7 +87,8 @@
  * Exit code 0 whatever the figures, also when PostgreSQL or RabbitMQ is not reachable.
  *
  * Environment: BENCH_SCALE_SECONDS (15), BENCH_SCALE_WARMUP (5), BENCH_SCALE_MINISTRY_MS (50),
- * BENCH_SCALE_ROUNDS (1),
+ * BENCH_SCALE_ROUNDS (1), BENCH_SCALE_AUDIT_SHARDS (the wasl processes' WASL_AUDIT_SHARDS;
+ * unset: the default, 16),
  * BENCH_SCALE_BACKLOG (400), BENCH_SCALE_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres:
  * a superuser connection that may CREATE DATABASE), BENCH_SCALE_AMQP_URL
  * (amqp://guest:guest@127.0.0.1:5672; the vhost is made with `rabbitmqctl`, or
@@ -82,6 +99,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { DEFAULT_SHARDS } from '../hub/audit/chain';
 import { orderIdFloor } from '../hub/ids';
 import { post, startMinistry, type Ministry, type MinistryStats } from './lib/ministry';
 import { benchChannel, counterRequest, FLOWS_DIR, keyFactory, loadCatalogue } from './lib/order';
@@ -106,6 +124,8 @@ const MINISTRY_MS = num('BENCH_SCALE_MINISTRY_MS', 50);
 const BACKLOG = num('BENCH_SCALE_BACKLOG', 400);
 /** Rounds of both configurations (alternating which goes first); the best run of each is compared. */
 const ROUNDS = Math.max(1, Math.floor(num('BENCH_SCALE_ROUNDS', 1)));
+/** WASL_AUDIT_SHARDS for the wasl processes; unset: the product's default (hub/audit/chain.ts DEFAULT_SHARDS). */
+const AUDIT_SHARDS = process.env.BENCH_SCALE_AUDIT_SHARDS || undefined;
 const CONNECTIONS = 16;
 /** A worker's prefetch for the service: its flow's first order-in `concurrency`, 16 when unset (nodes/wasl-order-in.ts). */
 function prefetch(): number {
@@ -130,8 +150,8 @@ interface DbStats {
   updated: number;
   deleted: number;
   walBytes: number;
-  /** The audit chain's last sequence number: appends, each under the chain's one advisory lock. */
-  auditSeq: number;
+  /** Records in audit_log: the audit appends so far (counted: seq is a sequence, which a rolled-back append also moves). */
+  auditRecords: number;
 }
 
 /** One connection to the bench's database; counts its own queries (subtracted from the database's transactions). */
@@ -177,29 +197,47 @@ class Monitor {
   async dbStats(): Promise<DbStats> {
     const rows = await this.q<Record<string, string>>(
       `SELECT xact_commit + xact_rollback AS xacts, tup_inserted, tup_updated, tup_deleted, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS wal,
-              (SELECT coalesce(max(seq), 0) FROM audit_log) AS audit_seq
+              (SELECT count(*) FROM audit_log) AS audit_records
        FROM pg_stat_database WHERE datname = current_database()`,
     );
     const r = rows[0] ?? {};
-    return { xacts: Number(r.xacts), inserted: Number(r.tup_inserted), updated: Number(r.tup_updated), deleted: Number(r.tup_deleted), walBytes: Number(r.wal), auditSeq: Number(r.audit_seq) };
+    return { xacts: Number(r.xacts), inserted: Number(r.tup_inserted), updated: Number(r.tup_updated), deleted: Number(r.tup_deleted), walBytes: Number(r.wal), auditRecords: Number(r.audit_records) };
   }
 
-  /** What the run's backends are doing now: waiting on the audit chain's advisory lock, on a WAL flush, on the client… and what the lock's holder does. */
+  /**
+   * What the run's backends are doing now: running, idle in a transaction, waiting inside
+   * PostgreSQL (any wait event but the client's) and, of those, waiting for an audit chain — a
+   * shard's head row in audit_heads, which an append locks (hub/store/postgres/database.ts,
+   * commitWithChain). A row lock wait shows in pg_locks as a wait for the holder's transaction id
+   * (or for the tuple lock, behind another waiter), not as a lock on audit_heads, so a backend is
+   * counted as waiting for the audit chain when it waits on a lock (wait_event_type 'Lock') while
+   * running the heads' SELECT … FOR UPDATE; it holds a head from that SELECT until its COMMIT,
+   * which goes with the inserts in the next round trip.
+   */
   async waits(): Promise<WaitSample> {
     const rows = await this.q<Record<string, string | null>>(
       `SELECT count(*) FILTER (WHERE a.state = 'active') AS active,
               count(*) FILTER (WHERE a.state = 'idle in transaction') AS in_tx,
-              count(*) FILTER (WHERE a.wait_event_type = 'Lock' AND a.wait_event = 'advisory') AS advisory,
-              count(*) FILTER (WHERE a.wait_event_type = 'Lock' AND a.wait_event <> 'advisory') AS row_locks,
-              count(*) FILTER (WHERE a.wait_event_type = 'IO' AND a.wait_event LIKE 'WAL%') AS wal,
-              (SELECT CASE WHEN h.state = 'active' THEN coalesce(h.wait_event_type || ':' || h.wait_event, 'running') ELSE h.state END
-                 FROM pg_locks l JOIN pg_stat_activity h ON h.pid = l.pid
-                WHERE l.locktype = 'advisory' AND l.granted AND l.objid = ${AUDIT_LOCK} AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                LIMIT 1) AS holder
+              count(*) FILTER (WHERE a.state = 'active' AND a.wait_event_type IS NOT NULL AND a.wait_event_type <> 'Client') AS waiting,
+              count(*) FILTER (WHERE a.wait_event_type = 'Lock' AND a.query LIKE ${HEADS_LOCK}) AS audit,
+              count(*) FILTER (WHERE a.wait_event_type = 'Lock' AND a.query NOT LIKE ${HEADS_LOCK}) AS other_locks,
+              count(*) FILTER (WHERE a.wait_event_type = 'IO' AND a.wait_event LIKE 'WAL%' OR a.wait_event_type = 'LWLock' AND a.wait_event LIKE 'WAL%') AS wal,
+              count(*) FILTER (WHERE a.state IN ('active', 'idle in transaction') AND a.wait_event_type IS DISTINCT FROM 'Lock' AND a.query LIKE ${HEADS_LOCK}) AS holding_locked,
+              count(*) FILTER (WHERE a.state = 'idle in transaction' AND a.query LIKE ${HEADS_LOCK}) AS holding_idle,
+              count(*) FILTER (WHERE a.state = 'active' AND a.query LIKE 'INSERT INTO audit_log %') AS holding_commit
          FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()`,
     );
     const r = rows[0] ?? {};
-    return { active: Number(r.active), inTx: Number(r.in_tx), advisory: Number(r.advisory), rowLocks: Number(r.row_locks), wal: Number(r.wal), holder: r.holder ?? null };
+    return {
+      active: Number(r.active),
+      inTx: Number(r.in_tx),
+      waiting: Number(r.waiting),
+      audit: Number(r.audit),
+      otherLocks: Number(r.other_locks),
+      wal: Number(r.wal),
+      holding: Number(r.holding_locked) + Number(r.holding_commit),
+      holdingIdle: Number(r.holding_idle),
+    };
   }
 
   /** VACUUM ANALYZE of the whole database: what autovacuum would have done meanwhile (it is off on some test servers). */
@@ -218,45 +256,48 @@ class Monitor {
   }
 }
 
-/** The audit chain's advisory lock key (hub/store/postgres/database.ts, wasl_audit_append: 'wasl'). */
-const AUDIT_LOCK = 0x7761736c;
+/** The statement of an audit append that locks its shards' heads (hub/store/postgres/database.ts, commitWithChain), as a LIKE pattern. */
+const HEADS_LOCK = `'%FROM audit_heads%FOR UPDATE%'`;
 
 interface WaitSample {
   active: number;
+  /** Idle in a transaction: waiting for their Node process's next statement. */
   inTx: number;
-  advisory: number;
-  rowLocks: number;
+  /** Active and waiting inside PostgreSQL: on a lock, an LWLock, I/O, IPC… (not on the client). */
+  waiting: number;
+  /** Of those, waiting for a shard's head of the audit chain (audit_heads FOR UPDATE). */
+  audit: number;
+  /** Waiting on any other heavyweight lock (rows, tables, advisory). */
+  otherLocks: number;
   wal: number;
-  /** What the audit lock's holder was doing, or null when nobody held it. */
-  holder: string | null;
+  /** Backends holding (or just taking) shards' heads: after their SELECT … FOR UPDATE, before their COMMIT. */
+  holding: number;
+  /** Of those, idle in the transaction: waiting for their Node process to link the records and send the inserts. */
+  holdingIdle: number;
 }
+
+type WaitKey = keyof WaitSample;
 
 interface Waits {
   samples: number;
-  active: number;
-  inTx: number;
-  advisory: number;
-  rowLocks: number;
-  wal: number;
-  /** Share of samples in which the audit lock was held, and by what the holder was doing. */
-  held: number;
-  holders: Array<[string, number]>;
+  /** Backends on average, by what they were doing. */
+  avg: Record<WaitKey, number>;
+  /** Backend-samples waiting for the audit chain over those waiting inside PostgreSQL on anything (NaN when none waited). */
+  auditShareOfWaits: number;
+  /** … and over the backend-samples active. */
+  auditShareOfActive: number;
 }
 
 function summariseWaits(samples: WaitSample[]): Waits {
   const n = Math.max(1, samples.length);
-  const avg = (k: 'active' | 'inTx' | 'advisory' | 'rowLocks' | 'wal') => samples.reduce((a, s) => a + s[k], 0) / n;
-  const holders = new Map<string, number>();
-  for (const s of samples) if (s.holder) holders.set(s.holder, (holders.get(s.holder) ?? 0) + 1);
+  const keys: WaitKey[] = ['active', 'inTx', 'waiting', 'audit', 'otherLocks', 'wal', 'holding', 'holdingIdle'];
+  const sum = (k: WaitKey) => samples.reduce((a, s) => a + s[k], 0);
+  const avg = Object.fromEntries(keys.map((k) => [k, sum(k) / n])) as Record<WaitKey, number>;
   return {
     samples: samples.length,
-    active: avg('active'),
-    inTx: avg('inTx'),
-    advisory: avg('advisory'),
-    rowLocks: avg('rowLocks'),
-    wal: avg('wal'),
-    held: samples.filter((s) => s.holder).length / n,
-    holders: [...holders].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / n]),
+    avg,
+    auditShareOfWaits: sum('waiting') > 0 ? sum('audit') / sum('waiting') : NaN,
+    auditShareOfActive: sum('active') > 0 ? sum('audit') / sum('active') : NaN,
   };
 }
 
@@ -337,6 +378,7 @@ function startNode(setup: Setup, role: 'gateway' | 'worker', label: string): Pro
       WASL_CHANNEL_KEYS: JSON.stringify([setup.channel]),
       WASL_LOG_LEVEL: 'info',
       WASL_RATE_LIMIT: '1000000000',
+      ...(AUDIT_SHARDS ? { WASL_AUDIT_SHARDS: AUDIT_SHARDS } : {}),
       HOST: '127.0.0.1',
       PORT: '0',
     },
@@ -374,8 +416,13 @@ interface Result {
   rowsPerOrder: { inserted: number; updated: number; deleted: number };
   walBytesPerOrder: number;
   auditPerOrder: number;
-  /** Window time over audit appends: how long each append holds the chain's lock when it is always held. */
-  auditHoldMs: number;
+  /**
+   * Time backends spent waiting for the audit chain's heads, per order completed in the window, in
+   * ms: backends waiting on average (the samples') times the window, over its orders.
+   */
+  auditWaitMsPerOrder: number;
+  /** The same for every wait inside PostgreSQL, for scale. */
+  waitMsPerOrder: number;
   eventsPerOrder: number;
   accepted: number;
   ministry: MinistryStats;
@@ -492,8 +539,9 @@ async function runConfiguration(setup: Setup, workers: number): Promise<Result> 
       xactsPerOrder: per(s1.db.xacts - s0.db.xacts - monitorXacts),
       rowsPerOrder: { inserted: per(s1.db.inserted - s0.db.inserted), updated: per(s1.db.updated - s0.db.updated), deleted: per(s1.db.deleted - s0.db.deleted) },
       walBytesPerOrder: per(s1.db.walBytes - s0.db.walBytes),
-      auditPerOrder: per(s1.db.auditSeq - s0.db.auditSeq),
-      auditHoldMs: (seconds * 1000 * waits.held) / Math.max(1, s1.db.auditSeq - s0.db.auditSeq),
+      auditPerOrder: per(s1.db.auditRecords - s0.db.auditRecords),
+      auditWaitMsPerOrder: per(waits.avg.audit * seconds * 1000),
+      waitMsPerOrder: per(waits.avg.waiting * seconds * 1000),
       eventsPerOrder: driver.accepted > 0 ? events / driver.accepted : NaN,
       accepted: driver.accepted,
       ministry,
@@ -528,14 +576,15 @@ function report(r: Result): void {
   );
   console.log(`  bus: ${r.eventsPerOrder.toFixed(1)} events published per order (outbox)`);
   const w = r.waits;
-  const pct = (v: number) => `${Math.round(v * 100)}%`;
+  const a = w.avg;
+  const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : 'n/a');
   console.log(
-    `  PostgreSQL backends, on average (${w.samples} samples): ${w.active.toFixed(1)} active, ${w.inTx.toFixed(1)} idle in a transaction (waiting for their Node process); ` +
-      `waiting: ${w.advisory.toFixed(1)} for the audit chain's advisory lock, ${w.rowLocks.toFixed(1)} for row locks, ${w.wal.toFixed(1)} for WAL I/O`,
+    `  PostgreSQL backends, on average (${w.samples} samples): ${a.active.toFixed(1)} active, ${a.inTx.toFixed(1)} idle in a transaction (waiting for their Node process); ` +
+      `${a.waiting.toFixed(2)} waiting inside PostgreSQL: ${a.audit.toFixed(2)} for the audit chain's heads, ${a.otherLocks.toFixed(2)} for other locks, ${a.wal.toFixed(2)} for WAL`,
   );
   console.log(
-    `  audit chain: ${r.auditPerOrder.toFixed(1)} appends per order, its lock held ${pct(w.held)} of the time, ${r.auditHoldMs.toFixed(1)} ms per append; ` +
-      `the holder was: ${w.holders.map(([k, v]) => `${k} ${pct(v)}`).join(', ') || 'none'}`,
+    `  audit chain: ${r.auditPerOrder.toFixed(1)} appends per order; audit wait share ${pct(w.auditShareOfWaits)} of the backends' waits (${pct(w.auditShareOfActive)} of the active backends); ` +
+      `audit wait per order ${r.auditWaitMsPerOrder.toFixed(2)} ms (all waits ${r.waitMsPerOrder.toFixed(2)} ms); shards' heads held by ${a.holding.toFixed(2)} backends on average (${a.holdingIdle.toFixed(2)} of them idle in the transaction)`,
   );
   const once = r.ministry.calls === r.accepted && r.ministry.orders === r.accepted && r.ministry.repeated === 0;
   console.log(`  ministry: ${fmt(r.ministry.calls)} calls for ${fmt(r.ministry.orders)} distinct orders of ${fmt(r.accepted)} accepted, ${r.ministry.repeated} repeated message ids: ${once ? 'each order called exactly once' : '!!! NOT exactly once'}`);
@@ -564,7 +613,8 @@ async function main(): Promise<number> {
   const request = counterRequest(loadCatalogue(), SERVICE);
   console.log(
     `bench:scale — ${SERVICE} on PostgreSQL and RabbitMQ, one gateway (--no-workers) and 1 then 2 workers; ministry answering after ${MINISTRY_MS} ms; ` +
-      `${CONNECTIONS} connections, at most ${BACKLOG} orders in the pipeline; ${WARMUP} s warm-up, ${SECONDS} s measured per configuration; ${cpus().length} cores`,
+      `${CONNECTIONS} connections, at most ${BACKLOG} orders in the pipeline; ${WARMUP} s warm-up, ${SECONDS} s measured per configuration; ` +
+      `audit trail in ${AUDIT_SHARDS ?? DEFAULT_SHARDS} shards (+ the operators'); ${cpus().length} cores`,
   );
   const p = prefetch();
   if (MINISTRY_MS > 0) console.log(`  (a worker takes ${p} of the service's events at once, its flow's order-in concurrency: at most ${fmt(Math.round((p * 1000) / MINISTRY_MS))} ministry calls/s per worker whatever its CPU)`);
@@ -596,6 +646,9 @@ async function main(): Promise<number> {
       const best = (w: number) => runs.filter((r) => r.workers === w).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
       const [one, two] = [best(1), best(2)];
       ceilings(one);
+      const audit = (r: Result) =>
+        `${r.workers} worker${r.workers > 1 ? 's' : ''} ${Number.isFinite(r.waits.auditShareOfWaits) ? (r.waits.auditShareOfWaits * 100).toFixed(1) : 'n/a'}% of waits, ${r.auditWaitMsPerOrder.toFixed(2)} ms per order`;
+      console.log(`audit chain wait${ROUNDS > 1 ? ' (the runs compared)' : ''}: ${audit(one)}; ${audit(two)}`);
       const others = (r: Result) => r.otherPerOrder * r.perSecond;
       if (Math.abs(others(one) - others(two)) > 0.25) {
         console.log(`! the two configurations were disturbed unequally (the rest of the machine took ${others(one).toFixed(2)} and ${others(two).toFixed(2)} cores): the ratio is not reliable; rerun on an idle machine or with BENCH_SCALE_ROUNDS=3`);

@@ -20,7 +20,11 @@ import type { AuditKeys } from './keys';
 export const GENESIS = '0'.repeat(64);
 /** Operator actions' shard. */
 export const OPERATOR_SHARD = 0;
-export const DEFAULT_SHARDS = 16;
+/**
+ * 256: bench:scale with two workers measured the shards' heads at 54 % of the waits inside
+ * PostgreSQL with 16 shards and 2–10 % with 256 (docs/deployment.md, "The audit chain's shards").
+ */
+export const DEFAULT_SHARDS = 256;
 /** The most shards a trail may have (PostgreSQL's audit_heads holds rows 0…MAX_SHARDS). */
 export const MAX_SHARDS = 256;
 
