@@ -1,7 +1,7 @@
 /**
- * Where the sandbox runner puts its simulators, and how long it lets a call wait: the runner
- * starts its own simulators on free ports (so it runs beside a hub already serving the sandbox
- * on the fixed ones) and shortens time-outs and breaker cool-downs so that a scenario about a
+ * Where the sandbox's simulators are, and how long a call may wait: a sandbox hub and the
+ * runner start their simulators on free ports (so any number of them share one machine) and
+ * point the sandbox endpoints here at them; the runner also shortens time-outs and breaker cool-downs so that a scenario about a
  * time-out or an outage takes seconds, not minutes. Only the `sandbox` environment is ever
  * redirected; a connector built for any other environment ignores this.
  */

@@ -3,6 +3,7 @@
  * What is not the hub's comes in at start (bin/wasl.js hands in the sandbox's: sandbox/cli.ts):
  * the simulators and certificate reader the hubs it starts receive, and commands of its own.
  */
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './config';
 import { ALL_ROLES, createHub, startHub, VERSION, type Hub, type HubExtensions, type Roles } from './hub';
@@ -15,6 +16,7 @@ import { providerCommand } from './cli/provider';
 import { operatorCommand } from './cli/operator';
 import { certCommand } from './cli/cert';
 import { createLogger } from './log';
+import { useRecordedSimulators } from './simulator-addresses';
 import pino from 'pino';
 
 function port(value: string): string {
@@ -76,6 +78,11 @@ export function buildCli(ext: CliExtensions): Command {
       const roles: Roles = { gateway: false, relay: false, workers: true };
       stopOnSignals(await startHub(loadConfig(), { ...extensions, roles }));
     });
+
+  // In another shell than the sandbox hub's: its simulators are where it recorded them (free ports unless pinned).
+  program.hook('preAction', (_program, command) => {
+    if (!['start', 'worker'].includes(command.name())) useRecordedSimulators(resolve(process.env.WASL_DATA_DIR || 'data'));
+  });
 
   program.addCommand(replayCommand(offline));
   program.addCommand(paymentsCommand(offline));

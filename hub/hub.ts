@@ -21,6 +21,7 @@ import { buildGateway } from './gateway/server';
 import { certificateTrust, type CertificateReader } from './lifecycle';
 import { ReleaseGate, type GateChange } from './release-gate';
 import { HubMetrics } from './metrics';
+import { forgetSimulators, recordSimulators, simulatorsFile, useRecordedSimulators } from './simulator-addresses';
 import { listenMetrics } from './metrics-listener';
 import type { Registry } from 'prom-client';
 import { captureBodies, observeCalls } from '../connectors/observe';
@@ -121,8 +122,11 @@ export interface HubOptions {
   simulators?: StartSimulators;
 }
 
-/** Starts simulated providers (the sandbox's: WASL_SIMULATORS=off in env starts none), logging to the hub's logger. */
-export type StartSimulators = (env: NodeJS.ProcessEnv, logger: Logger) => Promise<{ close(): Promise<void> }>;
+/**
+ * Starts simulated providers (the sandbox's: WASL_SIMULATORS=off in env starts none), logging to the
+ * hub's logger; `endpoints` are where they listen (provider code → URL), recorded in the data dir.
+ */
+export type StartSimulators = (env: NodeJS.ProcessEnv, logger: Logger) => Promise<{ endpoints?: Record<string, string>; close(): Promise<void> }>;
 
 /** What the hub receives from outside hub/ at start: the sandbox's simulators and certificate reader (sandbox/extension.ts). */
 export type HubExtensions = Pick<HubOptions, 'certificates' | 'simulators'>;
@@ -344,12 +348,29 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   if (problem) throw new ConfigError(problem);
   const hub = await createHub(config, { runtime: true, ...opts });
   // The simulated providers (handed in: the sandbox's) run beside a sandbox hub and stop after it closes.
-  if (config.env === 'sandbox' && opts.simulators) {
+  // A worker beside a sandbox hub on the same data dir calls that hub's simulators (recorded there).
+  const recorded = config.env === 'sandbox' && !hub.roles.gateway ? useRecordedSimulators(config.dataDir) : undefined;
+  if (config.env === 'sandbox' && opts.simulators && !recorded) {
     const sims = await opts.simulators(process.env, hub.logger).catch(async (err: unknown) => {
       await hub.close();
       throw err;
     });
     closeAfter(hub, () => sims.close());
+    // Where they are (free ports unless pinned), for the log and for `wasl provider call` from another shell.
+    if (sims.endpoints && Object.keys(sims.endpoints).length > 0) {
+      const endpoints = sims.endpoints;
+      try {
+        recordSimulators(config.dataDir, endpoints);
+      } catch (err) {
+        await hub.close();
+        throw err;
+      }
+      closeAfter(hub, async () => forgetSimulators(config.dataDir));
+      hub.logger.info({ simulators: endpoints, file: simulatorsFile(config.dataDir) }, 'sandbox simulators listening');
+    } else useRecordedSimulators(config.dataDir);
+  } else if (config.env === 'sandbox' && !recorded) {
+    // None of its own (WASL_SIMULATORS=off, a worker): the ones a live process recorded in the data dir, if any.
+    useRecordedSimulators(config.dataDir);
   }
   try {
     if (hub.roles.gateway) hub.url = await hub.app.listen({ host: config.host, port: config.port });

@@ -1,15 +1,22 @@
 /**
  * The sandbox's ministry simulators, started by `wasl start` in the sandbox (handed to the hub by
- * ../extension.ts; startHub in hub/hub.ts starts them) on fixed ports — the ones the providers'
- * sandbox endpoints name (contracts/providers/<code>/provider.json).
+ * ../extension.ts; startHub in hub/hub.ts starts them), each on a free port from the OS unless its
+ * port is pinned, so any number of sandboxes and test runs share a machine. The providers' sandbox
+ * endpoints (contracts/providers/<code>/provider.json) are pointed at them for this process
+ * (connectors/sandbox-overrides.ts, as the sandbox runner does); the hub logs and records the
+ * addresses (hub/simulator-addresses.ts: <data dir>/simulators.json).
  *
  * Environment:
  *   WASL_SIMULATORS          `off` to start none (e.g. when a test runs its own)
- *   WASL_SIM_CIVIL_PORT      moi-civil-registry (SOAP), default 8091
- *   WASL_SIM_VEHICLE_PORT    mot-vehicle-registry (REST), default 8092
- *   WASL_SIM_EPAY_PORT       sy-epay, the national e-payment company (REST), default 8093
- *   WASL_SIM_INTLPAY_PORT    intl-pay, the international payment company (REST), default 8094
- *   WASL_SIM_POST_PORT       sy-post, the national post (REST), default 8095
+ *   WASL_SIM_PORTS           `fixed`: every simulator on the port its provider's sandbox endpoint names
+ *                            (8091–8095, 8096… for imported providers), as before; free ports otherwise
+ *   WASL_SIM_CIVIL_PORT      pins moi-civil-registry (SOAP), e.g. 8091
+ *   WASL_SIM_VEHICLE_PORT    pins mot-vehicle-registry (REST), e.g. 8092
+ *   WASL_SIM_EPAY_PORT       pins sy-epay, the national e-payment company (REST), e.g. 8093
+ *   WASL_SIM_INTLPAY_PORT    pins intl-pay, the international payment company (REST), e.g. 8094
+ *   WASL_SIM_POST_PORT       pins sy-post, the national post (REST), e.g. 8095
+ *   WASL_SIM_<CODE>_PORT     pins the generated simulator of an imported provider (code upper-cased,
+ *                            `-` as `_`: WASL_SIM_MOJ_JUDICIAL_RECORDS_PORT); 0 = a free port
  *   WASL_SIM_DELAY_MS        delay before every answer, default 0
  *   WASL_SIM_PAY_DELAY_MS    time from a new invoice / payment intent to its payment and callback, default 300
  *   WASL_SIM_POST_DELAY_MS   time between a shipment's steps (created → in-transit → delivered), default 300
@@ -18,8 +25,9 @@
  * The payment and postal simulators call the hub back (./callbacks.ts) and take their behaviour
  * from POST <base>/__sim/behaviour (sandbox/README.md).
  * Every other imported provider (contracts/providers/<code>) gets a simulator generated from its
- * contract (sandbox/generated) on the port of its sandbox endpoint.
- * A port already taken is reported and skipped (another simulator may already serve it).
+ * contract (sandbox/generated) when its sandbox endpoint is on this machine (127.0.0.1, localhost):
+ * on a free port too — the port in provider.json is the importer's pick, not a choice to keep.
+ * A pinned port already taken is reported and skipped (another simulator may already serve it).
  */
 import { CIVIL_REGISTRY_DEFAULT_PORT, startCivilRegistry } from './moi-civil-registry';
 import { startVehicleRegistry, VEHICLE_REGISTRY_DEFAULT_PORT } from './mot-vehicle-registry';
@@ -30,6 +38,7 @@ import { EPAY_DEFAULT_PORT, startEpay } from './sy-epay';
 import { POST_DEFAULT_PORT, startPost } from './sy-post';
 import { listProviders } from '../../connectors/import/write';
 import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
+import { overrideSandbox } from '../../connectors/sandbox-overrides';
 import { startContractSimulator } from '../generated';
 
 export type { RunningSimulator, SimRequest, SimulatorOptions } from './recorder';
@@ -42,6 +51,8 @@ export { PAYMENT_MODES, POSTAL_MODES, DEFAULT_LATE_MS, providerCallbackConfig, t
 
 export interface Simulators {
   running: RunningSimulator[];
+  /** Provider code → the URL its sandbox endpoint points at in this process (its simulator's). */
+  endpoints: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -57,19 +68,29 @@ function int(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   return n;
 }
 
+/** The port to start `code`'s simulator on: the variable's when set, the endpoint's with WASL_SIM_PORTS=fixed, else 0 (a free one). */
+function portOf(env: NodeJS.ProcessEnv, name: string, fixed: number): number {
+  if (env[name] !== undefined && env[name] !== '') return int(env, name, 0);
+  if (env.WASL_SIM_PORTS === 'fixed') return fixed;
+  return 0;
+}
+
+const portVariable = (code: string) => `WASL_SIM_${code.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PORT`;
+
 export async function startSimulators(env: NodeJS.ProcessEnv = process.env, log?: Log): Promise<Simulators> {
   const running: RunningSimulator[] = [];
-  if (env.WASL_SIMULATORS === 'off') return { running, close: async () => undefined };
+  if (env.WASL_SIMULATORS === 'off') return { running, endpoints: {}, close: async () => undefined };
+  if (env.WASL_SIM_PORTS !== undefined && !['', 'free', 'fixed'].includes(env.WASL_SIM_PORTS)) throw new Error('WASL_SIM_PORTS must be free or fixed');
   const common: Omit<SimulatorOptions, 'port'> = { delayMs: int(env, 'WASL_SIM_DELAY_MS', 0), ...(env.WASL_SIM_RECORD_FILE ? { recordFile: env.WASL_SIM_RECORD_FILE } : {}) };
   const calling: Omit<CallbackSimulatorOptions, 'port'> = { ...common, requireAuth: env.WASL_SIM_REQUIRE_AUTH === 'on' };
   const payDelayMs = int(env, 'WASL_SIM_PAY_DELAY_MS', 300);
   const postDelayMs = int(env, 'WASL_SIM_POST_DELAY_MS', 300);
   const starts: Array<[string, () => Promise<RunningSimulator>]> = [
-    ['moi-civil-registry', () => startCivilRegistry({ ...common, port: int(env, 'WASL_SIM_CIVIL_PORT', CIVIL_REGISTRY_DEFAULT_PORT) })],
-    ['mot-vehicle-registry', () => startVehicleRegistry({ ...common, port: int(env, 'WASL_SIM_VEHICLE_PORT', VEHICLE_REGISTRY_DEFAULT_PORT) })],
-    ['sy-epay', () => startEpay({ ...calling, payDelayMs, port: int(env, 'WASL_SIM_EPAY_PORT', EPAY_DEFAULT_PORT) })],
-    ['intl-pay', () => startIntlPay({ ...calling, payDelayMs, port: int(env, 'WASL_SIM_INTLPAY_PORT', INTL_PAY_DEFAULT_PORT) })],
-    ['sy-post', () => startPost({ ...calling, postDelayMs, port: int(env, 'WASL_SIM_POST_PORT', POST_DEFAULT_PORT) })],
+    ['moi-civil-registry', () => startCivilRegistry({ ...common, port: portOf(env, 'WASL_SIM_CIVIL_PORT', CIVIL_REGISTRY_DEFAULT_PORT) })],
+    ['mot-vehicle-registry', () => startVehicleRegistry({ ...common, port: portOf(env, 'WASL_SIM_VEHICLE_PORT', VEHICLE_REGISTRY_DEFAULT_PORT) })],
+    ['sy-epay', () => startEpay({ ...calling, payDelayMs, port: portOf(env, 'WASL_SIM_EPAY_PORT', EPAY_DEFAULT_PORT) })],
+    ['intl-pay', () => startIntlPay({ ...calling, payDelayMs, port: portOf(env, 'WASL_SIM_INTLPAY_PORT', INTL_PAY_DEFAULT_PORT) })],
+    ['sy-post', () => startPost({ ...calling, postDelayMs, port: portOf(env, 'WASL_SIM_POST_PORT', POST_DEFAULT_PORT) })],
   ];
   const curated = new Set(starts.map(([name]) => name));
   for (const code of listProviders(DEFAULT_PROVIDERS_ROOT)) {
@@ -77,12 +98,14 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env, log?
     const endpoint = loadProvider(code).definition.environments.sandbox?.endpoint;
     const url = endpoint ? new URL(endpoint) : undefined;
     if (!url || !['127.0.0.1', 'localhost'].includes(url.hostname)) continue;
-    starts.push([code, () => startContractSimulator(code, { ...common, port: Number(url.port || 80), host: '127.0.0.1' })]);
+    starts.push([code, () => startContractSimulator(code, { ...common, port: portOf(env, portVariable(code), Number(url.port || 80)), host: '127.0.0.1' })]);
   }
+  const endpoints: Record<string, string> = {};
   for (const [name, start] of starts) {
     try {
       const sim = await start();
       running.push(sim);
+      endpoints[name] = sim.url;
       log?.info({ simulator: name, url: sim.url }, 'sandbox simulator started');
     } catch (err) {
       if ((err as { code?: string }).code !== 'EADDRINUSE') {
@@ -92,5 +115,14 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env, log?
       log?.warn({ simulator: name }, 'sandbox simulator not started: its port is taken');
     }
   }
-  return { running, close: async () => void (await Promise.all(running.map((s) => s.close()))) };
+  // This process's connectors call them where they are (the ports may be the OS's picks).
+  const restore = overrideSandbox({ endpoints });
+  return {
+    running,
+    endpoints,
+    close: async () => {
+      restore();
+      await Promise.all(running.map((s) => s.close()));
+    },
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * What a simulator keeps of each request it received, and the options every simulator shares:
- * a fixed port, an optional delay before answering (to play a slow ministry) and a record of
- * every request with its idempotency key, in memory and, when `recordFile` is set, appended to a
- * JSON-lines file (so a test can read it even when the simulator ran in another process).
+ * a port (0: a free one from the OS), an optional delay before answering (to play a slow
+ * ministry) and a record of every request with its idempotency key, in memory and, when
+ * `recordFile` is set, appended to a JSON-lines file (so a test can read it even when the
+ * simulator ran in another process).
  */
 import { appendFileSync } from 'node:fs';
 import type { Server } from 'node:http';

@@ -3,7 +3,8 @@
  * killed with SIGKILL while the civil-registry flow waits on a slow ministry, then started again
  * on the same data dir; the order still reaches provider-completed.
  *
- * The simulator runs in THIS process (the child is started with WASL_SIMULATORS=off), so it
+ * The simulator runs in THIS process on a free port, recorded in the data dir (hub/simulator-addresses.ts;
+ * the child is started with WASL_SIMULATORS=off and finds it there), so it
  * outlives the kill and keeps its record of every request. What is asserted, and why:
  *  - the ministry received the call before the kill (so the crash really hit the in-flight step);
  *  - every request it received for the order carried ONE and the same idempotency key (X-Road
@@ -25,7 +26,7 @@ import type { Order } from '../../contracts/types';
 import { startCivilRegistry, type RunningSimulator } from '../../sandbox/simulators';
 import { KEYS, newKey, validRequest } from '../helpers';
 import { until } from '../hub/bus/contract';
-import { onFixedPort } from './fixed-port';
+import { recordSimulators } from '../../hub/simulator-addresses';
 
 const ROOT = resolve(__dirname, '..', '..');
 const STEP = 'moi-civil-registry.IssueIndividualExtract';
@@ -102,9 +103,11 @@ describe('crash: SIGKILL while a flow waits on a slow ministry', function () {
   });
 
   it('restarts on the same data dir and completes the order with the ministry doing the work once', async () => {
-    // The civil-registry simulator on the port its provider.json names, slowed down.
-    const sim = await onFixedPort(() => startCivilRegistry({ port: 8091, delayMs: DELAY_MS }));
+    // The civil-registry simulator on a free port, slowed down; the hubs (WASL_SIMULATORS=off) find
+    // it where this process records it in their data dir, as a sandbox hub records its own.
+    const sim = await startCivilRegistry({ port: 0, delayMs: DELAY_MS });
     civil = sim;
+    recordSimulators(dataDir, { [sim.name]: sim.url });
 
     const first = await startChild(dataDir);
     children.push(first);

@@ -1,6 +1,7 @@
 /**
- * The providers' sandbox endpoints name fixed ports (8091, 8092), so the flow tests run their
- * simulators there. On a shared machine another run may hold a port for a while: wait for it.
+ * Starts a simulator on a given port (the flow tests start theirs on free ports, and one again on
+ * the port it had, once a connector points at it). On a shared machine another run may hold the
+ * port for a while: wait for it.
  */
 export async function onFixedPort<T>(start: () => Promise<T>, waitMs = 60_000): Promise<T> {
   const deadline = Date.now() + waitMs;

@@ -1,8 +1,8 @@
 /**
  * The real service flows in flows/ (civil-registry-individual-extract over SOAP,
  * vehicle-ownership-statement over REST), run by the embedded Node-RED runtime against the
- * sandbox simulators — the ministries, the e-payment companies and the post, each on the port
- * its provider file names, calling the hub back: orders posted to the gateway are paid, sent to
+ * sandbox simulators — the ministries, the e-payment companies and the post, each on a free port
+ * the connectors are pointed at (connectors/sandbox-overrides.ts), calling the hub back: orders posted to the gateway are paid, sent to
  * the ministry and delivered (by post, at the counter), or rejected with the ministry's business
  * reason and refunded.
  */
@@ -14,6 +14,7 @@ import type { ChannelKey } from '../../hub/config';
 import { startCivilRegistry, startEpay, startIntlPay, startPost, startVehicleRegistry, PERSON_NOT_FOUND, RECORD_SEALED, VEHICLE_NOT_FOUND, type RunningSimulator } from '../../sandbox/simulators';
 import { auth, CITIZEN, FLOWS_DIR, KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
 import { until } from '../hub/bus/contract';
+import { overrideSandbox } from '../../connectors/sandbox-overrides';
 import { onFixedPort } from './fixed-port';
 
 const CIVIL = 'civil-registry-individual-extract';
@@ -32,16 +33,17 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
   let civil: RunningSimulator;
   let vehicle: RunningSimulator;
   let others: RunningSimulator[] = [];
+  let vehiclePort: number;
+  let restore: (() => void) | undefined;
 
   before(async () => {
-    civil = await onFixedPort(() => startCivilRegistry({ port: 8091 }));
-    vehicle = await onFixedPort(() => startVehicleRegistry({ port: 8092 }));
+    civil = await startCivilRegistry({ port: 0 });
+    vehicle = await startVehicleRegistry({ port: 0 });
     const fast = { callbackRetryDelaysMs: [100, 500] };
-    others = [
-      await onFixedPort(() => startEpay({ port: 8093, payDelayMs: 50, ...fast })),
-      await onFixedPort(() => startIntlPay({ port: 8094, payDelayMs: 50, ...fast })),
-      await onFixedPort(() => startPost({ port: 8095, postDelayMs: 50, ...fast })),
-    ];
+    others = [await startEpay({ port: 0, payDelayMs: 50, ...fast }), await startIntlPay({ port: 0, payDelayMs: 50, ...fast }), await startPost({ port: 0, postDelayMs: 50, ...fast })];
+    vehiclePort = Number(new URL(vehicle.url).port);
+    // Free ports, so a sandbox or another run on this machine is no obstacle: the connectors are pointed at them.
+    restore = overrideSandbox({ endpoints: Object.fromEntries([civil, vehicle, ...others].map((s) => [s.name, s.url])) });
     hub = await testHub({}, undefined, { runtime: true });
     // Listening, so that the payment companies and the post can call back.
     hub.url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
@@ -53,6 +55,7 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
     await civil?.close();
     await vehicle?.close();
     await Promise.all(others.map((s) => s.close()));
+    restore?.();
   });
 
   async function submit(body: OrderRequest, key: ChannelKey = KEYS.centre): Promise<string> {
@@ -146,7 +149,8 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
     await until(async () => (await hub.store.getOrder(id))?.status === 'submitted-to-provider', 10_000, 'submitted');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await hub.store.getOrder(id))?.status, 'submitted-to-provider', 'not rejected, not failed');
-    vehicle = await onFixedPort(() => startVehicleRegistry({ port: 8092 }));
+    // Back on the port the hub's connector was pointed at (a connector keeps its endpoint).
+    vehicle = await onFixedPort(() => startVehicleRegistry({ port: vehiclePort }));
     // The connector retries, then the bus delivers the event again (1 s, 5 s, 30 s…); the call
     // resumes with the same idempotency key. Generous: a circuit breaker may have opened.
     await settled(id, 'ready-for-pickup', 45_000);

@@ -1,4 +1,4 @@
-/** `wasl payments reconcile`: against the payment simulators on the ports the provider files name. */
+/** `wasl payments reconcile`: against the payment simulators, on free ports recorded in the data dir (hub/simulator-addresses.ts). */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SqliteStore } from '../../hub/store/sqlite';
 import { startEpay, startIntlPay, type RunningSimulator } from '../../sandbox/simulators';
-import { onFixedPort } from '../flows/fixed-port';
+import { recordSimulators } from '../../hub/simulator-addresses';
 
 const BIN = resolve(__dirname, '..', '..', 'bin', 'wasl.js');
 
@@ -18,10 +18,12 @@ describe('wasl payments reconcile', function () {
   let dir: string;
 
   before(async () => {
-    sims = [await onFixedPort(() => startEpay({ port: 8093, payDelayMs: 10, callbackRetryDelaysMs: [] })), await onFixedPort(() => startIntlPay({ port: 8094, payDelayMs: 10, callbackRetryDelaysMs: [] }))];
+    sims = [await startEpay({ port: 0, payDelayMs: 10, callbackRetryDelaysMs: [] }), await startIntlPay({ port: 0, payDelayMs: 10, callbackRetryDelaysMs: [] })];
     // Where the stray payment's callback goes: nowhere that matters.
     sink = createServer((_req, res) => res.writeHead(200).end()).listen(0, '127.0.0.1');
     dir = mkdtempSync(join(tmpdir(), 'wasl-reconcile-'));
+    // On free ports: `wasl` finds them where a sandbox hub would record its own, in the data dir.
+    recordSimulators(dir, Object.fromEntries(sims.map((s) => [s.name, s.url])));
   });
   after(async () => {
     await Promise.all(sims.map((s) => s.close()));

@@ -1,5 +1,7 @@
 /** The sandbox simulators on their own: WSDL, answers, refusals, records, delay, dedup by key. */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { createConnector } from '../../connectors';
 import { listProviders } from '../../connectors/import/write';
 import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
 import { startCivilRegistry, startSimulators, startVehicleRegistry, VEHICLE_NOT_FOUND, PERSON_NOT_FOUND } from '../../sandbox/simulators';
@@ -58,17 +60,48 @@ describe('sandbox simulators', () => {
   it('startSimulators reads its ports from the environment and starts none with WASL_SIMULATORS=off', async () => {
     const none = await startSimulators({ WASL_SIMULATORS: 'off' });
     assert.equal(none.running.length, 0);
-    const sims = await startSimulators({ WASL_SIM_CIVIL_PORT: '0', WASL_SIM_VEHICLE_PORT: '0', WASL_SIM_EPAY_PORT: '0', WASL_SIM_INTLPAY_PORT: '0', WASL_SIM_POST_PORT: '0' });
+    // Nothing pinned: every one on a free port, twice side by side, the sandbox endpoints pointed at them.
+    const sims = await startSimulators({});
+    const beside = await startSimulators({});
     try {
-      // The five curated ones, then one generated from its contract for every other imported provider, on its sandbox port.
+      // The five curated ones, then one generated from its contract for every other imported provider.
       const curated = ['moi-civil-registry', 'mot-vehicle-registry', 'sy-epay', 'intl-pay', 'sy-post'];
       const generated = listProviders(DEFAULT_PROVIDERS_ROOT).filter((c) => !curated.includes(c));
       assert.ok(generated.length >= 5);
       assert.deepEqual(sims.running.map((s) => s.name), [...curated, ...generated]);
-      for (const s of sims.running.slice(curated.length)) assert.equal(new URL(s.url).port, new URL(loadProvider(s.name).definition.environments.sandbox!.endpoint).port);
-      assert.ok(sims.running.every((s) => !/:(8091|8092|8093|8094|8095)\//.test(s.url)), 'on the ports the environment gave');
+      assert.deepEqual(beside.running.map((s) => s.name), [...curated, ...generated]);
+      const fixed = sims.running.map((s) => new URL(loadProvider(s.name).definition.environments.sandbox!.endpoint).port);
+      assert.ok(sims.running.every((s, i) => new URL(s.url).port !== fixed[i]), 'not on the ports provider.json names');
+      assert.ok(sims.running.every((s, i) => s.url !== beside.running[i]!.url), 'two sets side by side');
+      assert.deepEqual(beside.endpoints, Object.fromEntries(beside.running.map((s) => [s.name, s.url])));
+      const civil = createConnector('moi-civil-registry', 'sandbox');
+      try {
+        await civil.call('IssueIndividualExtract', { nationalNumber: '01020304050', purpose: 'official', copies: 1, language: 'ar', applicantName: 'ريم' }, { orderId: 'ORD-SIDE', idempotencyKey: 'ORD-SIDE:1' });
+      } finally {
+        await civil.close();
+      }
+      assert.equal(beside.running[0]!.requests.length, 1, 'the connector called the simulators started last');
     } finally {
+      await beside.close();
       await sims.close();
+    }
+    // A pinned port is kept.
+    const free = await freePort();
+    const pinned = await startSimulators({ WASL_SIM_CIVIL_PORT: String(free) });
+    try {
+      assert.equal(new URL(pinned.running[0]!.url).port, String(free));
+    } finally {
+      await pinned.close();
     }
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
+    });
+    srv.once('error', fail);
+  });
+}
