@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { validRequest } from '../helpers';
+import { hubStartedAt } from '../hub-process';
 
 const REPO = resolve(__dirname, '..', '..');
 const BIN = join(REPO, 'bin', 'wasl.js');
@@ -31,23 +32,7 @@ function cleanEnv(dataDir: string): NodeJS.ProcessEnv {
 function startSandbox(): Promise<Sandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'wasl-side-by-side-'));
   const child = spawn(process.execPath, [BIN, 'start'], { cwd: REPO, env: cleanEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise<Sandbox>((ok, fail) => {
-    let buf = '';
-    const t = setTimeout(() => fail(new Error(`no start: ${buf.slice(-2000)}`)), 90_000);
-    child.stderr!.on('data', (c: Buffer) => (buf += c.toString()));
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*wasl hub started/.exec(buf);
-      if (m) {
-        clearTimeout(t);
-        ok({ dir, child, url: m[1]! });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      fail(new Error(`exited ${code}: ${buf.slice(-2000)}`));
-    });
-  });
+  return hubStartedAt(child, 90_000).then((url) => ({ dir, child, url }));
 }
 
 async function stop(s: Sandbox | undefined): Promise<void> {

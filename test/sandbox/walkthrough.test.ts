@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { CORPUS } from '../corpus';
 import { TEST_CERT_KEYS } from '../helpers';
+import { hubStartedAt } from '../hub-process';
 
 const REPO = resolve(__dirname, '..', '..');
 const SERVICE = 'civil-person-details';
@@ -197,22 +198,7 @@ describe('README walk-through: from a WSDL of the corpus to a live service answe
     return spawn(process.execPath, [join(dir, 'bin', 'wasl.js'), 'start'], { cwd: dir, env: { ...cleanEnv(), PORT: '0', HOST: '127.0.0.1', WASL_LOG_LEVEL: 'info', ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
-  function startedAt(child: ChildProcess): Promise<string> {
-    return new Promise<string>((ok, fail) => {
-      let buf = '';
-      const t = setTimeout(() => fail(new Error(`no start: ${buf.slice(-2000)}`)), 60_000);
-      child.stderr!.on('data', (c: Buffer) => (buf += c.toString()));
-      child.stdout!.on('data', (c: Buffer) => {
-        buf += c.toString();
-        const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*wasl hub started/.exec(buf);
-        if (m) {
-          clearTimeout(t);
-          ok(m[1]!);
-        }
-      });
-      child.once('exit', (code) => fail(new Error(`exited ${code}: ${buf.slice(-2000)}`)));
-    });
-  }
+  const startedAt = (child: ChildProcess) => hubStartedAt(child);
 });
 
 function orderFor(service: string) {
