@@ -47,13 +47,23 @@ function alive(pid: number): boolean {
   }
 }
 
+function isLoopbackUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
 function readRecord(dataDir: string): SimulatorAddresses | undefined {
   const file = simulatorsFile(dataDir);
   if (!existsSync(file)) return undefined;
   try {
     const r = JSON.parse(readFileSync(file, 'utf8')) as Partial<SimulatorAddresses>;
     if (!Number.isInteger(r.pid) || !r.endpoints || typeof r.endpoints !== 'object') return undefined;
-    const endpoints = Object.fromEntries(Object.entries(r.endpoints).filter(([, v]) => typeof v === 'string'));
+    // Simulators listen on loopback: an address elsewhere in the file is not one (a sandbox call must never leave the machine).
+    const endpoints = Object.fromEntries(Object.entries(r.endpoints).filter(([, v]) => typeof v === 'string' && isLoopbackUrl(v)));
     return { pid: r.pid!, startedAt: String(r.startedAt ?? ''), endpoints };
   } catch {
     return undefined;

@@ -19,7 +19,7 @@
  * that a witness that missed one (a crash between the two) is given it at the next seal — the copy
  * is signed, so a database administrator can withhold seals from it but not forge one.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import stringify from 'safe-stable-stringify';
 import { request } from 'undici';
 import { signBytes, verifyBytes } from '../certificate-keys';
@@ -82,6 +82,36 @@ export function readWitness(file: string): Array<{ line: number; seal?: Seal; er
         return { line, error: 'not JSON' };
       }
     });
+}
+
+/**
+ * The witness file's last seal, read from its tail (the file grows by a seal every few minutes
+ * for years: sealing must not read it whole). Undefined when the file has none, or its last line
+ * is not a seal.
+ */
+export function lastWitnessSeal(file: string): Seal | undefined {
+  if (!existsSync(file)) return undefined;
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    // Grows until it holds a whole line: a seal of 257 heads is about 26 kB.
+    for (let span = 64 * 1024; ; span *= 4) {
+      const start = Math.max(0, size - span);
+      const buf = Buffer.alloc(size - start);
+      readSync(fd, buf, 0, buf.length, start);
+      const lines = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+      if (lines.length === 0) return undefined;
+      if (lines.length === 1 && start > 0) continue;
+      try {
+        const v = JSON.parse(lines.at(-1)!) as unknown;
+        return isSeal(v) ? v : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Appends seals to the witness file: opened for appending only, and flushed to disk before returning. */

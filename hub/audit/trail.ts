@@ -14,7 +14,7 @@ import type { AuditStore } from '../store';
 import { GENESIS, recordName, verifyShard, type AuditRecord, type ChainedRecord, type ChainHead, type Finding } from './chain';
 import type { AuditKeys } from './keys';
 import { verifyLegacy, type LegacyRecord } from './legacy';
-import { appendWitness, checkSeal, makeSeal, postWitness, readWitness, sealHash, type Seal } from './seal';
+import { appendWitness, checkSeal, lastWitnessSeal, makeSeal, postWitness, sealHash, type Seal } from './seal';
 
 const PAGE = 5000;
 
@@ -174,10 +174,12 @@ export interface WitnessTargets {
  * Returns the seal made, if any.
  */
 export async function sealTrail(store: AuditStore, keys: AuditKeys, witness: WitnessTargets, now = new Date()): Promise<Seal | undefined> {
-  const copies = await store.auditSeals();
-  const inFile = witness.file ? readWitness(witness.file).flatMap((e) => (e.seal && checkSeal(e.seal, [keys.publicKey]) === 'verified' ? [e.seal] : [])) : [];
+  // Only the last seal of each is read: both grow by one every few minutes for years.
+  const lastCopy = await store.lastAuditSeal();
+  const tail = witness.file ? lastWitnessSeal(witness.file) : undefined;
+  const inFile = tail && checkSeal(tail, [keys.publicKey]) === 'verified' ? tail : undefined;
   // The witness outlives the store's copies: if they were deleted, sealing goes on from the witness's last.
-  const previous = [copies.at(-1), inFile.at(-1)].filter((s): s is Seal => !!s).sort((a, b) => b.n - a.n)[0];
+  const previous = [lastCopy, inFile].filter((s): s is Seal => !!s).sort((a, b) => b.n - a.n)[0];
   const heads = await store.auditHeads();
   const same = previous && stringify(previous.heads) === stringify([...heads].sort((a, b) => a.shard - b.shard));
   let seal: Seal | undefined;
@@ -186,8 +188,9 @@ export async function sealTrail(store: AuditStore, keys: AuditKeys, witness: Wit
     if (!(await store.addAuditSeal(seal))) seal = undefined;
   }
   if (witness.file) {
-    const lastInFile = Math.max(0, ...inFile.map((e) => e.n));
-    appendWitness(witness.file, [...copies, ...(seal ? [seal] : [])].filter((s) => s.n > lastInFile && checkSeal(s, [keys.publicKey]) === 'verified'));
+    // The copies the file lacks (a process gone between the store and the file), then this seal.
+    const missed = await store.auditSeals(inFile?.n ?? 0);
+    appendWitness(witness.file, missed.filter((s) => checkSeal(s, [keys.publicKey]) === 'verified'));
   }
   if (witness.url && seal) await postWitness(witness.url, [seal]);
   return seal;

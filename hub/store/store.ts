@@ -223,8 +223,10 @@ export interface AuditStore {
   listOperatorActions(query: { beforeSeq?: number; limit: number }): Promise<AuditRecord[]>;
   /** Keeps a copy of a seal (the witness has the original); false when seal `n` is there already. */
   addAuditSeal(seal: Seal): Promise<boolean>;
-  /** The copies of the seals, by n. */
-  auditSeals(): Promise<Seal[]>;
+  /** The copies of the seals, by n (those after `after`). */
+  auditSeals(after?: number): Promise<Seal[]>;
+  /** The copy of the last seal: sealing reads only that, not every seal since the first. */
+  lastAuditSeal(): Promise<Seal | undefined>;
   /** The records of the unkeyed chain written before the shards (audit_log_v1), by seq. */
   readLegacyAudit(query: { afterSeq?: number; limit: number }): Promise<LegacyRecord[]>;
 }

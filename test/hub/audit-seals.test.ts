@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeSeal, checkSeal, readWitness, type Seal } from '../../hub/audit/seal';
+import { makeSeal, checkSeal, lastWitnessSeal, readWitness, type Seal } from '../../hub/audit/seal';
 import { verifyTrail } from '../../hub/audit/trail';
 import { auditConfig } from '../../hub/config';
 import { testHub, type TestHub } from '../helpers';
@@ -128,5 +128,19 @@ describe('audit trail: the hub seals it to its witness', function () {
     const v = await verifyTrail(hub.store, { keys: hub.auditKeys, witness: readWitness(hub.config.audit.witnessFile) });
     assert.equal(v.finding, undefined);
     assert.equal(v.unsealed, 0);
+  });
+
+  it('reads only the witness\'s last seal, from its tail, however long the file and the line', async () => {
+    hub = await testHub({ dataDir: dir });
+    const file = join(dir, 'big-witness.jsonl');
+    const heads = Array.from({ length: 1200 }, (_, i) => ({ shard: i, shardSeq: 1, hash: 'a'.repeat(64) }));
+    const first = makeSeal(undefined, heads, hub.auditKeys, new Date());
+    const second = makeSeal(first, heads.map((h) => ({ ...h, shardSeq: 2 })), hub.auditKeys, new Date());
+    writeFileSync(file, `${'x'.repeat(300_000)}\n${JSON.stringify(first)}\n${JSON.stringify(second)}\n`);
+    assert.ok(JSON.stringify(second).length > 64 * 1024, 'a line longer than the first read');
+    assert.equal(lastWitnessSeal(file)?.n, 2);
+    assert.equal(lastWitnessSeal(join(dir, 'none.jsonl')), undefined);
+    appendFileSync(file, 'not a seal\n');
+    assert.equal(lastWitnessSeal(file), undefined);
   });
 });

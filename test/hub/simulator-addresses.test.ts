@@ -29,4 +29,10 @@ describe('simulator addresses (data dir simulators.json)', () => {
     writeFileSync(simulatorsFile(dir), '{not json');
     assert.equal(recordedSimulators(dir), undefined);
   });
+
+  it('takes only loopback addresses from a record: one that points elsewhere is dropped', () => {
+    writeFileSync(simulatorsFile(dir), JSON.stringify({ pid: process.pid, startedAt: '', endpoints: { 'sy-epay': 'http://127.0.0.1:40001/epay/v1', 'moi-civil-registry': 'https://registry.moi.gov.sy/soap', 'sy-post': 'file:///etc/passwd' } }));
+    assert.deepEqual(recordedSimulators(dir)?.endpoints, { 'sy-epay': 'http://127.0.0.1:40001/epay/v1' });
+    forgetSimulators(dir);
+  });
 });

@@ -67,9 +67,14 @@ export class PgAudit implements AuditStore {
     return r.rowCount === 1;
   }
 
-  async auditSeals(): Promise<Seal[]> {
-    const { rows } = await this.pool.query<{ seal: string }>('SELECT seal FROM audit_seals ORDER BY n');
+  async auditSeals(after = 0): Promise<Seal[]> {
+    const { rows } = await this.pool.query<{ seal: string }>('SELECT seal FROM audit_seals WHERE n > $1 ORDER BY n', [after]);
     return rows.map((r) => JSON.parse(r.seal) as Seal);
+  }
+
+  async lastAuditSeal(): Promise<Seal | undefined> {
+    const { rows } = await this.pool.query<{ seal: string }>('SELECT seal FROM audit_seals ORDER BY n DESC LIMIT 1');
+    return rows[0] ? (JSON.parse(rows[0].seal) as Seal) : undefined;
   }
 
   async readLegacyAudit(q: { afterSeq?: number; limit: number }): Promise<LegacyRecord[]> {

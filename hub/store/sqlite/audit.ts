@@ -75,8 +75,13 @@ export class SqliteAudit implements AuditStore {
     return this.database.write(() => this.database.db.prepare('INSERT OR IGNORE INTO audit_seals (n, at, seal) VALUES (?, ?, ?)').run(seal.n, seal.at, JSON.stringify(seal)).changes === 1);
   }
 
-  async auditSeals(): Promise<Seal[]> {
-    return this.database.db.prepare<[], { seal: string }>('SELECT seal FROM audit_seals ORDER BY n').all().map((r) => JSON.parse(r.seal) as Seal);
+  async auditSeals(after = 0): Promise<Seal[]> {
+    return this.database.db.prepare<[number], { seal: string }>('SELECT seal FROM audit_seals WHERE n > ? ORDER BY n').all(after).map((r) => JSON.parse(r.seal) as Seal);
+  }
+
+  async lastAuditSeal(): Promise<Seal | undefined> {
+    const row = this.database.db.prepare<[], { seal: string }>('SELECT seal FROM audit_seals ORDER BY n DESC LIMIT 1').get();
+    return row ? (JSON.parse(row.seal) as Seal) : undefined;
   }
 
   async readLegacyAudit(q: { afterSeq?: number; limit: number }): Promise<LegacyRecord[]> {

@@ -111,7 +111,8 @@ export class SqliteStore implements Store {
   readAuditChains(q: { after?: { shard: number; shardSeq: number }; limit: number }) { return this.audit.readAuditChains(q); }
   auditHeads() { return this.audit.auditHeads(); }
   addAuditSeal(seal: Seal) { return this.audit.addAuditSeal(seal); }
-  auditSeals() { return this.audit.auditSeals(); }
+  auditSeals(after?: number) { return this.audit.auditSeals(after); }
+  lastAuditSeal() { return this.audit.lastAuditSeal(); }
   readLegacyAudit(q: { afterSeq?: number; limit: number }) { return this.audit.readLegacyAudit(q); }
   // ProviderCallRecords (provider-calls.ts)
   recordProviderCalls(records: CallRecord[]) { return this.providerCalls.recordProviderCalls(records); }
