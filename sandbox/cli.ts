@@ -156,7 +156,7 @@ export function sandboxCommand(): Command {
 export function newServiceCommand(): Command {
   return new Command('new')
     .argument('<code>')
-    .description('Scaffold a service as a draft: its definition, its flow in stages wired to a provider\'s operation (payment, the call, delivery, refund), and a first happy-path scenario.')
+    .description('Scaffold a service as a draft: its definition, its flow in stages wired to a provider\'s operation (payment, the call, delivery, refund) with its mappings proposed for review, a happy-path scenario and one scenario per fault the provider declares.')
     .requiredOption('--provider <code>', 'the provider it calls (imported under contracts/providers)')
     .option('--operation <name>', 'the operation it calls (default: the provider\'s first)')
     .option('--name-ar <text>', 'its name in Arabic')
@@ -172,7 +172,13 @@ export function newServiceCommand(): Command {
           ...(opts.operation ? { operation: opts.operation } : {}),
           ...(opts.nameAr || opts.nameEn ? { names: { ar: opts.nameAr ?? code, en: opts.nameEn ?? code } } : {}),
         });
-        process.stdout.write(`${code}: draft calling ${opts.provider}.${done.operation}\n${done.files.map((f) => `  wrote ${f}`).join('\n')}\nNext: fill in the fields schema and the mappings in the editor (/red), then run its scenarios.\n`);
+        const proposed = done.proposals.map((p) => `  ${p.member} ← ${p.from}\n      ${p.why}`);
+        process.stdout.write(
+          `${code}: draft calling ${opts.provider}.${done.operation}\n${done.files.map((f) => `  wrote ${f}`).join('\n')}\n` +
+            `Proposed mappings (each marked /* wasl:proposed */ in flow.json: review it, then delete the mark; a service is not certified while one is left):\n${proposed.join('\n') || '  none'}\n` +
+            `Scenarios: ${done.scenarios.join(', ')}\n` +
+            `Next: review the mappings in the editor (/red) or in flow.json, then \`wasl sandbox test ${code}\`.\n`,
+        );
       } catch (err) {
         if (!(err instanceof ScaffoldError)) throw err;
         process.stderr.write(`wasl: ${err.message}\n`);

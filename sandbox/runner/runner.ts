@@ -11,8 +11,8 @@
  * A service whose scenarios all pass is certified (../certificate.ts) unless told otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { request } from 'undici';
 import type { ChannelKind, Order, OrderRequest, OrderStatus } from '../../contracts/types';
 import { DEFAULT_PROVIDERS_ROOT } from '../../connectors/provider-files';
@@ -25,6 +25,7 @@ import type { ServiceRoots } from '../../hub/lifecycle';
 import { startEnvironment, type SandboxEnvironment } from './environment';
 import type { Difference, Exchange, RunReport, ScenarioResult, ServiceResult } from './results';
 import { loadScenarios, type LoadedScenario } from './scenarios';
+import { PROPOSED, unreviewedProposals } from '../scaffold/proposals';
 
 export interface RunOptions {
   /** Service codes; every service with scenarios when empty. */
@@ -229,6 +230,16 @@ async function pool<T>(items: T[], size: number, work: (t: T) => Promise<void>):
   );
 }
 
+/** Why a service's mappings cannot be certified yet: proposals of `wasl service new` no one has reviewed. */
+function unreviewed(flowsDir: string, code: string): string | undefined {
+  const file = join(flowsDir, code, 'flow.json');
+  if (!existsSync(file)) return undefined;
+  const marks = unreviewedProposals(JSON.parse(readFileSync(file, 'utf8')) as Array<Record<string, unknown>>);
+  if (!marks.length) return undefined;
+  const total = marks.reduce((t, m) => t + m.count, 0);
+  return `${total} mapping${total === 1 ? '' : 's'} proposed by \`wasl service new\` not reviewed (${marks.map((m) => `"${m.name}": ${m.count}`).join(', ')}): check each and delete its /* ${PROPOSED} … */ mark`;
+}
+
 /** Runs the scenarios of the services asked for (all that have some by default) and certifies those that pass. */
 export async function runSandbox(opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date();
@@ -272,6 +283,7 @@ export async function runSandbox(opts: RunOptions): Promise<RunReport> {
       if (!scenarios.length) sr.notCertified = 'it has no scenarios';
       else if (passed < rs.length) sr.notCertified = `${rs.length - passed} of ${rs.length} scenarios failed`;
       else if (opts.certify === false) sr.notCertified = 'certification not asked for';
+      else if (unreviewed(flowsDir, code) !== undefined) sr.notCertified = unreviewed(flowsDir, code);
       else {
         try {
           const cert = certify(code, { scenarios: rs.length, passed, failed: 0, durationMs: rs.reduce((t, r) => t + r.durationMs, 0) }, roots, opts.by ?? 'sandbox', opts.signingKey ? { signingKey: opts.signingKey } : {});

@@ -3,13 +3,18 @@
  * be filled in — its definition (contracts/service.schema.json), its flow in stages from
  * staged-flow.json beside it (payment, the provider's operation, delivery, refund), the provider's
  * config node in flows/shared.json when it is not there yet, and a first happy-path scenario.
- * The flow's input mapping is a skeleton built from the operation's input schema: each required
- * member is named, with a value to replace, so the first run shows what is left to map.
+ * The mappings are proposed (proposals.ts): each member of the operation's input from what the order
+ * holds where a name fits, else from a service field it adds to the definition; the answer's
+ * reference into the results. Each proposal is marked for review in the expression, and a
+ * service is not certified while a mark is left. One refusal scenario is written per business
+ * refusal the provider's error rules declare, and one retry scenario per transient fault.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadProvider } from '../../connectors/provider-files';
+import { loadProvider, type LoadedProvider } from '../../connectors/provider-files';
 import type { ServiceDefinition } from '../../contracts/types';
+import { exampleOf } from '../generated/examples';
+import { fieldsSchema, proposeInput, proposeOutput, type Proposal } from './proposals';
 import { flowFileText } from '../../hub/runtime/flow-file';
 import type { FlowNode } from '../../hub/runtime/node-types';
 
@@ -30,21 +35,10 @@ export interface Scaffolded {
   dir: string;
   files: string[];
   operation: string;
-}
-
-type Schema = { type?: unknown; properties?: Record<string, Schema>; required?: string[] };
-
-/** A JSONata object literal with every required member of `schema`, each leaf an error to replace by the mapping. */
-export function skeletonExpression(schema: Schema, indent = '  '): string {
-  const props = schema.properties ?? {};
-  const required = schema.required ?? Object.keys(props);
-  const lines = required.map((name) => {
-    const s = props[name] ?? {};
-    // An unfilled leaf raises an error naming itself: a scaffold left as it is cannot pass a scenario, let alone be certified.
-    const value = s.type === 'object' || s.properties ? skeletonExpression(s, `${indent}  `) : `$error("TODO: map ${name} from the order")`;
-    return `${indent}${JSON.stringify(name)}: ${value}`;
-  });
-  return lines.length ? `{\n${lines.join(',\n')}\n${indent.slice(2)}}` : '{}';
+  /** The mappings proposed, each marked for review in the flow. */
+  proposals: Proposal[];
+  /** The scenarios written, by file name. */
+  scenarios: string[];
 }
 
 export function scaffoldService(o: ScaffoldOptions): Scaffolded {
@@ -56,6 +50,9 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
   const operation = o.operation ?? operations[0];
   if (!operation || !provider.operations[operation]) throw new ScaffoldError(`provider ${o.provider} has no operation ${o.operation ?? ''}: it has ${operations.join(', ') || 'none'}`);
 
+  const op = provider.operations[operation]!;
+  const input = proposeInput(op.inputSchema as Record<string, unknown>);
+  const output = proposeOutput(op.outputSchema as Record<string, unknown>, { service: o.code, provider: o.provider, operation, inputMembers: input.proposals.map((p) => p.member.split('.').pop()!) });
   const definition: ServiceDefinition = {
     code: o.code,
     version: 1,
@@ -63,7 +60,8 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
     provider: { code: o.provider, operation },
     channels: ['centre', 'portal', 'expat-portal'],
     governorates: ['*'],
-    fields: { type: 'object', additionalProperties: false, properties: {}, examples: [{}] },
+    // A fixed date: the same contract scaffolds the same examples whatever the day.
+    fields: fieldsSchema(input.fields, (schema) => exampleOf(schema, new Date('2025-01-15T09:30:00Z'))),
     fees: { currency: 'SYP', service: { default: 5000 }, delivery: { counter: 0, electronic: 0, 'domestic-post': 4000, 'international-post': 60000 } },
     delivery: ['counter', 'electronic', 'domestic-post', 'international-post'],
     sla: { hours: 48 },
@@ -82,8 +80,8 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
   }
 
   const prefix = o.code.split('-').map((w) => w[0]).join('').slice(0, 6);
-  const mapIn = skeletonExpression(provider.operations[operation]!.inputSchema as Schema);
-  const mapOut = `{\n  "documents": [],\n  "providerReferences": [{ "provider": "${o.provider}", "operation": "${operation}", "reference": $error("TODO: map the reference in the answer") }]\n}`;
+  const mapIn = input.expression;
+  const mapOut = output.expression;
   const template = readFileSync(join(__dirname, 'staged-flow.json'), 'utf8');
   const filled = JSON.parse(template, (_key, value: unknown) =>
     typeof value === 'string'
@@ -95,7 +93,7 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
           .replaceAll('{{operation}}', operation)
           .replaceAll('{{mapIn}}', mapIn)
           .replaceAll('{{mapOut}}', mapOut)
-          .replaceAll('{{info}}', `${definition.names.en}: received → payment | paid → ${o.provider} ${operation} → delivery by method; refund if it ends without the document. Scaffolded: fill in the mappings.`)
+          .replaceAll('{{info}}', `${definition.names.en}: received → payment | paid → ${o.provider} ${operation} → delivery by method; refund if it ends without the document. Scaffolded: review the proposed mappings (marked wasl:proposed).`)
       : value,
   ) as unknown[];
 
@@ -120,7 +118,53 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
       deadLettered: false,
     },
   });
-  return { dir, files, operation };
+  const scenarios = ['happy-path.json'];
+  for (const [file, scenario] of faultScenarios(provider.definition, o.provider, operation)) {
+    write(join(dir, 'scenarios', file), scenario);
+    scenarios.push(file);
+  }
+  return { dir, files, operation, proposals: [...input.proposals, ...output.proposals], scenarios };
+}
+
+/**
+ * A scenario per fault the provider's error rules declare: a refusal ends the order refunded
+ * with the rule's reason; a transient fault, played once, is retried and the order completes.
+ * The simulator plays each fault as the rule reads it (or as recorded), never in a shape of its own.
+ */
+function faultScenarios(def: LoadedProvider['definition'], provider: string, operation: string): Array<[string, Record<string, unknown>]> {
+  const out: Array<[string, Record<string, unknown>]> = [];
+  const seen = new Set<string>();
+  const kind = def.kind === 'soap' ? 'soap-fault' : 'http-error';
+  for (const rule of def.errors?.rules ?? []) {
+    const code = rule.faultCode ?? rule.reason ?? rule.faultString;
+    if (!code) continue;
+    const transient = rule.kind === 'transient';
+    if (rule.kind === 'permanent') continue;
+    const name = `${transient ? 'temporary' : 'refused'}-${(rule.reason ?? code).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const fault = { kind, code, ...(kind === 'http-error' && rule.status ? { status: rule.status } : {}), ...(transient ? { times: 1 } : {}) };
+    out.push([
+      `${name}.json`,
+      transient
+        ? {
+            $schema: '../../../contracts/scenario.schema.json',
+            name: `${code} once (a temporary fault): retried, and the order completes`,
+            payment: { mode: 'approve' },
+            order: { delivery: { method: 'counter' } },
+            providers: { [provider]: { [operation]: { fault } } },
+            expect: { status: 'ready-for-pickup', calls: { [provider]: { [operation]: 2 } }, deadLettered: false },
+          }
+        : {
+            $schema: '../../../contracts/scenario.schema.json',
+            name: `${code}: refused (${rule.reason}), the fee refunded`,
+            payment: { mode: 'approve' },
+            providers: { [provider]: { [operation]: { fault } } },
+            expect: { status: 'refunded', reason: rule.reason, deadLettered: false },
+          },
+    ]);
+  }
+  return out;
 }
 
 /**
