@@ -20,9 +20,10 @@
  * (`ReferenceRule`, stable codes documented in docs/import-errors.md) and the location as
  * written in the contract.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { sharedHttpClient } from './http/client';
+import { sharedHttpClient, type TlsOptions } from './http/client';
 
 export type ReferenceRule = 'outside-roots' | 'absolute-path' | 'other-origin';
 
@@ -184,21 +185,44 @@ export function safeOrigin(url: string): string {
 export const MAX_REDIRECTS = 5;
 
 /**
+ * Tighter settings for the contract fetches made inside `withFetchSettings` (`wasl provider
+ * check`, connectors/import/drift-check.ts): the provider's TLS (private CA, client certificate),
+ * and limits that may only lower the importer's own (the smaller size limit and timeouts win).
+ */
+export interface FetchSettings {
+  tls?: TlsOptions;
+  maxBytes?: number;
+  connectTimeoutMs?: number;
+  timeoutMs?: number;
+}
+
+const fetchSettings = new AsyncLocalStorage<FetchSettings>();
+
+/** Runs `fn` with every fetchOnOrigin inside it (WSDL and OpenAPI loading included) under `settings`. */
+export function withFetchSettings<T>(settings: FetchSettings, fn: () => Promise<T>): Promise<T> {
+  return fetchSettings.run(settings, fn);
+}
+
+const lower = (a: number, b: number | undefined) => (b === undefined ? a : Math.min(a, b));
+
+/**
  * GET `url`, following redirects only while they stay on `origin` (at most MAX_REDIRECTS): a
  * redirect elsewhere is an OffOriginRedirect and is never requested. Throws FetchStatusError for
  * a final status that is not 2xx, and the HTTP client's errors for transport failures.
  */
 export async function fetchOnOrigin(url: string, origin: string, opts: { accept: string; connectTimeoutMs: number; timeoutMs: number; maxBytes: number }): Promise<{ url: string; body: Buffer }> {
   if (safeOrigin(url) !== origin) throw new OffOriginRedirect(url, url);
+  const scoped = fetchSettings.getStore();
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const res = await sharedHttpClient.request({
       url: current,
       method: 'GET',
       headers: { accept: opts.accept },
-      connectTimeoutMs: opts.connectTimeoutMs,
-      timeoutMs: opts.timeoutMs,
-      maxResponseBytes: opts.maxBytes,
+      connectTimeoutMs: lower(opts.connectTimeoutMs, scoped?.connectTimeoutMs),
+      timeoutMs: lower(opts.timeoutMs, scoped?.timeoutMs),
+      maxResponseBytes: lower(opts.maxBytes, scoped?.maxBytes),
+      ...(scoped?.tls ? { tls: scoped.tls } : {}),
     });
     const location = res.headers.location;
     if (res.status >= 300 && res.status < 400 && typeof location === 'string') {

@@ -49,6 +49,8 @@ export interface HubConfig {
   secret?: string;
   /** How many days the operational records of provider calls are kept (WASL_CALL_RECORDS_DAYS, 30). */
   callRecordsDays?: number;
+  /** How often, in minutes, the providers' published contracts are checked for drift (WASL_PROVIDER_CHECK_MINUTES; 0 or unset: never; hub/provider-drift.ts). */
+  providerCheckMinutes?: number;
   /** The bearer token Prometheus presents at GET /metrics (WASL_METRICS_TOKEN); operators may use their login instead. */
   metricsToken?: string;
   /** Where a process without the gateway (`wasl worker`) serves GET /metrics (WASL_METRICS_PORT); unset: it serves none. */
@@ -280,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     ...certKeys,
     audit: auditConfig(env, dataDir),
     callRecordsDays: int(env, 'WASL_CALL_RECORDS_DAYS', 30, 1, 3650),
+    ...(env.WASL_PROVIDER_CHECK_MINUTES ? { providerCheckMinutes: int(env, 'WASL_PROVIDER_CHECK_MINUTES', 0, 0, 7 * 24 * 60) } : {}),
     logLevel: env.WASL_LOG_LEVEL || 'info',
     bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'WASL_RATE_LIMIT', 6000, 1),

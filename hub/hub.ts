@@ -21,6 +21,7 @@ import { buildGateway } from './gateway/server';
 import { certificateTrust, type CertificateReader } from './lifecycle';
 import { ReleaseGate, type GateChange } from './release-gate';
 import { HubMetrics } from './metrics';
+import { ProviderDriftMonitor } from './provider-drift';
 import { forgetSimulators, recordSimulators, simulatorsFile, useRecordedSimulators } from './simulator-addresses';
 import { listenMetrics } from './metrics-listener';
 import type { Registry } from 'prom-client';
@@ -107,6 +108,8 @@ export interface HubOptions {
   watchEveryMs?: number;
   /** How often the audit trail is sealed, in ms (tests); WASL_AUDIT_SEAL_MINUTES otherwise. */
   auditSealEveryMs?: number;
+  /** How often the providers' contracts are checked for drift, in ms (tests); WASL_PROVIDER_CHECK_MINUTES otherwise (hub/provider-drift.ts). */
+  providerCheckEveryMs?: number;
   /** Retries of the flows' bus subscriptions (the sandbox runner's shorter delays); the bus default otherwise. */
   busRetry?: RetryPolicy;
   /** In the sandbox with WASL_OPERATORS unset, make (or reuse) a demo operator who may open /monitor; `wasl start` asks for one. */
@@ -159,7 +162,10 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   });
   const bus = opened.bus;
   inline = opened.inline === true;
-  metrics = new HubMetrics({ store, bus, catalogue, flows: () => hub.runtime?.metrics.snapshot() });
+  // The providers' published contracts, checked for drift on a schedule by the process that relays (as it seals), shown at /metrics.
+  const checkEvery = opts.providerCheckEveryMs ?? (config.providerCheckMinutes ?? 0) * 60_000;
+  const drift = roles.relay && checkEvery > 0 ? new ProviderDriftMonitor({ providersRoot: PROVIDERS_ROOT, logger, everyMs: checkEvery }) : undefined;
+  metrics = new HubMetrics({ store, bus, catalogue, flows: () => hub.runtime?.metrics.snapshot(), contractChecks: () => drift?.results() });
   // Every provider exchange this process makes goes into the audit trail (its metadata; order steps go in with their transaction).
   const bodyKey = config.auditBodies && config.secret ? new BodyKey(config.secret) : undefined;
   const uncapture = roles.workers && config.auditBodies ? captureBodies(config.auditBodies) : () => undefined;
@@ -280,6 +286,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           sealTimer = setInterval(() => void sealQuietly(), sealEvery);
           sealTimer.unref();
         }
+        drift?.start();
       }
       if (roles.workers && opts.runtime) {
         // The flows' order-in nodes register with the workers as they start.
@@ -312,6 +319,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         await workers.stop();
         await hub.runtime?.stop();
         clearInterval(sealTimer);
+        await drift?.stop();
         // What this process appended is sealed before it goes.
         if (roles.relay) await sealQuietly();
         metrics?.close();

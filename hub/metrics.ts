@@ -21,6 +21,7 @@ import { onPaymentAnomaly } from './payments/matching';
 import type { Catalogue } from './catalogue';
 import type { MetricsSnapshot } from './runtime/metrics';
 import type { MetricCounts } from './store';
+import type { ContractCheckState } from './provider-drift';
 
 /** Statuses in which an order waits on the hub or a ministry: what an SLA is about. */
 export const UNFINISHED: readonly OrderStatus[] = ['received', 'paid', 'submitted-to-provider', 'provider-completed'];
@@ -32,6 +33,8 @@ export interface HubMetricsDeps {
   catalogue: Catalogue;
   /** The flows runtime's figures, once it runs. */
   flows?: () => MetricsSnapshot | undefined;
+  /** The scheduled contract checks' latest results (hub/provider-drift.ts), when WASL_PROVIDER_CHECK_MINUTES is set. */
+  contractChecks?: () => readonly ContractCheckState[] | undefined;
   now?: () => Date;
 }
 
@@ -148,6 +151,41 @@ export class HubMetrics {
           for (const f of deps.flows?.()?.flows ?? []) this.set({ flow: f.flow }, pick(f));
         },
       });
+    // Contract drift (hub/provider-drift.ts): the last successful check's changes, when it ran, whether the last one failed.
+    new Gauge({
+      name: 'wasl_provider_contract_drift',
+      help: "Changes between the contract a provider publishes and the one imported (wasl provider check), by severity: breaking or compatible; from the last successful scheduled check (WASL_PROVIDER_CHECK_MINUTES)",
+      labelNames: ['provider', 'severity'],
+      registers: register,
+      collect() {
+        this.reset();
+        for (const c of deps.contractChecks?.() ?? []) {
+          if (!c.lastSuccess) continue;
+          this.set({ provider: c.provider, severity: 'breaking' }, c.lastSuccess.summary.breaking);
+          this.set({ provider: c.provider, severity: 'compatible' }, c.lastSuccess.summary.compatible);
+        }
+      },
+    });
+    new Gauge({
+      name: 'wasl_provider_contract_check_timestamp_seconds',
+      help: "When the provider's contract was last checked successfully (Unix time)",
+      labelNames: ['provider'],
+      registers: register,
+      collect() {
+        this.reset();
+        for (const c of deps.contractChecks?.() ?? []) if (c.lastSuccess) this.set({ provider: c.provider }, Date.parse(c.lastSuccess.checkedAt) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'wasl_provider_contract_check_failed',
+      help: "1 when the last scheduled check of the provider's contract could not be made (fetch or parse failed), else 0",
+      labelNames: ['provider'],
+      registers: register,
+      collect() {
+        this.reset();
+        for (const c of deps.contractChecks?.() ?? []) this.set({ provider: c.provider }, c.last.status === 'error' ? 1 : 0);
+      },
+    });
     flowGauge('wasl_flow_messages_received', 'Messages the nodes of each flow were given (a counter, kept across redeploys)', (f) => f.received);
     flowGauge('wasl_flow_messages_sent', 'Messages the nodes of each flow sent on (a counter)', (f) => f.sent);
     flowGauge('wasl_flow_errors', 'Errors the nodes of each flow reported (a counter)', (f) => f.errors);

@@ -35,7 +35,7 @@ describe('monitoring: alert rules and dashboard', () => {
   it('the alert rules cover error rate, breakers, SLA breaches, dead letters and refused services, on metrics the hub serves', () => {
     const doc = parse(readFileSync(join(DIR, 'prometheus-alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string; annotations: { summary: string } }> }> };
     const rules = doc.groups.flatMap((g) => g.rules);
-    assert.deepEqual(rules.map((r) => r.alert).sort(), ['WaslCircuitBreakerOpen', 'WaslDeadLettersGrowing', 'WaslPaymentAnomaly', 'WaslProviderErrorRate', 'WaslQueueBacklog', 'WaslServiceRefused', 'WaslSlaBreaches']);
+    assert.deepEqual(rules.map((r) => r.alert).sort(), ['WaslCircuitBreakerOpen', 'WaslDeadLettersGrowing', 'WaslPaymentAnomaly', 'WaslProviderContractCheckFailing', 'WaslProviderContractDrift', 'WaslProviderErrorRate', 'WaslQueueBacklog', 'WaslServiceRefused', 'WaslSlaBreaches']);
     for (const r of rules) {
       assert.ok(r.annotations.summary, r.alert);
       const names = metricsIn(r.expr);
