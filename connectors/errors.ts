@@ -158,6 +158,8 @@ export class BusinessRefusal extends ConnectorError {
   readonly providerMessage?: string;
   /** The errors.rules entry that mapped the fault to this refusal. */
   declare rule?: MatchedRule;
+  /** wasl's own text for the reason, in Arabic and English (the rule's `message`), when the rule gives one: the citizen reads it. */
+  declare text?: { ar: string; en: string };
   constructor(reason: string, providerCode: string, providerMessage?: string, opts: ConnectorErrorOptions = {}) {
     super(`refused by the provider: ${reason} (${providerCode})`, opts);
     this.reason = reason;
@@ -165,7 +167,7 @@ export class BusinessRefusal extends ConnectorError {
     this.providerMessage = providerMessage;
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), reason: this.reason, providerCode: this.providerCode };
+    return { ...super.toJSON(), reason: this.reason, providerCode: this.providerCode, ...(this.text ? { text: { ar: this.text.ar, en: this.text.en } } : {}) };
   }
 }
 

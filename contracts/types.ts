@@ -196,6 +196,16 @@ export type Resilience = Policy & {
  */
 export type Secret = string;
 /**
+ * The recording's name, unique per operation: the file name without .json.
+ *
+ * This interface was referenced by `Recording`'s JSON-Schema
+ * via the `definition` "Label".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Label".
+ */
+export type Label = string;
+/**
  * draft: being defined; certified: passed its sandbox scenarios; live: offered in production; retired: no longer accepted.
  *
  * This interface was referenced by `ServiceDefinition`'s JSON-Schema
@@ -375,6 +385,7 @@ export interface Order {
   createdAt: string;
   updatedAt: string;
   shipment?: Shipment;
+  rejection?: Rejection;
   links?: OrderLinks;
 }
 /**
@@ -660,6 +671,7 @@ export interface Actor {
  */
 export interface Results {
   documents: Document[];
+  data?: ResultData;
   providerReferences: {
     provider: string;
     operation?: string;
@@ -681,6 +693,18 @@ export interface Document {
   sha256?: string;
 }
 /**
+ * What the service gives back as data (an eligibility, a balance, a record's details), typed by its definition's `result.schema`: the flow sets it (msg.results.data), the hub checks it against that schema before it is stored. It may hold citizens' data: it is never logged.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ResultData".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResultData".
+ */
+export interface ResultData {
+  [k: string]: unknown | undefined;
+}
+/**
  * The postal shipment carrying the document.
  *
  * This interface was referenced by `Order`'s JSON-Schema
@@ -695,6 +719,21 @@ export interface Shipment {
   status: 'created' | 'in-transit' | 'delivered' | 'returned';
   fee?: number;
   updatedAt: string;
+}
+/**
+ * Why the provider refused the order, for the citizen: the refusal's reason code (from the provider's error rules), the provider, its own code when it gave one, and a message in Arabic and English — the service's override for that provider and reason, else the rule's message, else a default naming the reason.
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "Rejection".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Rejection".
+ */
+export interface Rejection {
+  reason: string;
+  provider: string;
+  providerCode?: string;
+  message: Text1;
 }
 /**
  * Where a channel follows the order; added by the gateway to what it returns, never stored.
@@ -724,7 +763,7 @@ export interface Money {
   currency: string;
 }
 /**
- * وصل: the receipt of one payment, in Arabic and English.
+ * وصل: the receipt of one payment, in Arabic and English; as GET /v1/orders/{id}/receipt reads it, with the order's result data or refusal once it has one.
  *
  * This interface was referenced by `Order`'s JSON-Schema
  * via the `definition` "Receipt".
@@ -755,6 +794,23 @@ export interface Receipt {
   /**
    * The receipt's field labels, in Arabic and English.
    */
+  labels: {
+    [k: string]: Text1;
+  };
+  result?: ReceiptResult;
+  rejection?: Rejection;
+}
+/**
+ * The order's result data as the receipt shows it, once the flow has set it: the data, and the labels of its fields in Arabic and English (the service's `result.labels`, else the field's name).
+ *
+ * This interface was referenced by `Order`'s JSON-Schema
+ * via the `definition` "ReceiptResult".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ReceiptResult".
+ */
+export interface ReceiptResult {
+  data: ResultData;
   labels: {
     [k: string]: Text1;
   };
@@ -1433,6 +1489,157 @@ export interface Callbacks {
   toleranceSeconds?: number;
 }
 /**
+ * One exchange with a provider's real system, recorded by `wasl provider record` (contracts/providers/<code>/recordings/<operation>/<label>.json) and replayed by the provider's generated sandbox simulator. Every value of citizens' data in it is masked: replaced by a substitute of the same shape, the same original by the same substitute everywhere in the recording (input, output, fault text, raw bodies).
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Recording".
+ */
+export interface Recording {
+  $schema?: string;
+  /**
+   * The format of this file.
+   */
+  format: 1;
+  /**
+   * Provider code.
+   */
+  provider: string;
+  /**
+   * The contract operation called.
+   */
+  operation: string;
+  label: Label;
+  recordedAt: string;
+  /**
+   * Which of the provider's systems answered: its test system (provider.json environments.sandbox) or production.
+   */
+  environment: 'test' | 'production';
+  /**
+   * The address called: scheme, host, port and path only.
+   */
+  endpoint?: string;
+  kind: 'soap' | 'rest';
+  /**
+   * The members of the input (JSON pointers) a request must have equal to this recording's for the simulator to replay it. All the leaf values of the input by default.
+   */
+  match: string[];
+  /**
+   * The operation's input as given to the connector, masked.
+   */
+  input: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * The decoded output of an answer, masked (what the connector read).
+   */
+  output?: {
+    [k: string]: unknown | undefined;
+  };
+  request: WireRequest;
+  response: WireResponse;
+  /**
+   * A valid answer, or a fault (SOAP fault, error status, refusal).
+   */
+  outcome: 'answer' | 'fault';
+  fault?: RecordedFault;
+  /**
+   * How many attempts the connector made; the last one is recorded.
+   */
+  attempts?: number;
+  masking: Masking;
+}
+/**
+ * The request as sent, without credentials (no WS-Security header, no authentication header or API key), masked.
+ *
+ * This interface was referenced by `Recording`'s JSON-Schema
+ * via the `definition` "WireRequest".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "WireRequest".
+ */
+export interface WireRequest {
+  method: string;
+  /**
+   * Path and query string.
+   */
+  path: string;
+  /**
+   * Content-Type, SOAPAction and Accept only.
+   */
+  headers: {
+    [k: string]: string | undefined;
+  };
+  body?: string;
+}
+/**
+ * The answer as received, masked: what the simulator sends back, byte for byte.
+ *
+ * This interface was referenced by `Recording`'s JSON-Schema
+ * via the `definition` "WireResponse".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "WireResponse".
+ */
+export interface WireResponse {
+  status: number;
+  contentType?: string;
+  body: string;
+}
+/**
+ * What the connector made of a fault, and which errors.rules entry (if any) decided it.
+ *
+ * This interface was referenced by `Recording`'s JSON-Schema
+ * via the `definition` "RecordedFault".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "RecordedFault".
+ */
+export interface RecordedFault {
+  /**
+   * The connector's error code (business-refusal, provider-fault).
+   */
+  error: string;
+  /**
+   * The provider's code: SOAP fault code (or detail code), REST error code.
+   */
+  faultCode?: string;
+  /**
+   * The provider's fault text (faultstring, Reason/Text, message), masked.
+   */
+  text?: string;
+  status?: number;
+  transient: boolean;
+  /**
+   * The refusal's reason, from the rule that matched.
+   */
+  reason?: string;
+  /**
+   * The kind of the rule that matched.
+   */
+  kind?: 'refusal' | 'transient' | 'permanent';
+  /**
+   * The index in errors.rules of the rule that matched.
+   */
+  rule?: number;
+}
+/**
+ * This interface was referenced by `Recording`'s JSON-Schema
+ * via the `definition` "Masking".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Masking".
+ */
+export interface Masking {
+  /**
+   * How many distinct values were replaced.
+   */
+  masked: number;
+  /**
+   * The fields kept in clear on request (--keep).
+   */
+  kept: string[];
+}
+/**
  * One sandbox scenario of a service (flows/<code>/scenarios/<name>.json): the order a channel submits, how payment, delivery and each provider behave, and what must be true at the end. Run by the sandbox runner against the simulators; a service whose scenarios all pass can be certified.
  *
  * This interface was referenced by `Contracts`'s JSON-Schema
@@ -1644,6 +1851,13 @@ export interface ServiceDefinition {
   };
   lifecycle: Lifecycle;
   flow?: PatternFlow;
+  result?: ResultDeclaration;
+  /**
+   * The citizen-facing message of a provider's refusal, for this service, overriding the message of the provider's error rule (errors.rules[].message) for that provider and reason. Without one, the rule's message is used, else a default naming the reason.
+   *
+   * @maxItems 100
+   */
+  refusals?: RefusalMessage[];
 }
 /**
  * A JSON Schema (2020-12) for the order's fields: an object that closes its properties and gives at least one example.
@@ -1710,6 +1924,59 @@ export interface PatternFlow {
   results: string;
 }
 /**
+ * The data the service gives back (order.results.data), which the flow sets in msg.results.data: the hub checks it against this schema and refuses the step (result-mismatch) when it does not match. Without a declaration, a flow may set no result data.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "ResultDeclaration".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResultDeclaration".
+ */
+export interface ResultDeclaration {
+  schema: ResultSchema;
+  /**
+   * The labels of the result's fields in Arabic and English, for the receipt and the dashboard; a field without one shows its name.
+   */
+  labels?: {
+    [k: string]: Text;
+  };
+}
+/**
+ * A JSON Schema (2020-12) for the result data: an object that closes its properties, at most 64 of them, and at most 16 KiB written out (checked when the catalogue loads). No remote references: $ref only within itself or to wasl's contracts. Patterns run in linear time.
+ *
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "ResultSchema".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "ResultSchema".
+ */
+export interface ResultSchema {
+  type: 'object';
+  properties: {};
+  required?: string[];
+  additionalProperties: false;
+  examples?: {}[];
+  [k: string]: unknown | undefined;
+}
+/**
+ * This interface was referenced by `ServiceDefinition`'s JSON-Schema
+ * via the `definition` "RefusalMessage".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "RefusalMessage".
+ */
+export interface RefusalMessage {
+  /**
+   * The refusing provider's code; the service's provider (provider.code) when absent.
+   */
+  provider?: string;
+  /**
+   * The refusal's reason code, as the provider's error rule gives it.
+   */
+  reason: string;
+  message: Text;
+}
+/**
  * A service as GET /v1/services shows it to channels.
  *
  * This interface was referenced by `ServiceDefinition`'s JSON-Schema
@@ -1738,6 +2005,7 @@ export interface CatalogueEntry {
   fields: {
     [k: string]: unknown | undefined;
   };
+  result?: ResultDeclaration;
   certificate?: CertificateSummary;
   refused?: ServiceRefusal;
   /**

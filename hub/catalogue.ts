@@ -10,13 +10,16 @@ import jsonata from 'jsonata';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertLinearPatterns, createAjv, pointErrors, ref, type ValidateFunction } from '../contracts';
-import type { ChannelKind, DeliveryMethod, Fees, ServiceDefinition, CatalogueEntry, ServiceRefusal } from '../contracts/types';
+import type { ChannelKind, DeliveryMethod, Fees, ServiceDefinition, CatalogueEntry, ResultSchema, ServiceRefusal } from '../contracts/types';
 import type { WaslEnv } from './config';
 import type { Fulfilment } from './fulfilment';
+import { MAX_RESULT_SCHEMA_BYTES } from './order-outcome';
 
 export interface CatalogueService {
   definition: ServiceDefinition;
   validateFields: ValidateFunction;
+  /** The service's result schema (service.json `result`), compiled: absent when it declares none (hub/order-outcome.ts). */
+  validateResult?: ValidateFunction;
 }
 
 export class CatalogueError extends Error {
@@ -79,7 +82,27 @@ export class Catalogue {
         throw new CatalogueError(`service ${def.code}: /flow/${key} is not a valid JSONata expression: ${(err as Error).message}`);
       }
     }
-    return { definition: def, validateFields };
+    const validateResult = def.result ? this.resultValidator(def.code, def.result.schema) : undefined;
+    return { definition: def, validateFields, ...(validateResult ? { validateResult } : {}) };
+  }
+
+  /** The result schema compiled, bounded in size, its patterns linear, its examples valid. */
+  private resultValidator(code: string, schema: ResultSchema): ValidateFunction {
+    if (Buffer.byteLength(JSON.stringify(schema), 'utf8') > MAX_RESULT_SCHEMA_BYTES) throw new CatalogueError(`service ${code}: result schema is larger than ${MAX_RESULT_SCHEMA_BYTES} bytes`);
+    let validate: ValidateFunction;
+    try {
+      assertLinearPatterns(schema, 'its result schema');
+      validate = this.ajv.compile(schema);
+    } catch (err) {
+      throw new CatalogueError(`service ${code}: result schema does not compile: ${(err as Error).message}`);
+    }
+    (schema.examples ?? []).forEach((example, i) => {
+      if (!validate(example)) {
+        const why = pointErrors(validate.errors).map((e) => `${e.pointer} ${e.message}`).join('; ');
+        throw new CatalogueError(`service ${code}: result example ${i} is invalid: ${why}`);
+      }
+    });
+    return validate;
   }
 
   /** Reads every flows/<code>/service.json under `dir`. */
@@ -193,5 +216,6 @@ export function catalogueEntry(def: ServiceDefinition): CatalogueEntry {
     fields: def.fields,
   };
   if (def.description) entry.description = def.description;
+  if (def.result) entry.result = def.result;
   return entry;
 }

@@ -8,9 +8,16 @@
  * has been (its timeline holds the step — the flow's later stages moved it on before this
  * event's acknowledgement got through), the step counts as done. Any other refusal (illegal-transition, order-not-found) goes
  * to `done(err)` with the typed error's code, so a Catch node gets it.
+ *
+ * Result data (msg.results.data) is checked by the hub against the service's declared result
+ * schema before anything is stored: data that does not match, is too large or is not declared
+ * goes to `done(err)` (result-mismatch, result-too-large, result-undeclared) with the JSON
+ * pointers in msg.errors, never the values. A step to `rejected` after a provider's business
+ * refusal (msg.wasl.error, as wasl-call leaves it) records the refusal for the citizen:
+ * order.rejection, with its message in Arabic and English (hub/order-outcome.ts).
  */
-import type { OrderStatus, Reason, Results } from '../contracts/types';
-import { completeDelivery, hubContext, ORDER_STATUSES } from '../hub/runtime/context';
+import type { OrderStatus, Reason, Rejection, Results } from '../contracts/types';
+import { checkResultData, completeDelivery, hubContext, ORDER_STATUSES, rejectionFor } from '../hub/runtime/context';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
 
 export interface OrderUpdateDef extends NodeDef {
@@ -25,6 +32,15 @@ export class OrderUpdateError extends Error {
   constructor(readonly code: 'no-order' | 'bad-status', message: string) {
     super(message);
     this.name = 'OrderUpdateError';
+  }
+}
+
+type OutcomeErrorCode = 'result-undeclared' | 'result-too-large' | 'result-mismatch';
+
+export class OrderOutcomeError extends Error {
+  constructor(readonly code: OutcomeErrorCode, message: string) {
+    super(message);
+    this.name = 'OrderOutcomeError';
   }
 }
 
@@ -49,13 +65,32 @@ export default function register(RED: NodeAPI): void {
         if (!validStatus) throw new OrderUpdateError('bad-status', RED._('wasl-order-update.errors.bad-status', { status: String(to) }));
         const id = orderIdOf(msg);
         if (!id) throw new OrderUpdateError('no-order', RED._('wasl-order-update.errors.no-order'));
-        const { store } = hubContext();
+        const ctx = hubContext();
+        const { store } = ctx;
         const reason: Reason | undefined = (msg.reason as Reason | undefined) ?? (def.reason ? { code: def.reason } : undefined);
         const results = msg.results as Results | undefined;
+        // The service's code: from its definition (order-in sets msg.service), else from the stored order.
+        const serviceCode = async () => (msg.service as { code?: unknown } | undefined)?.code ?? (await store.getOrder(id))?.service.code;
+        if (results?.data !== undefined) {
+          const code = await serviceCode();
+          const check = checkResultData(typeof code === 'string' ? ctx.catalogue?.get(code) : undefined, results.data);
+          if (!check.ok) {
+            msg.errors = check.errors;
+            const text = check.errors.slice(0, 5).map((e) => `${e.pointer || '/'} ${e.detail}`).join('; ');
+            throw new OrderOutcomeError(check.code, `${RED._('wasl-order-update.errors.result', { code: check.code })}: ${text}`);
+          }
+        }
+        let rejection: Rejection | undefined;
+        const failure = (msg.wasl as { error?: { code?: unknown; provider?: unknown; reason?: unknown; providerCode?: unknown; text?: unknown } } | undefined)?.error;
+        if (to === 'rejected' && failure?.code === 'business-refusal') {
+          const code = await serviceCode();
+          rejection = rejectionFor(typeof code === 'string' ? ctx.catalogue?.get(code)?.definition : undefined, failure);
+        }
+        const patch = { ...(results ? { results } : {}), ...(rejection ? { rejection } : {}) };
         const actor = { kind: 'system' as const, id: `flow:${msg.wasl?.service ?? node.z ?? node.id}`.slice(0, 64) };
         let order;
         try {
-          order = await store.transition(id, { to, actor, ...(reason ? { reason } : {}), ...(results ? { patch: { results } } : {}) });
+          order = await store.transition(id, { to, actor, ...(reason ? { reason } : {}), ...(results || rejection ? { patch } : {}) });
         } catch (err) {
           // Redelivered after the step was stored: nothing more to do.
           const current = (err as { code?: string }).code === 'illegal-transition' ? await store.getOrder(id) : undefined;

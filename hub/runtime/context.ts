@@ -52,3 +52,5 @@ export { recordFailure, RecordedStepFailure, runStepOnce, type RecordedFailure }
 /** Schema errors as JSON pointers and texts in English and Arabic, never the values (wasl-validate, wasl-map). */
 export { fieldErrors } from '../field-errors';
 export { ORDER_STATUSES } from '../state-machine';
+/** Result data checked against the service's declaration, and a provider's refusal as the citizen reads it (wasl-order-update). */
+export { checkResultData, rejectionFor } from '../order-outcome';

@@ -9,7 +9,7 @@
  * its audit record and its idempotency key happens in one transaction, and every status change
  * goes through the state machine inside that transaction.
  */
-import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Results, Payment, Shipment } from '../../contracts/types';
+import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Rejection, Results, Payment, Shipment } from '../../contracts/types';
 import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
 import type { AuditEntry, AuditRecord, ChainHead } from '../audit/chain';
 import type { LegacyRecord } from '../audit/legacy';
@@ -34,6 +34,8 @@ export interface OrderPatch {
   payment?: Payment;
   results?: Results;
   shipment?: Shipment;
+  /** A provider's refusal, as the citizen reads it (a step to rejected; hub/order-outcome.ts). */
+  rejection?: Rejection;
 }
 
 /** A receipt before the store numbers it. */

@@ -10,7 +10,7 @@
  *   GET  /monitor/api/dead-letters           dead letters, oldest first
  *   POST /monitor/api/dead-letters/:id/replay | /discard
  *   GET  /monitor/api/orders?q=<order id or national number>
- *   GET  /monitor/api/orders/:id             the order, its timeline and provider exchanges (audited)
+ *   GET  /monitor/api/orders/:id             the order (its result data, its refusal), its timeline and provider exchanges (audited)
  *   GET  /monitor/api/payment-anomalies      payments not applied as not matching their invoice, newest first
  *   GET  /monitor/api/admin-actions?before=<seq>&limit=<n>
  *                                            the operator.action audit records, newest first (admin only)
@@ -32,6 +32,7 @@ import type { Catalogue } from '../../catalogue';
 import { WaslError } from '../../errors';
 import { listed, listedAction, overview, paymentAnomalies, type OverviewStore } from '../../monitor/overview';
 import type { OperatorRole } from '../../operators';
+import { resultLabels } from '../../order-outcome';
 import type { AuditStore, DeadLetterStore } from '../../store';
 import type { ChannelAuthenticator } from '../auth';
 
@@ -173,6 +174,8 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Monitor
     if (!order) throw new WaslError('order-not-found');
     await audit(who.user, order.id, { action: 'read-order' });
     const exchanges = await store.listProviderCalls({ orderId: order.id, limit: 200 });
-    return { order, exchanges };
+    // The result's fields as the service names them, in Arabic and English (service.json result.labels).
+    const data = order.results.data;
+    return { order, exchanges, ...(data ? { resultLabels: resultLabels(data, catalogue.get(order.service.code)?.definition) } : {}) };
   });
 }

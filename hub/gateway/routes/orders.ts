@@ -6,6 +6,7 @@ import type { Catalogue } from '../../catalogue';
 import type { WaslEnv } from '../../config';
 import { WaslError } from '../../errors';
 import { buildOrder, requestHash } from '../../intake';
+import { receiptWithOutcome } from '../../order-outcome';
 import { CANCELLABLE, ORDER_STATUSES } from '../../state-machine';
 import { BadCursorError } from '../../store/order-records';
 import type { OrderStore } from '../../store';
@@ -78,7 +79,7 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
     {
       schema: {
         summary: 'The receipt (وصل) of an order\'s payment',
-        description: 'Number, order, service, amount and currency, payment provider and its reference, time of payment and of issue; with the labels in Arabic and English. 404 receipt-not-found until the order is paid.',
+        description: 'Number, order, service, amount and currency, payment provider and its reference, time of payment and of issue; with the labels in Arabic and English. Once the order has them, also its result data (`result`: the data and its fields\' labels, from the service\'s `result` declaration) or the provider\'s refusal (`rejection`: reason, provider, message in Arabic and English). 404 receipt-not-found until the order is paid.',
         tags: ['orders'],
         params: { type: 'object', required: ['id'], properties: { id: { $ref: ref('order', 'OrderId') } } },
         response: { 200: { $ref: ref('order', 'Receipt') }, ...problemResponses(400, 401, 404) },
@@ -88,7 +89,7 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
       const order = await readOwned(store, request.params.id, requireChannel(request), reply);
       const receipt = await store.getReceipt(order.id);
       if (!receipt) throw new WaslError('receipt-not-found');
-      return receipt;
+      return receiptWithOutcome(receipt, order, catalogue.get(order.service.code)?.definition);
     },
   );
 
