@@ -128,8 +128,9 @@ export interface HubOptions {
 /**
  * Starts simulated providers (the sandbox's: WASL_SIMULATORS=off in env starts none), logging to the
  * hub's logger; `endpoints` are where they listen (provider code → URL), recorded in the data dir.
+ * `dataDir` is the hub's: where simulators may keep what must outlive them (what they settled).
  */
-export type StartSimulators = (env: NodeJS.ProcessEnv, logger: Logger) => Promise<{ endpoints?: Record<string, string>; close(): Promise<void> }>;
+export type StartSimulators = (env: NodeJS.ProcessEnv, logger: Logger, dataDir?: string) => Promise<{ endpoints?: Record<string, string>; close(): Promise<void> }>;
 
 /** What the hub receives from outside hub/ at start: the sandbox's simulators and certificate reader (sandbox/extension.ts). */
 export type HubExtensions = Pick<HubOptions, 'certificates' | 'simulators'>;
@@ -218,7 +219,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
     fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
-    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus, operatorAuth, exposure, ...(opts.certificates ? { certificates: opts.certificates } : {}) });
+    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus, operatorAuth, exposure, ...(opts.certificates ? { certificates: opts.certificates } : {}), ...(roles.workers && opts.runtime ? { editorReady: () => mount.attached } : {}) });
     editorLogin?.register(app);
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
@@ -359,7 +360,7 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   // A worker beside a sandbox hub on the same data dir calls that hub's simulators (recorded there).
   const recorded = config.env === 'sandbox' && !hub.roles.gateway ? useRecordedSimulators(config.dataDir) : undefined;
   if (config.env === 'sandbox' && opts.simulators && !recorded) {
-    const sims = await opts.simulators(process.env, hub.logger).catch(async (err: unknown) => {
+    const sims = await opts.simulators(process.env, hub.logger, config.dataDir).catch(async (err: unknown) => {
       await hub.close();
       throw err;
     });

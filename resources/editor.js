@@ -19,13 +19,18 @@
     schemaChooser: function (node) {
       var defs = $('#node-input-def'), provs = $('#node-input-provider'), ops = $('#node-input-operation');
       var data = { providers: [], orderDefs: [] };
+      // The empty choice first, named (in the dialog's language): a map node that takes its
+      // expression from the service's definition takes the operation from there too.
+      function t(key) { return node._ ? node._(node.type + '.placeholder.' + key) : key; }
+      function fromDefinition() { return $('#node-input-source').val() === 'definition'; }
+      function empty(kind) { return $('<option>').val('').text(fromDefinition() ? t('fromDefinition') : t(kind)); }
       function show() {
         var kind = $('#node-input-schema').val();
         $('.wasl-order-row').toggle(kind === 'order');
         $('.wasl-op-row').toggle(kind === 'input' || kind === 'output');
       }
       function fillOps() {
-        ops.empty();
+        ops.empty().append(empty('operation'));
         data.providers.filter(function (p) { return p.code === provs.val(); }).forEach(function (p) {
           p.operations.forEach(function (o) { ops.append($('<option>').val(o.name).text(o.name)); });
         });
@@ -36,13 +41,20 @@
         defs.empty().append($('<option>').val('').text('—'));
         d.orderDefs.forEach(function (x) { defs.append($('<option>').val(x).text(x)); });
         defs.val(node.def);
-        provs.empty();
+        provs.empty().append(empty('provider'));
         d.providers.forEach(function (p) { provs.append($('<option>').val(p.code).text(p.code)); });
         provs.val(node.provider);
         fillOps();
       });
       provs.on('change', fillOps);
       $('#node-input-schema').on('change', show);
+      // Before the providers have come: the empty choices, named.
+      provs.empty().append(empty('provider'));
+      ops.empty().append(empty('operation'));
+      $('#node-input-source').on('change', function () {
+        provs.find('option[value=""]').text(fromDefinition() ? t('fromDefinition') : t('provider'));
+        ops.find('option[value=""]').text(fromDefinition() ? t('fromDefinition') : t('operation'));
+      });
       show();
     },
   };

@@ -48,6 +48,8 @@ export interface GatewayDeps {
   exposure?: Exposure;
   /** Services' certificates, shown to operators in GET /v1/services (HubOptions.certificates); none shown without. */
   certificates?: CertificateReader;
+  /** Whether the flows editor this process serves answers yet (/ready waits for it); absent where it serves none. */
+  editorReady?: () => boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -104,7 +106,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await registerOpenApi(app, { services: catalogue.offered(config.env), docsUi: sandbox, version: deps.version ?? '0.0.0' });
   if (sandbox) openApiRoute(app, app);
 
-  await app.register(healthRoutes, { store, bus: deps.bus });
+  await app.register(healthRoutes, { store, bus: deps.bus, ...(deps.editorReady ? { editor: deps.editorReady } : {}) });
   // Providers authenticate by signature, not by channel key.
   if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks });
 

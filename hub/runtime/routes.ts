@@ -47,6 +47,11 @@ export class RuntimeMount {
     this.app = undefined;
   }
 
+  /** Whether a runtime is attached: /red and /svc answer (otherwise 503). */
+  get attached(): boolean {
+    return this.app !== undefined;
+  }
+
   /** Registers the pass-through routes for these roots on the gateway. */
   register(app: FastifyInstance, roots: string[]): void {
     for (const root of roots) {

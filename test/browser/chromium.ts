@@ -4,9 +4,13 @@ import type { Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.WASL_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Call first in a suite's before(): skips it with a line that says so when Chromium is absent. */
+/**
+ * Call first in a suite's before(): skips it with a line that says so when Chromium is absent —
+ * or fails it when WASL_REQUIRE_SERVICES=1 (as the suites that need PostgreSQL or RabbitMQ do).
+ */
 export function skipWithoutChromium(ctx: Mocha.Context): void {
   if (existsSync(CHROMIUM)) return;
+  if (process.env.WASL_REQUIRE_SERVICES === '1') throw new Error(`Chromium is required (WASL_REQUIRE_SERVICES=1) but absent at ${CHROMIUM}: apt-get install -y chromium, or WASL_CHROMIUM=<path>`);
   console.log(`      (skipped: no Chromium at ${CHROMIUM}; install Debian's: apt-get install -y chromium)`);
   ctx.skip();
 }

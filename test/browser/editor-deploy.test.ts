@@ -71,8 +71,8 @@ describe("the editor's Deploy in Chromium", function () {
       const started = once((require('node-red') as { events: EventEmitter }).events, 'flows:started');
       const deployed = page.waitForResponse((r) => r.url().endsWith('/red/flows') && r.request().method() === 'POST', { timeout: 30_000 });
       await page.locator('#red-ui-header-button-deploy').click();
-      // The editor asks first when nodes do not pass their dialogs' checks (the repository's
-      // order-in nodes without `concurrency` do not); a person confirms.
+      // The editor asks first when nodes do not pass their dialogs' checks (none of the
+      // repository's should: editor-views.test.ts); if it asks, a person confirms.
       const confirm = page.getByRole('button', { name: 'Confirm deploy' });
       await confirm.waitFor({ state: 'visible', timeout: 5_000 }).then(() => confirm.click(), () => undefined);
       const res = await deployed;
