@@ -763,7 +763,7 @@ export interface Money {
   currency: string;
 }
 /**
- * وصل: the receipt of one payment, in Arabic and English; as GET /v1/orders/{id}/receipt reads it, with the order's result data or refusal once it has one.
+ * وصل: the receipt of one payment, in Arabic and English; as GET /v1/orders/{id}/receipt reads it, with the order's result data or refusal once it has one. Its sum: amountMinor in the currency's minor units (minorDigits of them), and display, the sum written for people in Arabic and English (Intl.NumberFormat with the currency, e.g. { "en": "$19.43", "ar": "19.43 US$" }).
  *
  * This interface was referenced by `Order`'s JSON-Schema
  * via the `definition` "Receipt".
@@ -779,10 +779,19 @@ export interface Receipt {
     names: Text1;
   };
   /**
-   * Pounds for SYP, minor units for a foreign currency.
+   * The same sum as amountMinor (kept for existing channels): pounds for SYP, minor units (cents) for a foreign currency. Prefer amountMinor and display.
    */
   amount: number;
   currency: string;
+  /**
+   * The sum paid in the currency's minor units, 10^-minorDigits of the currency: 1943 USD is $19.43; 2500 SYP is 2,500 pounds. Always in GET /v1/orders/{id}/receipt.
+   */
+  amountMinor?: number;
+  /**
+   * The digits of the currency's minor unit (ISO 4217 as ICU has it): 0 for SYP, 2 for USD and EUR.
+   */
+  minorDigits?: number;
+  display?: Text1;
   provider: {
     code: string;
     names: Text1;
@@ -926,10 +935,11 @@ export interface ProviderDefinition {
   kind: 'soap' | 'rest';
   contract: ContractRef;
   /**
-   * Where the provider is, per environment. The sandbox (a wasl simulator or the provider's test system) is required; production is added when the provider goes live.
+   * Where the provider is, per environment. The sandbox (a wasl simulator, or for a provider without one its test system) is required; test is the provider's own test system, for recording and contract checks; production is added when the provider goes live.
    */
   environments: {
     sandbox: Environment;
+    test?: Environment1;
     production?: Environment;
   };
   security?: Security;
@@ -1140,6 +1150,16 @@ export interface Security {
      */
     rejectUnauthorized?: boolean;
   };
+}
+/**
+ * Where the provider is in one environment, and how to authenticate there if it differs. Its `security`, when given, replaces the provider's in this environment.
+ */
+export interface Environment1 {
+  /**
+   * Base URL (REST) or service address (SOAP).
+   */
+  endpoint: string;
+  security?: Security;
 }
 /**
  * X-Road message headers. `client` is wasl; `service` is the provider's member, the operation name being added per call; `id` is the call's idempotency key, `issue` the order id and `userId` the channel or operator.

@@ -21,6 +21,7 @@ import stringify from 'safe-stable-stringify';
 import type { CertificateSummary, ServiceDefinition } from '../contracts/types';
 import { signBytes, verifyBytes } from '../hub/certificate-keys';
 import { LifecycleError, recordCertification, type CertificateReader, type CertificateTrust, type DependencyChange, type ServiceRoots } from '../hub/lifecycle';
+import type { ScenarioBehaviour } from './runner/results';
 import { dependenciesDigest, dependencyKey, describeDependency, serviceDependencies, type Dependency, type DependencyOptions } from './certificate-dependencies';
 
 export type { Dependency } from './certificate-dependencies';
@@ -30,6 +31,13 @@ export interface ScenarioReport {
   passed: number;
   failed: number;
   durationMs: number;
+  /**
+   * Per scenario (its file), what the simulators answered it from: exchanges recorded from the
+   * providers' real systems, answers generated from the contracts, or both
+   * (sandbox/README.md, "Recordings"). Added within format 2: it is part of the signed content
+   * when present, and a certificate written before it (without it) verifies as it always did.
+   */
+  behaviour?: Record<string, ScenarioBehaviour>;
 }
 
 /** The format of certificates written now; one of an earlier format (a list of files) no longer holds. */

@@ -33,7 +33,7 @@ function environment(value: string): 'sandbox' | 'production' {
   return value;
 }
 
-function header(value: string, previous: Record<string, string> = {}): Record<string, string> {
+export function header(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const i = value.indexOf('=');
   if (i < 1) throw new InvalidArgumentError('name=value');
   return { ...previous, [value.slice(0, i).trim()]: value.slice(i + 1) };

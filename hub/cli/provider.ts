@@ -11,6 +11,8 @@ import { providerCallsCommand } from './provider-calls';
 import path from 'node:path';
 import { Command } from 'commander';
 import { providerCallCommand } from './provider-call';
+import { providerRecordCommand } from './provider-record';
+import { providerCheckCommand } from './provider-check';
 import type * as Describe from '../../connectors/import/describe';
 import type * as OpenApiImport from '../../connectors/import/openapi';
 import type { ImportedContract } from '../../connectors/import/types';
@@ -189,6 +191,8 @@ export function providerCommand(open?: () => Promise<Hub>): Command {
     });
 
   provider.addCommand(providerCallCommand());
+  provider.addCommand(providerRecordCommand());
+  provider.addCommand(providerCheckCommand());
   if (open) provider.addCommand(providerCallsCommand(open));
 
   return provider;

@@ -10,6 +10,8 @@ import { coerce } from './coerce';
 import { exampleOf, overlay, scalarsByName } from './examples';
 import { ScenarioScripts } from './scripts';
 import { seedAnswer } from '../data/answers';
+import { ProviderRecordings } from './recordings';
+import type { Recording } from '../../contracts/types';
 
 export interface GeneratedOptions {
   port: number;
@@ -21,6 +23,8 @@ export interface GeneratedOptions {
   /** Milliseconds before every answer. */
   delayMs?: number;
   recordFile?: string;
+  /** The provider's recordings (default: those under its folder's recordings/, loaded at start). */
+  recordings?: ProviderRecordings;
 }
 
 export interface GeneratedSimulator extends RunningSimulator {
@@ -35,6 +39,26 @@ export interface Outcome {
   response?: unknown;
   violations?: string[];
   repeated: boolean;
+  /** Replayed from a recording (its label) rather than generated. */
+  recording?: Recording;
+}
+
+/** A recorded fault's name for the record: its business code; its text when the code is one of SOAP's own (Server…); its reason; its status. */
+function faultName(rec: Recording): string {
+  const f = rec.fault;
+  const code = f?.faultCode && !/^(Server|Client|Receiver|Sender)$/.test(f.faultCode) ? f.faultCode : undefined;
+  return code ?? f?.text?.trim().slice(0, 80) ?? f?.reason ?? `HTTP ${rec.response.status}`;
+}
+
+/** A recording's answer as the record shows it: the decoded output of an answer, the fault otherwise. */
+export function recordedOutcome(rec: Recording, repeated = false): Outcome {
+  return {
+    outcome: rec.outcome === 'answer' ? 'ok' : faultName(rec),
+    status: rec.response.status,
+    ...(rec.outcome === 'answer' && rec.output !== undefined ? { response: rec.output } : rec.fault ? { response: rec.fault } : {}),
+    repeated,
+    recording: rec,
+  };
 }
 
 /** Answers already given, by idempotency key: a repeat gets the same (the work is done once). Only successful answers are kept: a fault is not work done. */
@@ -65,8 +89,9 @@ function check(schema: Record<string, unknown>, value: unknown): string[] {
   return v(value) ? [] : pointErrors(v.errors).map((e) => `${e.pointer || '/'} ${e.message}`);
 }
 
-export function checker(provider: string, operations: Record<string, ProviderOperationFiles>, opts: GeneratedOptions) {
+export function checker(provider: string, operations: Record<string, ProviderOperationFiles>, opts: GeneratedOptions, providerDir?: string) {
   const recorder = new Recorder(opts.recordFile);
+  const recordings = opts.recordings ?? (providerDir ? ProviderRecordings.load(providerDir, provider) : new ProviderRecordings(new Map()));
   const scripts = opts.scripts ?? new ScenarioScripts(0);
   let delayMs = opts.delayMs ?? 0;
   const op = (name: string) => {
@@ -76,6 +101,7 @@ export function checker(provider: string, operations: Record<string, ProviderOpe
   };
   return {
     scripts,
+    recordings,
     delayMs: () => delayMs,
     decodeInput: (name: string, raw: unknown) => coerce(raw, op(name).inputSchema),
     checkInput: (name: string, input: unknown) => check(op(name).inputSchema, input),
@@ -101,8 +127,9 @@ export function checker(provider: string, operations: Record<string, ProviderOpe
       if (wait > 0) await sleep(wait);
       return { fault: plan.fault, answer: this.answer(name, plan.respond, input) };
     },
-    record(r: Omit<SimRequest, 'simulator' | 'at'>): void {
-      recorder.add({ simulator: provider, at: new Date().toISOString(), ...r });
+    record(r: Omit<SimRequest, 'simulator' | 'at' | 'behaviour' | 'recording'> & { recording?: Recording }): void {
+      const { recording, ...rest } = r;
+      recorder.add({ simulator: provider, at: new Date().toISOString(), ...rest, behaviour: recording ? 'recorded' : 'generated', ...(recording ? { recording: `${recording.operation}/${recording.label}` } : {}) });
     },
     running(s: { kind: 'soap' | 'rest'; url: string; close(): Promise<void> }): GeneratedSimulator {
       return { name: provider, provider, kind: s.kind, url: s.url, requests: recorder.requests, setDelay: (ms) => void (delayMs = ms), close: s.close };

@@ -5,8 +5,12 @@
  * convention ({ path, query, headers, body }, connectors/rest/binding.ts), checked against the
  * operation's input schema (400 INVALID_REQUEST with the violations when it does not hold), and
  * answered with a generated valid example under the scenario's members, in JSON or in the XML
- * mapping the contract uses. Errors carry the code where the provider's error mapping reads it
- * (`errors.codePointer`, /code by default).
+ * mapping the contract uses. An exchange recorded from the provider's real system
+ * (recordings.ts) is replayed as it was received (status, content type, body) where the request
+ * matches it. A business fault a scenario asks for is a recorded fault of that code when there is
+ * one, else shaped where the provider's declared rule for it reads it (status, the code at its
+ * `codePointer`, /code by default, the text at its `messagePointer`, /message by default); a code
+ * no rule declares and nothing recorded is a SIMULATOR error.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { LoadedProvider } from '../../connectors/provider-files';
@@ -15,7 +19,9 @@ import { mediaKind, type RestBinding } from '../../connectors/rest/binding';
 import { fromXml, toXml } from '../../connectors/rest/xml-body';
 import { parseXml } from '../../connectors/xml/parse';
 import { closeServer, listen } from '../simulators/recorder';
-import { Answers, checker, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
+import { Answers, checker, recordedOutcome, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
+import { faultShape, undeclaredFault, type FaultShape } from './recordings';
+import type { Recording } from '../../contracts/types';
 import { exampleOf } from './examples';
 import { orderOf } from './scripts';
 import { gateOf } from './credentials';
@@ -69,7 +75,13 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
     operations[name] = { inputSchema: op.inputSchema, outputSchema: op.outputSchema, binding: op.binding as unknown as Record<string, unknown>, idempotent: op.idempotent, ...(op.description ? { description: op.description } : {}) };
   }
   const routes = Object.entries(operations).map(([name, o]) => routeOf(name, o.binding as unknown as RestBinding));
-  const ctx = checker(def.code, operations, opts);
+  const ctx = checker(def.code, operations, opts, provider.dir);
+  /** Recorded answers replayed, by idempotency key: a repeat gets the same bytes again. */
+  const replayed = new Map<string, Recording>();
+  const replay = (res: ServerResponse, rec: Recording) => {
+    if (res.destroyed) return;
+    res.writeHead(rec.response.status, rec.response.contentType ? { 'content-type': rec.response.contentType } : {}).end(rec.response.body);
+  };
   const held = new HeldRequests();
   const answers = new Answers();
   const codePointer = def.errors?.rules?.find((r) => r.codePointer)?.codePointer ?? '/code';
@@ -82,12 +94,15 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
       res.writeHead(status, { 'content-type': `${binding!.responseMediaType}; charset=utf-8` }).end(toXml(body, binding!.responseXmlRoot ?? 'response'));
     } else res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   };
-  const errorBody = (binding: RestBinding, status: number, code: string, message: string) => {
+  const errorBody = (binding: RestBinding, status: number, code: string | undefined, message: string, shape?: FaultShape) => {
     const declared = binding.errorResponses[String(status)] ?? binding.errorResponses[`${String(status)[0]}XX`] ?? binding.errorResponses.default;
     const example = declared ? exampleOf(declared.schema) : {};
     const body = (typeof example === 'object' && example !== null && !Array.isArray(example) ? example : {}) as Record<string, unknown>;
-    setAt(body, codePointer, code);
-    if (!('message' in body)) body.message = message;
+    if (code !== undefined) setAt(body, shape?.codePointer ?? codePointer, code);
+    // Where the rule reads the text, it is there; elsewhere a message only where the body has none.
+    if (shape?.messagePointer) setAt(body, shape.messagePointer, message);
+    else if (shape && shape.errorCode === undefined) body.message = message;
+    else if (!('message' in body)) body.message = message;
     return body;
   };
 
@@ -170,6 +185,11 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
       record({ outcome: 'ok', status: success, response: previous, repeated: true });
       return send(res, success, previous, binding);
     }
+    const again = key ? replayed.get(key) : undefined;
+    if (again) {
+      record(recordedOutcome(again, true));
+      return replay(res, again);
+    }
     const { fault: f, answer } = await ctx.planAndAnswer(orderId, name, input, started);
     if (f && WIRE_FAULTS.has(f.kind)) {
       const xml = mediaKind(binding.responseMediaType) === 'xml';
@@ -177,12 +197,35 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
       const status = playWireFault(f.kind as WireFault, req, res, held, { contentType: xml ? 'application/xml' : 'application/json', body }, xml);
       return record({ outcome: `fault:${f.kind}`, status, repeated: false });
     }
-    if (f) {
-      const code = f.code ?? 'SERVICE_UNAVAILABLE';
-      const status = f.status ?? (f.code ? 422 : 503);
-      const body = errorBody(binding, status, code, `simulated fault ${code}`);
-      record({ outcome: code, status, response: body, repeated: false });
+    if (f && !f.code) {
+      // A server error without a business code: no rule is asked about.
+      const status = f.status ?? 503;
+      const body = errorBody(binding, status, 'SERVICE_UNAVAILABLE', 'simulated fault SERVICE_UNAVAILABLE');
+      record({ outcome: 'SERVICE_UNAVAILABLE', status, response: body, repeated: false });
       return send(res, status, body);
+    }
+    if (f?.code) {
+      const recorded = ctx.recordings.fault(name, f.code);
+      if (recorded) {
+        record(recordedOutcome(recorded));
+        return replay(res, recorded);
+      }
+      const shape = faultShape(def.errors, f.code);
+      if (!shape) {
+        const message = undeclaredFault(def.code, name, f.code);
+        record({ outcome: 'SIMULATOR_FAULT_UNDECLARED', status: 500, violations: [message], repeated: false });
+        return send(res, 500, { code: 'SIMULATOR_FAULT_UNDECLARED', message });
+      }
+      const status = shape.status ?? f.status ?? 422;
+      const body = errorBody(binding, status, shape.errorCode, shape.text, shape);
+      record({ outcome: f.code, status, response: body, repeated: false });
+      return send(res, status, body);
+    }
+    const recorded = ctx.recordings.matching(name, input);
+    if (recorded) {
+      if (recorded.outcome === 'answer' && key) replayed.set(key, recorded);
+      record(recordedOutcome(recorded));
+      return replay(res, recorded);
     }
     if (answer.violations.length) {
       record({ outcome: 'SIMULATOR_ANSWER_INVALID', status: 500, violations: answer.violations, repeated: false });

@@ -5,8 +5,12 @@
  * imports beside it, checks each request against the operation's input schema (a Client fault
  * when it does not hold), echoes the request's SOAP headers (X-Road requires it), and answers a
  * generated valid example laid under what the scenario says — checked against the output schema
- * before it is sent. Business faults carry the code in the detail (`<Fault><errorCode>…`), where
- * the connector's error mapping looks for it.
+ * before it is sent. An exchange recorded from the provider's real system (recordings.ts) is
+ * replayed as it was received — the request's SOAP headers echoed into its envelope — where the
+ * request matches it. A business fault a scenario asks for is a recorded fault of that code when
+ * there is one, else shaped the way the provider's declared error rule for that code reads it:
+ * the code in the detail (`<Fault><errorCode>…`), the text in faultstring / Reason, an element at
+ * the rule's detail path; a code no rule declares and nothing recorded is a SIMULATOR error.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +18,9 @@ import { basename, dirname, join, posix } from 'node:path';
 import * as soap from 'soap';
 import type { LoadedProvider } from '../../connectors/provider-files';
 import { closeServer, listen } from '../simulators/recorder';
-import { Answers, checker, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
+import { Answers, checker, recordedOutcome, type GeneratedOptions, type GeneratedSimulator, type Outcome } from './common';
+import { faultShape, undeclaredFault, type FaultShape } from './recordings';
+import type { Recording } from '../../contracts/types';
 import { playWireFault, WIRE_FAULTS, HeldRequests, type WireFault } from './wire-faults';
 import { orderOf } from './scripts';
 import { gateOf } from './credentials';
@@ -91,6 +97,22 @@ export function echoHeaderBlocks(rawEnvelope: string): string {
   });
 }
 
+/** A recorded envelope with the request's header blocks (X-Road echoes them) in place of the recorded ones. */
+export function withEchoedHeaders(envelope: string, blocks: string): string {
+  if (!blocks) return envelope;
+  const empty = /<([\w.-]+:)?Header\b([^>]*?)\/>/.exec(envelope);
+  if (empty) return `${envelope.slice(0, empty.index)}<${empty[1] ?? ''}Header${empty[2]}>${blocks}</${empty[1] ?? ''}Header>${envelope.slice(empty.index + empty[0].length)}`;
+  const hdr = /(<([\w.-]+:)?Header\b[^>]*>)[\s\S]*?(<\/\2?Header>)/.exec(envelope);
+  if (hdr) return envelope.slice(0, hdr.index) + hdr[1] + blocks + hdr[3] + envelope.slice(hdr.index + hdr[0].length);
+  const body = /<([\w.-]+:)?Body\b/.exec(envelope);
+  if (!body) return envelope;
+  const prefix = body[1] ?? '';
+  return `${envelope.slice(0, body.index)}<${prefix}Header>${blocks}</${prefix}Header>${envelope.slice(body.index)}`;
+}
+
+const SOAP12_CODES: Record<string, string> = { Server: 'Receiver', Client: 'Sender' };
+const SOAP11_CODES: Record<string, string> = { Receiver: 'Server', Sender: 'Client' };
+
 export async function startSoapSimulator(provider: LoadedProvider, opts: GeneratedOptions): Promise<GeneratedSimulator> {
   const def = provider.definition;
   if (!provider.model || !def.contract.file) throw new Error(`provider ${def.code} has no WSDL contract`);
@@ -101,7 +123,9 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
   const wsdlFile = join(provider.dir, contractFile);
   const held = new HeldRequests();
   const answers = new Answers();
-  const ctx = checker(def.code, provider.operations, opts);
+  const ctx = checker(def.code, provider.operations, opts, provider.dir);
+  /** Recorded answers replayed, by idempotency key: a repeat gets the same bytes again. */
+  const replayed = new Map<string, Recording>();
   const rawOf = new WeakMap<IncomingMessage, string>();
   const gate = gateOf(def);
   let soap12 = false;
@@ -125,6 +149,29 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
           ? { Fault: { Code: { Value: client ? 'soap:Sender' : 'soap:Receiver' }, Reason: { Text: message }, Detail: detail, statusCode: 500 } }
           : { Fault: { faultcode: client ? 'soap:Client' : 'soap:Server', faultstring: message, detail, statusCode: 500 } };
       };
+      /** A business fault laid out where the provider's declared rule reads it. */
+      const shapedFault = (shape: FaultShape, status: number) => {
+        const detail: Record<string, unknown> = {};
+        if (shape.errorCode) detail[faultElement ? localOf(faultElement) : 'Fault'] = { errorCode: shape.errorCode, errorMessage: shape.text };
+        if (shape.detailPath) {
+          let cur = detail;
+          shape.detailPath.steps.forEach((step, i) => {
+            if (i === shape.detailPath!.steps.length - 1) cur[step] = shape.detailPath!.value;
+            else cur = (cur[step] = typeof cur[step] === 'object' && cur[step] !== null ? cur[step] : {}) as Record<string, unknown>;
+          });
+        }
+        const has = Object.keys(detail).length > 0;
+        const code = shape.soapCode ?? 'Server';
+        return soap12
+          ? { Fault: { Code: { Value: `soap:${SOAP12_CODES[code] ?? code}` }, Reason: { Text: shape.text }, ...(has ? { Detail: detail } : {}), statusCode: status } }
+          : { Fault: { faultcode: `soap:${SOAP11_CODES[code] ?? code}`, faultstring: shape.text, ...(has ? { detail } : {}), statusCode: status } };
+      };
+      /** A recorded answer or fault, as it was received; the request's SOAP headers echoed into it. */
+      const replay = (rec: Recording): Promise<never> => {
+        const body = withEchoedHeaders(rec.response.body, echoHeaderBlocks(rawOf.get(req) ?? ''));
+        if (!res.headersSent && !res.destroyed) res.writeHead(rec.response.status, rec.response.contentType ? { 'content-type': rec.response.contentType } : {}).end(body);
+        return new Promise<never>(() => undefined);
+      };
 
       const refused = gate.refuseSoap(rawOf.get(req) ?? '');
       if (refused) {
@@ -141,6 +188,11 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
         record({ outcome: 'ok', status: 200, response: previous, repeated: true });
         return toSoap(previous);
       }
+      const again = key ? replayed.get(key) : undefined;
+      if (again) {
+        record(recordedOutcome(again, true));
+        return replay(again);
+      }
       const { fault: f, answer } = await ctx.planAndAnswer(orderId, name, input, started);
       if (f && WIRE_FAULTS.has(f.kind)) {
         const body = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${soap12 ? 'http://www.w3.org/2003/05/soap-envelope' : 'http://schemas.xmlsoap.org/soap/envelope/'}"><soap:Body>${JSON.stringify(answer.value).replace(/[<>&]/g, '')}</soap:Body></soap:Envelope>`;
@@ -149,11 +201,33 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
         return new Promise<never>(() => undefined);
       }
       if (f?.kind === 'soap-fault' || f?.kind === 'http-error') {
-        const code = f.code ?? 'SERVER_ERROR';
-        record({ outcome: code, status: f.status ?? 500, repeated: false });
-        const fault = businessFault(code, `simulated fault ${code}`);
-        fault.Fault.statusCode = f.status ?? 500;
-        throw fault;
+        if (!f.code) {
+          // A server error without a business code: no rule is asked about.
+          record({ outcome: 'SERVER_ERROR', status: f.status ?? 500, repeated: false });
+          const fault = businessFault('SERVER_ERROR', 'simulated fault SERVER_ERROR');
+          fault.Fault.statusCode = f.status ?? 500;
+          throw fault;
+        }
+        const recorded = ctx.recordings.fault(name, f.code);
+        if (recorded) {
+          record(recordedOutcome(recorded));
+          return replay(recorded);
+        }
+        const shape = faultShape(def.errors, f.code);
+        if (!shape) {
+          const message = undeclaredFault(def.code, name, f.code);
+          record({ outcome: 'SIMULATOR_FAULT_UNDECLARED', status: 500, violations: [message], repeated: false });
+          throw businessFault('SIMULATOR_FAULT_UNDECLARED', message);
+        }
+        const status = shape.status ?? f.status ?? 500;
+        record({ outcome: f.code, status, repeated: false });
+        throw shapedFault(shape, status);
+      }
+      const recorded = ctx.recordings.matching(name, input);
+      if (recorded) {
+        if (recorded.outcome === 'answer' && key) replayed.set(key, recorded);
+        record(recordedOutcome(recorded));
+        return replay(recorded);
       }
       if (answer.violations.length) {
         record({ outcome: 'SIMULATOR_ANSWER_INVALID', status: 500, violations: answer.violations, repeated: false });

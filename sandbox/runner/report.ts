@@ -42,6 +42,12 @@ function clip(s: string, max = 300): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
+/** The recordings a scenario was answered from, for people: ` (moi-civil-registry GetPerson/found, …)`. */
+function recordingsOf(r: ScenarioResult): string {
+  const used = [...new Set(r.exchanges.filter((x) => x.recording).map((x) => `${x.provider} ${x.recording}`))];
+  return used.length ? ` (${used.join(', ')})` : '';
+}
+
 // ——— JUnit XML ———
 
 function junitCase(r: ScenarioResult): string {
@@ -57,6 +63,7 @@ function junitCase(r: ScenarioResult): string {
     body.push(`      <failure message="${xmlAttr(message)}" type="expectation">${xmlText(r.differences.map(describeDifference).join('\n'))}</failure>`);
   }
   const out = [`order: ${r.orderId ?? '(none)'}`, `status: ${r.status ?? '(none)'}`, `timeline: ${r.timeline.map((e) => e.status).join(' → ')}`];
+  if (r.behaviour) out.push(`behaviour: ${r.behaviour}${recordingsOf(r)}`);
   body.push(`      <system-out>${xmlText(out.join('\n'))}</system-out>`);
   return `    <testcase ${attrs}>\n${body.join('\n')}\n    </testcase>`;
 }
@@ -118,14 +125,14 @@ function exchangeRows(x: Exchange): string {
   const key = x.idempotencyKey === undefined ? '' : html(x.idempotencyKey) + (x.repeated ? ' <span class="muted">(repeated)</span>' : '');
   const violations = x.violations?.length ? `<ul>${x.violations.map((v) => `<li>${html(v)}</li>`).join('')}</ul>` : '';
   const cells = [x.at, x.provider, x.operation ?? ''].map((c) => `<td>${html(c)}</td>`).join('');
-  const row = `<tr>${cells}<td>${html(`${x.method} ${x.path}`)}</td><td>${key}</td><td>${html(x.outcome)}</td><td>${x.status === undefined ? '' : x.status === 0 ? 'none' : x.status}</td><td>${violations}</td></tr>`;
+  const row = `<tr>${cells}<td>${html(`${x.method} ${x.path}`)}</td><td>${key}</td><td>${html(x.outcome)}${x.recording ? ` <span class="muted">(recorded: ${html(x.recording)})</span>` : ''}</td><td>${x.status === undefined ? '' : x.status === 0 ? 'none' : x.status}</td><td>${violations}</td></tr>`;
   const response = x.response === undefined ? '<p class="muted">no response body</p>' : pre(x.response);
   return `${row}<tr><td colspan="8"><details><summary>input and response</summary><h3>Input</h3>${pre(x.input)}<h3>Response</h3>${response}</details></td></tr>`;
 }
 
 function scenarioBlock(r: ScenarioResult): string {
   const state = r.passed ? 'pass' : 'fail';
-  const meta = [r.file, `${seconds(r.durationMs, 2)} s`, `order ${r.orderId ?? '—'}`, `status ${r.status ?? '—'}`].map(html).join(' · ');
+  const meta = [r.file, `${seconds(r.durationMs, 2)} s`, `order ${r.orderId ?? '—'}`, `status ${r.status ?? '—'}`, ...(r.behaviour ? [`${r.behaviour} behaviour${recordingsOf(r)}`] : [])].map(html).join(' · ');
   const parts = [
     `<details class="scenario ${state}"${r.passed ? '' : ' open'}>`,
     `<summary><span class="badge ${state}">${r.passed ? 'PASS' : 'FAIL'}</span><span dir="auto">${html(r.scenario)}</span> <span class="meta">${meta}</span></summary>`,

@@ -26,6 +26,18 @@ export interface Exchange {
   violations?: string[];
   /** A repeat of an idempotency key the simulator had already answered. */
   repeated: boolean;
+  /** Replayed from an exchange recorded from the provider's real system, or generated (generated simulators say; the payment and postal simulators are generated behaviour). */
+  behaviour?: 'recorded' | 'generated';
+  /** The recording replayed (`<operation>/<label>`). */
+  recording?: string;
+}
+
+/** What a scenario ran against: only recorded exchanges, only generated ones (or none at all), or both. */
+export type ScenarioBehaviour = 'recorded' | 'generated' | 'mixed';
+
+export function scenarioBehaviour(exchanges: readonly Pick<Exchange, 'behaviour'>[]): ScenarioBehaviour {
+  const recorded = exchanges.filter((e) => e.behaviour === 'recorded').length;
+  return recorded === 0 ? 'generated' : recorded === exchanges.length ? 'recorded' : 'mixed';
 }
 
 /** One way the run differed from what the scenario expected. */
@@ -49,6 +61,8 @@ export interface ScenarioResult {
   status?: Order['status'];
   timeline: TimelineEvent[];
   exchanges: Exchange[];
+  /** Whether the simulators answered from recordings, generated answers, or both (scenarioBehaviour). */
+  behaviour?: ScenarioBehaviour;
   differences: Difference[];
   /** Set when the scenario could not run at all (refused submission, no simulator…). */
   error?: string;

@@ -23,7 +23,7 @@ import { exampleRequest } from '../../hub/gateway/openapi';
 import { certify, CertificationError } from '../certificate';
 import type { ServiceRoots } from '../../hub/lifecycle';
 import { startEnvironment, type SandboxEnvironment } from './environment';
-import type { Difference, Exchange, RunReport, ScenarioResult, ServiceResult } from './results';
+import { scenarioBehaviour, type Difference, type Exchange, type RunReport, type ScenarioResult, type ServiceResult } from './results';
 import { loadScenarios, type LoadedScenario } from './scenarios';
 import { PROPOSED, unreviewedProposals } from '../scaffold/proposals';
 
@@ -159,6 +159,7 @@ async function runOne(env: SandboxEnvironment, p: Planned, opts: RunOptions, bas
   result.status = order.status;
   result.timeline = order.timeline;
   result.exchanges = exchangesOf(env, orderId);
+  result.behaviour = scenarioBehaviour(result.exchanges);
   const dead = await deadLetters();
   // The reason with the last attempt's error, so a report says why (a mapping, a contract, a provider).
   const deadReasons = dead.map((d) => d.reason);
@@ -188,6 +189,8 @@ function exchangesOf(env: SandboxEnvironment, orderId: string): Exchange[] {
         ...(r.response !== undefined ? { response: r.response } : {}),
         ...(r.violations?.length ? { violations: r.violations } : {}),
         repeated: r.repeated,
+        ...(r.behaviour ? { behaviour: r.behaviour } : {}),
+        ...(r.recording ? { recording: r.recording } : {}),
       });
     }
   }
@@ -286,7 +289,8 @@ export async function runSandbox(opts: RunOptions): Promise<RunReport> {
       else if (unreviewed(flowsDir, code) !== undefined) sr.notCertified = unreviewed(flowsDir, code);
       else {
         try {
-          const cert = certify(code, { scenarios: rs.length, passed, failed: 0, durationMs: rs.reduce((t, r) => t + r.durationMs, 0) }, roots, opts.by ?? 'sandbox', opts.signingKey ? { signingKey: opts.signingKey } : {});
+          const behaviour = Object.fromEntries(rs.map((r) => [r.file, r.behaviour ?? scenarioBehaviour(r.exchanges)]));
+          const cert = certify(code, { scenarios: rs.length, passed, failed: 0, durationMs: rs.reduce((t, r) => t + r.durationMs, 0), behaviour }, roots, opts.by ?? 'sandbox', opts.signingKey ? { signingKey: opts.signingKey } : {});
           sr.certificate = { digest: cert.digest, certifiedAt: cert.certifiedAt, ...(cert.signature ? { signedBy: cert.signature.keyId } : {}) };
         } catch (err) {
           if (!(err instanceof CertificationError)) throw err;

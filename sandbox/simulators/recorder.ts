@@ -42,6 +42,14 @@ export interface SimRequest {
   response?: unknown;
   /** Where the request broke the contract, or the answer would have (`answer: …`). */
   violations?: string[];
+  /**
+   * Generated simulators: whether the answer was replayed from an exchange recorded from the
+   * provider's real system (`recorded`, with the recording's label) or generated from the
+   * contract and the declared error rules (`generated`).
+   */
+  behaviour?: 'recorded' | 'generated';
+  /** The recording replayed (`<operation>/<label>`). */
+  recording?: string;
 }
 
 export class Recorder {
