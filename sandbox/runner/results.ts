@@ -36,8 +36,12 @@ export interface Exchange {
 export type ScenarioBehaviour = 'recorded' | 'generated' | 'mixed';
 
 export function scenarioBehaviour(exchanges: readonly Pick<Exchange, 'behaviour'>[]): ScenarioBehaviour {
-  const recorded = exchanges.filter((e) => e.behaviour === 'recorded').length;
-  return recorded === 0 ? 'generated' : recorded === exchanges.length ? 'recorded' : 'mixed';
+  // Only the exchanges of simulators generated from a provider's contract say where their answer
+  // came from; wasl's own payment and postal simulators (no behaviour) play the fulfilment around
+  // the ministry and do not make a scenario "mixed".
+  const told = exchanges.filter((e) => e.behaviour !== undefined);
+  const recorded = told.filter((e) => e.behaviour === 'recorded').length;
+  return recorded === 0 ? 'generated' : recorded === told.length ? 'recorded' : 'mixed';
 }
 
 /** One way the run differed from what the scenario expected. */

@@ -35,6 +35,7 @@ import { junitXml } from '../../sandbox/runner/report';
 import { cpSync, mkdirSync } from 'node:fs';
 import releaseKeys from '../fixtures/release-keys.json';
 import { scenarioBehaviour } from '../../sandbox/runner/results';
+import { ADDRESS, BUSY, INVALID, NAME, NAME_AR, VALID, VAT_WSDL, vatStandIn } from '../fixtures/vat-stand-in';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'wasl.js');
 
@@ -77,85 +78,6 @@ function post(url: string, body: string, headers: Record<string, string> = {}): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The VAT-number check stand-in: SOAP 1.1, refusals and outages as soap:Server, told apart by faultstring.
-
-const VAT_WSDL = `<?xml version="1.0" encoding="UTF-8"?>
-<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-  xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:wasl:test:vat" xmlns:t="urn:wasl:test:vat:types" targetNamespace="urn:wasl:test:vat">
-  <wsdl:types>
-    <xsd:schema targetNamespace="urn:wasl:test:vat:types" elementFormDefault="qualified">
-      <xsd:element name="checkVat">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="countryCode" type="xsd:string"/>
-          <xsd:element name="vatNumber" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-      <xsd:element name="checkVatResponse">
-        <xsd:complexType><xsd:sequence>
-          <xsd:element name="countryCode" type="xsd:string"/>
-          <xsd:element name="vatNumber" type="xsd:string"/>
-          <xsd:element name="requestDate" type="xsd:date"/>
-          <xsd:element name="valid" type="xsd:boolean"/>
-          <xsd:element name="name" type="xsd:string"/>
-          <xsd:element name="address" type="xsd:string"/>
-        </xsd:sequence></xsd:complexType>
-      </xsd:element>
-    </xsd:schema>
-  </wsdl:types>
-  <wsdl:message name="checkVatRequest"><wsdl:part name="parameters" element="t:checkVat"/></wsdl:message>
-  <wsdl:message name="checkVatResponse"><wsdl:part name="parameters" element="t:checkVatResponse"/></wsdl:message>
-  <wsdl:portType name="checkVatPortType">
-    <wsdl:operation name="checkVat"><wsdl:input message="tns:checkVatRequest"/><wsdl:output message="tns:checkVatResponse"/></wsdl:operation>
-  </wsdl:portType>
-  <wsdl:binding name="checkVatBinding" type="tns:checkVatPortType">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <wsdl:operation name="checkVat">
-      <soap:operation soapAction=""/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input>
-      <wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-  </wsdl:binding>
-  <wsdl:service name="checkVatService">
-    <wsdl:port name="checkVatPort" binding="tns:checkVatBinding"><soap:address location="http://127.0.0.1:1/vat"/></wsdl:port>
-  </wsdl:service>
-</wsdl:definitions>
-`;
-
-// The citizens' values the stand-in knows: none of them may reach the provider folder.
-const VALID = '123456789';
-const INVALID = 'NOTAVAT42';
-const BUSY = '987654321';
-const NAME = 'Ahmad Haddad';
-const NAME_AR = 'أحمد حداد';
-const ADDRESS = '12 Baghdad Street, Damascus';
-
-const FAULT = (text: string) =>
-  '<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>' +
-  `<faultcode>soap:Server</faultcode><faultstring>${text}</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
-
-function vatStandIn() {
-  const attempts = new Map<string, number>();
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const vat = /<(?:\w+:)?vatNumber>([^<]*)</.exec(body)?.[1] ?? '';
-      const country = /<(?:\w+:)?countryCode>([^<]*)</.exec(body)?.[1] ?? '';
-      attempts.set(vat, (attempts.get(vat) ?? 0) + 1);
-      const send = (status: number, xml: string) => res.writeHead(status, { 'content-type': 'text/xml; charset=utf-8' }).end(xml);
-      if (vat === INVALID) return send(500, FAULT('INVALID_INPUT'));
-      if (vat === BUSY) return send(500, FAULT('MS_UNAVAILABLE'));
-      return send(
-        200,
-        '<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><t:checkVatResponse xmlns:t="urn:wasl:test:vat:types">' +
-          `<t:countryCode>${country}</t:countryCode><t:vatNumber>${vat}</t:vatNumber><t:requestDate>2026-12-06</t:requestDate><t:valid>true</t:valid>` +
-          `<t:name>${NAME} / ${NAME_AR}</t:name><t:address>${ADDRESS}</t:address></t:checkVatResponse></soap:Body></soap:Envelope>`,
-      );
-    });
-  });
-  return { server, attempts };
-}
-
 describe('recordings: masking', () => {
   it('keeps the shape: digits, Arabic and Latin letters, separators; dates stay dates', () => {
     for (let i = 0; i < 50; i++) {
@@ -481,6 +403,7 @@ describe('recordings: record and replay a SOAP provider (VAT-number check stand-
       assert.equal(scenarioBehaviour([ex('generated'), ex()]), 'generated');
       assert.equal(scenarioBehaviour([ex('recorded'), ex('generated')]), 'mixed');
       assert.equal(scenarioBehaviour([]), 'generated');
+      assert.equal(scenarioBehaviour([ex('recorded'), ex()]), 'recorded', 'wasl\'s own payment and postal simulators say nothing of the ministry');
     });
   });
 });
