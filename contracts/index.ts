@@ -89,6 +89,19 @@ export function checkPattern(pattern: string, where: string): void {
   }
 }
 
+/** The annotation a schema node carries to say what its rule expects, in English and Arabic. */
+export const MESSAGE_KEYWORD = 'x-wasl-message';
+export interface RuleMessage {
+  en: string;
+  ar: string;
+}
+const MESSAGE_META_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['en', 'ar'],
+  properties: { en: { type: 'string', minLength: 1 }, ar: { type: 'string', minLength: 1 } },
+} as const;
+
 export interface AjvOptions {
   /** For querystrings and path parameters, which arrive as strings: coerce them to the declared
    * types and fill declared defaults. Never for bodies, which must say what they mean. */
@@ -102,6 +115,10 @@ export function createAjv(opts: AjvOptions = {}): Ajv2020 {
     strictRequired: false,
     allowUnionTypes: true,
     discriminator: true,
+    // Errors carry the schema node that failed (parentSchema), so that its `x-wasl-message` speaks
+    // for it (hub/field-errors.ts). They then also carry the value (`data`): ajv errors are turned
+    // into pointers and texts (pointErrors, fieldErrors) and never logged or returned as they are.
+    verbose: true,
     coerceTypes: opts.forParameters ?? false,
     removeAdditional: false,
     useDefaults: opts.forParameters ?? false,
@@ -110,6 +127,9 @@ export function createAjv(opts: AjvOptions = {}): Ajv2020 {
   addFormats(ajv);
   // OpenAPI's `example(s)` inside schemas are documentation, not validation.
   ajv.addKeyword({ keyword: 'example', schemaType: ['object', 'array', 'string', 'number', 'boolean', 'null'] });
+  // What a channel and a citizen are told, in English and Arabic, when the node's form (its pattern,
+  // format or discriminator) does not hold: an annotation, read by hub/field-errors.ts.
+  ajv.addKeyword({ keyword: MESSAGE_KEYWORD, schemaType: 'object', metaSchema: MESSAGE_META_SCHEMA });
   for (const s of schemas) ajv.addSchema(s);
   return ajv;
 }
@@ -120,6 +140,8 @@ export interface PointedError {
   keyword: string;
   message: string;
   params: Record<string, unknown>;
+  /** The schema node holding the failing keyword (with Ajv's `verbose`, as createAjv sets it). */
+  parentSchema?: Record<string, unknown>;
 }
 
 export function pointErrors(errors: ErrorObject[] | null | undefined, prefix = ''): PointedError[] {
@@ -140,11 +162,16 @@ export function pointErrors(errors: ErrorObject[] | null | undefined, prefix = '
     const key = `${pointer}\u0000${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ pointer, keyword: e.keyword, message, params: e.params as Record<string, unknown> });
+    out.push({ pointer, keyword: e.keyword, message, params: e.params as Record<string, unknown>, ...parentOf(e) });
   }
   // An invalid document always gets at least one error.
-  if (out.length === 0) for (const e of umbrellas) out.push({ pointer: prefix + e.instancePath, keyword: e.keyword, message: describe(e), params: e.params as Record<string, unknown> });
+  if (out.length === 0) for (const e of umbrellas) out.push({ pointer: prefix + e.instancePath, keyword: e.keyword, message: describe(e), params: e.params as Record<string, unknown>, ...parentOf(e) });
   return out;
+}
+
+function parentOf(e: ErrorObject): { parentSchema?: Record<string, unknown> } {
+  const p = e.parentSchema as unknown;
+  return typeof p === 'object' && p !== null && !Array.isArray(p) ? { parentSchema: p as Record<string, unknown> } : {};
 }
 
 function describe(e: ErrorObject): string {

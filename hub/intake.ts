@@ -58,7 +58,7 @@ export function buildOrder(req: OrderRequest, channel: ChannelKey, catalogue: Ca
     offered.push(fieldError('/centre/governorate', 'is not a governorate where the service is offered', 'الخدمة غير متاحة في هذه المحافظة'));
   }
   if (!def.delivery.includes(req.delivery.method)) {
-    offered.push(fieldError('/delivery/method', `must be one of: ${def.delivery.join(', ')}`, 'طريقة التسليم غير متاحة لهذه الخدمة'));
+    offered.push(fieldError('/delivery/method', `must be one of: ${def.delivery.join(', ')}`, `طريقة التسليم غير متاحة لهذه الخدمة: يجب أن تكون واحدة من: ${def.delivery.join('، ')}`));
   }
   if (offered.length) throw new WaslError('service-not-offered', { errors: offered });
 

@@ -10,9 +10,9 @@ import { certificateReader } from './certificate';
 export const sandboxExtension = {
   certificates: certificateReader,
   // Required only when a sandbox hub starts them (a production hub never does).
-  simulators: (env, logger) => {
+  simulators: (env, logger, dataDir) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { startSimulators } = require('./simulators') as typeof import('./simulators');
-    return startSimulators(env, logger);
+    return startSimulators(env, logger, dataDir);
   },
 } satisfies HubExtensions;

@@ -65,12 +65,26 @@ function anomalyMismatch(c: CallbackRecord, settled?: Settled): Mismatch {
   };
 }
 
+/** A provider's settlements could not be listed: reconciliation cannot say what was settled. */
+export class SettlementsUnavailable extends Error {
+  constructor(
+    readonly provider: string,
+    readonly date: string,
+    readonly reason: unknown,
+  ) {
+    super(`${provider} did not list its settlements of ${date}: ${reason instanceof Error ? reason.message : String(reason)}`);
+    this.name = 'SettlementsUnavailable';
+  }
+}
+
 export async function reconcile(store: CallbackStore & OrderStore, adapters: Map<string, PaymentAdapter>, date: string): Promise<Reconciliation> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new Error(`--date must be YYYY-MM-DD, not "${date}"`);
   const dayStart = new Date(`${date}T00:00:00Z`);
   const out: Reconciliation = { date, providers: [], matched: 0, mismatches: [] };
   for (const [provider, adapter] of adapters) {
-    const settled = await adapter.settlements(date);
+    const settled = await adapter.settlements(date).catch((err: unknown) => {
+      throw new SettlementsUnavailable(provider, date, err);
+    });
     const amount: Record<string, number> = {};
     for (const s of settled) amount[s.currency] = (amount[s.currency] ?? 0) + s.amount;
     out.providers.push({ provider, settled: settled.length, amount });

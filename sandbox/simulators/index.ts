@@ -22,6 +22,9 @@
  *   WASL_SIM_POST_DELAY_MS   time between a shipment's steps (created → in-transit → delivered), default 300
  *   WASL_SIM_REQUIRE_AUTH    `on`: the payment and postal simulators refuse requests without credentials (401)
  *   WASL_SIM_RECORD_FILE     append every request received as a JSON line to this file
+ * Given the hub's data dir (startHub gives it), the payment simulators keep what they settled in
+ * <data dir>/simulators/<provider>-settlements.jsonl: a sandbox hub restarted on that data dir still
+ * lists the payments it recorded before as settled (`wasl payments reconcile`).
  * The payment and postal simulators call the hub back (./callbacks.ts) and take their behaviour
  * from POST <base>/__sim/behaviour (sandbox/README.md).
  * Every other imported provider (contracts/providers/<code>) gets a simulator generated from its
@@ -35,6 +38,7 @@ import type { CallbackSimulatorOptions } from './callbacks';
 import { INTL_PAY_DEFAULT_PORT, startIntlPay } from './intl-pay';
 import type { RunningSimulator, SimulatorOptions } from './recorder';
 import { EPAY_DEFAULT_PORT, startEpay } from './sy-epay';
+import { settlementsFile } from './settlement-ledger';
 import { POST_DEFAULT_PORT, startPost } from './sy-post';
 import { listProviders } from '../../connectors/import/write';
 import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
@@ -77,7 +81,7 @@ function portOf(env: NodeJS.ProcessEnv, name: string, fixed: number): number {
 
 const portVariable = (code: string) => `WASL_SIM_${code.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PORT`;
 
-export async function startSimulators(env: NodeJS.ProcessEnv = process.env, log?: Log): Promise<Simulators> {
+export async function startSimulators(env: NodeJS.ProcessEnv = process.env, log?: Log, dataDir?: string): Promise<Simulators> {
   const running: RunningSimulator[] = [];
   if (env.WASL_SIMULATORS === 'off') return { running, endpoints: {}, close: async () => undefined };
   if (env.WASL_SIM_PORTS !== undefined && !['', 'free', 'fixed'].includes(env.WASL_SIM_PORTS)) throw new Error('WASL_SIM_PORTS must be free or fixed');
@@ -85,11 +89,12 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env, log?
   const calling: Omit<CallbackSimulatorOptions, 'port'> = { ...common, requireAuth: env.WASL_SIM_REQUIRE_AUTH === 'on' };
   const payDelayMs = int(env, 'WASL_SIM_PAY_DELAY_MS', 300);
   const postDelayMs = int(env, 'WASL_SIM_POST_DELAY_MS', 300);
+  const settled = (code: string) => (dataDir ? { settlementsFile: settlementsFile(dataDir, code) } : {});
   const starts: Array<[string, () => Promise<RunningSimulator>]> = [
     ['moi-civil-registry', () => startCivilRegistry({ ...common, port: portOf(env, 'WASL_SIM_CIVIL_PORT', CIVIL_REGISTRY_DEFAULT_PORT) })],
     ['mot-vehicle-registry', () => startVehicleRegistry({ ...common, port: portOf(env, 'WASL_SIM_VEHICLE_PORT', VEHICLE_REGISTRY_DEFAULT_PORT) })],
-    ['sy-epay', () => startEpay({ ...calling, payDelayMs, port: portOf(env, 'WASL_SIM_EPAY_PORT', EPAY_DEFAULT_PORT) })],
-    ['intl-pay', () => startIntlPay({ ...calling, payDelayMs, port: portOf(env, 'WASL_SIM_INTLPAY_PORT', INTL_PAY_DEFAULT_PORT) })],
+    ['sy-epay', () => startEpay({ ...calling, payDelayMs, port: portOf(env, 'WASL_SIM_EPAY_PORT', EPAY_DEFAULT_PORT), ...settled('sy-epay') })],
+    ['intl-pay', () => startIntlPay({ ...calling, payDelayMs, port: portOf(env, 'WASL_SIM_INTLPAY_PORT', INTL_PAY_DEFAULT_PORT), ...settled('intl-pay') })],
     ['sy-post', () => startPost({ ...calling, postDelayMs, port: portOf(env, 'WASL_SIM_POST_PORT', POST_DEFAULT_PORT) })],
   ];
   const curated = new Set(starts.map(([name]) => name));

@@ -17,6 +17,7 @@
  * window in a test: sandbox/README.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { settlementLedger } from './settlement-ledger';
 import {
   BehaviourControl,
   callbackKit,
@@ -56,7 +57,22 @@ export type IntlPaySimulator = CallbackSimulator<IntlPayBehaviour>;
 export interface IntlPayOptions extends CallbackSimulatorOptions {
   /** Time from creating a payment intent to its outcome and webhook. Default 300 ms. */
   payDelayMs?: number;
+  /** Where the captures it makes are kept, so that its payouts outlive it (./settlement-ledger.ts). */
+  settlementsFile?: string;
 }
+
+interface PayoutItem {
+  payment_intent: string;
+  order_ref: string;
+  amount_minor: number;
+  currency: string;
+  settled_at: string;
+}
+
+const isPayoutItem = (v: unknown): v is PayoutItem => {
+  const o = v as Partial<PayoutItem> | null;
+  return typeof o === 'object' && o !== null && typeof o.payment_intent === 'string' && typeof o.order_ref === 'string' && Number.isInteger(o.amount_minor) && typeof o.currency === 'string' && typeof o.settled_at === 'string';
+};
 
 type Status = 'requires_payment' | 'succeeded' | 'failed' | 'canceled' | 'refunded' | 'partially_refunded';
 type Currency = 'USD' | 'EUR';
@@ -90,6 +106,8 @@ const INTENT = /^\/intl\/v2\/payment_intents\/([^/]+)$/;
 const CHECKOUT = /^\/intl\/checkout\/([^/]+)$/;
 const REASONS = ['requested_by_customer', 'service_not_provided'];
 
+const payoutOf = (pi: Intent): PayoutItem => ({ payment_intent: pi.id, order_ref: pi.order_ref, amount_minor: pi.amount_minor, currency: pi.currency, settled_at: pi.captured_at! });
+
 const err = (status: number, code: string, message: string, param?: string): Reply => ({ status, outcome: code, body: { error: { code, message, ...(param ? { param } : {}) } } });
 
 export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulator> {
@@ -102,6 +120,8 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
   };
   const intents = new Map<string, Intent>();
   const byKey = new Map<string, Reply>();
+  // The captures made before this simulator started (by an earlier run on the same data dir): still paid out.
+  const ledger = settlementLedger(opts.settlementsFile, isPayoutItem);
   let origin = '';
 
   const view = (pi: Intent) => ({
@@ -144,6 +164,7 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
       pi.status = 'succeeded';
       const daysAgo = 'capturedDaysAgo' in b && b.capturedDaysAgo ? b.capturedDaysAgo : 0;
       pi.captured_at = new Date(Date.now() - daysAgo * DAY_MS).toISOString();
+      ledger.add(payoutOf(pi));
       notify(pi, event('payment_intent.succeeded', view(pi)));
     }
   };
@@ -209,10 +230,10 @@ export async function startIntlPay(opts: IntlPayOptions): Promise<IntlPaySimulat
 
   const payouts = (date: string | null): Reply => {
     if (!isDate(date)) return err(400, 'parameter_invalid', 'date must be YYYY-MM-DD', 'date');
-    const data = [...intents.values()]
-      .filter((pi) => pi.captured_at?.startsWith(date))
-      .sort((a, b) => a.captured_at!.localeCompare(b.captured_at!))
-      .map((pi) => ({ payment_intent: pi.id, order_ref: pi.order_ref, amount_minor: pi.amount_minor, currency: pi.currency, settled_at: pi.captured_at! }));
+    // Every capture on `date` (UTC), by this run or an earlier one on the same data dir.
+    const now = [...intents.values()].filter((pi) => pi.captured_at?.startsWith(date)).map(payoutOf);
+    const seen = new Set(now.map((p) => p.payment_intent));
+    const data = [...ledger.earlier.filter((p) => p.settled_at.startsWith(date) && !seen.has(p.payment_intent)), ...now].sort((a, b) => a.settled_at.localeCompare(b.settled_at));
     return { status: 200, outcome: 'ok', body: { date, data } };
   };
 

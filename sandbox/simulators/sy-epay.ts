@@ -14,6 +14,7 @@
  * sandbox/README.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { settlementLedger } from './settlement-ledger';
 import {
   BehaviourControl,
   callbackKit,
@@ -48,7 +49,23 @@ export type EpaySimulator = CallbackSimulator<EpayBehaviour>;
 export interface EpayOptions extends CallbackSimulatorOptions {
   /** Time from issuing an invoice to its payment (or refusal) and callback. Default 300 ms. */
   payDelayMs?: number;
+  /** Where the payments it takes are kept, so that its settlements outlive it (./settlement-ledger.ts). */
+  settlementsFile?: string;
 }
+
+interface SettlementItem {
+  transactionId: string;
+  invoiceId: string;
+  merchantReference: string;
+  amount: number;
+  currency: string;
+  settledAt: string;
+}
+
+const isSettlementItem = (v: unknown): v is SettlementItem => {
+  const o = v as Partial<SettlementItem> | null;
+  return typeof o === 'object' && o !== null && typeof o.transactionId === 'string' && typeof o.invoiceId === 'string' && typeof o.merchantReference === 'string' && Number.isInteger(o.amount) && typeof o.currency === 'string' && typeof o.settledAt === 'string';
+};
 
 type Status = 'pending' | 'paid' | 'declined' | 'expired' | 'refunded';
 
@@ -81,6 +98,8 @@ const INVOICE = /^\/epay\/v1\/invoices\/([^/]+)$/;
 const REFUNDS = /^\/epay\/v1\/invoices\/([^/]+)\/refunds$/;
 const PAY_PAGE = /^\/epay\/pay\/([^/]+)$/;
 
+const settlementOf = (i: Invoice): SettlementItem => ({ transactionId: i.transactionId!, invoiceId: i.invoiceId, merchantReference: i.merchantReference, amount: i.amount, currency: i.currency, settledAt: i.paidAt! });
+
 const err = (status: number, code: string, message: string): Reply => ({ status, outcome: code, body: { code, message } });
 
 export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
@@ -90,6 +109,8 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
   const control = new BehaviourControl<PaymentMode>(PAYMENT_MODES, 'approve');
   const invoices = new Map<string, Invoice>();
   const byKey = new Map<string, Reply>();
+  // The payments taken before this simulator started (by an earlier run on the same data dir): still settled.
+  const ledger = settlementLedger(opts.settlementsFile, isSettlementItem);
   let origin = '';
 
   const view = (inv: Invoice) => {
@@ -145,6 +166,7 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
       inv.status = 'paid';
       inv.transactionId = randomId('TX-', 6);
       inv.paidAt = new Date().toISOString();
+      ledger.add(settlementOf(inv));
       notify(inv, event(inv, 'invoice.paid'));
     }
   };
@@ -207,12 +229,12 @@ export async function startEpay(opts: EpayOptions): Promise<EpaySimulator> {
     return reply;
   };
 
+  /** Every payment taken on `date` (UTC), by this run or an earlier one on the same data dir. */
   const settlements = (date: string | null): Reply => {
     if (!isDate(date)) return err(400, 'INVALID_REQUEST', 'date must be YYYY-MM-DD');
-    const items = [...invoices.values()]
-      .filter((i) => i.paidAt?.startsWith(date))
-      .sort((a, b) => a.paidAt!.localeCompare(b.paidAt!))
-      .map((i) => ({ transactionId: i.transactionId!, invoiceId: i.invoiceId, merchantReference: i.merchantReference, amount: i.amount, currency: i.currency, settledAt: i.paidAt! }));
+    const now = [...invoices.values()].filter((i) => i.paidAt?.startsWith(date)).map(settlementOf);
+    const seen = new Set(now.map((i) => i.transactionId));
+    const items = [...ledger.earlier.filter((i) => i.settledAt.startsWith(date) && !seen.has(i.transactionId)), ...now].sort((a, b) => a.settledAt.localeCompare(b.settledAt));
     return { status: 200, outcome: 'ok', body: { date, items } };
   };
 
