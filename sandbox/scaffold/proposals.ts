@@ -32,7 +32,12 @@ export interface InputProposal {
 export interface OutputProposal {
   expression: string;
   proposals: Proposal[];
+  /** The result data proposed (service.json `result.schema`) when the answer is a check rather than a document. */
+  result?: Record<string, unknown>;
 }
+
+/** At most this many members of an answer are proposed as result data. */
+const MAX_RESULT_MEMBERS = 16;
 
 /** What the order holds, by the names operations give it. Names are compared lower-case without separators. */
 const ORDER_SOURCES: Array<{ from: string; what: string; names: string[]; type: 'string' | 'date' | 'language' }> = [
@@ -191,14 +196,17 @@ export function proposeInput(schema: Schema): InputProposal {
 interface Leaf {
   path: string[];
   schema: Schema;
+  /** Required at every level from the answer down: the answer always has it. */
+  required: boolean;
 }
 
-function leaves(root: Schema, s0: Schema, path: string[] = [], out: Leaf[] = [], depth = 0): Leaf[] {
+function leaves(root: Schema, s0: Schema, path: string[] = [], out: Leaf[] = [], depth = 0, required = true): Leaf[] {
   if (depth > 8) return out;
   const s = inline(root, s0);
   if (isObject(s)) {
-    for (const [name, ps] of Object.entries(s.properties as Record<string, Schema>)) leaves(root, ps, [...path, name], out, depth + 1);
-  } else if (typeOf(s) !== 'array' && path.length) out.push({ path, schema: s });
+    const req = new Set((s.required as string[] | undefined) ?? []);
+    for (const [name, ps] of Object.entries(s.properties as Record<string, Schema>)) leaves(root, ps, [...path, name], out, depth + 1, required && req.has(name));
+  } else if (typeOf(s) !== 'array' && path.length) out.push({ path, schema: s, required });
   return out;
 }
 
@@ -235,22 +243,53 @@ export function proposeOutput(schema: Schema, o: { service: string; provider: st
     if (echo) ref = { leaf: echo, why: `the answer has no reference: ${echo.path.join('.')}, the request's own ${echo.path[echo.path.length - 1]}, names what was answered` };
   }
   const issued = all.find((l) => /^(issuedat|issuedate|issuedon|issuetime|dateissued|issued)$/.test(normal(l.path[l.path.length - 1]!)) && (l.schema.format === 'date-time' || /T/.test(String(l.schema.pattern ?? ''))));
+  // An answer without the reference of an issued document is a check (valid / name…): its
+  // members are what the citizen asked for, kept as the order's typed result data.
+  const result = (ranked[0]?.score ?? 0) >= 4 ? undefined : resultOf(all);
+  const dataLine = result ? `  "data": {\n${result.members.map(([name, leaf]) => `    ${JSON.stringify(name)}: ${pathExpr(leaf.path)}`).join(',\n')}\n  } ${comment(result.why)},\n` : '';
+  if (result) proposals.push({ member: 'data', from: `{ ${result.members.map(([n]) => n).join(', ')} }`, why: result.why });
   if (!ref) {
     return {
-      expression: `{\n  "documents": [],\n  "providerReferences": [{ "provider": ${JSON.stringify(o.provider)}, "operation": ${JSON.stringify(o.operation)}, "reference": $error("TODO: map the reference in the answer") }]\n}`,
+      expression: `{\n${dataLine}  "documents": [],\n  "providerReferences": [{ "provider": ${JSON.stringify(o.provider)}, "operation": ${JSON.stringify(o.operation)}, "reference": $error("TODO: map the reference in the answer") }]\n}`,
       proposals,
+      ...(result ? { result: result.schema } : {}),
     };
   }
   const refExpr = typeOf(ref.leaf.schema) === 'integer' ? `$string(${pathExpr(ref.leaf.path)})` : pathExpr(ref.leaf.path);
   proposals.push({ member: 'providerReferences[0].reference', from: refExpr, why: ref.why });
   const issuedAt = issued ? pathExpr(issued.path) : '$now()';
   const issuedWhy = issued ? `${issued.path.join('.')} is when it was issued` : 'the answer says not when it was issued: the time of the answer';
-  proposals.push({ member: 'documents[0]', from: refExpr, why: `the service issues one document, of type ${o.service}, referenced by the provider's reference; ${issuedWhy}` });
+  const documentWhy = `the service issues one document, of type ${o.service}, referenced by the provider's reference; ${issuedWhy}`;
+  proposals.push({ member: 'documents[0]', from: refExpr, why: documentWhy });
   return {
+    ...(result ? { result: result.schema } : {}),
     expression:
-      `{\n  "documents": [{ "type": ${JSON.stringify(o.service)}, "reference": ${refExpr}, "issuedAt": ${issuedAt}, "issuer": ${JSON.stringify(o.provider)} }] ${comment(proposals[1]!.why)},\n` +
+      `{\n${dataLine}  "documents": [{ "type": ${JSON.stringify(o.service)}, "reference": ${refExpr}, "issuedAt": ${issuedAt}, "issuer": ${JSON.stringify(o.provider)} }] ${comment(documentWhy)},\n` +
       `  "providerReferences": [{ "provider": ${JSON.stringify(o.provider)}, "operation": ${JSON.stringify(o.operation)}, "reference": ${refExpr} ${comment(ref.why)} }]\n}`,
     proposals,
+  };
+}
+
+/** The result data of a check: its scalar members (the first MAX_RESULT_MEMBERS), each under its own name, with the contract's schema. */
+function resultOf(all: Leaf[]): { members: Array<[string, Leaf]>; schema: Record<string, unknown>; why: string } | undefined {
+  const members: Array<[string, Leaf]> = [];
+  const taken = new Set<string>();
+  for (const leaf of all) {
+    if (members.length >= MAX_RESULT_MEMBERS) break;
+    const t = typeOf(leaf.schema);
+    if (t !== undefined && !['string', 'boolean', 'integer', 'number'].includes(t)) continue;
+    let name = fieldName(leaf.path);
+    for (let i = 2; taken.has(name); i++) name = `${fieldName(leaf.path)}${i}`;
+    taken.add(name);
+    members.push([name, leaf]);
+  }
+  if (!members.length) return undefined;
+  const properties = Object.fromEntries(members.map(([name, leaf]) => [name, leaf.schema]));
+  const required = members.filter(([, leaf]) => leaf.required).map(([name]) => name);
+  return {
+    members,
+    schema: { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}) },
+    why: 'the answer issues no document: what it says is kept as the order\'s result data (service.json result.schema), returned to the channel and shown on the receipt',
   };
 }
 

@@ -65,8 +65,9 @@ export function scaffoldService(o: ScaffoldOptions): Scaffolded {
     fees: { currency: 'SYP', service: { default: 5000 }, delivery: { counter: 0, electronic: 0, 'domestic-post': 4000, 'international-post': 60000 } },
     delivery: ['counter', 'electronic', 'domestic-post', 'international-post'],
     sla: { hours: 48 },
+    ...(output.result ? { result: { schema: output.result } } : {}),
     lifecycle: 'draft',
-  };
+  } as ServiceDefinition;
 
   const sharedFile = join(o.flowsDir, 'shared.json');
   const shared = existsSync(sharedFile) ? (JSON.parse(readFileSync(sharedFile, 'utf8')) as Array<Record<string, unknown>>) : [];

@@ -101,6 +101,9 @@ describe('a SOAP ministry that refuses only in faultstring: rule, real orders, a
     assert.equal(created.status, 0, created.out);
     assert.match(created.out, /countryCode ← payload\.fields\.countryCode/);
     assert.match(created.out, /vatNumber ← payload\.fields\.vatNumber/);
+    // The answer is a check, not a document: what it says becomes the order's typed result data.
+    const definition = JSON.parse(readFileSync(join(dir, 'flows', SERVICE, 'service.json'), 'utf8')) as { result?: { schema: { properties: Record<string, unknown> } } };
+    assert.deepEqual(Object.keys(definition.result?.schema.properties ?? {}), ['countryCode', 'vatNumber', 'requestDate', 'valid', 'name', 'address']);
     assert.match(created.out, /Scenarios: happy-path\.json, refused-invalid-vat-number\.json, temporary-ms-unavailable\.json/);
     const flowFile = join(dir, 'flows', SERVICE, 'flow.json');
     writeFileSync(flowFile, readFileSync(flowFile, 'utf8').replace(/ \/\* wasl:proposed: [^*]*\*\//g, ''));
@@ -140,7 +143,7 @@ describe('a SOAP ministry that refuses only in faultstring: rule, real orders, a
       assert.equal(r.statusCode, 202, JSON.stringify(body));
       return body.id;
     };
-    type Seen = { status: string; timeline: Array<{ status: string }>; rejection?: { reason: string; provider: string; message: { ar: string; en: string } } };
+    type Seen = { status: string; timeline: Array<{ status: string }>; results?: { data?: Record<string, unknown> }; rejection?: { reason: string; provider: string; message: { ar: string; en: string } } };
     const settled = async (id: string, status: string): Promise<Seen> => {
       let order: Seen | undefined;
       for (let i = 0; i < 300; i++) {
@@ -161,6 +164,8 @@ describe('a SOAP ministry that refuses only in faultstring: rule, real orders, a
 
     const completed = await settled(await submit('vat-busy', BUSY), 'ready-for-pickup');
     assert.equal(completed.rejection, undefined);
+    assert.equal(completed.results?.data?.valid, true, 'the ministry\'s answer, typed, on the order');
+    assert.match(String(completed.results?.data?.name), new RegExp(NAME));
     assert.equal(standIn.attempts.get(BUSY), 2, 'the temporary fault retried once, then answered');
 
     hub.kill('SIGTERM');

@@ -151,11 +151,21 @@ describe('sandbox: scaffolding a service', () => {
       assert.deepEqual(withRef.proposals.map((p) => p.from), ['payload.certificateNumber', 'payload.certificateNumber']);
       assert.match(withRef.expression, /"issuedAt": payload\.issuedAt/);
       const echo = proposeOutput(obj({ person: obj({ ssn: { type: 'string' }, firstName: { type: 'string' } }) }), o);
-      assert.equal(echo.proposals[0]?.from, 'payload.person.ssn');
+      assert.equal(echo.proposals.find((p) => p.member === 'providerReferences[0].reference')?.from, 'payload.person.ssn');
       assert.match(echo.expression, /"issuedAt": \$now\(\)/);
       const none = proposeOutput(obj({ valid: { type: 'boolean' } }), o);
-      assert.deepEqual(none.proposals, []);
+      assert.deepEqual(none.proposals.map((p) => p.member), ['data'], 'only its result data');
       assert.match(none.expression, /\$error\("TODO: map the reference in the answer"\)/);
+    });
+
+    it('proposes the answer of a check (no document reference) as typed result data, and none for a document', () => {
+      const o = { service: 'vat-check', provider: 'p', operation: 'checkVat', inputMembers: ['vatNumber'] };
+      const check = proposeOutput(obj({ vatNumber: { type: 'string' }, valid: { type: 'boolean' }, trader: obj({ name: { type: 'string' } }, []), hits: { type: 'array', items: { type: 'string' } } }), o);
+      assert.deepEqual(check.result, { type: 'object', additionalProperties: false, properties: { vatNumber: { type: 'string' }, valid: { type: 'boolean' }, name: { type: 'string' } }, required: ['vatNumber', 'valid'] });
+      assert.match(check.expression, /"data": \{\n {4}"vatNumber": payload\.vatNumber,\n {4}"valid": payload\.valid,\n {4}"name": payload\.trader\.name\n {2}\} \/\* wasl:proposed: the answer issues no document/);
+      const document = proposeOutput(obj({ certificateNumber: { type: 'string' }, valid: { type: 'boolean' } }), o);
+      assert.equal(document.result, undefined);
+      assert.doesNotMatch(document.expression, /"data"/);
     });
 
     it('writes a retry scenario for a transient fault, and none for a permanent one', () => {
