@@ -23,6 +23,7 @@ import type {
 } from "../contracts/types";
 import type { FieldError } from "./errors";
 import { fieldError, fieldErrors } from "./field-errors";
+import { statedAmount } from "./money";
 
 /** Result data, written out as JSON, at most this many bytes. */
 export const MAX_RESULT_BYTES = 16 * 1024;
@@ -184,8 +185,19 @@ export function receiptWithOutcome(
   definition: Pick<ServiceDefinition, "result"> | undefined,
 ): Receipt {
   const data = order.results.data;
-  if (!data && !order.rejection) return receipt;
-  const out: Receipt = { ...receipt, labels: { ...receipt.labels } };
+  // The sum in minor units under its own name, and written out: also on a
+  // receipt issued before they were stored with it.
+  const sum = receipt.amountMinor ?? receipt.amount;
+  const stated =
+    Number.isInteger(sum) && /^[A-Z]{3}$/.test(receipt.currency ?? "")
+      ? statedAmount(sum, receipt.currency)
+      : {};
+  if (!data && !order.rejection) return { ...receipt, ...stated };
+  const out: Receipt = {
+    ...receipt,
+    ...stated,
+    labels: { ...receipt.labels },
+  };
   if (data) {
     const result: ReceiptResult = {
       data,

@@ -33,6 +33,7 @@ import type { Logger } from '../log';
 import type { CallbackRecord, CallbackStore, OrderStore, PaymentAnomaly, StepJournal } from '../store';
 import { ordersIn } from '../store/order-records';
 import type { PaymentAdapter, PaymentEvent } from '../../connectors/payment/adapter';
+import { statedAmount } from '../money';
 import { anomalyMessage, matchInvoice, reportAnomaly } from './matching';
 
 export const RECEIPT_LABELS: Receipt['labels'] = {
@@ -245,11 +246,15 @@ export class PaymentDesk {
 
   private receiptFor(order: Order, provider: string, transactionId: string, paidAt: string, payment: Payment): Omit<Receipt, 'number'> {
     const service = this.deps.catalogue.get(order.service.code)?.definition.names ?? { ar: order.service.code, en: order.service.code };
+    const amount = payment.amount ?? order.fees.total;
+    const currency = payment.currency ?? order.fees.currency;
     return {
       orderId: order.id,
       service: { code: order.service.code, names: service },
-      amount: payment.amount ?? order.fees.total,
-      currency: payment.currency ?? order.fees.currency,
+      amount,
+      currency,
+      // The same sum under its explicit name, with its unit's digits and written out (hub/money.ts).
+      ...statedAmount(amount, currency),
       provider: { code: provider, names: this.deps.providerNames(provider) },
       providerReference: transactionId,
       paidAt,

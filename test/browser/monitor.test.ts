@@ -55,7 +55,8 @@ describe('monitoring dashboard in Chromium', function () {
       assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
       assert.match(await page.locator('header').innerText(), /maha \(operator\)/);
       assert.ok((await page.locator('#statusChart rect').count()) >= 1, 'a chart of orders by status');
-      await page.locator('#providerRows tr', { hasText: 'moi-civil-registry' }).waitFor({ timeout: 15_000 });
+      // The ministry by its name (its code is the row's data-provider and the cell's tooltip).
+      await page.locator('#providerRows tr[data-provider="moi-civil-registry"]', { hasText: 'وزارة الداخلية' }).waitFor({ timeout: 15_000 });
       await page.locator('#deadRows tr', { hasText: ids[1]! }).waitFor({ timeout: 15_000 });
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'monitor-ar.png'), fullPage: true });

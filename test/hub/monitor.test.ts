@@ -10,7 +10,9 @@ import { request } from 'undici';
 import type { Order } from '../../contracts/types';
 import { reportCall } from '../../connectors/observe';
 import { hashPassword } from '../../hub/operators';
+import type { Names } from '../../hub/monitor/names';
 import type { Overview } from '../../hub/monitor/overview';
+import { ORDER_STATUSES } from '../../hub/state-machine';
 import { auth, CITIZEN, KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
 
 const basic = (user: string, pw: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
@@ -62,6 +64,24 @@ describe('/monitor: the monitoring dashboard', function () {
     const moj = o!.providers.find((p) => p.provider === 'moj-judicial-records')!;
     assert.deepEqual([moj.calls, moj.errors, moj.errorRate, moj.p50Ms, moj.lastFailure?.outcome], [2, 1, 0.5, 2000, 'timeout']);
     assert.ok(moj.lastSuccess);
+  });
+
+  it('names every status, service and provider in Arabic and English, for every role', async () => {
+    assert.equal((await get('/monitor/api/names', auth(KEYS.centre))).statusCode, 401);
+    const res = await get('/monitor/api/names');
+    assert.equal(res.statusCode, 200);
+    const names = res.json<Names>();
+    // Every status of the order contract, and nothing else.
+    assert.deepEqual(Object.keys(names.statuses).sort(), [...ORDER_STATUSES].sort());
+    assert.deepEqual(names.statuses['ready-for-pickup'], { ar: 'جاهز للاستلام', en: 'Ready for pickup' });
+    for (const n of [...Object.values(names.statuses), ...Object.values(names.services), ...Object.values(names.providers)]) {
+      assert.match(n.ar, /[\u0600-\u06FF]/, `not Arabic: ${n.ar}`);
+      assert.match(n.en, /^[A-Z]/, `not English: ${n.en}`);
+    }
+    assert.equal(Object.keys(names.services).length, hub.catalogue.all().length);
+    assert.deepEqual(names.services['civil-registry-individual-extract'], hub.catalogue.get('civil-registry-individual-extract')!.definition.names);
+    assert.deepEqual(names.providers['moi-civil-registry'], { ar: 'وزارة الداخلية — السجل المدني', en: 'Ministry of Interior — Civil Registry' });
+    assert.ok(names.providers['sy-epay'] && names.providers['sy-post'], 'the payment company and the post too');
   });
 
   it('finds orders by national number, masked and without names; the search and the read of the record are audited', async () => {

@@ -17,6 +17,9 @@ import { startEpay, startIntlPay, startPost, type EpaySimulator, type IntlPaySim
 import { providerCallbackConfig } from '../../sandbox/simulators/callbacks';
 import { KEYS, newKey, testHub, validRequest, type TestHub } from '../helpers';
 
+/** A sum as written out, without the bidi marks and no-break spaces ICU puts in it. */
+const plain = (s: string) => s.replace(/[\u200e\u200f\u061c]/g, '').replace(/\s/g, ' ').trim();
+
 describe('payments and postal delivery (simulators)', function () {
   this.timeout(30_000);
   let epay: EpaySimulator;
@@ -104,6 +107,11 @@ describe('payments and postal delivery (simulators)', function () {
     assert.equal(receipt.number, paid.payment.receiptNumber);
     assert.equal(receipt.amount, o.fees.total);
     assert.equal(receipt.currency, 'SYP');
+    // The sum under its explicit name, in the pound's unit (SYP has no minor digits), and written out in both languages.
+    assert.equal(receipt.amountMinor, o.fees.total);
+    assert.equal(receipt.minorDigits, 0);
+    assert.equal(plain(receipt.display!.en), `SYP ${o.fees.total.toLocaleString('en')}`);
+    assert.equal(plain(receipt.display!.ar), `${o.fees.total.toLocaleString('en')} ل.س.`);
     assert.equal(receipt.providerReference, paid.payment.transactionId);
     assert.deepEqual(receipt.title, { ar: 'وصل دفع', en: 'Payment receipt' });
     assert.equal(receipt.service.names.ar.length > 0, true);
@@ -301,6 +309,12 @@ describe('payments and postal delivery (simulators)', function () {
     const receipt = (await hub.app.inject({ url: `/v1/orders/${o.id}/receipt`, headers: auth(KEYS.expat) })).json<Receipt>();
     assert.equal(receipt.currency, 'USD');
     assert.equal(receipt.amount, o.fees.settlement?.amountMinor);
+    // Cents, said so, and the dollars written out: 1943 is $19.43, not 1943 dollars.
+    const cents = o.fees.settlement!.amountMinor;
+    assert.equal(receipt.amountMinor, cents);
+    assert.equal(receipt.minorDigits, 2);
+    const dollars = (cents / 100).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    assert.deepEqual({ en: plain(receipt.display!.en), ar: plain(receipt.display!.ar) }, { en: `$${dollars}`, ar: `${dollars} US$` });
     assert.equal(receipt.provider.code, 'intl-pay');
     const system = { kind: 'system' as const, id: 'test' };
     await hub.store.transition(o.id, { to: 'submitted-to-provider', actor: system });

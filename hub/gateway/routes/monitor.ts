@@ -6,6 +6,7 @@
  *
  *   GET  /monitor                            the page (Arabic or English, live)
  *   GET  /monitor/api/overview               figures (hub/monitor/overview.ts)
+ *   GET  /monitor/api/names                  statuses, services and providers by code, in Arabic and English (hub/monitor/names.ts)
  *   GET  /monitor/api/stream                 the same, every 2 s (server-sent events)
  *   GET  /monitor/api/dead-letters           dead letters, oldest first
  *   POST /monitor/api/dead-letters/:id/replay | /discard
@@ -30,6 +31,7 @@ import type { Bus } from '../../bus/bus';
 import { discardDeadLetters, replayDeadLetters } from '../../bus/replay';
 import type { Catalogue } from '../../catalogue';
 import { WaslError } from '../../errors';
+import { dashboardNames, providerNames } from '../../monitor/names';
 import { listed, listedAction, overview, paymentAnomalies, type OverviewStore } from '../../monitor/overview';
 import type { OperatorRole } from '../../operators';
 import { resultLabels } from '../../order-outcome';
@@ -85,6 +87,13 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Monitor
   app.get('/monitor/api/overview', { schema: { hide: true } }, async (request) => {
     await operator(request);
     return figures();
+  });
+
+  // The providers' files are read once: a new provider comes with a restart of its connectors.
+  let providers: ReturnType<typeof providerNames> | undefined;
+  app.get('/monitor/api/names', { schema: { hide: true } }, async (request) => {
+    await operator(request);
+    return dashboardNames(catalogue, (providers ??= providerNames()));
   });
 
   // Open dashboards' streams, ended when the hub closes: the server would otherwise wait for each to go.

@@ -79,7 +79,7 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
     {
       schema: {
         summary: 'The receipt (وصل) of an order\'s payment',
-        description: 'Number, order, service, amount and currency, payment provider and its reference, time of payment and of issue; with the labels in Arabic and English. Once the order has them, also its result data (`result`: the data and its fields\' labels, from the service\'s `result` declaration) or the provider\'s refusal (`rejection`: reason, provider, message in Arabic and English). 404 receipt-not-found until the order is paid.',
+        description: 'Number, order, service, amount and currency (`amountMinor`: the sum in the currency\'s minor units, `minorDigits` of them — whole pounds for SYP, cents for USD; `display`: the sum written out in Arabic and English, e.g. `$19.43`; `amount` is the same sum, kept for existing channels), payment provider and its reference, time of payment and of issue; with the labels in Arabic and English. Once the order has them, also its result data (`result`: the data and its fields\' labels, from the service\'s `result` declaration) or the provider\'s refusal (`rejection`: reason, provider, message in Arabic and English). 404 receipt-not-found until the order is paid.',
         tags: ['orders'],
         params: { type: 'object', required: ['id'], properties: { id: { $ref: ref('order', 'OrderId') } } },
         response: { 200: { $ref: ref('order', 'Receipt') }, ...problemResponses(400, 401, 404) },
