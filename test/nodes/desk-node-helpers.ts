@@ -19,9 +19,10 @@ export function recordStatus(id: string): Array<{ fill?: string; shape?: string;
 /** Both locales carry the node's message catalogue and help; the Arabic help reads right to left. */
 export function assertLocales(type: string): void {
   const root = join(__dirname, '..', '..', 'nodes', 'locales');
-  const en = JSON.parse(readFileSync(join(root, 'en-US', `${type}.json`), 'utf8')) as Record<string, Record<string, Record<string, string>>>;
+  const en = JSON.parse(readFileSync(join(root, 'en-US', `${type}.json`), 'utf8')) as Record<string, Record<string, Record<string, string> | string>>;
   const ar = JSON.parse(readFileSync(join(root, 'ar', `${type}.json`), 'utf8')) as typeof en;
-  const keys = (c: typeof en) => Object.entries(c[type] ?? {}).flatMap(([group, texts]) => Object.keys(texts).map((k) => `${group}.${k}`)).sort();
+  // A group of messages, or a single one (the palette label).
+  const keys = (c: typeof en) => Object.entries(c[type] ?? {}).flatMap(([group, texts]) => (typeof texts === 'string' ? [group] : Object.keys(texts).map((k) => `${group}.${k}`))).sort();
   assert.ok(keys(en).length > 0, `${type} has messages`);
   assert.deepEqual(keys(ar), keys(en), 'the same messages in both languages');
   for (const lang of ['en-US', 'ar']) {
