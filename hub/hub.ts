@@ -86,6 +86,8 @@ export interface Hub {
   sealAudit(): Promise<Seal | undefined>;
   /** Starts the relay and the workers its roles ask for (the gateway starts with listen). */
   startBackground(): Promise<void>;
+  /** Whether the flows runtime (where asked for) started and the workers subscribed: a worker's readiness (`checks.flows`). False before startBackground ends and once close begins. */
+  flowsStarted(): boolean;
   close(): Promise<void>;
 }
 
@@ -219,7 +221,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
     fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
-    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, monitorBus: bus, operatorAuth, exposure, ...(opts.certificates ? { certificates: opts.certificates } : {}), ...(roles.workers && opts.runtime ? { editorReady: () => mount.attached } : {}) });
+    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, observeRequest: metrics.observeRequest, monitorBus: bus, operatorAuth, exposure, ...(opts.certificates ? { certificates: opts.certificates } : {}), ...(roles.workers && opts.runtime ? { editorReady: () => mount.attached } : {}) });
     editorLogin?.register(app);
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
@@ -240,6 +242,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       return undefined;
     });
   let stopWatch: (() => Promise<void>) | undefined;
+  let flowsStarted = false;
   let stopGate: (() => Promise<void>) | undefined;
   // A promotion or a retirement under a running hub: that service alone starts or stops.
   const applyGate = async (change: GateChange) => {
@@ -270,6 +273,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     auditKeys,
     sealAudit,
     metricsRegistry: metrics.registry,
+    flowsStarted: () => flowsStarted && !closing,
     async startBackground() {
       relay?.start();
       const every = opts.watchEveryMs ?? watchEveryMs();
@@ -305,6 +309,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         });
       }
       if (roles.workers) await workers.start(bus);
+      flowsStarted = !closing;
       // Production follows promotions and retirements made while it runs (`wasl service promote`).
       if (config.env === 'production') stopGate ??= await gate.watch(applyGate);
     },
@@ -384,7 +389,8 @@ export async function startHub(config: HubConfig, opts: HubOptions = {}): Promis
   try {
     if (hub.roles.gateway) hub.url = await hub.app.listen({ host: config.host, port: config.port });
     else if (config.metricsPort !== undefined) {
-      const listener = await listenMetrics(config, config.metricsPort, hub.metricsRegistry);
+      // Beside /metrics, liveness and readiness for orchestrators: the store, the bus, the flows started.
+      const listener = await listenMetrics(config, config.metricsPort, hub.metricsRegistry, { store: hub.store, bus: hub.bus, flows: () => hub.flowsStarted(), logger: hub.logger });
       hub.metricsUrl = listener.url;
       closeAfter(hub, () => listener.close());
     }

@@ -8,8 +8,9 @@
  * latency and sizes (connectors/observe.ts), payments flagged as not matching their invoice
  * (hub/payments/matching.ts). Read from the shared state at each scrape, so every gateway and
  * worker reports the same: orders by status, SLA breaches, dead letters, bus depth, circuit
- * breakers; and the flows runtime's own figures and the process's. And the services the release
- * gate did not start in this process (hub/release-gate.ts), by reason.
+ * breakers (one series per state); and the flows runtime's own totals (as counters) and the
+ * process's. And the gateway's requests by method, route pattern and status, with their duration;
+ * and the services the release gate did not start in this process (hub/release-gate.ts), by reason.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Order, OrderStatus } from '../contracts/types';
@@ -25,7 +26,8 @@ import type { ContractCheckState } from './provider-drift';
 
 /** Statuses in which an order waits on the hub or a ministry: what an SLA is about. */
 export const UNFINISHED: readonly OrderStatus[] = ['received', 'paid', 'submitted-to-provider', 'provider-completed'];
-const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
+/** A breaker's states (cockatiel's; `isolated`: held open by hand), each a series of wasl_provider_breaker_state. */
+export const BREAKER_STATES = ['closed', 'half-open', 'open', 'isolated'] as const;
 
 export interface HubMetricsDeps {
   store: MetricCounts;
@@ -42,6 +44,7 @@ export class HubMetrics {
   readonly registry = new Registry();
   private readonly accepted: Counter<'service' | 'channel'>;
   private readonly transitions: Counter<'service' | 'from' | 'to'>;
+  private readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
   private readonly unobserve: () => void;
   private readonly unlisten: () => void;
   private readonly unlistenAnomalies: () => void;
@@ -117,16 +120,20 @@ export class HubMetrics {
         }
       },
     });
+    // One series per breaker and state, 1 for the state it is in (Prometheus' convention for an enum, not an ordinal).
     new Gauge({
-      name: 'wasl_circuit_breaker_state',
-      help: 'Circuit breakers of the providers in this process: 0 closed, 1 half-open, 2 open, 3 isolated',
-      labelNames: ['provider', 'endpoint'],
+      name: 'wasl_provider_breaker_state',
+      help: 'Circuit breakers of the providers in this process: 1 for the state each is in (closed, half-open, open, isolated), 0 for the others',
+      labelNames: ['provider', 'endpoint', 'state'],
       registers: register,
       collect() {
         this.reset();
         for (const b of allBreakerStates()) {
           const [url, op] = b.endpoint.split('#');
-          this.set({ provider: b.provider, endpoint: `${safeEndpoint(url ?? '')}${op ? `#${op}` : ''}` }, BREAKER_VALUE[b.state as keyof typeof BREAKER_VALUE] ?? 2);
+          const endpoint = `${safeEndpoint(url ?? '')}${op ? `#${op}` : ''}`;
+          // An unknown state counts as open: the safe reading for an alert.
+          const current = (BREAKER_STATES as readonly string[]).includes(b.state) ? b.state : 'open';
+          for (const state of BREAKER_STATES) this.set({ provider: b.provider, endpoint, state }, state === current ? 1 : 0);
         }
       },
     });
@@ -140,15 +147,17 @@ export class HubMetrics {
         for (const r of deps.catalogue.refused()) this.set({ service: r.service, reason: r.reason }, 1);
       },
     });
-    const flowGauge = (name: string, help: string, pick: (f: MetricsSnapshot['flows'][number]) => number) =>
-      new Gauge({
+    // The flows runtime keeps running totals (hub/runtime/metrics.ts, kept across redeploys): each
+    // scrape exposes them as counters, which Prometheus' rate() and increase() read as such.
+    const flowCounter = (name: string, help: string, pick: (f: MetricsSnapshot['flows'][number]) => number) =>
+      new Counter({
         name,
         help,
         labelNames: ['flow'],
         registers: register,
         collect() {
           this.reset();
-          for (const f of deps.flows?.()?.flows ?? []) this.set({ flow: f.flow }, pick(f));
+          for (const f of deps.flows?.()?.flows ?? []) this.inc({ flow: f.flow }, pick(f));
         },
       });
     // Contract drift (hub/provider-drift.ts): the last successful check's changes, when it ran, whether the last one failed.
@@ -186,10 +195,26 @@ export class HubMetrics {
         for (const c of deps.contractChecks?.() ?? []) this.set({ provider: c.provider }, c.last.status === 'error' ? 1 : 0);
       },
     });
-    flowGauge('wasl_flow_messages_received', 'Messages the nodes of each flow were given (a counter, kept across redeploys)', (f) => f.received);
-    flowGauge('wasl_flow_messages_sent', 'Messages the nodes of each flow sent on (a counter)', (f) => f.sent);
-    flowGauge('wasl_flow_errors', 'Errors the nodes of each flow reported (a counter)', (f) => f.errors);
+    flowCounter('wasl_flow_messages_received_total', 'Messages the nodes of each flow were given (kept across redeploys)', (f) => f.received);
+    flowCounter('wasl_flow_messages_sent_total', 'Messages the nodes of each flow sent on (kept across redeploys)', (f) => f.sent);
+    flowCounter('wasl_flow_errors_total', 'Errors the nodes of each flow reported (kept across redeploys)', (f) => f.errors);
+
+    this.httpRequests = new Histogram({
+      name: 'wasl_http_request_duration_seconds',
+      help: "Gateway requests by method, route (the route's pattern, never the URL) and status, and their time to the response's end",
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: register,
+    });
   }
+
+  /**
+   * One gateway request answered (the gateway's onResponse hook): `route` is the matched route's
+   * pattern (`/v1/orders/:id`), or `unmatched`, so no URL, id or query becomes a label.
+   */
+  readonly observeRequest = (method: string, route: string | undefined, status: number, seconds: number): void => {
+    this.httpRequests.observe({ method, route: route ?? 'unmatched', status: String(status) }, seconds);
+  };
 
   /** A step listener (store/observed.ts): counts acceptances and transitions. */
   readonly onStep = (order: Order): void => {

@@ -40,6 +40,8 @@ export interface GatewayDeps {
   callbacks?: CallbackDesk;
   /** The hub's metrics, served at GET /metrics (hub/metrics.ts). */
   metrics?: Registry;
+  /** Counts each request answered, by method, route pattern and status, with its duration (HubMetrics.observeRequest). */
+  observeRequest?: (method: string, route: string | undefined, status: number, seconds: number) => void;
   /** The bus the monitoring dashboard replays dead letters on (routes/monitor.ts). */
   monitorBus?: Bus;
   /** The process's operator logins (their limits are shared with the editor's); from config.operators otherwise. */
@@ -88,6 +90,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
   // One line per request, with the order id when there is one; never the body or the query.
   app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern, never the URL: no order id or query becomes a metric label.
+    deps.observeRequest?.(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
       {
         method: request.method,

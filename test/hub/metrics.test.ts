@@ -7,6 +7,9 @@
 import assert from 'node:assert/strict';
 import type { Order } from '../../contracts/types';
 import { reportCall } from '../../connectors/observe';
+import { TransportError } from '../../connectors/errors';
+import { createPolicy } from '../../connectors/resilience';
+import { HubMetrics } from '../../hub/metrics';
 import { buildOrder } from '../../hub/intake';
 import { hashPassword } from '../../hub/operators';
 import { request } from 'undici';
@@ -111,6 +114,24 @@ describe('GET /metrics', function () {
     }
   });
 
+  it('gateway requests by method, route pattern (never the URL) and status, with their duration', async () => {
+    const res = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: validRequest() });
+    const id = res.json<Order>().id;
+    const before = await scrape();
+    const count = (text: string, labels: Record<string, string>) => value(text, 'wasl_http_request_duration_seconds_count', labels) ?? 0;
+    const read0 = count(before, { method: 'GET', route: '/v1/orders/:id', status: '200' });
+    const lost0 = count(before, { method: 'GET', route: 'unmatched', status: '404' });
+    assert.equal((await hub.app.inject({ url: `/v1/orders/${id}`, headers: auth(KEYS.centre) })).statusCode, 200);
+    assert.equal((await hub.app.inject({ url: `/v1/orders/${id}`, headers: auth(KEYS.centre) })).statusCode, 200);
+    assert.equal((await hub.app.inject({ url: `/no/such/${id}?q=1` })).statusCode, 404);
+    const after = await scrape();
+    assert.equal(count(after, { method: 'GET', route: '/v1/orders/:id', status: '200' }), read0 + 2);
+    assert.equal(count(after, { method: 'GET', route: 'unmatched', status: '404' }), lost0 + 1);
+    assert.ok((value(after, 'wasl_http_request_duration_seconds_bucket', { method: 'GET', route: '/v1/orders/:id', status: '200', le: '+Inf' }) ?? 0) >= 2);
+    assert.match(after, /^# TYPE wasl_http_request_duration_seconds histogram$/m);
+    assert.ok(!after.includes(id), 'no order id in a label');
+  });
+
   it('holds nothing of a citizen: no national number, name, phone or order id', async () => {
     const text = await scrape();
     for (const v of [CITIZEN.nationalNumber, CITIZEN.fullNameAr, CITIZEN.phone, CITIZEN.fatherName, 'ord_']) assert.ok(!text.includes(v), v);
@@ -121,7 +142,7 @@ describe('GET /metrics of a worker (WASL_METRICS_PORT)', function () {
   this.timeout(30_000);
   const TOKEN = 'prometheus-token-for-a-worker-0123';
 
-  it('a process without the gateway serves /metrics alone, to the token or an operator, with the calls it made', async () => {
+  it('a process without the gateway serves /metrics to the token or an operator, with the calls it made, and /live and /ready to anyone', async () => {
     const restore = setProviderCallbackSecrets();
     const hub = await startHub(testConfig({ env: 'production', secret: 's'.repeat(40), metricsToken: TOKEN, metricsPort: 0, operators: [{ user: 'sami', passwordHash: await hashPassword('viewer-password', { N: 1024, r: 8, p: 1 }), role: 'viewer' }] }), {
       roles: { gateway: false, relay: false, workers: true },
@@ -148,8 +169,55 @@ describe('GET /metrics of a worker (WASL_METRICS_PORT)', function () {
       const api = await get('/v1/orders', { authorization: `Bearer ${KEYS.centre.key}` });
       assert.equal(api.statusCode, 404, 'nothing of the API on a worker');
       await api.body.dump();
+      // Liveness and readiness beside /metrics, without credentials (test/hub/worker-health.test.ts cuts the bus).
+      const live = await get('/live');
+      assert.deepEqual([live.statusCode, await live.body.json()], [200, { status: 'ok' }]);
+      const ready = await get('/ready');
+      assert.deepEqual([ready.statusCode, await ready.body.json()], [200, { status: 'ready', checks: { store: 'up', bus: 'up', flows: 'up' } }]);
     } finally {
       await hub.close();
+    }
+  });
+});
+
+describe('metrics: Prometheus conventions (issue 26)', () => {
+  const deps = () => ({ store: { orderCounts: async () => [], countOrders: async () => 0, deadLetterCounts: async () => [] } as never, bus: { depth: async () => ({ ready: 0, inFlight: 0, delayed: 0 }) } as never, catalogue: { all: () => [], refused: () => [] } as never });
+
+  it("the flows runtime's totals are counters named _total, their values those of the runtime at every scrape", async () => {
+    const flow = (received: number) => ({ flow: CIVIL, received, sent: received - 1, errors: 2 });
+    let snapshot = { since: new Date().toISOString(), flows: [flow(10)], nodes: [] };
+    const m = new HubMetrics({ ...deps(), flows: () => snapshot as never });
+    try {
+      const first = await m.registry.metrics();
+      for (const name of ['wasl_flow_messages_received_total', 'wasl_flow_messages_sent_total', 'wasl_flow_errors_total']) assert.match(first, new RegExp(`^# TYPE ${name} counter$`, 'm'));
+      assert.doesNotMatch(first, /^wasl_flow_messages_received\{/m, 'the old gauge is gone');
+      assert.equal(value(first, 'wasl_flow_messages_received_total', { flow: CIVIL }), 10);
+      assert.equal(value(await m.registry.metrics(), 'wasl_flow_messages_received_total', { flow: CIVIL }), 10, 'a second scrape adds nothing');
+      snapshot = { ...snapshot, flows: [flow(15)] };
+      const later = await m.registry.metrics();
+      assert.equal(value(later, 'wasl_flow_messages_received_total', { flow: CIVIL }), 15);
+      assert.equal(value(later, 'wasl_flow_messages_sent_total', { flow: CIVIL }), 14);
+      assert.equal(value(later, 'wasl_flow_errors_total', { flow: CIVIL }), 2);
+    } finally {
+      m.close();
+    }
+  });
+
+  it('a circuit breaker is one series per state, 1 for the one it is in', async () => {
+    const policy = createPolicy('metrics-breaker-probe', { circuitBreaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 }, retry: { maxAttempts: 1 } });
+    const call = { operation: 'probe', endpoint: 'http://user:pw@127.0.0.1:9/probe', idempotent: true };
+    const m = new HubMetrics(deps());
+    try {
+      await policy.execute(call, async () => 'ok');
+      const closed = await m.registry.metrics();
+      const at = (text: string, state: string) => value(text, 'wasl_provider_breaker_state', { provider: 'metrics-breaker-probe', endpoint: 'http://127.0.0.1:9/probe', state });
+      assert.deepEqual(['closed', 'half-open', 'open', 'isolated'].map((s) => at(closed, s)), [1, 0, 0, 0]);
+      for (let k = 0; k < 2; k++) await policy.execute(call, () => Promise.reject(new TransportError('ECONNREFUSED'))).catch(() => undefined);
+      const open = await m.registry.metrics();
+      assert.deepEqual(['closed', 'half-open', 'open', 'isolated'].map((s) => at(open, s)), [0, 0, 1, 0]);
+      assert.doesNotMatch(open, /wasl_circuit_breaker_state|pw@/);
+    } finally {
+      m.close();
     }
   });
 });
