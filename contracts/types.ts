@@ -270,6 +270,14 @@ export interface OrderEvent {
     | 'cancelled'
     | 'refunded';
   reason?: Reason;
+  /**
+   * The W3C trace context of the step that produced it (README, "Tracing"): its consumer continues that trace. Absent when the step was made outside a trace.
+   */
+  traceparent?: string;
+  /**
+   * The W3C tracestate that goes with traceparent, when there was one.
+   */
+  tracestate?: string;
 }
 export interface Reason {
   code: string;
@@ -648,6 +656,10 @@ export interface TimelineEvent {
   status: OrderStatus;
   actor: Actor;
   reason?: Reason1;
+  /**
+   * The OpenTelemetry trace the step was made in (README, "Tracing"), when there was one: the order's trace is its received step's.
+   */
+  traceId?: string;
 }
 /**
  * Who caused a step: a channel, the system (a flow, the relay), an operator, or a provider's callback.
@@ -953,6 +965,7 @@ export interface ProviderDefinition {
   resilience?: Resilience;
   errors?: ErrorMapping;
   xml?: XmlLimits;
+  tracing?: Tracing;
   /**
    * For a REST provider without an OpenAPI document: its operations described by hand.
    */
@@ -1393,6 +1406,21 @@ export interface XmlLimits {
    * Most elements and attributes in one document.
    */
   maxElements?: number;
+}
+/**
+ * OpenTelemetry trace context sent to this provider (README, "Tracing"); only when the hub traces. REST providers receive the W3C `traceparent` (and `tracestate`) headers on every call; SOAP providers only when `propagate` is true.
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "Tracing".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "Tracing".
+ */
+export interface Tracing {
+  /**
+   * Send the W3C `traceparent` and `tracestate` HTTP headers with each call. Defaults to true for REST providers and false for SOAP ones (a SOAP stack that refuses unknown headers is left alone unless asked).
+   */
+  propagate?: boolean;
 }
 /**
  * A REST operation described by hand, for a provider without an OpenAPI document.

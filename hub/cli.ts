@@ -16,6 +16,7 @@ import { providerCommand } from './cli/provider';
 import { operatorCommand } from './cli/operator';
 import { certCommand } from './cli/cert';
 import { createLogger } from './log';
+import { initTracing, shutdownTracing } from './tracing';
 import { useRecordedSimulators } from './simulator-addresses';
 import pino from 'pino';
 
@@ -54,6 +55,8 @@ export function buildCli(ext: CliExtensions): Command {
       const env = { ...process.env };
       if (opts.port) env.PORT = opts.port;
       if (opts.host) env.HOST = opts.host;
+      // Before the hub: its gateway, bus and flows trace when OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT is set (README, "Tracing").
+      initTracing({ role: 'gateway', version: VERSION });
       const hub = await startHub(loadConfig(env), { ...extensions, roles: { ...ALL_ROLES, workers: opts.workers }, demoOperator: true });
       if (hub.demoKey) {
         process.stdout.write(
@@ -76,6 +79,7 @@ export function buildCli(ext: CliExtensions): Command {
     .description('Run only the workers (bus consumers), to scale out next to `wasl start --no-workers`; needs DATABASE_URL and AMQP_URL to share work between machines')
     .action(async () => {
       const roles: Roles = { gateway: false, relay: false, workers: true };
+      initTracing({ role: 'worker', version: VERSION });
       stopOnSignals(await startHub(loadConfig(), { ...extensions, roles }));
     });
 
@@ -101,7 +105,8 @@ export function buildCli(ext: CliExtensions): Command {
 function stopOnSignals(hub: Hub): void {
   const stop = (signal: string) => {
     hub.logger.info({ signal }, 'stopping');
-    hub.close().then(
+    // The spans still buffered are exported once the hub has finished what it held.
+    hub.close().then(shutdownTracing).then(
       () => process.exit(0),
       (err: unknown) => {
         hub.logger.error({ err }, 'stop failed');

@@ -7,8 +7,11 @@
  * The censoring is a `formatters.log` walk rather than pino's `redact`: redact's wildcard paths
  * cost ~34 µs a line here (~15 µs with one level of wildcards), the walk ~1 µs, and it reaches
  * any depth instead of the depths someone thought of.
+ *
+ * With tracing on, a line written while a span is active carries `trace_id` and `span_id`.
  */
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { activeIds } from './tracing';
 
 const CENSORED = new Set([
   'applicant',
@@ -57,12 +60,18 @@ export function censor(value: unknown, depth = 0): unknown {
   return out ?? value;
 }
 
+const NO_IDS = Object.freeze({});
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       base: { app: 'wasl' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // With tracing on (hub/tracing.ts), a line written under a span names its trace and span.
+      mixin: () => activeIds() ?? NO_IDS,
+      // Pino's own strategy writes into the mixin's object; the shared empty one is left untouched (nothing to add).
+      mixinMergeStrategy: (line: object, ids: object) => (ids === NO_IDS ? line : Object.assign(ids, line)),
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => censor(obj) as Record<string, unknown>,

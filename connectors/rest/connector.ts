@@ -24,7 +24,9 @@
  *    or a ProviderFault its kind says is transient or permanent; without one it is a
  *    ProviderFault with the status, the body's code (`/code`, `/error/code`, `/errorCode`, or an
  *    `error` string) and `transient` when the status is in the policy's retry.statuses;
- * 5. every call, success or not, is reported (connectors/observe.ts).
+ * 5. every call, success or not, is reported (connectors/observe.ts) and, when the hub traces,
+ *    is a span (connectors/tracing.ts) whose W3C `traceparent` each attempt sends (unless the
+ *    provider file sets `tracing.propagate` to false).
  */
 import { createAjv, pointErrors, type ValidateFunction } from '../../contracts/index';
 import type { ProviderDefinition } from '../../contracts/types';
@@ -33,6 +35,7 @@ import { mapFault } from '../error-mapping';
 import { ContractViolation, faultCodeOf, isConnectorError, type ConnectorError } from '../errors';
 import { sharedHttpClient, type HttpClient, type HttpResponse } from '../http/client';
 import { capturedBodies, reportCall, wantsBodies } from '../observe';
+import { attemptEvent, endCallSpan, injectTrace, startCallSpan } from '../tracing';
 import { loadProvider } from '../provider-files';
 import { createPolicy, type BreakerState, type EffectivePolicy, type ProviderPolicy } from '../resilience';
 import { DEFAULT_XML_LIMITS, parseXml, type XmlElement, type XmlLimits } from '../xml/parse';
@@ -41,6 +44,7 @@ import { IDEMPOTENT_METHODS, mediaKind, RequestBuildError, type RestBinding } fr
 import { manualOperation, type RestOperation } from './manual';
 import { buildRequest, headerValue, type BuiltRequest, type RestInput } from './request';
 import { fromXml } from './xml-body';
+import type { Span } from '@opentelemetry/api';
 
 export interface RestConnectorOptions {
   definition: ProviderDefinition;
@@ -118,7 +122,10 @@ export class RestConnector implements Connector {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     const last: AttemptState = { attempts: 0, requestBytes: 0, responseBytes: 0 };
-    const report = (outcome: 'success' | ConnectorError['code'], faultCode?: string) =>
+    const span = startCallSpan('rest', this.provider, operation, this.endpoint, ctx.orderId);
+    if (span) last.span = span;
+    const report = (outcome: 'success' | ConnectorError['code'], faultCode?: string) => {
+      endCallSpan(span, { outcome, ...(faultCode ? { faultCode } : {}), ...(last.status !== undefined ? { status: last.status } : {}), attempts: last.attempts, durationMs: Date.now() - started });
       reportCall({
         provider: this.provider,
         operation,
@@ -134,6 +141,7 @@ export class RestConnector implements Connector {
         startedAt,
         ...(last.bodies ? { bodies: last.bodies } : {}),
       });
+    };
     try {
       const op = this.ops.get(operation);
       if (!op) throw new ContractViolation('request', [{ pointer: '', message: `the provider has no operation "${operation}"` }]);
@@ -189,8 +197,10 @@ export class RestConnector implements Connector {
   private async attempt(op: CompiledOperation, built: BuiltRequest, policy: EffectivePolicy, ctx: CallContext, last: AttemptState): Promise<{ output: unknown; status: number }> {
     const t: Timeouts = { connectTimeoutMs: policy.connectTimeoutMs, timeoutMs: policy.timeoutMs, transientStatuses: policy.retry.statuses };
     const tls = this.auth.tls();
+    attemptEvent(last.span, last.attempts);
     for (let authTry = 0; ; authTry++) {
       const req: BuiltRequest = { url: new URL(built.url.href), headers: { ...built.headers }, ...(built.body ? { body: built.body } : {}) };
+      if (last.span && this.definition.tracing?.propagate !== false) injectTrace(last.span, req.headers);
       const token = await this.auth.apply(req, t);
       const res = await this.client.request({
         url: req.url.href,
@@ -293,6 +303,8 @@ interface AttemptState {
   requestBytes: number;
   responseBytes: number;
   bodies?: CallRecord['bodies'];
+  /** The call's span, when the hub traces (connectors/tracing.ts). */
+  span?: Span;
 }
 
 function parseJson(body: Buffer): unknown {

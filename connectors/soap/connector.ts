@@ -15,7 +15,9 @@
  *     whatever the status; a 2xx that is not XML → UnsafeResponse('malformed'); a 2xx XML that
  *     is not a SOAP envelope → ContractViolation 'response'.
  * WS-Security envelopes are rebuilt per attempt (fresh Timestamp and Nonce: servers refuse
- * replays); plain envelopes are built once per call.
+ * replays); plain envelopes are built once per call. When the hub traces, a call is a span
+ * (connectors/tracing.ts); the W3C `traceparent` header goes only to a provider whose file sets
+ * `tracing.propagate`.
  */
 import type { ProviderDefinition } from '../../contracts/types';
 import { createAjv, pointErrors } from '../../contracts/index';
@@ -24,6 +26,8 @@ import { ContractViolation, faultCodeOf, isConnectorError, ProviderFault, Unsafe
 import type { LoadedProvider } from '../provider-files';
 import { sharedHttpClient, type HttpClient, type HttpResponse, type TlsOptions } from '../http/client';
 import { capturedBodies, reportCall, wantsBodies } from '../observe';
+import { attemptEvent, endCallSpan, injectTrace, startCallSpan } from '../tracing';
+import type { Span } from '@opentelemetry/api';
 import { createPolicy, type EffectivePolicy, type ProviderPolicy } from '../resilience';
 import { DEFAULT_XML_LIMITS, parseXml, type XmlLimits } from '../xml/parse';
 import { buildEnvelope, splitEnvelope } from './envelope';
@@ -82,6 +86,8 @@ interface CallState {
   requestBytes: number;
   responseBytes: number;
   bodies?: CallRecord['bodies'];
+  /** The call's span, when the hub traces (connectors/tracing.ts). */
+  span?: Span;
 }
 
 interface AttemptOutcome {
@@ -144,6 +150,8 @@ export class SoapConnector implements Connector {
     // Per-call state lives in one object and the reporting in a method: under tsx every named
     // closure costs a defineProperty per call (esbuild keepNames), which shows at 4,000 calls/s.
     const st: CallState = { startedAt: Date.now(), t0: performance.now(), attempts: 0, requestBytes: 0, responseBytes: 0 };
+    const span = startCallSpan('soap', this.provider, operation, this.endpoint, ctx.orderId);
+    if (span) st.span = span;
     const op = this.ops.get(operation);
     try {
       if (!op) throw new ContractViolation('request', [{ pointer: '', message: 'unknown operation' }]);
@@ -172,10 +180,16 @@ export class SoapConnector implements Connector {
         httpHeaders = { ...httpHeaders, ...ctx.headers };
         if (ctx.idempotencyKey && !op.xroadId) httpHeaders['Idempotency-Key'] = ctx.idempotencyKey;
       }
+      // The trace context only where the provider file asks for it: some SOAP stacks refuse unknown headers.
+      if (span && this.definition.tracing?.propagate === true) {
+        httpHeaders = { ...httpHeaders };
+        injectTrace(span, httpHeaders);
+      }
       const result = await this.policy.execute(
         { operation, endpoint: this.endpoint, idempotent: op.info.idempotent, idempotencyKey: ctx.idempotencyKey, signal: ctx.signal },
         async (n, eff) => {
           st.attempts = n;
+          attemptEvent(st.span, n);
           const res = await this.http.request({
             url: this.endpoint,
             method: 'POST',
@@ -217,6 +231,7 @@ export class SoapConnector implements Connector {
   }
 
   private report(operation: string, ctx: CallContext, st: CallState, outcome: CallRecord['outcome'], durationMs: number, faultCode?: string): void {
+    endCallSpan(st.span, { outcome, ...(faultCode ? { faultCode } : {}), ...(st.status !== undefined ? { status: st.status } : {}), attempts: st.attempts, durationMs });
     reportCall({
       provider: this.provider,
       operation,

@@ -20,11 +20,23 @@ export interface BusMessage {
   /** e.g. order.received */
   type: string;
   payload: unknown;
+  /**
+   * The W3C trace context of the step that produced the event (hub/tracing.ts): the consumer
+   * continues that trace. Travels inside the event (the outbox's JSON, the embedded queue's) and
+   * as AMQP headers.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
-/** An order event as the bus carries it: routed to its service's queue. */
+/** An order event as the bus carries it: routed to its service's queue, with its trace context. */
 export function eventMessage(event: OrderEvent): BusMessage {
-  return { eventId: event.id, orderId: event.orderId, service: event.service, type: event.type, payload: event };
+  const m: BusMessage = { eventId: event.id, orderId: event.orderId, service: event.service, type: event.type, payload: event };
+  if (event.traceparent) {
+    m.traceparent = event.traceparent;
+    if (event.tracestate) m.tracestate = event.tracestate;
+  }
+  return m;
 }
 
 /**

@@ -4,6 +4,7 @@
  * attempt — between acknowledging, retrying after a delay and dead-lettering.
  */
 import { DEFAULT_RETRY, DeadLetterError, type AttemptRecord, type Delivery, type ProcessedLog, type RetryPolicy, type SubscribeOptions } from './bus';
+import { withCarrier } from '../tracing';
 
 /** `record`: the event is processed, and the caller records it so in the same commit as the ack. */
 export type Decision =
@@ -51,7 +52,8 @@ async function decide(delivery: Delivery, opts: SubscribeOptions, processed: Pro
   const consumer = consumerName(opts);
   if (await processed.isProcessed(consumer, message.eventId)) return { action: 'ack' };
   try {
-    await opts.handler(delivery);
+    // Under the trace context the event carries (none when tracing is off): what the handler does continues the order's trace.
+    await withCarrier(message, () => opts.handler(delivery));
   } catch (err) {
     const history = [...delivery.history, { attempt: delivery.attempt, at: new Date().toISOString(), error: describeError(err) }];
     if (err instanceof DeadLetterError) return { action: 'dead', reason: err.reason, history };

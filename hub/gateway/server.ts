@@ -3,6 +3,7 @@
  * validate requests and serialise responses. Health is open; everything else needs a channel key.
  */
 import { callbackRoutes } from '../callbacks/route';
+import { traceRequests } from '../tracing';
 import type { CallbackDesk } from '../payments';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
@@ -81,6 +82,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     app.addSchema(rest);
   }
   installProblemHandlers(app);
+  // A span per request, continuing the caller's traceparent, when tracing is on (hub/tracing.ts).
+  traceRequests(app);
 
   // Before anything else: a request for another host name, or a cross-site one that changes something, goes no further.
   app.addHook('onRequest', (deps.exposure ?? Exposure.forConfig(config)).hook);

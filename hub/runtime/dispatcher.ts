@@ -17,6 +17,7 @@
  */
 import type { Delivery } from '../bus/bus';
 import type { Workers } from '../workers';
+import { traceStage } from '../tracing';
 
 export interface OrderInTarget {
   /** Event types taken; every type when empty. */
@@ -82,7 +83,10 @@ export class Dispatcher {
   private async dispatch(service: string, targets: Set<OrderInTarget>, d: Delivery): Promise<void> {
     if (targets.size === 0) throw new NoFlowError(service);
     const taking = [...targets].filter((t) => t.types.length === 0 || t.types.includes(d.message.type));
-    await Promise.all(taking.map((t) => t.run(d)));
+    // A span per stage (an order-in node's flow, from the delivery until the flow completes or fails it) when the hub traces.
+    const { message } = d;
+    const stage = { service: message.service, type: message.type, eventId: message.eventId, orderId: message.orderId, attempt: d.attempt };
+    await Promise.all(taking.map((t) => traceStage(stage, () => t.run(d))));
   }
 }
 

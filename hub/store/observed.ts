@@ -6,6 +6,7 @@
 import type { Order } from '../../contracts/types';
 import type { Logger } from '../log';
 import type { OrderStore } from './store';
+import { traceCarrier } from '../tracing';
 
 export type StepListener = (order: Order) => void;
 
@@ -15,13 +16,15 @@ export function observeSteps<S extends OrderStore>(store: S, ...listeners: StepL
     for (const l of listeners) l(order);
   };
   const overrides: Partial<OrderStore> = {
-    async createOrder(order, idem) {
-      const result = await store.createOrder(order, idem);
+    async createOrder(order, idem, trace) {
+      // The step is made in the active trace (hub/tracing.ts; none when tracing is off): its event carries it.
+      const result = await store.createOrder(order, idem, trace ?? traceCarrier());
       if (!result.replayed) emit(result.order);
       return result;
     },
     async transition(id, req) {
-      const order = await store.transition(id, req);
+      const trace = req.trace ? undefined : traceCarrier();
+      const order = await store.transition(id, trace ? { ...req, trace } : req);
       emit(order);
       return order;
     },

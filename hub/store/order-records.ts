@@ -6,6 +6,7 @@ import type { Order, OrderEvent, OrderSummary, TimelineEvent } from '../../contr
 import { assertTransition, eventType } from '../state-machine';
 import { newEventId, orderIdFloor } from '../ids';
 import type { NoteRequest, OrderQuery, TransitionRequest } from './store';
+import { traceIdOf, type TraceCarrier } from '../tracing';
 
 /** The order without its timeline, as stored in the orders table. */
 export type OrderDoc = Omit<Order, 'timeline'>;
@@ -15,7 +16,8 @@ export function splitOrder(order: Order): { doc: OrderDoc; timeline: TimelineEve
   return { doc, timeline };
 }
 
-export function eventFor(order: OrderDoc, step: TimelineEvent): OrderEvent {
+/** The outbox event of a step; with the trace context it was made in, which its consumer continues. */
+export function eventFor(order: OrderDoc, step: TimelineEvent, trace?: TraceCarrier): OrderEvent {
   const event: OrderEvent = {
     id: newEventId(),
     type: step.event,
@@ -29,7 +31,16 @@ export function eventFor(order: OrderDoc, step: TimelineEvent): OrderEvent {
   };
   if (step.from) event.from = step.from;
   if (step.reason) event.reason = step.reason;
+  if (trace) {
+    event.traceparent = trace.traceparent;
+    if (trace.tracestate) event.tracestate = trace.tracestate;
+  }
   return event;
+}
+
+/** Marks a step with the id of the trace it is made in. */
+export function traceStep(step: TimelineEvent, trace: TraceCarrier | undefined): void {
+  if (trace) step.traceId = traceIdOf(trace.traceparent);
 }
 
 export interface PlannedTransition {
@@ -51,10 +62,11 @@ export function planTransition(current: OrderDoc, lastSeq: number, req: Transiti
     actor: req.actor,
   };
   if (req.reason) step.reason = req.reason;
+  traceStep(step, req.trace);
   const doc: OrderDoc = { ...current, ...req.patch, status: req.to, updatedAt: at };
   if (req.reason) doc.statusReason = req.reason;
   else delete doc.statusReason;
-  return { doc, step, event: eventFor(doc, step) };
+  return { doc, step, event: eventFor(doc, step, req.trace) };
 }
 
 /** A step that leaves the order as it is. */

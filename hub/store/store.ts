@@ -10,6 +10,7 @@
  * goes through the state machine inside that transaction.
  */
 import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Rejection, Results, Payment, Shipment } from '../../contracts/types';
+import type { TraceCarrier } from '../tracing';
 import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
 import type { AuditEntry, AuditRecord, ChainHead } from '../audit/chain';
 import type { LegacyRecord } from '../audit/legacy';
@@ -50,6 +51,8 @@ export interface TransitionRequest {
   patch?: OrderPatch;
   /** Issues the order's receipt in the same transaction: numbered, stored, its number on payment.receiptNumber. */
   receipt?: ReceiptDraft;
+  /** The trace the step is made in (hub/tracing.ts): its id on the step, its context on the event. Set by the hub's store decorator (observed.ts). */
+  trace?: TraceCarrier;
 }
 
 /** A timeline step that changes nothing else: a replay, a dead letter, an operator's remark. */
@@ -85,7 +88,7 @@ export interface OrderPage {
  */
 export interface OrderStore {
   /** Writes a new order (status received, first timeline step) with its outbox event and idempotency key. */
-  createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult>;
+  createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult>;
   getOrder(id: string): Promise<Order | undefined>;
   listOrders(query: OrderQuery): Promise<OrderPage>;
   /** Moves an order through the state machine; throws illegal-transition or order-not-found. */

@@ -2,7 +2,8 @@
  * A BusMessage as an AMQP message and back. The body is the payload as JSON; the ids and the
  * routing travel as properties and headers, so the broker's tools (and the dead queue) show them
  * without opening the body: messageId = eventId, headers type, orderId, service, x-wasl-attempt
- * and x-wasl-history (JSON text: AMQP tables of tables are clumsy and history stays small).
+ * and x-wasl-history (JSON text: AMQP tables of tables are clumsy and history stays small), and
+ * the W3C traceparent and tracestate when the event carries a trace context.
  */
 import type * as amqp from 'amqplib';
 import type { AttemptRecord, BusMessage, Delivery } from '../bus';
@@ -14,6 +15,8 @@ export const H = {
   type: 'type',
   orderId: 'orderId',
   service: 'service',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const;
 
 /** Bounds the history header (amqplib refuses header tables over 64 KiB): the latest attempts. */
@@ -31,6 +34,10 @@ export function publishOptions(m: BusMessage, attempt: number, history: AttemptR
     'x-wasl-history': history.length ? JSON.stringify(history.slice(-MAX_HISTORY)) : '[]',
   };
   if (reason !== undefined) headers[H.reason] = reason;
+  if (m.traceparent) {
+    headers[H.traceparent] = m.traceparent;
+    if (m.tracestate) headers[H.tracestate] = m.tracestate;
+  }
   return {
     persistent: true,
     mandatory: true,
@@ -110,8 +117,15 @@ export function decode(msg: amqp.ConsumeMessage, service: string): Delivery {
   } catch {
     throw new MalformedMessageError('body is not JSON', readLenient(msg, service), history);
   }
+  const message: BusMessage = { eventId, orderId, service: str(h[H.service]) ?? service, type, payload };
+  const traceparent = str(h[H.traceparent]);
+  if (traceparent) {
+    message.traceparent = traceparent;
+    const tracestate = str(h[H.tracestate]);
+    if (tracestate) message.tracestate = tracestate;
+  }
   return {
-    message: { eventId, orderId, service: str(h[H.service]) ?? service, type, payload },
+    message,
     attempt,
     redelivered: msg.fields.redelivered,
     history,

@@ -185,6 +185,8 @@ export async function monitorRoutes(app: FastifyInstance, opts: { store: Monitor
     const exchanges = await store.listProviderCalls({ orderId: order.id, limit: 200 });
     // The result's fields as the service names them, in Arabic and English (service.json result.labels).
     const data = order.results.data;
-    return { order, exchanges, ...(data ? { resultLabels: resultLabels(data, catalogue.get(order.service.code)?.definition) } : {}) };
+    // The order's trace (README, "Tracing"): the one its received step was made in, when the hub traced it.
+    const traceId = order.timeline.find((s) => s.traceId)?.traceId;
+    return { order, exchanges, ...(traceId ? { traceId } : {}), ...(data ? { resultLabels: resultLabels(data, catalogue.get(order.service.code)?.definition) } : {}) };
   });
 }

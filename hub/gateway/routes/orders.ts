@@ -6,6 +6,7 @@ import type { Catalogue } from '../../catalogue';
 import type { WaslEnv } from '../../config';
 import { WaslError } from '../../errors';
 import { buildOrder, requestHash } from '../../intake';
+import { passThrough } from '../../tracing';
 import { receiptWithOutcome } from '../../order-outcome';
 import { CANCELLABLE, ORDER_STATUSES } from '../../state-machine';
 import { BadCursorError } from '../../store/order-records';
@@ -51,7 +52,8 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
       if (key === undefined) throw new WaslError('idempotency-key-missing');
       if (!IDEMPOTENCY_KEY.test(key)) throw new WaslError('idempotency-key-invalid');
       const order = buildOrder(request.body, channel, catalogue, env);
-      const result = await store.createOrder(order, { channel: channel.channel, key, requestHash: requestHash(request.body) });
+      // Tracing on, the request's span is the step's trace; off, a channel's traceparent still goes with the order's first event.
+      const result = await store.createOrder(order, { channel: channel.channel, key, requestHash: requestHash(request.body) }, passThrough(request.headers));
       reply.locals = { orderId: result.order.id };
       if (result.replayed) reply.header('idempotency-replayed', 'true');
       return reply.code(202).header('location', `/v1/orders/${result.order.id}`).send(withLinks(result.order));

@@ -11,6 +11,7 @@ import type { Seal } from '../../audit/seal';
 import type { AttemptRecord, BusMessage } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
 import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, Store, TransitionRequest } from '../store';
+import type { TraceCarrier } from '../../tracing';
 import { PgAudit } from './audit';
 import { PgCallbacks } from './callbacks';
 import { PgCounts } from './counts';
@@ -58,7 +59,7 @@ export class PostgresStore implements Store {
   }
 
   // OrderStore (orders.ts)
-  createOrder(order: Order, idem: IdempotencyClaim) { return this.orders.createOrder(order, idem); }
+  createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier) { return this.orders.createOrder(order, idem, trace); }
   getOrder(id: string) { return this.orders.getOrder(id); }
   listOrders(q: OrderQuery) { return this.orders.listOrders(q); }
   transition(id: string, req: TransitionRequest) { return this.orders.transition(id, req); }

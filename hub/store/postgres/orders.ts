@@ -8,7 +8,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { Order, Receipt, TimelineEvent } from '../../../contracts/types';
 import { stepEntry } from '../../audit/entries';
 import { WaslError } from '../../errors';
-import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, type OrderDoc } from '../order-records';
+import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, traceStep, type OrderDoc } from '../order-records';
+import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
 import type { PgDatabase } from './database';
 
@@ -21,7 +22,7 @@ export class PgOrders implements OrderStore {
     this.pool = database.pool;
   }
 
-  async createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult> {
+  async createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult> {
     try {
       return await this.database.tx(async (c) => {
         const existing = await c.query<{ request_hash: string; order_id: string }>(
@@ -45,7 +46,10 @@ export class PgOrders implements OrderStore {
           doc.status,
           doc,
         ]);
-        for (const step of timeline) await this.appendStep(c, doc, step);
+        for (const step of timeline) {
+          traceStep(step, trace);
+          await this.appendStep(c, doc, step, trace);
+        }
         return { order, replayed: false };
       });
     } catch (err) {
@@ -82,10 +86,10 @@ export class PgOrders implements OrderStore {
     return out;
   }
 
-  private async appendStep(c: PoolClient, doc: OrderDoc, step: TimelineEvent): Promise<void> {
+  private async appendStep(c: PoolClient, doc: OrderDoc, step: TimelineEvent, trace?: TraceCarrier): Promise<void> {
     this.database.audit(c, stepEntry(doc, step));
     await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [doc.id, step.seq, step]);
-    const event = eventFor(doc, step);
+    const event = eventFor(doc, step, trace);
     await c.query('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
       event.id,
       event.orderId,
@@ -139,7 +143,7 @@ export class PgOrders implements OrderStore {
       const { doc, step } = planTransition(current, s.rows[0]?.seq ?? 0, req);
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: (await this.issueReceipt(c, id, req.receipt)).number };
       await c.query('UPDATE orders SET status = $1, doc = $2 WHERE id = $3', [doc.status, doc, id]);
-      await this.appendStep(c, doc, step);
+      await this.appendStep(c, doc, step, req.trace);
       const order = await this.readOrder(c, id);
       if (!order) throw new Error('order vanished inside its own transaction');
       return order;

@@ -13,6 +13,7 @@ import type { AttemptRecord, BusMessage, InlinePublisher } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
 import { SqliteDatabase } from '../../sqlite/database';
 import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, Store, TransitionRequest } from '../store';
+import type { TraceCarrier } from '../../tracing';
 import { SqliteAudit } from './audit';
 import { SqliteCallbacks } from './callbacks';
 import { SqliteCounts } from './counts';
@@ -78,7 +79,7 @@ export class SqliteStore implements Store {
   }
 
   // OrderStore (orders.ts)
-  createOrder(order: Order, idem: IdempotencyClaim) { return this.orders.createOrder(order, idem); }
+  createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier) { return this.orders.createOrder(order, idem, trace); }
   getOrder(id: string) { return this.orders.getOrder(id); }
   listOrders(q: OrderQuery) { return this.orders.listOrders(q); }
   transition(id: string, req: TransitionRequest) { return this.orders.transition(id, req); }

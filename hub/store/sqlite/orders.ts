@@ -8,7 +8,8 @@ import { eventMessage, type InlinePublisher } from '../../bus/bus';
 import { WaslError } from '../../errors';
 import { stepEntry } from '../../audit/entries';
 import type { SqliteDatabase } from '../../sqlite/database';
-import { encodeCursor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, eventFor, type OrderDoc } from '../order-records';
+import { encodeCursor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, eventFor, traceStep, type OrderDoc } from '../order-records';
+import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
 import type { SqliteAudit } from './audit';
 
@@ -53,13 +54,16 @@ export class SqliteOrders implements OrderStore {
     return publisher !== undefined;
   }
 
-  createOrder(order: Order, idem: IdempotencyClaim): Promise<CreateResult> {
+  createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult> {
     return this.database.write(() => {
       const existing = this.stmt.getKey.get(idem.channel, idem.key);
       if (existing) return this.replay(existing, idem);
       const { doc, timeline } = splitOrder(order);
       this.stmt.insertOrder.run(doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc));
-      for (const step of timeline) this.appendStep(doc, step);
+      for (const step of timeline) {
+        traceStep(step, trace);
+        this.appendStep(doc, step, trace);
+      }
       this.stmt.insertKey.run(idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt);
       return { order, replayed: false };
     });
@@ -79,10 +83,10 @@ export class SqliteOrders implements OrderStore {
     return rows.map((r) => this.readOrder(r.id)).filter((o): o is Order => !!o);
   }
 
-  private appendStep(doc: OrderDoc, step: TimelineEvent): void {
+  private appendStep(doc: OrderDoc, step: TimelineEvent, trace?: TraceCarrier): void {
     this.audit.appendWithin(stepEntry(doc, step));
     this.stmt.insertStep.run(doc.id, step.seq, JSON.stringify(step));
-    const event = eventFor(doc, step);
+    const event = eventFor(doc, step, trace);
     this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at, this.publisher ? step.at : null);
     this.publisher?.([eventMessage(event)]);
   }
@@ -133,7 +137,7 @@ export class SqliteOrders implements OrderStore {
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
-      this.appendStep(doc, step);
+      this.appendStep(doc, step, req.trace);
       return written(stored, timeline, step);
     });
   }
