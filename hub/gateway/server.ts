@@ -53,6 +53,8 @@ export interface GatewayDeps {
   certificates?: CertificateReader;
   /** Whether the flows editor this process serves answers yet (/ready waits for it); absent where it serves none. */
   editorReady?: () => boolean;
+  /** Whether this process's flows started and its workers subscribed (/ready waits for them); absent where it runs none. */
+  flowsReady?: () => boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -113,7 +115,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await registerOpenApi(app, { services: catalogue.offered(config.env), docsUi: sandbox, version: deps.version ?? '0.0.0' });
   if (sandbox) openApiRoute(app, app);
 
-  await app.register(healthRoutes, { store, bus: deps.bus, ...(deps.editorReady ? { editor: deps.editorReady } : {}) });
+  await app.register(healthRoutes, { store, bus: deps.bus, ...(deps.editorReady ? { editor: deps.editorReady } : {}), ...(deps.flowsReady ? { flows: deps.flowsReady } : {}) });
   // Providers authenticate by signature, not by channel key.
   if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks });
 

@@ -16,13 +16,13 @@ describe('/ready with the flows editor', function () {
       // Listening first, as startHub does, then the runtime starts behind it.
       const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
       const background = hub.startBackground();
-      const seen: Array<{ status: number; editor?: string }> = [];
+      const seen: Array<{ status: number; editor?: string; flows?: string }> = [];
       const deadline = Date.now() + 45_000;
       let ready = false;
       while (!ready && Date.now() < deadline) {
         const res = await fetch(`${url}/ready`);
-        const body = (await res.json()) as { checks?: { editor?: string } };
-        seen.push({ status: res.status, ...(body.checks?.editor ? { editor: body.checks.editor } : {}) });
+        const body = (await res.json()) as { checks?: { editor?: string; flows?: string } };
+        seen.push({ status: res.status, ...(body.checks?.editor ? { editor: body.checks.editor } : {}), ...(body.checks?.flows ? { flows: body.checks.flows } : {}) });
         if (res.status === 200) ready = true;
         else await new Promise((r) => setTimeout(r, 20));
       }
@@ -32,9 +32,10 @@ describe('/ready with the flows editor', function () {
       assert.equal(red.status, 200, 'the editor answers as soon as /ready does');
       const settings = await fetch(`${url}/red/settings`, { headers: { accept: 'application/json' } });
       assert.equal(settings.status, 200);
-      // While Node-RED started, /ready said so: not ready, the editor down.
-      assert.deepEqual(seen[0], { status: 503, editor: 'down' });
-      assert.deepEqual(seen.at(-1), { status: 200, editor: 'up' });
+      // While Node-RED started, /ready said so: not ready, the editor and the flows down.
+      assert.deepEqual(seen[0], { status: 503, editor: 'down', flows: 'down' });
+      assert.deepEqual(seen.at(-1), { status: 200, editor: 'up', flows: 'up' });
+      assert.ok(hub.flowsStarted(), 'ready only once the flows started and their workers subscribed');
       await background;
     } finally {
       await hub.close();
