@@ -185,7 +185,7 @@ export class ContractViolation extends ConnectorError {
 export class UnsafeResponse extends ConnectorError {
   readonly code = 'unsafe-response' as const;
   readonly transient = false;
-  constructor(readonly limit: 'dtd' | 'entity' | 'size' | 'depth' | 'elements' | 'malformed', detail: string, opts: ConnectorErrorOptions = {}) {
+  constructor(readonly limit: 'dtd' | 'entity' | 'size' | 'depth' | 'elements' | 'malformed' | 'document-size' | 'attachment', detail: string, opts: ConnectorErrorOptions = {}) {
     super(`unsafe or malformed response (${limit}): ${detail}`, opts);
   }
 }

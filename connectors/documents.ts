@@ -1,0 +1,44 @@
+/**
+ * Binary content a provider returns (a signed PDF: an extract, a certificate, a statement) as the
+ * connectors hand it on: never as megabytes inside a message, but streamed into a document sink
+ * (the hub's encrypted document store, hub/documents/) and carried on as a handle — id, media
+ * type, size and SHA-256. A connector without a sink refuses binary content with a typed error
+ * rather than buffering it.
+ */
+import type { Readable } from 'node:stream';
+
+/** What a flow, the timeline and the audit trail carry of a document: never its bytes. */
+export interface DocumentHandle {
+  /** The store's id of the document (opaque, URL-safe, unguessable). */
+  id: string;
+  /** As the provider declared it (`application/pdf`…), lower-case, without parameters. */
+  mediaType: string;
+  /** Bytes of content. */
+  size: number;
+  /** Lower-case hex SHA-256 of the content, computed as it streamed in. */
+  sha256: string;
+  /** The part's or response's file name, when the provider gave one (Content-Disposition). */
+  filename?: string;
+}
+
+/** Where a document comes from, kept beside it. */
+export interface DocumentOrigin {
+  /** The order the call was made for, when there is one. */
+  orderId?: string;
+  provider: string;
+  operation: string;
+  /** Where in the answer it was: a content id (`cid:…`), a JSON pointer or `body`. */
+  source: string;
+}
+
+/**
+ * Takes documents as they stream in. `put` consumes `content` to its end, stores it (encrypted),
+ * and rejects with an UnsafeResponse of limit `document-size` (connectors/errors.ts) as soon as
+ * more than `maxBytes` arrive — having held at most that much.
+ */
+export interface DocumentSink {
+  put(content: Readable | Buffer, meta: { mediaType: string; filename?: string; origin: DocumentOrigin; maxBytes: number }): Promise<DocumentHandle>;
+}
+
+/** The default largest document a provider may return, in bytes, when its provider file sets none. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
