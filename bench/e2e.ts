@@ -38,6 +38,8 @@
  *   and the budget at the target: the CPU time per order one event loop has at 1.5x the plain
  *   flow's rate (the hub's gateway, store and flows share one).
  * - BENCH_E2E_COUNT_SQL=1: also the SQLite statements (by text), writes and commits per order.
+ * - BENCH_E2E_SIDES=wasl (a comma-separated subset of plain,wasl,floor,gateway): only those sides,
+ *   to iterate on one (wasl's CPU per order) in a minute; the ratio needs both plain and wasl.
  * The last line is `e2e: ratio X.XX (target >= 1.50)`: wasl completed orders/s over the plain
  * flow's completed calls/s. Exit code 0 whatever the figures.
  */
@@ -72,6 +74,9 @@ const TARGET = 1.5;
 const PROFILE = process.env.BENCH_E2E_CPU_PROFILE;
 /** BENCH_E2E_COUNT_SQL=1: count the hub's SQLite statements, writes and commits per order (slows it a little). */
 const COUNT_SQL = process.env.BENCH_E2E_COUNT_SQL === '1';
+const SIDES = new Set((process.env.BENCH_E2E_SIDES ?? 'plain,wasl,floor,gateway').split(',').map((s) => s.trim()));
+const skipped = { perSecond: NaN, count: 0, seconds: 0, addedP50: NaN, p50: NaN, serverCores: NaN, cpuMsPerOrder: NaN, problems: [] as string[] };
+const skippedDurable = { ...skipped, calls: { calls: 0, orders: 0, repeated: 0 } as MinistryStats, log: '' };
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -353,22 +358,22 @@ async function main(): Promise<number> {
   const direct = await directP50(ministry, input);
   console.log(`direct ministry call          p50 ${ms(direct)}`);
 
-  const plain = await plainRun(ministry, input, direct);
+  const plain = SIDES.has('plain') ? await plainRun(ministry, input, direct) : skipped;
   console.log(`plain Node-RED flow           ${fmt(Math.round(plain.perSecond)).padStart(6)} calls/s    (${fmt(plain.count)} in ${plain.seconds.toFixed(1)} s; server ${plain.serverCores.toFixed(2)} cores)`);
   console.log(`                              light-load p50 ${ms(plain.p50)}: added over direct ${ms(plain.addedP50)}`);
   for (const p of plain.problems) console.log(`  !!! plain: ${p}`);
 
-  const wasl = await durableRun('wasl', ministry, request, direct);
+  const wasl = SIDES.has('wasl') ? await durableRun('wasl', ministry, request, direct) : skippedDurable;
   console.log(`wasl durable flow             ${fmt(Math.round(wasl.perSecond)).padStart(6)} orders/s   (${fmt(wasl.count)} accepted and completed in ${wasl.seconds.toFixed(1)} s; hub ${wasl.serverCores.toFixed(2)} cores)`);
   console.log(`                              light-load p50 ${ms(wasl.p50)} (accepted → provider-completed): added over direct ${ms(wasl.addedP50)}`);
   console.log(`                              ministry: ${fmt(wasl.calls.calls)} calls for ${fmt(wasl.calls.orders)} orders, ${wasl.calls.repeated} repeated message ids`);
   for (const p of wasl.problems) console.log(`  !!! wasl: ${p}`);
   if (wasl.problems.length) logProblems(wasl.log);
-  const floor = await durableRun('floor', ministry, request, direct);
+  const floor = SIDES.has('floor') ? await durableRun('floor', ministry, request, direct) : skippedDurable;
   console.log(`durable floor (no hub)        ${fmt(Math.round(floor.perSecond)).padStart(6)} orders/s   (${fmt(floor.count)} in ${floor.seconds.toFixed(1)} s; server ${floor.serverCores.toFixed(2)} cores): ${(floor.perSecond / plain.perSecond).toFixed(2)}x the plain flow`);
   console.log(`                              light-load p50 ${ms(floor.p50)}: added over direct ${ms(floor.addedP50)}; ministry: ${fmt(floor.calls.calls)} calls for ${fmt(floor.calls.orders)} orders, ${floor.calls.repeated} repeated`);
   for (const p of floor.problems) console.log(`  !!! floor: ${p}`);
-  const gateway = await gatewayAlone(request);
+  const gateway = SIDES.has('gateway') ? await gatewayAlone(request) : { perSecond: NaN, cpuMsPerOrder: NaN };
   console.log(`gateway alone (nothing kept)  ${fmt(Math.round(gateway.perSecond)).padStart(6)} orders/s accepted, ${cpuMs(gateway.cpuMsPerOrder)} of CPU per order`);
   // One event loop carries a hub's gateway, store and flows: at the target it has this much per order.
   const budget = 1000 / (TARGET * plain.perSecond);

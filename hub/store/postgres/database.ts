@@ -4,7 +4,7 @@
  * their shards' chains with its COMMIT. PostgreSQL commits durably and groups commits itself.
  */
 import { Pool, type PoolClient } from 'pg';
-import { DEFAULT_SHARDS, linkAll, shardsOf, type AuditEntry, type ChainHead, type ChainOptions } from '../../audit/chain';
+import { DEFAULT_SHARDS, linkAll, shardOf, shardsOf, type AuditEntry, type ChainHead, type ChainOptions } from '../../audit/chain';
 import { AuditKeys } from '../../audit/keys';
 import { loadMigrations } from '../migrations';
 
@@ -99,14 +99,33 @@ export class PgDatabase {
     const { rows } = await c.query<{ shard: number; shard_seq: string; hash: string }>('SELECT shard, shard_seq, hash FROM audit_heads WHERE shard = ANY($1::int[]) ORDER BY shard FOR UPDATE', [shards]);
     const locked = new Map(rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
     if (locked.size !== shards.length) throw new Error(`audit_heads has no row for shard ${shards.find((s) => !locked.has(s))} (WASL_AUDIT_SHARDS is at most 256)`);
-    const { records, heads } = linkAll(entries, this.chain.shards, (shard) => locked.get(shard), this.chain.keys);
+    // An error in the inserts skips the COMMIT (the rest of a failed simple query is not run); tx() rolls back.
+    await c.query(`${this.chainStatements(c, entries, locked)}; COMMIT`);
+  }
+
+  /** The audit shard of an order's records: every record of one order goes to the same one (hub/audit/chain.ts). */
+  orderShard(orderId: string): number {
+    return shardOf({ kind: 'order.step', subject: orderId }, this.chain.shards);
+  }
+
+  /**
+   * The statements that append `entries` to their shards after the heads the caller locked (and
+   * read) in its transaction, and move those heads: the records linked here, since the MAC needs a
+   * key the database does not hold; the values escaped by the driver, to go in one simple query
+   * with the caller's other statements and its COMMIT.
+   */
+  chainStatements(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], locked: ReadonlyMap<number, Omit<ChainHead, 'shard'>>): string {
+    const { records, heads } = linkAll(entries, this.chain.shards, (shard) => {
+      const head = locked.get(shard);
+      if (!head) throw new Error(`audit shard ${shard} was not locked by the transaction that appends to it`);
+      return head;
+    }, this.chain.keys);
     const lit = (v: string) => c.escapeLiteral(v);
     const values = records.map((r) => `(${r.shard}, ${r.shardSeq}, ${[r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash, r.mac, r.keyId].map(lit).join(', ')})`);
     const moves = heads.map((h: ChainHead) => `(${h.shard}, ${h.shardSeq}, ${lit(h.hash)})`);
-    // An error in the inserts skips the COMMIT (the rest of a failed simple query is not run); tx() rolls back.
-    await c.query(
+    return (
       `INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) VALUES ${values.join(', ')}; ` +
-        `UPDATE audit_heads h SET shard_seq = m.shard_seq, hash = m.hash FROM (VALUES ${moves.join(', ')}) AS m (shard, shard_seq, hash) WHERE h.shard = m.shard; COMMIT`,
+      `UPDATE audit_heads h SET shard_seq = m.shard_seq, hash = m.hash FROM (VALUES ${moves.join(', ')}) AS m (shard, shard_seq, hash) WHERE h.shard = m.shard`
     );
   }
 

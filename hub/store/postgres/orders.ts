@@ -3,17 +3,25 @@
  * one transaction; a status change locks its order row (SELECT … FOR UPDATE) so concurrent workers
  * serialise on the order, not on the table. Each step writes its timeline event, its outbox event
  * and (with the COMMIT) its audit record.
+ *
+ * A step is two round trips (issue 25: it was ten): the first begins, locks and reads the order
+ * with its timeline and locks the head of the order's audit shard; the hub plans the step and
+ * links the audit record; the second writes the order, the timeline event, the outbox event, the
+ * audit record and the head's move, and commits. Both are simple queries of several statements
+ * with the values escaped by the driver (escapeLiteral), since the extended protocol allows one
+ * statement per round trip and node-postgres does not pipeline. The order is returned as written,
+ * not read back. A new order likewise: its idempotency key claimed (or found taken) with the
+ * shard's head locked, then the rest with the COMMIT.
  */
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { Order, Receipt, TimelineEvent } from '../../../contracts/types';
 import { stepEntry } from '../../audit/entries';
+import type { AuditEntry } from '../../audit/chain';
 import { WaslError } from '../../errors';
 import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, traceStep, type OrderDoc } from '../order-records';
 import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
 import type { PgDatabase } from './database';
-
-const UNIQUE_VIOLATION = '23505';
 
 export class PgOrders implements OrderStore {
   private readonly pool: Pool;
@@ -23,49 +31,94 @@ export class PgOrders implements OrderStore {
   }
 
   async createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult> {
+    const { doc, timeline } = splitOrder(order);
+    const c = await this.pool.connect();
     try {
-      return await this.database.tx(async (c) => {
-        const existing = await c.query<{ request_hash: string; order_id: string }>(
-          'SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = $1 AND key = $2',
-          [idem.channel, idem.key],
-        );
-        if (existing.rows[0]) return this.replay(c, existing.rows[0], idem);
-        const { doc, timeline } = splitOrder(order);
-        // The key first: a concurrent request with the same key waits here, then fails on the unique key.
-        await c.query('INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4, $5)', [
-          idem.channel,
-          idem.key,
-          idem.requestHash,
-          doc.id,
-          doc.createdAt,
-        ]);
-        await c.query('INSERT INTO orders (id, service_code, channel_id, status, doc) VALUES ($1, $2, $3, $4, $5)', [
-          doc.id,
-          doc.service.code,
-          doc.channel.id,
-          doc.status,
-          doc,
-        ]);
-        for (const step of timeline) {
-          traceStep(step, trace);
-          await this.appendStep(c, doc, step, trace);
-        }
-        return { order, replayed: false };
-      });
-    } catch (err) {
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-      // Lost a race with the same key: answer as the winner's replay would.
-      const row = await this.pool.query<{ request_hash: string; order_id: string }>(
-        'SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = $1 AND key = $2',
-        [idem.channel, idem.key],
-      );
-      if (!row.rows[0]) throw err;
-      const c = await this.pool.connect();
-      try {
+      const lit = (v: string) => c.escapeLiteral(v);
+      const shard = this.database.orderShard(doc.id);
+      // The key first: a concurrent request with the same key waits on it, and finds it taken once that one commits.
+      const [, claimed, head] = (await c.query(
+        `BEGIN; INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (${[idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt].map(lit).join(', ')}) ON CONFLICT DO NOTHING RETURNING order_id; ` +
+          `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard} FOR UPDATE`,
+      )) as unknown as [QueryResult, QueryResult, QueryResult<{ shard_seq: string; hash: string }>];
+      if (claimed.rowCount !== 1) {
+        await c.query('ROLLBACK');
+        const row = await c.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = $1 AND key = $2', [idem.channel, idem.key]);
+        if (!row.rows[0]) throw new Error('an idempotency key was taken and is gone');
         return await this.replay(c, row.rows[0], idem);
-      } finally {
-        c.release();
       }
+      const statements = [`INSERT INTO orders (id, service_code, channel_id, status, doc) VALUES (${[doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit).join(', ')})`];
+      const entries: AuditEntry[] = [];
+      for (const step of timeline) {
+        traceStep(step, trace);
+        statements.push(...this.stepStatements(lit, doc, step, trace));
+        entries.push(stepEntry(doc, step));
+      }
+      statements.push(this.database.chainStatements(c, entries, this.lockedHead(shard, head.rows[0])), 'COMMIT');
+      await c.query(statements.join('; '));
+      return { order, replayed: false };
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** The head of `shard` as the transaction locked it. */
+  private lockedHead(shard: number, row: { shard_seq: string; hash: string } | undefined): Map<number, { shardSeq: number; hash: string }> {
+    if (!row) throw new Error(`audit_heads has no row for shard ${shard} (WASL_AUDIT_SHARDS is at most 256)`);
+    return new Map([[shard, { shardSeq: Number(row.shard_seq), hash: row.hash }]]);
+  }
+
+  /** A step's timeline event and, unless it is a note, its outbox event, as statements. */
+  private stepStatements(lit: (v: string) => string, doc: OrderDoc, step: TimelineEvent, trace: TraceCarrier | undefined, outbox = true): string[] {
+    const out = [`INSERT INTO order_timeline (order_id, seq, doc) VALUES (${lit(doc.id)}, ${Number(step.seq)}, ${lit(JSON.stringify(step))})`];
+    if (outbox) {
+      const event = eventFor(doc, step, trace);
+      out.push(`INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES (${[event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at].map(lit).join(', ')})`);
+    }
+    return out;
+  }
+
+  /**
+   * One step of an existing order in two round trips (above): `plan` gets the order and its
+   * timeline as locked, and gives the changed order and the step; undefined (after a rollback)
+   * when the order does not exist and `required` is false.
+   */
+  private async lockedStep(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }): Promise<Order | undefined> {
+    const c = await this.pool.connect();
+    try {
+      const lit = (v: string) => c.escapeLiteral(v);
+      const shard = this.database.orderShard(id);
+      const [, o, t, head] = (await c.query(
+        `BEGIN; SELECT doc FROM orders WHERE id = ${lit(id)} FOR UPDATE; SELECT doc FROM order_timeline WHERE order_id = ${lit(id)} ORDER BY seq; ` +
+          `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard} FOR UPDATE`,
+      )) as unknown as [QueryResult, QueryResult<{ doc: OrderDoc }>, QueryResult<{ doc: TimelineEvent }>, QueryResult<{ shard_seq: string; hash: string }>];
+      const current = o.rows[0]?.doc;
+      if (!current) {
+        await c.query('ROLLBACK');
+        if (required) throw new WaslError('order-not-found');
+        return undefined;
+      }
+      const timeline = t.rows.map((r) => r.doc);
+      const { doc, step, outbox, trace } = plan(current, timeline);
+      const stored = JSON.stringify(doc);
+      await c.query(
+        [
+          `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)}`,
+          ...this.stepStatements(lit, doc, step, trace, outbox),
+          this.database.chainStatements(c, [stepEntry(doc, step)], this.lockedHead(shard, head.rows[0])),
+          'COMMIT',
+        ].join('; '),
+      );
+      // As a read would give it back: what was stored, parsed again.
+      return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
     }
   }
 
@@ -86,25 +139,14 @@ export class PgOrders implements OrderStore {
     return out;
   }
 
-  private async appendStep(c: PoolClient, doc: OrderDoc, step: TimelineEvent, trace?: TraceCarrier): Promise<void> {
-    this.database.audit(c, stepEntry(doc, step));
-    await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [doc.id, step.seq, step]);
-    const event = eventFor(doc, step, trace);
-    await c.query('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      event.id,
-      event.orderId,
-      event.type,
-      event.service,
-      event,
-      step.at,
-    ]);
-  }
-
-  private async readOrder(c: Pick<PoolClient, 'query'>, id: string, lock = false): Promise<Order | undefined> {
-    const o = await c.query<{ doc: OrderDoc }>(`SELECT doc FROM orders WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-    if (!o.rows[0]) return undefined;
-    const t = await c.query<{ doc: TimelineEvent }>('SELECT doc FROM order_timeline WHERE order_id = $1 ORDER BY seq', [id]);
-    return { ...o.rows[0].doc, timeline: t.rows.map((r) => r.doc) };
+  /** The order with its timeline, in one round trip. */
+  private async readOrder(c: Pick<PoolClient, 'query'>, id: string): Promise<Order | undefined> {
+    const o = await c.query<{ doc: OrderDoc; timeline: TimelineEvent[] }>(
+      "SELECT o.doc, coalesce((SELECT jsonb_agg(t.doc ORDER BY t.seq) FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb) AS timeline FROM orders o WHERE o.id = $1",
+      [id],
+    );
+    const row = o.rows[0];
+    return row ? { ...row.doc, timeline: row.timeline } : undefined;
   }
 
   async getOrder(id: string): Promise<Order | undefined> {
@@ -134,7 +176,13 @@ export class PgOrders implements OrderStore {
     return page;
   }
 
-  transition(id: string, req: TransitionRequest): Promise<Order> {
+  async transition(id: string, req: TransitionRequest): Promise<Order> {
+    // A receipt is numbered from a sequence inside the transaction: statement by statement.
+    if (req.receipt) return this.transitionWithReceipt(id, req);
+    return (await this.lockedStep(id, true, (current, timeline) => ({ ...planTransition(current, timeline.at(-1)?.seq ?? 0, req), outbox: true, ...(req.trace ? { trace: req.trace } : {}) })))!;
+  }
+
+  private transitionWithReceipt(id: string, req: TransitionRequest): Promise<Order> {
     return this.database.tx(async (c) => {
       const o = await c.query<{ doc: OrderDoc }>('SELECT doc FROM orders WHERE id = $1 FOR UPDATE', [id]);
       const current = o.rows[0]?.doc;
@@ -143,7 +191,8 @@ export class PgOrders implements OrderStore {
       const { doc, step } = planTransition(current, s.rows[0]?.seq ?? 0, req);
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: (await this.issueReceipt(c, id, req.receipt)).number };
       await c.query('UPDATE orders SET status = $1, doc = $2 WHERE id = $3', [doc.status, doc, id]);
-      await this.appendStep(c, doc, step, req.trace);
+      this.database.audit(c, stepEntry(doc, step));
+      await c.query(this.stepStatements((v) => c.escapeLiteral(v), doc, step, req.trace).join('; '));
       const order = await this.readOrder(c, id);
       if (!order) throw new Error('order vanished inside its own transaction');
       return order;
@@ -165,23 +214,22 @@ export class PgOrders implements OrderStore {
     return rows[0]?.doc;
   }
 
-  note(id: string, req: NoteRequest): Promise<Order> {
-    return this.database.tx(async (c) => (await this.noteIn(c, id, req, true)) as Order);
+  async note(id: string, req: NoteRequest): Promise<Order> {
+    return (await this.lockedStep(id, true, (current, timeline) => ({ ...planNote(current, timeline.at(-1)?.seq ?? 0, req), outbox: false })))!;
   }
 
-  /** Inside the caller's transaction (note's, or a dead letter's): a step that leaves the status as it is; undefined for an unknown order unless `required`. */
-  async noteIn(c: PoolClient, id: string, req: NoteRequest, required: boolean): Promise<Order | undefined> {
+  /** Inside the caller's transaction (a dead letter's): a step that leaves the status as it is; nothing for an unknown order unless `required`. */
+  async noteIn(c: PoolClient, id: string, req: NoteRequest, required: boolean): Promise<void> {
     const o = await c.query<{ doc: OrderDoc }>('SELECT doc FROM orders WHERE id = $1 FOR UPDATE', [id]);
     const current = o.rows[0]?.doc;
     if (!current) {
       if (required) throw new WaslError('order-not-found');
-      return undefined;
+      return;
     }
     const s = await c.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = $1', [id]);
     const { doc, step } = planNote(current, s.rows[0]?.seq ?? 0, req);
     await c.query('UPDATE orders SET doc = $1 WHERE id = $2', [doc, id]);
     await c.query('INSERT INTO order_timeline (order_id, seq, doc) VALUES ($1, $2, $3)', [id, step.seq, step]);
     this.database.audit(c, stepEntry(doc, step));
-    return this.readOrder(c, id);
   }
 }
