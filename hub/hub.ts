@@ -174,8 +174,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const uncapture = roles.workers && config.auditBodies ? captureBodies(config.auditBodies) : () => undefined;
   const unobserve = roles.workers
     ? observeCalls((r) => {
-        store.appendAudit([callEntry(r, bodyKey)]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not append a provider exchange to the audit trail'));
-        store.recordProviderCalls([r]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not keep the operational record of a provider call'));
+        // The operational record and the audit record in one transaction (one write, two round trips on PostgreSQL).
+        store.recordProviderCalls([r], [callEntry(r, bodyKey)]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not keep the operational and audit records of a provider call'));
       })
     : () => undefined;
   const unaudit = () => {

@@ -57,10 +57,10 @@ export function recordFailure(err: unknown): RecordedFailure {
 }
 
 export async function runStepOnce<T>(store: StepJournal, orderId: string, step: string, call: (c: StepCall) => Promise<T>, isFinal: IsFinal = finalUnlessTransient): Promise<StepResult<T>> {
-  const done = await store.journalGet(orderId, step);
-  if (done?.status === 'succeeded') return { value: done.outcome as T, replayed: true };
-  if (done?.status === 'failed') throw new RecordedStepFailure(done.outcome as RecordedFailure);
+  // Started (again) unless it finished: a redelivery of a finished step gets its recorded outcome.
   const started = await store.journalStart(orderId, step);
+  if (started.status === 'succeeded') return { value: started.outcome as T, replayed: true };
+  if (started.status === 'failed') throw new RecordedStepFailure(started.outcome as RecordedFailure);
   let value: T;
   try {
     value = await call({ idempotencyKey: stepKey(orderId, step), attempt: started.attempts });

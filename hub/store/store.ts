@@ -129,7 +129,11 @@ export interface JournalEntry {
 /** The outcome of each external call per order and step, so a redelivered message resumes instead of calling again (hub/journal.ts). */
 export interface StepJournal {
   journalGet(orderId: string, step: string): Promise<JournalEntry | undefined>;
-  /** Records that the step's call starts (again): status started, attempts + 1. */
+  /**
+   * Records that the step's call starts (again): status started, attempts + 1 — unless the step
+   * finished (succeeded or failed), which is returned as it is: one round trip for what was a
+   * read and then a write on every call (issue 25).
+   */
   journalStart(orderId: string, step: string): Promise<JournalEntry>;
   journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void>;
 }
@@ -254,8 +258,8 @@ export interface ProviderCallQuery {
 
 /** The operational record of every provider call (timings, sizes, outcome), kept for WASL_CALL_RECORDS_DAYS. */
 export interface ProviderCallRecords {
-  /** Keeps the operational record of provider calls. */
-  recordProviderCalls(records: CallRecord[]): Promise<void>;
+  /** Keeps the operational record of provider calls, with `audit` (their audit entries) appended in the same transaction. */
+  recordProviderCalls(records: CallRecord[], audit?: AuditEntry[]): Promise<void>;
   /** Operational records, oldest first, by provider and time window (half-open, on the start time). */
   listProviderCalls(query: ProviderCallQuery): Promise<ProviderCallRecord[]>;
   /** Drops the records of calls started before `before`; how many went. */

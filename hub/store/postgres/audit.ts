@@ -22,9 +22,7 @@ export class PgAudit implements AuditStore {
 
   async appendAudit(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.database.tx(async (c) => {
-      for (const e of entries) this.database.audit(c, e);
-    });
+    await this.database.appendWith(entries);
   }
 
   async readAudit(q: AuditQuery): Promise<AuditRecord[]> {

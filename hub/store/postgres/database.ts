@@ -103,6 +103,27 @@ export class PgDatabase {
     await c.query(`${this.chainStatements(c, entries, locked)}; COMMIT`);
   }
 
+  /**
+   * Audit entries, and `statements` (escaped by the caller with the literal function it is given)
+   * in the same transaction, in two round trips: BEGIN with the heads of their shards locked (in
+   * shard order), then the statements, the records and the heads' moves with the COMMIT.
+   */
+  async appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string) => string[] = () => []): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      const lit = (v: string) => c.escapeLiteral(v);
+      const shards = shardsOf(entries, this.chain.shards);
+      const [, heads] = (await c.query(`BEGIN; SELECT shard, shard_seq, hash FROM audit_heads WHERE shard IN (${shards.join(', ')}) ORDER BY shard FOR UPDATE`)) as unknown as [unknown, { rows: Array<{ shard: number; shard_seq: string; hash: string }> }];
+      const locked = new Map(heads.rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
+      await c.query([...statements(lit), this.chainStatements(c, entries, locked), 'COMMIT'].join('; '));
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
   /** The audit shard of an order's records: every record of one order goes to the same one (hub/audit/chain.ts). */
   orderShard(orderId: string): number {
     return shardOf({ kind: 'order.step', subject: orderId }, this.chain.shards);

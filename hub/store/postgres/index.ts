@@ -49,7 +49,7 @@ export class PostgresStore implements Store {
     this.deadLetters = new PgDeadLetters(database, this.orders);
     this.processed = new PgProcessedLog(pool);
     this.audit = new PgAudit(database);
-    this.providerCalls = new PgProviderCalls(pool);
+    this.providerCalls = new PgProviderCalls(pool, database);
     this.leases = new PgLeases(pool);
     this.counts = new PgCounts(pool);
   }
@@ -95,7 +95,7 @@ export class PostgresStore implements Store {
   lastAuditSeal() { return this.audit.lastAuditSeal(); }
   readLegacyAudit(q: { afterSeq?: number; limit: number }) { return this.audit.readLegacyAudit(q); }
   // ProviderCallRecords (provider-calls.ts)
-  recordProviderCalls(records: CallRecord[]) { return this.providerCalls.recordProviderCalls(records); }
+  recordProviderCalls(records: CallRecord[], audit?: AuditEntry[]) { return this.providerCalls.recordProviderCalls(records, audit); }
   listProviderCalls(q: ProviderCallQuery) { return this.providerCalls.listProviderCalls(q); }
   pruneProviderCalls(before: Date) { return this.providerCalls.pruneProviderCalls(before); }
   // LeaseStore (leases.ts)

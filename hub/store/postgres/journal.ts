@@ -28,13 +28,18 @@ export class PgJournal implements StepJournal {
   }
 
   async journalStart(orderId: string, step: string): Promise<JournalEntry> {
+    // A finished step's row is left alone (the WHERE), and then returns nothing: read as it is.
     const { rows } = await this.pool.query<JournalRow>(
       `INSERT INTO step_journal (order_id, step, status, attempts, started_at) VALUES ($1, $2, 'started', 1, now())
        ON CONFLICT (order_id, step) DO UPDATE SET status = 'started', attempts = step_journal.attempts + 1, started_at = excluded.started_at, outcome = NULL, finished_at = NULL
+       WHERE step_journal.status = 'started'
        RETURNING *`,
       [orderId, step],
     );
-    return journalEntry(rows[0] as JournalRow);
+    if (rows[0]) return journalEntry(rows[0]);
+    const finished = await this.journalGet(orderId, step);
+    if (!finished) throw new Error(`the journal entry of ${orderId} ${step} vanished`);
+    return finished;
   }
 
   async journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void> {

@@ -2,13 +2,23 @@
 import type { Pool } from 'pg';
 import type { CallRecord } from '../../../connectors/connector';
 import { CALL_COLUMNS, callRow, callValues } from '../provider-calls';
+import type { AuditEntry } from '../../audit/chain';
+import type { PgDatabase } from './database';
 import type { ProviderCallQuery, ProviderCallRecord, ProviderCallRecords } from '../store';
 
 export class PgProviderCalls implements ProviderCallRecords {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly database: PgDatabase,
+  ) {}
 
-  async recordProviderCalls(records: CallRecord[]): Promise<void> {
+  async recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = []): Promise<void> {
     if (records.length === 0) return;
+    if (audit.length) {
+      const values = (lit: (v: string) => string) => records.map((r) => `(${callValues(r).map((v) => (v === null || v === undefined ? 'NULL' : lit(String(v)))).join(', ')})`).join(', ');
+      await this.database.appendWith(audit, (lit) => [`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${values(lit)}`]);
+      return;
+    }
     const n = CALL_COLUMNS.split(',').length;
     const values = records.map((_, i) => `(${Array.from({ length: n }, (__, j) => `$${i * n + j + 1}`).join(', ')})`).join(', ');
     await this.pool.query(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${values}`, records.flatMap(callValues));

@@ -64,7 +64,7 @@ export class SqliteStore implements Store {
     this.callbacks = new SqliteCallbacks(database);
     this.deadLetters = new SqliteDeadLetters(database, this.orders);
     this.processed = new SqliteProcessedLog(database);
-    this.providerCalls = new SqliteProviderCalls(database);
+    this.providerCalls = new SqliteProviderCalls(database, this.audit);
     this.leases = new SqliteLeases(database);
     this.counts = new SqliteCounts(database);
   }
@@ -116,7 +116,7 @@ export class SqliteStore implements Store {
   lastAuditSeal() { return this.audit.lastAuditSeal(); }
   readLegacyAudit(q: { afterSeq?: number; limit: number }) { return this.audit.readLegacyAudit(q); }
   // ProviderCallRecords (provider-calls.ts)
-  recordProviderCalls(records: CallRecord[]) { return this.providerCalls.recordProviderCalls(records); }
+  recordProviderCalls(records: CallRecord[], audit?: AuditEntry[]) { return this.providerCalls.recordProviderCalls(records, audit); }
   listProviderCalls(q: ProviderCallQuery) { return this.providerCalls.listProviderCalls(q); }
   pruneProviderCalls(before: Date) { return this.providerCalls.pruneProviderCalls(before); }
   // LeaseStore (leases.ts)

@@ -28,7 +28,8 @@ export class SqliteJournal implements StepJournal {
       journalGet: db.prepare<[string, string], JournalRow>('SELECT * FROM step_journal WHERE order_id = ? AND step = ?'),
       journalStart: db.prepare(
         `INSERT INTO step_journal (order_id, step, status, attempts, started_at) VALUES (?, ?, 'started', 1, ?)
-         ON CONFLICT (order_id, step) DO UPDATE SET status = 'started', attempts = attempts + 1, started_at = excluded.started_at, outcome = NULL, finished_at = NULL`,
+         ON CONFLICT (order_id, step) DO UPDATE SET status = 'started', attempts = attempts + 1, started_at = excluded.started_at, outcome = NULL, finished_at = NULL
+         WHERE status = 'started'`,
       ),
       journalFinish: db.prepare('UPDATE step_journal SET status = ?, outcome = ?, finished_at = ? WHERE order_id = ? AND step = ?'),
     };

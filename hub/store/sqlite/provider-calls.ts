@@ -2,18 +2,24 @@
 import type { CallRecord } from '../../../connectors/connector';
 import type { SqliteDatabase } from '../../sqlite/database';
 import { CALL_COLUMNS, callRow, callValues } from '../provider-calls';
+import type { AuditEntry } from '../../audit/chain';
+import type { SqliteAudit } from './audit';
 import type { ProviderCallQuery, ProviderCallRecord, ProviderCallRecords } from '../store';
 
 export class SqliteProviderCalls implements ProviderCallRecords {
   private readonly insertCall;
 
-  constructor(private readonly database: SqliteDatabase) {
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly audit: SqliteAudit,
+  ) {
     this.insertCall = database.db.prepare(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES (${CALL_COLUMNS.split(',').map(() => '?').join(', ')})`);
   }
 
-  recordProviderCalls(records: CallRecord[]): Promise<void> {
+  recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = []): Promise<void> {
     return this.database.write(() => {
       for (const r of records) this.insertCall.run(...callValues(r));
+      if (audit.length) this.audit.appendWithin(...audit);
     });
   }
 

@@ -23,6 +23,14 @@ export function stepJournalContract({ open, close }: BackEnd<StepJournal>): void
     assert.equal(e?.status, 'succeeded');
     assert.deepEqual(e?.outcome, { certificate: 'CR-77', name: 'نص' });
     assert.ok(e?.finishedAt);
+    // A finished step is not started again: journalStart returns it as it is (a redelivery replays it).
+    const again = await store.journalStart(orderId, 'moi.issue');
+    assert.equal(again.status, 'succeeded');
+    assert.equal(again.attempts, 2);
+    assert.deepEqual(again.outcome, { certificate: 'CR-77', name: 'نص' });
+    await store.journalStart(orderId, 'moi.failed');
+    await store.journalFinish(orderId, 'moi.failed', 'failed', { code: 'fault' });
+    assert.equal((await store.journalStart(orderId, 'moi.failed')).status, 'failed');
     assert.equal(await store.journalGet(orderId, 'other'), undefined);
   });
 }
