@@ -31,7 +31,7 @@ describe('store: SQLite', () => {
       const db = new Database(file, { readonly: true });
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const migrations = db.prepare('SELECT name FROM schema_migrations ORDER BY version').all();
-      assert.deepEqual(migrations, [{ name: 'store:orders' }, { name: 'store:bus_state' }, { name: 'store:journal' }, { name: 'store:payments' }, { name: 'store:audit' }, { name: 'store:provider_calls' }, { name: 'store:payment_anomalies' }, { name: 'store:operator_actions' }, { name: 'store:audit_shards' }]);
+      assert.deepEqual(migrations, [{ name: 'store:orders' }, { name: 'store:bus_state' }, { name: 'store:journal' }, { name: 'store:payments' }, { name: 'store:audit' }, { name: 'store:provider_calls' }, { name: 'store:payment_anomalies' }, { name: 'store:operator_actions' }, { name: 'store:audit_shards' }, { name: 'store:documents' }]);
       db.close();
     });
 
