@@ -42,3 +42,36 @@ export interface DocumentSink {
 
 /** The default largest document a provider may return, in bytes, when its provider file sets none. */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Reads a stored document back, to send it on (an MTOM part or inline base64 of a SOAP request).
+ * `open` rejects when the id is unknown; `size` and `mediaType` are the stored ones.
+ */
+export interface DocumentSource {
+  open(id: string): Promise<{ stream: Readable; mediaType: string; size: number }>;
+}
+
+/** Whether a value has the shape of a DocumentHandle (a flow hands one back to send the document on). */
+export function isDocumentHandle(v: unknown): v is DocumentHandle {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Buffer.isBuffer(v)) return false;
+  const h = v as Record<string, unknown>;
+  return typeof h.id === 'string' && typeof h.mediaType === 'string' && typeof h.size === 'number' && typeof h.sha256 === 'string';
+}
+
+/**
+ * The JSON Schema of a DocumentHandle, for output schemas that carry documents: a connector puts
+ * it where its contract has binary content (a binary response, a base64 field), so what it
+ * validates and what a flow reads describe the handle, not the bytes.
+ */
+export const DOCUMENT_HANDLE_SCHEMA: Readonly<Record<string, unknown>> = Object.freeze({
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'mediaType', 'size', 'sha256'],
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    mediaType: { type: 'string', minLength: 3 },
+    size: { type: 'integer', minimum: 0 },
+    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    filename: { type: 'string' },
+  },
+});

@@ -965,6 +965,16 @@ export interface ProviderDefinition {
   resilience?: Resilience;
   errors?: ErrorMapping;
   xml?: XmlLimits;
+  /**
+   * Binary content the provider returns (a signed PDF: a binary REST response, a base64 field, a SOAP attachment), carried as a document: streamed into the document store and handed on as a handle (id, media type, size, SHA-256).
+   */
+  documents?: {
+    /**
+     * Largest document (a binary response, an attachment, a base64 field once decoded) accepted from this provider, in bytes; a larger one is refused with unsafe-response (document-size) as it streams in, having held at most this much.
+     */
+    maxBytes?: number;
+  };
+  soap?: SoapOptions;
   tracing?: Tracing;
   /**
    * For a REST provider without an OpenAPI document: its operations described by hand.
@@ -1406,6 +1416,21 @@ export interface XmlLimits {
    * Most elements and attributes in one document.
    */
   maxElements?: number;
+}
+/**
+ * SOAP-only options of this provider.
+ *
+ * This interface was referenced by `ProviderDefinition`'s JSON-Schema
+ * via the `definition` "SoapOptions".
+ *
+ * This interface was referenced by `Contracts`'s JSON-Schema
+ * via the `definition` "SoapOptions".
+ */
+export interface SoapOptions {
+  /**
+   * Send binary input values (base64Binary fields given a document handle or a Buffer) as MTOM/XOP parts of a multipart/related request, as the provider asks. Otherwise they are written inline as base64 text. Responses are read in either form whatever this says.
+   */
+  mtom?: boolean;
 }
 /**
  * OpenTelemetry trace context sent to this provider (README, "Tracing"); only when the hub traces. REST providers receive the W3C `traceparent` (and `tracestate`) headers on every call; SOAP providers only when `propagate` is true.

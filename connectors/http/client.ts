@@ -91,6 +91,17 @@ export class HttpClient {
     });
   }
 
+  /**
+   * Where a request to `url` goes: the pooled agent and the parsed target, and the sockets known
+   * to be connected. For ./stream.ts, so streamed exchanges share the keep-alive sockets and the
+   * connect-timeout bookkeeping of buffered ones. A string says why the URL cannot be used.
+   */
+  route(url: string, tls?: TlsOptions): { agent: http.Agent; target: Readonly<Target>; connected: WeakSet<Socket> } | string {
+    const target = targetOf(url);
+    if (typeof target === 'string') return target;
+    return { agent: this.agentFor(target, tls), target, connected };
+  }
+
   /** Closes every pooled socket; the client stays usable (agents are created again on demand). */
   async close(): Promise<void> {
     for (const agent of this.agents.values()) agent.destroy();

@@ -15,11 +15,13 @@
  *    circuit breaker per endpoint, bulkhead, rate limit. Each attempt adds credentials
  *    (./auth.ts); with OAuth2, a 401 drops the token, a new one is fetched and the request sent
  *    once more;
- * 4. a 2xx is decoded — JSON, XML (hardened parser, the provider's xml limits), text, or base64 —
- *    and validated against the output schema: ContractViolation('response') when it does not
+ * 4. a 2xx is decoded — JSON, XML (hardened parser, the provider's xml limits) or text — and
+ *    validated against the output schema: ContractViolation('response') when it does not
  *    match or is not what the contract says (an HTML page where JSON is expected);
  *    UnsafeResponse for hostile XML or a body over the size limit (the provider's xml.maxBytes,
- *    10 MB by default, for every media type). Any other status goes through the provider's error
+ *    10 MB by default). Binary content — a binary body, a base64 field — is a document
+ *    (./documents.ts): streamed or decoded into the `documents` sink, under the provider's
+ *    documents.maxBytes, and handed on as a DocumentHandle. Any other status goes through the provider's error
  *    mapping (connectors/error-mapping.ts): the first matching rule makes it a BusinessRefusal,
  *    or a ProviderFault its kind says is transient or permanent; without one it is a
  *    ProviderFault with the status, the body's code (`/code`, `/error/code`, `/errorCode`, or an
@@ -31,9 +33,11 @@
 import { createAjv, pointErrors, type ValidateFunction } from '../../contracts/index';
 import type { ProviderDefinition } from '../../contracts/types';
 import type { CallContext, CallRecord, CallResult, Connector, Environment, OperationInfo } from '../connector';
+import { DEFAULT_MAX_DOCUMENT_BYTES, type DocumentSink } from '../documents';
 import { mapFault } from '../error-mapping';
 import { ContractViolation, faultCodeOf, isConnectorError, type ConnectorError } from '../errors';
 import { sharedHttpClient, type HttpClient, type HttpResponse } from '../http/client';
+import { requestStream } from '../http/stream';
 import { capturedBodies, reportCall, wantsBodies } from '../observe';
 import { attemptEvent, endCallSpan, injectTrace, startCallSpan } from '../tracing';
 import { loadProvider } from '../provider-files';
@@ -41,6 +45,7 @@ import { createPolicy, type BreakerState, type EffectivePolicy, type ProviderPol
 import { DEFAULT_XML_LIMITS, parseXml, type XmlElement, type XmlLimits } from '../xml/parse';
 import { RestAuth, type Timeouts } from './auth';
 import { IDEMPOTENT_METHODS, mediaKind, RequestBuildError, type RestBinding } from './binding';
+import { bufferLimitFor, planDocuments, receiveDocumentBody, storeBufferedBody, storeDocumentFields, type DocumentPlan, type DocumentTarget } from './documents';
 import { manualOperation, type RestOperation } from './manual';
 import { buildRequest, headerValue, type BuiltRequest, type RestInput } from './request';
 import { fromXml } from './xml-body';
@@ -55,11 +60,19 @@ export interface RestConnectorOptions {
   client?: HttpClient;
   /** Reads a secret by variable name (connectors/secrets.ts by default), e.g. from a wasl-provider node's credentials. */
   readSecret?: (envName: string) => string;
+  /** Where binary content goes (the hub's document store); without one, an answer carrying a document is refused (UnsafeResponse 'attachment'). */
+  documents?: DocumentSink;
 }
 
 interface CompiledOperation extends RestOperation {
   validateInput: ValidateFunction;
+  /** Against the output as the flow gets it: documents as handles. */
   validateOutput: ValidateFunction;
+  documents: DocumentPlan;
+  /** The output schema as the contract has it (base64 fields as text): what the body is decoded and checked by. */
+  bodySchema: Record<string, unknown>;
+  /** Against the body as sent, before any document is stored, when fields may hold documents. */
+  validateBody?: ValidateFunction;
 }
 
 let ajv: ReturnType<typeof createAjv> | undefined;
@@ -76,6 +89,8 @@ export class RestConnector implements Connector {
   private readonly auth: RestAuth;
   private readonly policy: ProviderPolicy;
   private readonly xmlLimits: XmlLimits;
+  private readonly sink: DocumentSink | undefined;
+  private readonly maxDocumentBytes: number;
 
   constructor(opts: RestConnectorOptions) {
     const def = opts.definition;
@@ -90,6 +105,8 @@ export class RestConnector implements Connector {
     this.auth = new RestAuth(env.security ?? def.security, this.client, opts.readSecret);
     this.policy = createPolicy(def.code, def.resilience);
     this.xmlLimits = { ...DEFAULT_XML_LIMITS, ...def.xml };
+    this.sink = opts.documents;
+    this.maxDocumentBytes = def.documents?.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
 
     ajv ??= createAjv();
     const all: RestOperation[] = [];
@@ -100,7 +117,16 @@ export class RestConnector implements Connector {
     for (const [name, m] of Object.entries(def.operations ?? {})) if (m) all.push(manualOperation(name, m));
     for (const op of all) {
       try {
-        this.ops.set(op.name, { ...op, validateInput: ajv.compile(op.inputSchema), validateOutput: ajv.compile(op.outputSchema) });
+        const documents = planDocuments(op.outputSchema, op.binding);
+        this.ops.set(op.name, {
+          ...op,
+          outputSchema: documents.outputSchema,
+          bodySchema: op.outputSchema,
+          documents,
+          validateInput: ajv.compile(op.inputSchema),
+          validateOutput: ajv.compile(documents.outputSchema),
+          ...(documents.fields ? { validateBody: ajv.compile(op.outputSchema) } : {}),
+        });
       } catch (err) {
         throw new Error(`provider ${def.code}, operation ${op.name}: its schemas do not compile: ${(err as Error).message}`, { cause: err });
       }
@@ -202,17 +228,30 @@ export class RestConnector implements Connector {
       const req: BuiltRequest = { url: new URL(built.url.href), headers: { ...built.headers }, ...(built.body ? { body: built.body } : {}) };
       if (last.span && this.definition.tracing?.propagate !== false) injectTrace(last.span, req.headers);
       const token = await this.auth.apply(req, t);
-      const res = await this.client.request({
+      const send = {
         url: req.url.href,
         method: op.binding.method,
         headers: req.headers,
         ...(req.body ? { body: req.body } : {}),
         connectTimeoutMs: t.connectTimeoutMs,
         timeoutMs: t.timeoutMs,
-        maxResponseBytes: this.xmlLimits.maxBytes,
         ...(tls ? { tls } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      };
+      const target = this.documentTarget(op, ctx);
+      let res: HttpResponse;
+      let output: unknown;
+      if (op.documents.body) {
+        // A binary answer is streamed into the sink; only an error answer is buffered.
+        const streamed = await requestStream(this.client, send);
+        last.status = streamed.status;
+        const ok = streamed.status >= 200 && streamed.status < 300 && streamed.status !== 204;
+        if (ok) output = await receiveDocumentBody(streamed, op.documents.body.mediaType, target);
+        const body = ok ? Buffer.alloc(0) : await streamed.buffer(this.xmlLimits.maxBytes);
+        res = { status: streamed.status, headers: streamed.headers, body, bytesSent: streamed.bytesSent, bytesReceived: streamed.bytesReceived };
+      } else {
+        res = await this.client.request({ ...send, maxResponseBytes: bufferLimitFor(op.documents, this.xmlLimits.maxBytes, this.maxDocumentBytes) });
+      }
       last.status = res.status;
       last.requestBytes = res.bytesSent;
       last.responseBytes = res.bytesReceived;
@@ -221,12 +260,27 @@ export class RestConnector implements Connector {
         this.auth.rejected(token);
         continue;
       }
-      if (res.status >= 200 && res.status < 300) return { output: this.decodeSuccess(op, res), status: res.status };
+      if (res.status >= 200 && res.status < 300) {
+        if (output === undefined) output = await this.decodeSuccess(op, res, target);
+        if (!op.validateOutput(output)) {
+          throw new ContractViolation('response', pointErrors(op.validateOutput.errors).map((e) => ({ pointer: e.pointer, message: e.message })));
+        }
+        return { output, status: res.status };
+      }
       throw this.errorFor(op, res, t);
     }
   }
 
-  private decodeSuccess(op: CompiledOperation, res: HttpResponse): unknown {
+  private documentTarget(op: CompiledOperation, ctx: CallContext): DocumentTarget {
+    return {
+      ...(this.sink ? { sink: this.sink } : {}),
+      maxBytes: this.maxDocumentBytes,
+      origin: { ...(ctx.orderId ? { orderId: ctx.orderId } : {}), provider: this.provider, operation: op.name },
+    };
+  }
+
+  /** The body as the flow gets it (not yet checked against the output schema). */
+  private async decodeSuccess(op: CompiledOperation, res: HttpResponse, target: DocumentTarget): Promise<unknown> {
     const contentType = headerString(res.headers['content-type']);
     const expected = op.binding.responseMediaType;
     let output: unknown = null;
@@ -239,12 +293,17 @@ export class RestConnector implements Connector {
         throw new ContractViolation('response', [{ pointer: '', message: `is ${contentType.split(';')[0]!.trim()}, not ${kind.toUpperCase()}` }]);
       }
       if (kind === 'json') output = parseJson(res.body);
-      else if (kind === 'xml') output = fromXml(parseXml(res.body, this.xmlLimits), op.outputSchema);
+      else if (kind === 'xml') output = fromXml(parseXml(res.body, this.xmlLimits), op.bodySchema);
       else if (kind === 'text') output = res.body.toString('utf8');
-      else output = res.body.toString('base64');
+      // Binary the contract did not announce (an operation described without its response) is a document all the same.
+      else return storeBufferedBody(res.body, contentType, target);
     }
-    if (!op.validateOutput(output)) {
-      throw new ContractViolation('response', pointErrors(op.validateOutput.errors).map((e) => ({ pointer: e.pointer, message: e.message })));
+    if (op.validateBody) {
+      // Checked as sent before anything is stored, so an answer that breaks the contract leaves no document behind.
+      if (!op.validateBody(output)) {
+        throw new ContractViolation('response', pointErrors(op.validateBody.errors).map((e) => ({ pointer: e.pointer, message: e.message })));
+      }
+      output = await storeDocumentFields(output, op.bodySchema, target);
     }
     return output;
   }
@@ -282,10 +341,17 @@ export class RestConnector implements Connector {
 }
 
 /** Loads contracts/providers/<code>/ (or `providersRoot`/<code>/) and builds its REST connector. */
-export function createRestConnector(code: string, environment: Environment = 'sandbox', opts: { providersRoot?: string; client?: HttpClient; readSecret?: (envName: string) => string } = {}): RestConnector {
+export function createRestConnector(code: string, environment: Environment = 'sandbox', opts: { providersRoot?: string; client?: HttpClient; readSecret?: (envName: string) => string; documents?: DocumentSink } = {}): RestConnector {
   const loaded = loadProvider(code, opts.providersRoot);
   if (loaded.definition.kind !== 'rest') throw new Error(`provider ${code} is a ${loaded.definition.kind} provider, not a REST one`);
-  return new RestConnector({ definition: loaded.definition, operations: loaded.operations, environment, ...(opts.client ? { client: opts.client } : {}), ...(opts.readSecret ? { readSecret: opts.readSecret } : {}) });
+  return new RestConnector({
+    definition: loaded.definition,
+    operations: loaded.operations,
+    environment,
+    ...(opts.client ? { client: opts.client } : {}),
+    ...(opts.readSecret ? { readSecret: opts.readSecret } : {}),
+    ...(opts.documents ? { documents: opts.documents } : {}),
+  });
 }
 
 function checkBinding(provider: string, name: string, b: Record<string, unknown>): RestBinding {

@@ -14,6 +14,14 @@
  *   - a hostile body (DTD, entities, over-size, over-deep, too many elements) → UnsafeResponse,
  *     whatever the status; a 2xx that is not XML → UnsafeResponse('malformed'); a 2xx XML that
  *     is not a SOAP envelope → ContractViolation 'response'.
+ * Documents (README, "SOAP documents"): an operation whose output can hold one (base64Binary, XOP,
+ * SwA, swaRef) puts each into the document sink and carries its DocumentHandle instead
+ * (response-parts.ts). Its response is streamed (connectors/http/stream.ts), so a multipart
+ * answer never sits whole in memory and, without a sink, is refused before a byte of a document
+ * is read. A multipart/related answer to any other operation is read too (CXF with MTOM on
+ * wraps every answer so), within the XML limit.
+ * An input document (a Buffer or a DocumentHandle in a base64Binary field) is sent as an MTOM
+ * part when the provider file sets `soap.mtom`, else inline (mtom-request.ts).
  * WS-Security envelopes are rebuilt per attempt (fresh Timestamp and Nonce: servers refuse
  * replays); plain envelopes are built once per call. When the hub traces, a call is a span
  * (connectors/tracing.ts); the W3C `traceparent` header goes only to a provider whose file sets
@@ -24,7 +32,9 @@ import { createAjv, pointErrors } from '../../contracts/index';
 import type { CallContext, CallRecord, CallResult, Connector, Environment, OperationInfo } from '../connector';
 import { ContractViolation, faultCodeOf, isConnectorError, ProviderFault, UnsafeResponse, type CallMeta, type ConnectorErrorCode } from '../errors';
 import type { LoadedProvider } from '../provider-files';
-import { sharedHttpClient, type HttpClient, type HttpResponse, type TlsOptions } from '../http/client';
+import { HttpClient, sharedHttpClient, type TlsOptions } from '../http/client';
+import { requestStream, type StreamedResponse } from '../http/stream';
+import { DEFAULT_MAX_DOCUMENT_BYTES, type DocumentSink, type DocumentSource } from '../documents';
 import { capturedBodies, reportCall, wantsBodies } from '../observe';
 import { attemptEvent, endCallSpan, injectTrace, startCallSpan } from '../tracing';
 import type { Span } from '@opentelemetry/api';
@@ -37,6 +47,9 @@ import type { ServiceModel } from './model';
 import { compileOperation, type CompiledOperation, type OperationSchemas } from './operation';
 import { resolveSecurity, secureEnvelope, type WsSecuritySettings } from './security';
 import { messageId } from './xroad';
+import { parseMediaType } from './multipart';
+import { inlineDocuments, mtomRequest, OutgoingBinaries, schemaView, type MtomRequest } from './mtom-request';
+import { RelatedParts, settleDocuments, type DocumentContext } from './response-parts';
 
 export interface SoapProvider {
   definition: ProviderDefinition;
@@ -75,7 +88,24 @@ export interface SoapConnectorOptions {
   transientFaultCodes?: ReadonlyArray<string | RegExp>;
   /** Overrides the environment's endpoint (tests, `wasl provider call --endpoint`). */
   endpoint?: string;
+  /**
+   * Where documents go and come from. Without a sink, a response part holding a document is
+   * refused (UnsafeResponse 'attachment') and inline base64 stays text; without a source, a
+   * DocumentHandle cannot be sent.
+   */
+  documents?: { sink?: DocumentSink; source?: DocumentSource };
 }
+
+/** A response as read: its status and content type, and its body buffered or streamed. */
+interface Answer {
+  status: number;
+  contentType: string | undefined;
+  body?: Buffer;
+  streamed?: StreamedResponse;
+}
+
+/** Most parts a multipart answer may have; with the per-part limits it bounds a streamed answer. */
+const MAX_PARTS = 100;
 
 interface CallState {
   startedAt: number;
@@ -108,6 +138,12 @@ export class SoapConnector implements Connector {
   private readonly ws?: WsSecuritySettings;
   private readonly definition: ProviderDefinition;
   private readonly transientFaultCodes?: ReadonlyArray<string | RegExp>;
+  private readonly sink?: DocumentSink;
+  private readonly source?: DocumentSource;
+  private readonly documentBytes: number;
+  private readonly mtom: boolean;
+  /** Whether responses that may hold documents are streamed: not through a client that intercepts request() (the recorder keeps what it sees). */
+  private readonly streams: boolean;
 
   constructor(source: SoapProviderSource, environment: Environment = 'sandbox', opts: SoapConnectorOptions = {}) {
     const provider = normalise(source);
@@ -122,6 +158,11 @@ export class SoapConnector implements Connector {
     this.policy = opts.policy ?? createPolicy(def.code, def.resilience);
     this.limits = { ...DEFAULT_XML_LIMITS, ...def.xml };
     this.transientFaultCodes = opts.transientFaultCodes;
+    this.sink = opts.documents?.sink;
+    this.source = opts.documents?.source;
+    this.documentBytes = def.documents?.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+    this.mtom = def.soap?.mtom === true;
+    this.streams = this.http.request === HttpClient.prototype.request;
     // The environment's security replaces the provider's (sandbox simulators rarely sign).
     const sec = resolveSecurity(env.security ?? def.security, opts.readSecret);
     this.tls = sec.tls;
@@ -155,7 +196,8 @@ export class SoapConnector implements Connector {
     const op = this.ops.get(operation);
     try {
       if (!op) throw new ContractViolation('request', [{ pointer: '', message: 'unknown operation' }]);
-      if (!op.validateInput(input)) {
+      // Buffers have no JSON form: the schema sees them as base64 text, the encoder as bytes.
+      if (!op.validateInput(op.binaryInput ? schemaView(input) : input)) {
         throw new ContractViolation(
           'request',
           pointErrors(op.validateInput.errors).map((e) => ({ pointer: e.pointer, message: e.message })),
@@ -172,9 +214,15 @@ export class SoapConnector implements Connector {
         } else headerValues = x;
       }
       const header = op.headers.headers(headerValues);
-      const body = op.body.body(input);
+      const binaries = op.binaryInput ? new OutgoingBinaries(this.mtom) : undefined;
+      let body = op.body.body(input, binaries);
+      if (binaries?.inline.length) body = await inlineDocuments(body, binaries, this.source, this.documentBytes);
+      const mtomParts = binaries?.parts.length ? binaries : undefined;
       const ws = this.ws;
       const plain = ws ? undefined : buildEnvelope(op.template, header, body);
+      // An MTOM request reads its documents once; only WS-Security makes each attempt's envelope new.
+      let plainMtom: MtomRequest | undefined;
+      if (plain !== undefined && mtomParts) plainMtom = await mtomRequest(plain, mtomParts, op.template.version, op.model.soapAction, this.source, this.documentBytes);
       let httpHeaders = op.httpHeaders;
       if (ctx.headers || (ctx.idempotencyKey && !op.xroadId)) {
         httpHeaders = { ...httpHeaders, ...ctx.headers };
@@ -190,23 +238,42 @@ export class SoapConnector implements Connector {
         async (n, eff) => {
           st.attempts = n;
           attemptEvent(st.span, n);
-          const res = await this.http.request({
+          const envelope = plain ?? secureEnvelope(ws!, op.template, header, body);
+          const multipart = plainMtom ?? (mtomParts ? await mtomRequest(envelope, mtomParts, op.template.version, op.model.soapAction, this.source, this.documentBytes) : undefined);
+          const request = {
             url: this.endpoint,
             method: 'POST',
-            headers: httpHeaders,
-            body: plain ?? secureEnvelope(ws!, op.template, header, body),
+            headers: multipart ? { ...httpHeaders, 'Content-Type': multipart.contentType } : httpHeaders,
+            body: multipart ? multipart.body : envelope,
             connectTimeoutMs: eff.connectTimeoutMs,
             timeoutMs: eff.timeoutMs,
-            maxResponseBytes: this.limits.maxBytes,
             tls: this.tls,
             signal: ctx.signal,
-          });
+          };
+          // The envelope before WS-Security: the audit keeps what was asked, not the password digest (nor the documents' bytes).
+          const asked = () => plain ?? buildEnvelope(op.template, header, body);
+          if (op.binaryOutput && this.streams) {
+            // A document may come: the body streams, each part into the sink, never whole in memory.
+            const res = await requestStream(this.http, request);
+            st.status = res.status;
+            st.requestBytes = res.bytesSent;
+            try {
+              return await this.readAnswer(op, { status: res.status, contentType: headerOf(res.headers['content-type']), streamed: res }, eff, ctx, (root) => {
+                if (wantsBodies(this.provider)) st.bodies = capturedBodies(asked(), root);
+              });
+            } finally {
+              st.responseBytes = res.bytesReceived;
+            }
+          }
+          const res = await this.http.request({ ...request, maxResponseBytes: this.limits.maxBytes });
           st.status = res.status;
           st.requestBytes = res.bytesSent;
           st.responseBytes = res.bytesReceived;
-          // The envelope before WS-Security: the audit keeps what was asked, not the password digest.
-          if (wantsBodies(this.provider)) st.bodies = capturedBodies(plain ?? buildEnvelope(op.template, header, body), res.body);
-          return this.read(op, res, eff);
+          if (wantsBodies(this.provider)) st.bodies = capturedBodies(asked(), res.body);
+          const contentType = headerOf(res.headers['content-type']);
+          // The common answer — one envelope, no document possible — is read without a promise.
+          if (!op.binaryOutput && parseMediaType(contentType)?.type !== 'multipart/related') return this.read(op, res.status, res.body, eff, true);
+          return this.readAnswer(op, { status: res.status, contentType, body: res.body }, eff, ctx);
         },
       );
       st.attempts = result.attempts;
@@ -249,50 +316,88 @@ export class SoapConnector implements Connector {
     });
   }
 
-  /** One response, read per the rules in the header comment. */
-  private read(op: CompiledOperation, res: HttpResponse, eff: EffectivePolicy): AttemptOutcome {
-    const ok = res.status >= 200 && res.status < 300;
+  /**
+   * A response that may hold documents or be multipart: the envelope (the root part of a
+   * multipart one) read as `read` does, then its documents settled, then the output validated.
+   */
+  private async readAnswer(op: CompiledOperation, a: Answer, eff: EffectivePolicy, ctx: CallContext, sawRoot?: (root: Buffer) => void): Promise<AttemptOutcome> {
+    const media = parseMediaType(a.contentType);
+    const docs: DocumentContext = { sink: this.sink, maxBytes: this.documentBytes, origin: { provider: this.provider, operation: op.name, ...(ctx.orderId ? { orderId: ctx.orderId } : {}) } };
+    if (media?.type !== 'multipart/related') {
+      const body = a.body ?? (await a.streamed!.buffer(this.limits.maxBytes));
+      sawRoot?.(body);
+      const outcome = this.read(op, a.status, body, eff, false);
+      await settleDocuments(outcome.output, undefined, docs);
+      return this.validated(op, outcome);
+    }
+    if (!media.params.boundary) {
+      a.streamed?.discard();
+      throw new UnsafeResponse('malformed', 'a multipart response without a boundary');
+    }
+    // Parts are bounded one by one (the root by the XML limit, each document by documents.maxBytes) and in number.
+    const source = a.body ? [a.body] : a.streamed!.body(this.limits.maxBytes + MAX_PARTS * (this.documentBytes + 16 * 1024), () => new UnsafeResponse('size', 'multipart response over its part limits'));
+    const parts = new RelatedParts(source, media);
+    try {
+      const root = await parts.root(this.limits.maxBytes);
+      sawRoot?.(root);
+      const outcome = this.read(op, a.status, root, eff, false);
+      await settleDocuments(outcome.output, parts, docs);
+      return this.validated(op, outcome);
+    } finally {
+      await parts.close();
+    }
+  }
+
+  /** One envelope, read per the rules in the header comment; validated unless documents are still to be put in place. */
+  private read(op: CompiledOperation, status: number, body: Buffer, eff: EffectivePolicy, validate: boolean): AttemptOutcome {
+    const ok = status >= 200 && status < 300;
     const meta: CallMeta = { provider: this.provider, operation: op.name, attempt: 1, durationMs: 0 };
-    if (res.body.length === 0) {
-      if (ok && op.model.oneWay) return { output: {}, status: res.status };
+    if (body.length === 0) {
+      if (ok && op.model.oneWay) return { output: {}, status };
       if (ok) throw new ContractViolation('response', [{ pointer: '', message: 'empty response' }], meta);
-      throw this.statusFault(res.status, eff, meta);
+      throw this.statusFault(status, eff, meta);
     }
     let root;
     try {
-      root = parseXml(res.body, this.limits);
+      root = parseXml(body, this.limits);
     } catch (err) {
       // A hostile document is reported as such whatever the status; a proxy's HTML error page is just the status.
-      if (!ok && err instanceof UnsafeResponse && err.limit === 'malformed') throw this.statusFault(res.status, eff, meta);
+      if (!ok && err instanceof UnsafeResponse && err.limit === 'malformed') throw this.statusFault(status, eff, meta);
       throw err;
     }
     let env;
     try {
       env = splitEnvelope(root);
     } catch (err) {
-      if (!ok) throw this.statusFault(res.status, eff, meta);
+      if (!ok) throw this.statusFault(status, eff, meta);
       throw err;
     }
     if (env.fault) {
       throw faultToError(readFault(env.fault, env.version), {
-        status: res.status,
+        status,
         errors: this.definition.errors,
         retryStatuses: eff.retry.statuses,
         transientFaultCodes: this.transientFaultCodes,
         meta,
       });
     }
-    if (!ok) throw this.statusFault(res.status, eff, meta);
+    if (!ok) throw this.statusFault(status, eff, meta);
     const output = op.output.body(env.parts, [root, env.body]);
     const soapHeaders = op.outputHeaders.headers(env.header, [root]);
-    if (!op.validateOutput(output)) {
+    const outcome = { output, soapHeaders, status };
+    return validate ? this.validated(op, outcome) : outcome;
+  }
+
+  private validated(op: CompiledOperation, outcome: AttemptOutcome): AttemptOutcome {
+    if (!op.validateOutput(outcome.output)) {
+      const meta: CallMeta = { provider: this.provider, operation: op.name, attempt: 1, durationMs: 0 };
       throw new ContractViolation(
         'response',
         pointErrors(op.validateOutput.errors).map((e) => ({ pointer: e.pointer, message: e.message })),
         meta,
       );
     }
-    return { output, soapHeaders, status: res.status };
+    return outcome;
   }
 
   private statusFault(status: number, eff: EffectivePolicy, meta: CallMeta): ProviderFault {
@@ -303,4 +408,8 @@ export class SoapConnector implements Connector {
     // The HTTP client is shared by every connector: closing one connector must not cut the others' sockets.
     if (this.http !== sharedHttpClient) await this.http.close();
   }
+}
+
+function headerOf(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }

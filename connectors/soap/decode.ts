@@ -25,6 +25,7 @@ import {
   type SimpleTypeModel,
   type TypeRef,
 } from './model';
+import { binaryKind, readBinary } from './binary';
 import { compileScalar } from './scalars';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -129,9 +130,21 @@ interface Slot {
   dec: Decoder;
 }
 
+export interface DecoderOptions {
+  /**
+   * Binary values (base64Binary, XOP includes, SwA hrefs, swaRef) become PendingBinary
+   * placeholders (binary.ts) for the connector to turn into document handles. Without it they
+   * decode as the mapping's B1 strings, as before documents were carried.
+   */
+  documents?: boolean;
+}
+
 class Compiler {
   private readonly typeDecoders = new Map<string, { d?: Decoder }>();
-  constructor(private readonly model: ServiceModel) {}
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly opts: DecoderOptions = {},
+  ) {}
 
   element(el: ElementModel): Decoder {
     const saved = this.ownerNs;
@@ -176,6 +189,8 @@ class Compiler {
     const c = compileScalar(t);
     if (c.qname) return (x, anc) => qnameToClark(textOf(x), x, anc);
     const from = c.fromText;
+    const binary = this.opts.documents ? binaryKind(t) : undefined;
+    if (binary) return (x) => readBinary(x, binary, from(textOf(x)) as string);
     return (x) => from(textOf(x));
   }
 
@@ -199,7 +214,10 @@ class Compiler {
       } else for (const i of p.items) collect(i);
     };
     if (t.particle) collect(t.particle);
-    const text = t.simpleContent ? compileScalar(t.simpleContent) : undefined;
+    const scalar = t.simpleContent ? compileScalar(t.simpleContent) : undefined;
+    // A base64Binary value with attributes is a document too.
+    const binary = t.simpleContent && this.opts.documents ? binaryKind(t.simpleContent) : undefined;
+    const text: Decoder | undefined = !scalar ? undefined : binary ? (x) => readBinary(x, binary, scalar.fromText(textOf(x)) as string) : (x) => scalar.fromText(textOf(x));
     const mixed = !!t.mixed;
     const hasAttrs = attrTable.size > 0;
 
@@ -217,7 +235,7 @@ class Compiler {
         }
       }
       if (text) {
-        out.$value = text.fromText(textOf(x));
+        out.$value = text(x, anc);
         return out;
       }
       anc.push(x);
@@ -295,8 +313,8 @@ function findPart(parts: XmlElement[], name: string, ns: string): XmlElement | u
   return undefined;
 }
 
-export function compileMessageDecoder(model: ServiceModel, msg: MessageModel): MessageDecoder {
-  const c = new Compiler(model);
+export function compileMessageDecoder(model: ServiceModel, msg: MessageModel, opts: DecoderOptions = {}): MessageDecoder {
+  const c = new Compiler(model, opts);
   const parts = msg.parts.map((p) => ({ name: p.element.name, ns: p.element.ns, key: p.element.jsonName, dec: c.element(p.element) }));
   const rpc = msg.rpc;
 

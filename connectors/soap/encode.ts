@@ -26,6 +26,8 @@ import {
   type ServiceModel,
   type TypeRef,
 } from './model';
+import { binaryKind } from './binary';
+import { isBinaryContent, type OutgoingBinaries } from './mtom-request';
 import { compileScalar, ValueError } from './scalars';
 
 const WELL_KNOWN: Record<string, string> = {
@@ -113,6 +115,8 @@ function checkRaw(xml: string, oneElement: boolean): void {
 
 class Compiler {
   private readonly typeWriters = new Map<string, { w?: InnerWriter }>();
+  /** Where binary values of the message being written go (mtom-request.ts); set for one synchronous body() call. */
+  readonly binaries: { current?: OutgoingBinaries } = {};
   constructor(
     private readonly model: ServiceModel,
     readonly prefixes: Prefixes,
@@ -170,6 +174,16 @@ class Compiler {
   private simple(t: Parameters<typeof compileScalar>[0]): InnerWriter {
     const c = compileScalar(t);
     if (c.qname) return (v) => this.qnameValue(v, '>');
+    if (binaryKind(t) === 'base64') {
+      // Base64 text as given; a Buffer or a stored document's handle as MTOM part or inline base64.
+      return (v) => {
+        if (!isBinaryContent(v)) return '>' + escapeText(c.toLexical(v));
+        const out = this.binaries.current;
+        if (out) return '>' + out.add(v);
+        if (v instanceof Uint8Array) return '>' + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+        fail('a document handle can only be sent in the message body');
+      };
+    }
     return (v) => '>' + escapeText(c.toLexical(v));
   }
 
@@ -320,8 +334,11 @@ function arrayNames(p: ParticleModel, out: string[] = []): string[] {
 }
 
 export interface MessageEncoder {
-  /** The Body's inner XML for the input JSON; throws ContractViolation('request'). */
-  body(input: unknown): string;
+  /**
+   * The Body's inner XML for the input JSON; throws ContractViolation('request'). Binary values
+   * (Buffers, document handles) go to `binaries` when given (see mtom-request.ts).
+   */
+  body(input: unknown, binaries?: OutgoingBinaries): string;
 }
 
 export interface HeaderEncoder {
@@ -366,12 +383,15 @@ export function compileMessageEncoder(model: ServiceModel, msg: MessageModel, pr
     body = (input) => `<${qn}>${inner(input)}</${qn}>`;
   }
   return {
-    body(input) {
+    body(input, binaries) {
+      c.binaries.current = binaries;
       try {
         if (!isObject(input)) fail('the input must be an object');
         return body(input);
       } catch (e) {
         return violation(e);
+      } finally {
+        c.binaries.current = undefined;
       }
     },
   };

@@ -23,6 +23,7 @@ import {
   type AttributeModel,
   type HeaderModel,
 } from './model';
+import { binaryKind, documentHandleSchema } from './binary';
 import { xsdPatternToEcma } from './wsdl/xsd-regex';
 
 export type JsonSchema = Record<string, unknown>;
@@ -240,6 +241,11 @@ class Ctx {
           delete s.minLength;
           delete s.maxLength;
         }
+        // A document: the connector carries it as a handle (output, and input to send one on);
+        // the base64 text stays valid — first, so generated examples (simulators) write text —
+        // for a connector without a document sink, and the swaRef URI likewise.
+        const binary = binaryKind(t);
+        if (binary === 'base64' || (binary === 'swaref' && this.dir === 'output')) return { anyOf: [s, documentHandleSchema()] };
         return s;
       }
     }

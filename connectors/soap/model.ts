@@ -78,7 +78,10 @@
  *  B1. 'string' — string, normalizedString, token, language, Name, NCName, NMTOKEN(S), ID, IDREF(S),
  *      ENTITY/ENTITIES, anySimpleType, anyURI, date, dateTime, time, duration, gYear…, base64Binary
  *      (the base64 text as written), hexBinary, NOTATION, swaRef (the "cid:…" reference) → JSON
- *      string. date/dateTime/time/duration/hexBinary carry an XSD-lexical pattern (time zone
+ *      string. Documents: in the connector's output a base64Binary value (inline, an MTOM/XOP
+ *      include, an SwA href) and a swaRef reference become a DocumentHandle (connectors/documents.ts)
+ *      once the connector has a document sink; on input a base64Binary value may be a Buffer or a
+ *      DocumentHandle (connectors/soap/binary.ts, mtom-request.ts). date/dateTime/time/duration/hexBinary carry an XSD-lexical pattern (time zone
  *      optional, as XSD allows) instead of JSON Schema formats, which would refuse valid XSD
  *      values such as a dateTime without zone.
  *      QName → string in Clark notation "{namespace}local" ("local" when no namespace); the
@@ -163,7 +166,7 @@ export interface OperationModel {
   title?: string;
   /** X-Road xrd:version from the binding operation, when present. */
   version?: string;
-  /** The binding uses MIME multipart (SwA) for this operation: attachments are not supported. */
+  /** The binding uses MIME multipart (SwA) for this operation: parts the envelope references are read as documents; mime:content-only parts are not mapped. */
   attachments?: boolean;
 }
 

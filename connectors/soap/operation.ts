@@ -8,6 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import type Ajv2020 from 'ajv/dist/2020';
 import type { XRoad } from '../../contracts/types';
 import type { OperationInfo } from '../connector';
+import { messageHasBinary, withDocumentHandles } from './binary';
 import { compileHeaderDecoder, compileMessageDecoder, type HeaderDecoder, type MessageDecoder } from './decode';
 import { compileHeaderEncoder, compileMessageEncoder, Prefixes, type HeaderEncoder, type MessageEncoder } from './encode';
 import { envelopeTemplate, soapHttpHeaders, type EnvelopeTemplate } from './envelope';
@@ -35,6 +36,10 @@ export interface CompiledOperation {
   outputHeaders: HeaderDecoder;
   validateInput: ValidateFunction;
   validateOutput: ValidateFunction;
+  /** The input can carry a document (a base64Binary value): Buffers and handles are looked for. */
+  binaryInput: boolean;
+  /** The output can carry a document: its decoder leaves PendingBinary placeholders (binary.ts). */
+  binaryOutput: boolean;
 }
 
 export function compileOperation(
@@ -49,6 +54,9 @@ export function compileOperation(
   const headers = compileHeaderEncoder(model, op.inputHeaders, prefixes);
   const body = compileMessageEncoder(model, op.input, prefixes);
   const xroad = opts.xroad ? compileXRoadHeaders(opts.xroad, op) : undefined;
+  const binaryOutput = messageHasBinary(model, op.output, 'output');
+  // A schema imported before documents were carried is widened to take their handles.
+  const output = binaryOutput ? withDocumentHandles(schemas.output) : schemas.output;
   return {
     name: op.name,
     model: op,
@@ -56,7 +64,7 @@ export function compileOperation(
       name: op.name,
       description: op.title ?? op.documentation,
       inputSchema: schemas.input,
-      outputSchema: schemas.output,
+      outputSchema: output,
       binding: { soapAction: op.soapAction, style: op.style, soapVersion: model.soapVersion, wrapped: op.wrapped },
       idempotent: opts.idempotent ?? false,
     },
@@ -66,9 +74,11 @@ export function compileOperation(
     body,
     headers,
     xroad,
-    output: compileMessageDecoder(model, op.output),
+    output: compileMessageDecoder(model, op.output, { documents: true }),
     outputHeaders: compileHeaderDecoder(model, op.outputHeaders),
     validateInput: ajv.compile(schemas.input),
-    validateOutput: ajv.compile(schemas.output),
+    validateOutput: ajv.compile(output),
+    binaryInput: messageHasBinary(model, op.input, 'input'),
+    binaryOutput,
   };
 }

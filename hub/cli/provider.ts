@@ -108,7 +108,7 @@ function describeProvider(code: string, root: string): string {
     out.push(`${name}${op.description ? ` — ${op.description}` : ''}`);
     if (b.protocol === 'soap') {
       const style = `${b.style as string}/literal${b.style === 'document' ? (b.wrapped ? ' wrapped' : ' bare') : ''}`;
-      out.push(`  binding: SOAP ${b.soapVersion as string}, ${style}, SOAPAction ${JSON.stringify(b.soapAction ?? '')}${b.oneWay ? ', one-way' : ''}${b.attachments ? ', MIME attachments (not supported)' : ''}`);
+      out.push(`  binding: SOAP ${b.soapVersion as string}, ${style}, SOAPAction ${JSON.stringify(b.soapAction ?? '')}${b.oneWay ? ', one-way' : ''}${b.attachments ? ', MIME attachments (referenced parts read as documents)' : ''}`);
       const headers = b.headers as { input?: { parts: Array<{ part: string; element: string; required: boolean }>; schema?: Record<string, unknown> }; output?: { parts: Array<{ part: string }> } } | undefined;
       const hin = headers?.input?.parts ?? [];
       if (hin.length) {

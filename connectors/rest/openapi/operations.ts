@@ -11,8 +11,9 @@
  *   Body: the application/json (or +json) schema, else the XML one (root element from `xml.name`
  *   or the component's name), else a text body as a string.
  * - Output: the 200 response, else 201, 202, 203, another 2xx, `2XX`: its JSON (or XML) schema;
- *   `{ type: "null" }` when it has no body (204). text/* is a string, other media types a base64
- *   string.
+ *   `{ type: "null" }` when it has no body (204). text/* is a string, unless its schema says
+ *   `format: binary`; that and every other media type is a base64 string with its
+ *   contentMediaType, which the connector carries as a document (connectors/rest/documents.ts).
  */
 import type { ImportedOperation } from '../../import/types';
 import { IDEMPOTENT_METHODS, mediaKind, type ErrorResponse, type RestBinding, type RestParameter } from '../binding';
@@ -158,8 +159,8 @@ function buildOutput(docs: DocumentSet, ctx: SchemaContext, name: string, op: Sc
   const media = isObject(r.value) ? pickMedia(r.value.content) : undefined;
   if (!media) return { ...head, type: 'null' };
   binding.responseMediaType = media.mediaType;
-  if (media.kind === 'text') return { ...head, type: 'string' };
-  if (media.kind === 'binary') return { ...head, type: 'string', contentEncoding: 'base64', contentMediaType: media.mediaType };
+  if (media.kind === 'text' && !(isObject(media.schema) && media.schema.format === 'binary')) return { ...head, type: 'string' };
+  if (media.kind === 'binary' || media.kind === 'text') return { ...head, type: 'string', contentEncoding: 'base64', contentMediaType: media.mediaType };
   if (media.kind === 'xml') {
     const root = output.xmlName(media.schema, r.doc);
     if (root) binding.responseXmlRoot = root;

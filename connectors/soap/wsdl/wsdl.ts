@@ -1,7 +1,8 @@
 /**
  * WSDL 1.1 definitions → ServiceModel: messages, portTypes, bindings (SOAP 1.1 and 1.2, style per
  * binding and per operation, literal only), soap:header and soap:fault, MIME multipart bindings
- * (SwA: noted, attachments not supported), services and ports (chosen by name, else the first
+ * (SwA: noted; the connector reads
+ * the parts the envelope references, connectors/soap/response-parts.ts), services and ports (chosen by name, else the first
  * SOAP 1.1 port, else the first SOAP 1.2 one).
  */
 import type { XmlElement } from '../../xml/parse';
@@ -255,7 +256,7 @@ export class ServiceBuilder {
     if (version && textContent(version)) op.version = textContent(version);
     if (attachments) {
       op.attachments = true;
-      this.warnings.push(`operation ${name}: the binding declares MIME attachments (SOAP with Attachments), which are not supported: the SOAP part is sent alone, and swaRef values are carried as plain strings`);
+      this.warnings.push(`operation ${name}: the binding declares MIME attachments (SOAP with Attachments), parts the envelope references (XOP includes, href attributes, swaRef values) are read as documents; parts bound by mime:content alone are not mapped, and requests carry no SwA parts (MTOM, with soap.mtom, is what wasl sends)`);
     }
     return op;
   }

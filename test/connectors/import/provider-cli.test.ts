@@ -88,7 +88,7 @@ describe('wasl provider import / describe (subprocess)', function () {
     assert.equal(d.status, 0, d.stderr);
     assert.match(d.stdout, /SOAP headers: client, service, id, userId\?, issue\?, protocolVersion \(as for getSendingOptions\)/);
     assert.match(d.stdout, /kaust\?: string \(raw XML\)/);
-    assert.match(d.stdout, /MIME attachments \(not supported\)/);
+    assert.match(d.stdout, /MIME attachments \(referenced parts read as documents\)/);
   });
 
   it('a changed contract: exit 3 and nothing written without --yes; written with --yes', async () => {
