@@ -296,7 +296,8 @@ function exchange(target: Target, r: HttpRequest, agent: http.Agent, resolve: (r
   else req.end();
 }
 
-function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+/** The decoder of a response's Content-Encoding (gzip, deflate, br); none for identity or unknown. */
+export function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
   switch (encoding?.trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':

@@ -18,9 +18,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { PassThrough, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import zlib from 'node:zlib';
 import { isConnectorError, TimeoutError, UnsafeResponse } from '../errors';
-import { transportError, type HttpClient, type HttpRequest } from './client';
+import { decoderFor, transportError, type HttpClient, type HttpRequest } from './client';
 
 export type StreamRequest = Omit<HttpRequest, 'maxResponseBytes'>;
 
@@ -201,20 +200,6 @@ class Limit extends Transform {
     this.count?.(chunk.length);
     if (this.seen > this.max) cb(this.tooLarge());
     else cb(null, chunk);
-  }
-}
-
-function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
-  switch (encoding?.trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.createGunzip();
-    case 'deflate':
-      return zlib.createInflate();
-    case 'br':
-      return zlib.createBrotliDecompress();
-    default:
-      return undefined;
   }
 }
 
