@@ -7,6 +7,7 @@
  * It is the boundary between the hub and the nodes: nodes/ import from hub/ only this module,
  * which also hands them the hub's functions they call (below); hub/ imports nothing of nodes/.
  */
+import type { DocumentStore } from '../documents/store';
 import type { Catalogue } from '../catalogue';
 import type { Logger } from '../log';
 import type { PaymentDesk } from '../payments/desk';
@@ -28,6 +29,12 @@ export interface HubContext {
   post?: PostDesk;
   /** The service definitions, for flows shared by a pattern of services (service.json `flow`). */
   catalogue?: Catalogue;
+  /**
+   * The hub's encrypted document store (hub/documents/): the sink the connectors stream the
+   * documents of a provider's answers into (wasl-call), and where wasl-order-update finds a
+   * handle's SHA-256. Absent in tests that do not need it.
+   */
+  documents?: DocumentStore;
 }
 
 let current: HubContext | undefined;
