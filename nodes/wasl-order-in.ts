@@ -10,7 +10,7 @@
  * names that pattern (service.json `flow.pattern`): one flow carries them all, each message with
  * its service's definition in `msg.service`.
  */
-import { completeDelivery, DeadLetterError, deliveriesInFlight, dispatcherFor, FlowStoppedError, failOwnedBy, hubContext, installDeliveryHooks, trackDelivery, type Delivery } from '../hub/runtime/context';
+import { completeDelivery, DeadLetterError, takeOrder, deliveriesInFlight, dispatcherFor, FlowStoppedError, failOwnedBy, hubContext, installDeliveryHooks, trackDelivery, type Delivery } from '../hub/runtime/context';
 import { cachedTranslator } from './lib/i18n';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
 
@@ -75,7 +75,8 @@ export default function register(RED: NodeAPI): void {
     let attempts = 0;
 
     const run = async (d: Delivery): Promise<void> => {
-      const order = await ctx.store.getOrder(d.message.orderId);
+      // Read with the delivery's processed check when the bus could (PostgreSQL), else now.
+      const order = takeOrder(d) ?? (await ctx.store.getOrder(d.message.orderId));
       if (!order) throw new DeadLetterError('order-not-found', `order ${d.message.orderId} is not in the store`);
       // Per attempt: after a broker connection loss the same event comes again while the flow
       // may still hold the copy it can no longer acknowledge; each is tracked apart.

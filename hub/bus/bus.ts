@@ -9,7 +9,7 @@
  * at once. Nothing is ever dropped silently.
  */
 
-import type { OrderEvent } from '../../contracts/types';
+import type { Order, OrderEvent } from '../../contracts/types';
 
 /** What travels: an order event (contracts/event.schema.json) with its routing. */
 export interface BusMessage {
@@ -59,6 +59,18 @@ export interface Delivery {
   /** The broker delivered it before without an acknowledgement (a consumer died). */
   redelivered: boolean;
   history: AttemptRecord[];
+  /**
+   * The event's order, read with the processed check when the log can do both in one round trip
+   * (ProcessedLog.checkAndRead): the first to take it (takeOrder) skips its own read.
+   */
+  order?: Order;
+}
+
+/** The order read with the delivery's processed check, once: a second taker reads its own copy from the store. */
+export function takeOrder(d: Delivery): Order | undefined {
+  const order = d.order;
+  delete d.order;
+  return order;
 }
 
 /** Thrown by a handler: dead-letter now, with this reason; retrying cannot help. */
@@ -131,6 +143,11 @@ export interface ProcessedLog {
    * embedded bus records an event processed and removes its message in one commit.
    */
   recorderWithin?(database: unknown): ((consumer: string, eventId: string) => void) | undefined;
+  /**
+   * isProcessed, and the order read with it in the same round trip (PostgreSQL: issue 25): what
+   * the stage that takes the event would read next. The order is absent when it is not in the store.
+   */
+  checkAndRead?(consumer: string, eventId: string, orderId: string): Promise<{ processed: boolean; order?: Order }>;
 }
 
 export interface Bus {

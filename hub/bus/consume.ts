@@ -50,7 +50,11 @@ async function decide(delivery: Delivery, opts: SubscribeOptions, processed: Pro
   const { message } = delivery;
   if (opts.types && !opts.types.includes(message.type)) return { action: 'ack' };
   const consumer = consumerName(opts);
-  if (await processed.isProcessed(consumer, message.eventId)) return { action: 'ack' };
+  if (processed.checkAndRead) {
+    const seen = await processed.checkAndRead(consumer, message.eventId, message.orderId);
+    if (seen.processed) return { action: 'ack' };
+    if (seen.order) delivery.order = seen.order;
+  } else if (await processed.isProcessed(consumer, message.eventId)) return { action: 'ack' };
   try {
     // Under the trace context the event carries (none when tracing is off): what the handler does continues the order's trace.
     await withCarrier(message, () => opts.handler(delivery));

@@ -53,7 +53,7 @@ export function hubContext(): HubContext {
 export { completeDelivery, deliveriesInFlight, failOwnedBy, FlowStoppedError, installDeliveryHooks, trackDelivery, type DeliveryMessage, type WaslMessageMeta } from './deliveries';
 /** The per-service subscriptions order-in nodes register with (dispatcher.ts). */
 export { dispatcherFor } from './dispatcher';
-export { DeadLetterError, type Delivery } from '../bus/bus';
+export { DeadLetterError, takeOrder, type Delivery } from '../bus/bus';
 /** Exactly once per order and step (journal.ts): wasl-call's calls, the payment and postal steps' errors. */
 export { recordFailure, RecordedStepFailure, runStepOnce, type RecordedFailure } from '../journal';
 /** Schema errors as JSON pointers and texts in English and Arabic, never the values (wasl-validate, wasl-map). */

@@ -84,6 +84,7 @@ export class PostgresStore implements Store {
   // ProcessedLog (processed.ts)
   isProcessed(consumer: string, eventId: string) { return this.processed.isProcessed(consumer, eventId); }
   recordProcessed(consumer: string, eventId: string) { return this.processed.recordProcessed(consumer, eventId); }
+  checkAndRead(consumer: string, eventId: string, orderId: string) { return this.processed.checkAndRead(consumer, eventId, orderId); }
   // AuditStore (audit.ts)
   appendAudit(entries: AuditEntry[]) { return this.audit.appendAudit(entries); }
   readAudit(q: AuditQuery) { return this.audit.readAudit(q); }
