@@ -95,6 +95,12 @@ export interface SubscribeOptions {
   service: string;
   /** Event types to handle; others are acknowledged untouched. All when absent. */
   types?: string[];
+  /**
+   * Asked per event, for handlers whose types change while the subscription runs (the flows'
+   * order-in nodes): false acknowledges the event untouched, as `types` does — no processed
+   * check, no record, no order read for an event nothing here takes (issue 25).
+   */
+  takes?: (type: string) => boolean;
   /** Messages in flight at once for this subscription. */
   prefetch?: number;
   retry?: RetryPolicy;

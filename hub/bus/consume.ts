@@ -49,6 +49,7 @@ export async function handle(delivery: Delivery, opts: SubscribeOptions, process
 async function decide(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog, recordOnAck: boolean): Promise<Decision> {
   const { message } = delivery;
   if (opts.types && !opts.types.includes(message.type)) return { action: 'ack' };
+  if (opts.takes && !opts.takes(message.type)) return { action: 'ack' };
   const consumer = consumerName(opts);
   if (processed.checkAndRead) {
     const seen = await processed.checkAndRead(consumer, message.eventId, message.orderId);

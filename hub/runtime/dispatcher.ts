@@ -72,7 +72,7 @@ export class Dispatcher {
   }
 
   private subscribe(service: string, targets: Set<OrderInTarget>, concurrency: number | undefined): void {
-    this.workers.register({ service, handler: (d) => this.dispatch(service, targets, d), ...(concurrency ? { prefetch: concurrency } : {}) });
+    this.workers.register({ service, handler: (d) => this.dispatch(service, targets, d), takes: (type) => takes(targets, type), ...(concurrency ? { prefetch: concurrency } : {}) });
   }
 
   /** Services with a subscription. */
@@ -88,6 +88,17 @@ export class Dispatcher {
     const stage = { service: message.service, type: message.type, eventId: message.eventId, orderId: message.orderId, attempt: d.attempt };
     await Promise.all(taking.map((t) => traceStage(stage, () => t.run(d))));
   }
+}
+
+/**
+ * Whether an event goes to the handler: when some order-in node takes its type — or when the
+ * service has none running, so that the handler refuses it (NoFlowError) and the bus retries
+ * rather than acknowledging an event no flow has seen.
+ */
+function takes(targets: Set<OrderInTarget>, type: string): boolean {
+  if (targets.size === 0) return true;
+  for (const t of targets) if (t.types.length === 0 || t.types.includes(type)) return true;
+  return false;
 }
 
 const dispatchers = new WeakMap<Workers, Dispatcher>();
