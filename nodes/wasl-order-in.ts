@@ -74,14 +74,17 @@ export default function register(RED: NodeAPI): void {
     const wired = (node.wires ?? []).some((w) => w.length > 0);
     let attempts = 0;
 
-    const run = async (d: Delivery): Promise<void> => {
+    const run = async (d: Delivery, sole: boolean): Promise<void> => {
       // Read with the delivery's processed check when the bus could (PostgreSQL), else now.
       const order = takeOrder(d) ?? (await ctx.store.getOrder(d.message.orderId));
       if (!order) throw new DeadLetterError('order-not-found', `order ${d.message.orderId} is not in the store`);
       // Per attempt: after a broker connection loss the same event comes again while the flow
       // may still hold the copy it can no longer acknowledge; each is tracked apart.
       const delivery = `${d.message.eventId}:${node.id}:${++attempts}`;
-      const finished = trackDelivery(delivery, node.id, timeoutMs);
+      // The flow alone finishes this event: the step that completes it may record it processed.
+      const consumer = d.consumer;
+      const settlement = sole && consumer ? { consumer, eventId: d.message.eventId, recorded: () => void (d.recorded = true) } : undefined;
+      const finished = trackDelivery(delivery, node.id, timeoutMs, settlement);
       const msg: NodeMessage = {
         _msgid: RED.util.generateId(),
         topic: d.message.type,

@@ -64,6 +64,23 @@ export interface Delivery {
    * (ProcessedLog.checkAndRead): the first to take it (takeOrder) skips its own read.
    */
   order?: Order;
+  /** The consumer name the event is recorded processed under (set by the bus before the handler runs). */
+  consumer?: string;
+  /** Set when a step recorded the event processed in its own transaction (Settlement): the ack records nothing more. */
+  recorded?: boolean;
+}
+
+/**
+ * The bus event a step finishes, for the store to record processed in the step's own
+ * transaction (issue 25): the step is what completes the delivery (wasl-order-update's
+ * "completes the event"), so recording it there is recording it at the ack, one round trip
+ * sooner — and a crash between the two no longer runs the stage again. `recorded` is called once
+ * the transaction committed; a store that cannot do it ignores the settlement.
+ */
+export interface Settlement {
+  consumer: string;
+  eventId: string;
+  recorded(): void;
 }
 
 /** The order read with the delivery's processed check, once: a second taker reads its own copy from the store. */

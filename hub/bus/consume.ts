@@ -56,6 +56,7 @@ async function decide(delivery: Delivery, opts: SubscribeOptions, processed: Pro
     if (seen.processed) return { action: 'ack' };
     if (seen.order) delivery.order = seen.order;
   } else if (await processed.isProcessed(consumer, message.eventId)) return { action: 'ack' };
+  delivery.consumer = consumer;
   try {
     // Under the trace context the event carries (none when tracing is off): what the handler does continues the order's trace.
     await withCarrier(message, () => opts.handler(delivery));
@@ -66,6 +67,8 @@ async function decide(delivery: Delivery, opts: SubscribeOptions, processed: Pro
     if (delivery.attempt >= policy.maxAttempts) return { action: 'dead', reason: 'attempts-exhausted', history };
     return { action: 'retry', delayMs: retryDelay(policy, delivery.attempt), history };
   }
+  // A step recorded it with its own transaction (Settlement): nothing more to record.
+  if (delivery.recorded) return { action: 'ack' };
   if (recordOnAck) return { action: 'ack', record: { consumer, eventId: message.eventId } };
   await processed.recordProcessed(consumer, message.eventId);
   return { action: 'ack' };

@@ -16,6 +16,7 @@
  * Errors are seen through Node-RED's messaging hooks (onComplete with an error, then whether a
  * Catch node received the message before the next turn of the event loop).
  */
+import type { Settlement } from '../bus/bus';
 
 /** What a message carries of the bus delivery it carries out (`msg._wasl`, set by the order-in node). */
 export interface WaslMessageMeta {
@@ -26,7 +27,6 @@ export interface WaslMessageMeta {
 export interface DeliveryMessage {
   _wasl?: WaslMessageMeta;
 }
-
 interface InFlight {
   resolve(): void;
   reject(err: unknown): void;
@@ -34,6 +34,7 @@ interface InFlight {
   errors: number;
   caught: number;
   owner: string;
+  settlement?: Settlement;
 }
 
 const inFlight = new Map<string, InFlight>();
@@ -55,7 +56,7 @@ export class FlowStoppedError extends Error {
 }
 
 /** Starts tracking; the promise settles when the flow completes or fails the delivery. */
-export function trackDelivery(id: string, owner: string, timeoutMs: number): Promise<void> {
+export function trackDelivery(id: string, owner: string, timeoutMs: number, settlement?: Settlement): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     // Settles this entry only: another one under the same id (a caller's mistake) is left alone.
     const settle = (fn: () => void) => () => {
@@ -65,7 +66,7 @@ export function trackDelivery(id: string, owner: string, timeoutMs: number): Pro
       fn();
     };
     if (inFlight.has(id)) throw new Error(`delivery ${id} is already in flight`);
-    const entry: InFlight = { resolve: () => undefined, reject: () => undefined, timer: undefined as unknown as NodeJS.Timeout, errors: 0, caught: 0, owner };
+    const entry: InFlight = { resolve: () => undefined, reject: () => undefined, timer: undefined as unknown as NodeJS.Timeout, errors: 0, caught: 0, owner, ...(settlement ? { settlement } : {}) };
     entry.resolve = settle(resolve);
     entry.reject = (err) => settle(() => reject(err))();
     entry.timer = setTimeout(() => entry.reject(new FlowTimeoutError(timeoutMs)), timeoutMs);
@@ -83,6 +84,16 @@ const deliveryOf = (msg: unknown): string | undefined => {
 export function completeDelivery(msg: DeliveryMessage): void {
   const id = deliveryOf(msg);
   if (id) inFlight.get(id)?.resolve();
+}
+
+/**
+ * The bus event the message's delivery carries out, for the step that completes it to record
+ * processed in its own transaction; none for a message from elsewhere, or a delivery that other
+ * flows share (the event is processed only once all of them finished).
+ */
+export function settlementOf(msg: DeliveryMessage): Settlement | undefined {
+  const id = deliveryOf(msg);
+  return id ? inFlight.get(id)?.settlement : undefined;
 }
 
 /** Fails it: the bus retries the event later. */

@@ -27,7 +27,8 @@ export interface OrderInTarget {
    * first order-in node to start sets it: a subscription's prefetch is fixed while it runs.
    */
   concurrency?: number;
-  run(delivery: Delivery): Promise<void>;
+  /** `sole`: no other order-in node takes this delivery, so its flow alone finishes the event. */
+  run(delivery: Delivery, sole: boolean): Promise<void>;
 }
 
 export class NoFlowError extends Error {
@@ -86,7 +87,8 @@ export class Dispatcher {
     // A span per stage (an order-in node's flow, from the delivery until the flow completes or fails it) when the hub traces.
     const { message } = d;
     const stage = { service: message.service, type: message.type, eventId: message.eventId, orderId: message.orderId, attempt: d.attempt };
-    await Promise.all(taking.map((t) => traceStage(stage, () => t.run(d))));
+    const sole = taking.length === 1;
+    await Promise.all(taking.map((t) => traceStage(stage, () => t.run(d, sole))));
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import type { Actor, Order, OrderEvent, OrderStatus, OrderSummary, Reason, Receipt, Rejection, Results, Payment, Shipment } from '../../contracts/types';
 import type { TraceCarrier } from '../tracing';
-import type { DeadLetter, DeadLetterSink, ProcessedLog } from '../bus/bus';
+import type { DeadLetter, DeadLetterSink, ProcessedLog, Settlement } from '../bus/bus';
 import type { AuditEntry, AuditRecord, ChainHead } from '../audit/chain';
 import type { LegacyRecord } from '../audit/legacy';
 import type { Seal } from '../audit/seal';
@@ -53,6 +53,8 @@ export interface TransitionRequest {
   receipt?: ReceiptDraft;
   /** The trace the step is made in (hub/tracing.ts): its id on the step, its context on the event. Set by the hub's store decorator (observed.ts). */
   trace?: TraceCarrier;
+  /** The bus event this step finishes: recorded processed in the step's transaction where the store can (PostgreSQL). */
+  settles?: Settlement;
 }
 
 /** A timeline step that changes nothing else: a replay, a dead letter, an operator's remark. */

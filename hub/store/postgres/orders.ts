@@ -15,6 +15,7 @@
  */
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { Order, Receipt, TimelineEvent } from '../../../contracts/types';
+import type { Settlement } from '../../bus/bus';
 import { stepEntry } from '../../audit/entries';
 import type { AuditEntry } from '../../audit/chain';
 import { WaslError } from '../../errors';
@@ -86,7 +87,7 @@ export class PgOrders implements OrderStore {
    * timeline as locked, and gives the changed order and the step; undefined (after a rollback)
    * when the order does not exist and `required` is false.
    */
-  private async lockedStep(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }): Promise<Order | undefined> {
+  private async lockedStep(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles?: Settlement): Promise<Order | undefined> {
     const c = await this.pool.connect();
     try {
       const lit = (v: string) => c.escapeLiteral(v);
@@ -109,9 +110,11 @@ export class PgOrders implements OrderStore {
           `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)}`,
           ...this.stepStatements(lit, doc, step, trace, outbox),
           this.database.chainStatements(c, [stepEntry(doc, step)], this.lockedHead(shard, head.rows[0])),
+          ...(settles ? [`INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (${lit(settles.consumer)}, ${lit(settles.eventId)}, now()) ON CONFLICT DO NOTHING`] : []),
           'COMMIT',
         ].join('; '),
       );
+      settles?.recorded();
       // As a read would give it back: what was stored, parsed again.
       return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
     } catch (err) {
@@ -179,7 +182,7 @@ export class PgOrders implements OrderStore {
   async transition(id: string, req: TransitionRequest): Promise<Order> {
     // A receipt is numbered from a sequence inside the transaction: statement by statement.
     if (req.receipt) return this.transitionWithReceipt(id, req);
-    return (await this.lockedStep(id, true, (current, timeline) => ({ ...planTransition(current, timeline.at(-1)?.seq ?? 0, req), outbox: true, ...(req.trace ? { trace: req.trace } : {}) })))!;
+    return (await this.lockedStep(id, true, (current, timeline) => ({ ...planTransition(current, timeline.at(-1)?.seq ?? 0, req), outbox: true, ...(req.trace ? { trace: req.trace } : {}) }), req.settles))!;
   }
 
   private transitionWithReceipt(id: string, req: TransitionRequest): Promise<Order> {
