@@ -10,6 +10,8 @@ export type Environment = 'sandbox' | 'production';
 export interface CallContext {
   /** The order the call is for: carried into logs, headers (X-Road `issue`) and the journal. */
   orderId?: string;
+  /** The order's service: on the documents the answer carries, whose retention is the service's. */
+  service?: string;
   /**
    * Makes a non-idempotent call (every SOAP call, REST POST/PATCH) safe to retry: sent to the
    * provider (header `Idempotency-Key`, or X-Road `id`) and required by the retry policy.

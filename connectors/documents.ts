@@ -25,6 +25,8 @@ export interface DocumentHandle {
 export interface DocumentOrigin {
   /** The order the call was made for, when there is one. */
   orderId?: string;
+  /** That order's service, when the caller said (CallContext.service): its retention applies. */
+  service?: string;
   provider: string;
   operation: string;
   /** Where in the answer it was: a content id (`cid:…`), a JSON pointer or `body`. */
@@ -49,6 +51,23 @@ export const DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
  */
 export interface DocumentSource {
   open(id: string): Promise<{ stream: Readable; mediaType: string; size: number }>;
+}
+
+/** The first bytes of a few unambiguous formats (their "magic numbers"). */
+export const MEDIA_SIGNATURES: Readonly<Record<string, Buffer>> = Object.freeze({
+  'application/pdf': Buffer.from('%PDF-'),
+  'image/png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  'image/jpeg': Buffer.from([0xff, 0xd8, 0xff]),
+});
+
+/**
+ * The media type of content whose provider declared none (an inline base64Binary without
+ * xmime:contentType — the usual case: contracts put the type in a sibling element of their own),
+ * from its first bytes; undefined when they are not one of MEDIA_SIGNATURES'.
+ */
+export function sniffMediaType(head: Uint8Array): string | undefined {
+  for (const [type, sig] of Object.entries(MEDIA_SIGNATURES)) if (head.length >= sig.length && Buffer.from(head.buffer, head.byteOffset, sig.length).equals(sig)) return type;
+  return undefined;
 }
 
 /** Whether a value has the shape of a DocumentHandle (a flow hands one back to send the document on). */

@@ -927,6 +927,14 @@ export interface Problem {
   }[];
   retryAfter?: number;
   currentStatus?: string;
+  /**
+   * document-purged: the SHA-256 of the document whose content was deleted; it remains.
+   */
+  sha256?: string;
+  /**
+   * document-purged: when its content was deleted.
+   */
+  purgedAt?: string;
 }
 /**
  * contracts/providers/<code>/provider.json: one back-end system (a ministry, the e-payment company, the post) — its contract, endpoints per environment, security, resilience policy and error mapping. Written by `wasl provider import`, then edited by the integration engineer. Secrets are never in this file: it names the environment variables that hold them.
@@ -1855,6 +1863,21 @@ export interface Expectations {
    * Members the order's results must have.
    */
   results?: {};
+  /**
+   * Documents the order must hold at the end, each received from the provider and kept in the hub's document store: an entry of results.documents of this type whose reference is a stored document of this order, with the same SHA-256, and this media type.
+   *
+   * @minItems 1
+   */
+  documents?: {
+    /**
+     * The entry's type (results.documents[].type).
+     */
+    type: string;
+    /**
+     * The stored document's media type, e.g. application/pdf (checked against its first bytes too).
+     */
+    mediaType?: string;
+  }[];
   deadLettered?: false | string;
 }
 /**
@@ -1921,6 +1944,15 @@ export interface ServiceDefinition {
      * From acceptance to the document being ready or dispatched.
      */
     hours: number;
+  };
+  /**
+   * What the hub does with the documents this service's provider returns (a signed PDF), kept encrypted in the document store (docs/documents.md).
+   */
+  documents?: {
+    /**
+     * Days a document's content is kept after it is stored; then it is deleted and its metadata and SHA-256 stay (its verification codes still answer valid). Without it, WASL_DOCUMENT_RETENTION_DAYS (90 by default).
+     */
+    retentionDays?: number;
   };
   lifecycle: Lifecycle;
   flow?: PatternFlow;

@@ -11,6 +11,7 @@ import { parseOperators, type Operator } from './operators';
 import { DEFAULT_SHARDS, MAX_SHARDS } from './audit/chain';
 import { AuditKeyError, parseChainKey } from './audit/keys';
 import { CertificateKeyError, parseSigningKey, parseTrustedKeys } from './certificate-keys';
+import { DEFAULT_DOCUMENT_RETENTION_DAYS, MAX_DOCUMENT_RETENTION_DAYS } from './documents/retention';
 
 export { ConfigError, type WaslEnv } from './environment';
 
@@ -49,6 +50,10 @@ export interface HubConfig {
   secret?: string;
   /** How many days the operational records of provider calls are kept (WASL_CALL_RECORDS_DAYS, 30). */
   callRecordsDays?: number;
+  /** How many days a document's content is kept when its service sets no `documents.retentionDays` (WASL_DOCUMENT_RETENTION_DAYS, 90; hub/documents/retention.ts). */
+  documentRetentionDays?: number;
+  /** How often, in minutes, the process with the relay role deletes the content of documents past their retention (WASL_DOCUMENT_PURGE_MINUTES, 60; 0: never). */
+  documentPurgeMinutes?: number;
   /** How often, in minutes, the providers' published contracts are checked for drift (WASL_PROVIDER_CHECK_MINUTES; 0 or unset: never; hub/provider-drift.ts). */
   providerCheckMinutes?: number;
   /** The bearer token Prometheus presents at GET /metrics (WASL_METRICS_TOKEN); operators may use their login instead. */
@@ -282,6 +287,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     ...certKeys,
     audit: auditConfig(env, dataDir),
     callRecordsDays: int(env, 'WASL_CALL_RECORDS_DAYS', 30, 1, 3650),
+    documentRetentionDays: int(env, 'WASL_DOCUMENT_RETENTION_DAYS', DEFAULT_DOCUMENT_RETENTION_DAYS, 1, MAX_DOCUMENT_RETENTION_DAYS),
+    documentPurgeMinutes: int(env, 'WASL_DOCUMENT_PURGE_MINUTES', 60, 0, 7 * 24 * 60),
     ...(env.WASL_PROVIDER_CHECK_MINUTES ? { providerCheckMinutes: int(env, 'WASL_PROVIDER_CHECK_MINUTES', 0, 0, 7 * 24 * 60) } : {}),
     logLevel: env.WASL_LOG_LEVEL || 'info',
     bodyLimit: int(env, 'WASL_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),

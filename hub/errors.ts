@@ -36,6 +36,11 @@ export const ERROR_CODES = {
   'not-ready': { status: 503, title: 'The hub is not ready', titleAr: 'المنصة غير جاهزة' },
   'service-not-certified': { status: 503, title: 'The service is not running: what it would run is not certified', titleAr: 'الخدمة لا تعمل: ما ستشغّله غير معتمد' },
   'callback-early': { status: 503, title: 'The order has not yet recorded the request this callback answers; send it again', titleAr: 'لم يسجّل الطلب بعد الطلب الذي يجيب عنه هذا الإشعار؛ أعد الإرسال' },
+  'document-not-found': { status: 404, title: 'The order has no such document', titleAr: 'لا توجد وثيقة كهذه في الطلب' },
+  'document-purged': { status: 410, title: "The document's retention is over: its content was deleted, its hash remains", titleAr: 'انتهت مدة الاحتفاظ بالوثيقة: حُذف محتواها وبقيت بصمتها' },
+  'document-unreadable': { status: 500, title: 'The stored document cannot be read', titleAr: 'تعذّرت قراءة الوثيقة المحفوظة' },
+  'link-invalid': { status: 404, title: 'Not a download link this hub issued', titleAr: 'ليس رابط تنزيل صادراً عن هذه المنصة' },
+  'link-expired': { status: 410, title: 'The download link has expired', titleAr: 'انتهت صلاحية رابط التنزيل' },
   internal: { status: 500, title: 'Internal error', titleAr: 'خطأ داخلي' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -45,6 +45,8 @@ import { OperatorAuth } from './operator-auth';
 import { privateDir } from './private-files';
 import { EditorLogin } from './runtime/editor-login';
 import { mountAuditor, type AuditAction } from './runtime/admin-actions';
+import { openHubDocuments, schedulePurge } from './documents/open';
+import type { DocumentStore } from './documents/store';
 
 export interface Roles {
   gateway: boolean;
@@ -82,6 +84,8 @@ export interface Hub {
   fulfilments: Fulfilments;
   /** The audit trail's chain and seal keys (hub/audit/keys.ts). */
   auditKeys: AuditKeys;
+  /** The encrypted document store on the store's database (hub/documents/); absent on a store that is not wasl's (a test's fake). */
+  documents?: DocumentStore;
   /** Seals the audit trail's heads now (hub/audit/trail.ts sealTrail); also every WASL_AUDIT_SEAL_MINUTES and at close. */
   sealAudit(): Promise<Seal | undefined>;
   /** Starts the relay and the workers its roles ask for (the gateway starts with listen). */
@@ -216,12 +220,15 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   );
   let app: FastifyInstance;
   let fulfilments: Fulfilments;
+  let documents: DocumentStore | undefined;
   try {
+    // On the store's own database: the same backups and access control as the orders that cite them.
+    documents = await openHubDocuments(rawStore, config);
     gate.start();
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
     fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
-    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, observeRequest: metrics.observeRequest, monitorBus: bus, operatorAuth, exposure, ...(opts.certificates ? { certificates: opts.certificates } : {}), ...(roles.workers && opts.runtime ? { editorReady: () => mount.attached, flowsReady: () => flowsStarted && !closing } : {}) });
+    app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, observeRequest: metrics.observeRequest, ...(documents ? { documents, observeDocument: metrics.observeDocument } : {}), monitorBus: bus, operatorAuth, exposure, ...(opts.certificates ? { certificates: opts.certificates } : {}), ...(roles.workers && opts.runtime ? { editorReady: () => mount.attached, flowsReady: () => flowsStarted && !closing } : {}) });
     editorLogin?.register(app);
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);
     await app.ready();
@@ -234,6 +241,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   }
   let closing: Promise<void> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let stopPurge: (() => Promise<void>) | undefined;
   let sealTimer: NodeJS.Timeout | undefined;
   const sealAudit = () => sealTrail(rawStore, auditKeys, { file: config.audit.witnessFile, ...(config.audit.witnessUrl ? { url: config.audit.witnessUrl } : {}) });
   const sealQuietly = () =>
@@ -271,6 +279,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     ...(demoOp ? { demoOperator: demoOp } : {}),
     fulfilments,
     auditKeys,
+    ...(documents ? { documents } : {}),
     sealAudit,
     metricsRegistry: metrics.registry,
     flowsStarted: () => flowsStarted && !closing,
@@ -292,6 +301,9 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           sealTimer.unref();
         }
         drift?.start();
+        // Documents past their retention lose their content (the hash stays): hourly by default.
+        const purgeEvery = (config.documentPurgeMinutes ?? 60) * 60_000;
+        if (documents && purgeEvery > 0) stopPurge = schedulePurge(documents, purgeEvery, logger);
       }
       if (roles.workers && opts.runtime) {
         // The flows' order-in nodes register with the workers as they start.
@@ -304,7 +316,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           roleOf: (user) => operatorAuth.find(user)?.role,
           audit: auditAction,
           exposure,
-          context: { store, workers, env: config.env, providersRoot: PROVIDERS_ROOT, logger, payments: fulfilments.payments, post: fulfilments.post, catalogue },
+          context: { store, workers, env: config.env, providersRoot: PROVIDERS_ROOT, logger, payments: fulfilments.payments, post: fulfilments.post, catalogue, ...(documents ? { documents } : {}) },
           flows: () => gate.selection(),
         });
       }
@@ -320,6 +332,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         await app.close();
         await stopGate?.();
         clearInterval(pruneTimer);
+        await stopPurge?.();
         await stopWatch?.();
         await relay?.stop();
         await workers.stop();

@@ -45,6 +45,7 @@ export class HubMetrics {
   private readonly accepted: Counter<'service' | 'channel'>;
   private readonly transitions: Counter<'service' | 'from' | 'to'>;
   private readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
+  private readonly documentEvents: Counter<'event' | 'outcome'>;
   private readonly unobserve: () => void;
   private readonly unlisten: () => void;
   private readonly unlistenAnomalies: () => void;
@@ -206,7 +207,22 @@ export class HubMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: register,
     });
+    this.documentEvents = new Counter({
+      name: 'wasl_document_requests_total',
+      help: 'Document downloads (by a channel or a signed link) and verification-code checks answered by the gateway, by outcome',
+      labelNames: ['event', 'outcome'],
+      registers: register,
+    });
   }
+
+  /**
+   * A document served or refused, or a code checked (routes/documents.ts): `event` download-channel,
+   * download-link or verify; `outcome` a fixed word (served, valid, invalid, or the problem's code) —
+   * never an id or a code, which would make a label per citizen.
+   */
+  readonly observeDocument = (event: 'download-channel' | 'download-link' | 'verify', outcome: string): void => {
+    this.documentEvents.inc({ event, outcome });
+  };
 
   /**
    * One gateway request answered (the gateway's onResponse hook): `route` is the matched route's

@@ -6,10 +6,14 @@
  *
  * In: the input at `input` (default msg.payload); the order id at `orderIdProperty`, else
  * msg.orderId, else msg.payload.orderId. Out: the output in msg.payload, the call's summary in
- * msg.wasl. A typed error ends in done(err) whose `code` a Catch node reads as msg.error.code;
+ * msg.wasl. Documents in the answer (a PDF the ministry sends) are in msg.payload as handles, where
+ * the contract has their content — the provider's wasl-provider node streams them into the hub's
+ * document store, for this order — and msg.wasl.documents lists them all, so a flow finds them
+ * without knowing where each contract puts its content. A typed error ends in done(err) whose `code` a Catch node reads as msg.error.code;
  * its safe fields (reason, provider code, status…) are in msg.wasl.error.
  */
 import type { Connector } from '../connectors/connector';
+import { isDocumentHandle, type DocumentHandle } from '../connectors/documents';
 import { hubContext, recordFailure, RecordedStepFailure, runStepOnce, type RecordedFailure } from '../hub/runtime/context';
 import { cachedTranslator } from './lib/i18n';
 import { short, type NodeAPI, type NodeDef, type Node, type NodeMessage } from './lib/node-red';
@@ -43,6 +47,17 @@ function failureOf(err: unknown): RecordedFailure {
   // Never a provider's own text (it may carry citizens' data).
   delete r.providerMessage;
   return r;
+}
+
+/** The document handles in an output, in document order (a bounded walk: outputs are small once documents are handles). */
+export function handlesIn(value: unknown, out: DocumentHandle[] = [], depth = 0): DocumentHandle[] {
+  if (depth > 32 || typeof value !== 'object' || value === null) return out;
+  if (isDocumentHandle(value)) {
+    out.push(value);
+    return out;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) handlesIn(v, out, depth + 1);
+  return out;
 }
 
 function orderIdOf(RED: NodeAPI, msg: NodeMessage, prop: string): unknown {
@@ -117,11 +132,13 @@ export default function register(RED: NodeAPI): void {
       try {
         const r = await runStepOnce<CallOutcome>(hubContext().store, orderId, step, async (s) => {
           key = s.idempotencyKey;
-          const res = await c.call(operation, input, { orderId, idempotencyKey: s.idempotencyKey });
+          const service = (msg.wasl as { service?: unknown } | undefined)?.service;
+          const res = await c.call(operation, input, { orderId, idempotencyKey: s.idempotencyKey, ...(typeof service === 'string' ? { service } : {}) });
           return { output: res.output, status: res.status, attempts: res.attempts, durationMs: res.durationMs };
         });
         msg.payload = r.value.output;
-        msg.wasl = { provider: c.provider, operation, step, orderId, environment: c.environment, replayed: r.replayed, status: r.value.status, attempts: r.value.attempts, durationMs: r.value.durationMs, ...(key ? { idempotencyKey: key } : {}) };
+        const documents = handlesIn(r.value.output);
+        msg.wasl = { provider: c.provider, operation, step, orderId, environment: c.environment, replayed: r.replayed, status: r.value.status, attempts: r.value.attempts, durationMs: r.value.durationMs, ...(key ? { idempotencyKey: key } : {}), ...(documents.length ? { documents } : {}) };
         node.status({ fill: 'green', shape: 'dot', text: t(r.replayed ? 'wasl-call.status.replayed' : 'wasl-call.status.ok') });
         send(msg);
         done();

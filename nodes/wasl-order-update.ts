@@ -15,10 +15,19 @@
  * pointers in msg.errors, never the values. A step to `rejected` after a provider's business
  * refusal (msg.wasl.error, as wasl-call leaves it) records the refusal for the citizen:
  * order.rejection, with its message in Arabic and English (hub/order-outcome.ts).
+ *
+ * Documents (msg.results.documents) that name a stored document — a `sha256`, or a reference that
+ * is a document handle's id — are checked against the hub's document store first
+ * (lib/order-documents.ts): it must exist, have been received for this order and hash to the
+ * entry's sha256; otherwise `done(err)` with a DocumentCheckError (document-not-found,
+ * document-hash-mismatch, document-hash-missing, document-other-order, document-store-missing)
+ * naming the entry's index, and nothing is stored. The hashes then reach the order, its timeline
+ * step's audit record (hub/audit/entries.ts) and the outbox event's order.
  */
 import type { OrderStatus, Reason, Rejection, Results } from '../contracts/types';
-import { checkResultData, completeDelivery, hubContext, ORDER_STATUSES, rejectionFor } from '../hub/runtime/context';
+import { checkResultData, completeDelivery, hubContext, ORDER_STATUSES, rejectionFor, settlementOf } from '../hub/runtime/context';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
+import { checkOrderDocuments, type OrderDocumentFailure } from './lib/order-documents';
 
 export interface OrderUpdateDef extends NodeDef {
   status: OrderStatus;
@@ -41,6 +50,19 @@ export class OrderOutcomeError extends Error {
   constructor(readonly code: OutcomeErrorCode, message: string) {
     super(message);
     this.name = 'OrderOutcomeError';
+  }
+}
+
+/** A result document the hub cannot vouch for: a flow cannot give an order a document wasl did not receive for it. */
+export class DocumentCheckError extends Error {
+  constructor(
+    readonly code: OrderDocumentFailure,
+    message: string,
+    /** The entry's index in msg.results.documents. */
+    readonly index: number,
+  ) {
+    super(message);
+    this.name = 'DocumentCheckError';
   }
 }
 
@@ -80,6 +102,8 @@ export default function register(RED: NodeAPI): void {
             throw new OrderOutcomeError(check.code, `${RED._('wasl-order-update.errors.result', { code: check.code })}: ${text}`);
           }
         }
+        const problem = await checkOrderDocuments(ctx.documents, id, results?.documents);
+        if (problem) throw new DocumentCheckError(problem.code, RED._(`wasl-order-update.errors.${problem.code}`, { index: String(problem.index) }), problem.index);
         let rejection: Rejection | undefined;
         const failure = (msg.wasl as { error?: { code?: unknown; provider?: unknown; reason?: unknown; providerCode?: unknown; text?: unknown } } | undefined)?.error;
         if (to === 'rejected' && failure?.code === 'business-refusal') {
@@ -90,7 +114,9 @@ export default function register(RED: NodeAPI): void {
         const actor = { kind: 'system' as const, id: `flow:${msg.wasl?.service ?? node.z ?? node.id}`.slice(0, 64) };
         let order;
         try {
-          order = await store.transition(id, { to, actor, ...(reason ? { reason } : {}), ...(results || rejection ? { patch } : {}) });
+          // The step that completes the event records it processed in its own transaction (where the store can).
+          const settles = completes ? settlementOf(msg) : undefined;
+          order = await store.transition(id, { to, actor, ...(reason ? { reason } : {}), ...(results || rejection ? { patch } : {}), ...(settles ? { settles } : {}) });
         } catch (err) {
           // Redelivered after the step was stored: nothing more to do.
           const current = (err as { code?: string }).code === 'illegal-transition' ? await store.getOrder(id) : undefined;

@@ -13,7 +13,7 @@ import { DEFAULT_PROVIDERS_ROOT } from '../connectors/provider-files';
 import { hubContext } from '../hub/runtime/context';
 import { describeProviders, ORDER_DEFS } from './lib/contract-schemas';
 import type { NodeAPI, NodeDef } from './lib/node-red';
-import { buildConnector, CREDENTIAL_FIELDS, SharedConnector, type ProviderConfigNode, type ProviderCredentials } from './lib/provider-connector';
+import { buildConnector, CREDENTIAL_FIELDS, serviceRetention, SharedConnector, type ProviderConfigNode, type ProviderCredentials } from './lib/provider-connector';
 
 function providersRoot(): string {
   try {
@@ -43,7 +43,10 @@ export default function register(RED: NodeAPI): void {
       }
       const shared = new SharedConnector(() => {
         node.environment = environmentOf(configuredEnv);
-        return buildConnector(node.code, node.environment, { providersRoot: hubContext().providersRoot, credentials });
+        const ctx = hubContext();
+        // The hub's document store, when it has one: the answers' documents reach the flow as handles.
+        const documents = ctx.documents ? { documents: { store: ctx.documents, retentionOf: (orderId: string | undefined, service?: string) => serviceRetention(ctx, orderId, service) } } : {};
+        return buildConnector(node.code, node.environment, { providersRoot: ctx.providersRoot, credentials, ...documents });
       });
       node.environment = configuredEnv === 'sandbox' || configuredEnv === 'production' ? configuredEnv : 'sandbox';
 

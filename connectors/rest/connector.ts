@@ -275,7 +275,7 @@ export class RestConnector implements Connector {
     return {
       ...(this.sink ? { sink: this.sink } : {}),
       maxBytes: this.maxDocumentBytes,
-      origin: { ...(ctx.orderId ? { orderId: ctx.orderId } : {}), provider: this.provider, operation: op.name },
+      origin: { ...(ctx.orderId ? { orderId: ctx.orderId } : {}), ...(ctx.service ? { service: ctx.service } : {}), provider: this.provider, operation: op.name },
     };
   }
 

@@ -322,7 +322,7 @@ export class SoapConnector implements Connector {
    */
   private async readAnswer(op: CompiledOperation, a: Answer, eff: EffectivePolicy, ctx: CallContext, sawRoot?: (root: Buffer) => void): Promise<AttemptOutcome> {
     const media = parseMediaType(a.contentType);
-    const docs: DocumentContext = { sink: this.sink, maxBytes: this.documentBytes, origin: { provider: this.provider, operation: op.name, ...(ctx.orderId ? { orderId: ctx.orderId } : {}) } };
+    const docs: DocumentContext = { sink: this.sink, maxBytes: this.documentBytes, origin: { provider: this.provider, operation: op.name, ...(ctx.orderId ? { orderId: ctx.orderId } : {}), ...(ctx.service ? { service: ctx.service } : {}) } };
     if (media?.type !== 'multipart/related') {
       const body = a.body ?? (await a.streamed!.buffer(this.limits.maxBytes));
       sawRoot?.(body);

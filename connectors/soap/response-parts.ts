@@ -15,7 +15,7 @@
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { DocumentHandle, DocumentOrigin, DocumentSink } from '../documents';
+import { sniffMediaType, type DocumentHandle, type DocumentOrigin, type DocumentSink } from '../documents';
 import { ContractViolation, UnsafeResponse } from '../errors';
 import { decodeBase64Text, findPending, type FoundBinary } from './binary';
 import { Base64Decoder, contentId, filenameOf, parseMediaType, readMultipart, type MediaType, type MultipartEvent } from './multipart';
@@ -182,6 +182,7 @@ export async function settleDocuments(output: unknown, parts: RelatedParts | und
     const bytes = decodeBase64Text(f.value.text);
     if (!bytes) throw new ContractViolation('response', [{ pointer: f.pointer, message: 'is not base64' }]);
     if (bytes.length > ctx.maxBytes) throw tooLarge(ctx.maxBytes);
-    f.set(await ctx.sink.put(bytes, { mediaType: f.value.mediaType ?? 'application/octet-stream', origin: { ...ctx.origin, source: f.pointer }, maxBytes: ctx.maxBytes }));
+    // Undeclared (no xmime:contentType): told by its first bytes, as the bytes are all in hand.
+    f.set(await ctx.sink.put(bytes, { mediaType: f.value.mediaType ?? sniffMediaType(bytes) ?? 'application/octet-stream', origin: { ...ctx.origin, source: f.pointer }, maxBytes: ctx.maxBytes }));
   }
 }

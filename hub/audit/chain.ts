@@ -35,12 +35,13 @@ export interface ChainOptions {
   shards: number;
 }
 
-export type AuditKind = 'order.step' | 'provider.call' | 'operator.action';
+/** `document.download`: a document's content handed out (a channel's download, or a signed link's): hub/gateway/routes/documents.ts. */
+export type AuditKind = 'order.step' | 'provider.call' | 'operator.action' | 'document.download';
 
 export interface AuditEntry {
   at: string;
   kind: AuditKind;
-  /** `channel:<id>`, `system:<component>`, `provider:<code>`, `operator:<user>`. */
+  /** `channel:<id>`, `system:<component>`, `provider:<code>`, `operator:<user>`, `link:<channel>` (a signed link's download). */
   actor: string;
   subject: string;
   data: Record<string, unknown>;

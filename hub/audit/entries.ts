@@ -4,14 +4,34 @@ import type { CallRecord } from '../../connectors/connector';
 import type { BodyKey } from './bodies';
 import type { AuditEntry } from './chain';
 
-export function stepEntry(order: Pick<Order, 'id' | 'service'>, step: TimelineEvent): AuditEntry {
+export function stepEntry(order: Pick<Order, 'id' | 'service'> & Partial<Pick<Order, 'results'>>, step: TimelineEvent): AuditEntry {
+  const documents = stepDocuments(order);
   return {
     at: step.at,
     kind: 'order.step',
     actor: `${step.actor.kind}:${step.actor.id}`,
     subject: order.id,
-    data: { service: order.service.code, seq: step.seq, event: step.event, status: step.status, ...(step.from ? { from: step.from } : {}), ...(step.reason?.code ? { reason: step.reason.code } : {}) },
+    data: {
+      service: order.service.code,
+      seq: step.seq,
+      event: step.event,
+      status: step.status,
+      ...(step.from ? { from: step.from } : {}),
+      ...(step.reason?.code ? { reason: step.reason.code } : {}),
+      ...(documents.length ? { documents } : {}),
+    },
   };
+}
+
+/**
+ * The documents the order holds at this step that wasl stored and checked (those with a SHA-256:
+ * wasl-order-update checked each against the document store): the store's id and the hash, never
+ * the type, issuer or anything the document says. Every step repeats them, so the step that
+ * delivered the order attests in the chain which content was delivered — and after the
+ * retention, when the content is purged, the chain still proves what it was.
+ */
+function stepDocuments(order: Partial<Pick<Order, 'results'>>): Array<{ id: string; sha256: string }> {
+  return (order.results?.documents ?? []).filter((d) => d.sha256 !== undefined).map((d) => ({ id: d.reference, sha256: d.sha256! }));
 }
 
 /** A provider exchange's metadata, and its bodies sealed with `key` when the record carries them (WASL_AUDIT_BODIES). */

@@ -68,20 +68,36 @@ export class PgDocumentRows implements DocumentRows {
       await insertChunk(this.pool);
       return;
     }
-    await this.tx(async (c) => {
+    // One round trip (issue 25): the statements as one simple query with escaped literals, bytea as
+    // hex; the completion checked by its own statement failing the whole query when the row is gone.
+    const c = await this.pool.connect();
+    try {
+      const lit = (v: string | null) => (v === null ? 'NULL' : c.escapeLiteral(v));
+      const bytes = (b: Buffer) => `'\\x${b.toString('hex')}'::bytea`;
+      const statements = ['BEGIN'];
       if (row) {
-        await c.query(
-          `INSERT INTO documents (id, order_id, media_type, filename, provider, operation, source, key_id, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          [row.id, row.order_id, row.media_type, row.filename, row.provider, row.operation, row.source, row.key_id, row.created_at, row.expires_at],
+        statements.push(
+          `INSERT INTO documents (id, order_id, media_type, filename, provider, operation, source, key_id, created_at, expires_at) VALUES (${[row.id, row.order_id, row.media_type, row.filename, row.provider, row.operation, row.source, row.key_id, row.created_at, row.expires_at].map((v) => lit(v ?? null)).join(', ')})`,
         );
       }
-      await insertChunk(c);
+      statements.push(`INSERT INTO document_chunks (document_id, idx, iv, tag, ct) VALUES (${lit(id)}, ${Number(index)}, ${bytes(chunk.iv)}, ${bytes(chunk.tag)}, ${bytes(chunk.ct)})`);
       if (done) {
-        const r = await c.query('UPDATE documents SET size = $1, sha256 = $2, chunks = $3, stored_at = $4 WHERE id = $5 AND stored_at IS NULL', [done.size, done.sha256, done.chunks, done.stored_at, id]);
-        if (r.rowCount !== 1) throw new Error(`document ${id} was swept as abandoned before it completed`);
+        // No row updated (swept as abandoned): a division by zero stops the query before its COMMIT.
+        statements.push(
+          `WITH u AS (UPDATE documents SET size = ${Number(done.size)}, sha256 = ${lit(done.sha256)}, chunks = ${Number(done.chunks)}, stored_at = ${lit(done.stored_at)} WHERE id = ${lit(id)} AND stored_at IS NULL RETURNING 1) SELECT 1 / (SELECT count(*)::int FROM u) AS ok`,
+        );
       }
-    });
+      statements.push('COMMIT');
+      try {
+        await c.query(statements.join('; '));
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        if (done && (err as { code?: string }).code === '22012') throw new Error(`document ${id} was swept as abandoned before it completed`, { cause: err });
+        throw err;
+      }
+    } finally {
+      c.release();
+    }
   }
 
   async discard(id: string): Promise<void> {

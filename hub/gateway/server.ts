@@ -26,6 +26,8 @@ import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/services';
 import { metricsRoutes } from './routes/metrics';
 import { monitorRoutes, type MonitorStore } from './routes/monitor';
+import { documentPublicRoutes, documentRoutes, type DocumentEvent } from './routes/documents';
+import type { DocumentStore } from '../documents/store';
 import type { Registry } from 'prom-client';
 
 export interface GatewayDeps {
@@ -55,9 +57,15 @@ export interface GatewayDeps {
   editorReady?: () => boolean;
   /** Whether this process's flows started and its workers subscribed (/ready waits for them); absent where it runs none. */
   flowsReady?: () => boolean;
+  /** The document store (hub/documents/): the document routes exist only with it (routes/documents.ts). */
+  documents?: DocumentStore;
+  /** Counts document downloads and verifications (HubMetrics.observeDocument). */
+  observeDocument?: (event: DocumentEvent, outcome: string) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+const tooMany = (_request: unknown, context: { ttl: number }) => new WaslError('rate-limited', { detail: `Try again in ${Math.ceil(context.ttl / 1000)} s.`, extra: { retryAfter: Math.ceil(context.ttl / 1000) } });
 
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
   const { config, store, catalogue, logger } = deps;
@@ -65,6 +73,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     bodyLimit: config.bodyLimit,
+    // A signed document link is a path parameter of up to about 180 characters (routes/documents.ts);
+    // find-my-way's default of 100 would answer it 404. Longer parameters are still refused (frameworkError).
+    routerOptions: { maxParamLength: 256 },
     frameworkErrors: frameworkError,
     // A caller's X-Request-Id is kept when it is well formed, so a counter can quote it to support.
     genReqId: (req) => {
@@ -119,6 +130,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   // Providers authenticate by signature, not by channel key.
   if (deps.callbacks) await app.register(callbackRoutes, { desk: deps.callbacks });
 
+  // A signed link's download and a printed code's check need no key: each has a limit per client address instead.
+  if (deps.documents) {
+    const documents = deps.documents;
+    await app.register(async (pub) => {
+      await pub.register(rateLimit, { global: false, timeWindow: 60_000, keyGenerator: (request) => request.ip, errorResponseBuilder: tooMany });
+      await pub.register(documentPublicRoutes, { store, documents, ...(deps.observeDocument ? { observe: deps.observeDocument } : {}) });
+    });
+  }
+
   const auth = new ChannelAuthenticator(deps.channelKeys, deps.operatorAuth ?? config.operators ?? []);
   if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics, auth, ...(config.metricsToken ? { token: config.metricsToken } : {}) });
   if (deps.monitorBus) await app.register(monitorRoutes, { store, bus: deps.monitorBus, catalogue, auth });
@@ -129,11 +149,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
       timeWindow: 60_000,
       max: (request) => request.channel?.rateLimit ?? config.rateLimitPerMinute,
       keyGenerator: (request) => request.channel?.channel ?? (request.operator ? `operator:${request.operator.user}` : request.ip),
-      errorResponseBuilder: (_request, context) =>
-        new WaslError('rate-limited', { detail: `Try again in ${Math.ceil(context.ttl / 1000)} s.`, extra: { retryAfter: Math.ceil(context.ttl / 1000) } }),
+      errorResponseBuilder: tooMany,
     });
     if (!sandbox) openApiRoute(api, app);
     await api.register(orderRoutes, { store, catalogue, env: config.env });
+    if (deps.documents) await api.register(documentRoutes, { store, documents: deps.documents, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}), ...(deps.observeDocument ? { observe: deps.observeDocument } : {}) });
     await api.register(serviceRoutes, { catalogue, env: config.env, flowsDir: config.flowsDir, ...(deps.certificates ? { certificates: deps.certificates } : {}) });
   });
   return app;

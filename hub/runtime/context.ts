@@ -50,7 +50,7 @@ export function hubContext(): HubContext {
 
 // What the nodes call of the hub, besides the context itself.
 /** Bus deliveries a flow carries out: tracked by order-in, completed by the node that stores the step (deliveries.ts). */
-export { completeDelivery, deliveriesInFlight, failOwnedBy, FlowStoppedError, installDeliveryHooks, trackDelivery, type DeliveryMessage, type WaslMessageMeta } from './deliveries';
+export { completeDelivery, deliveriesInFlight, failOwnedBy, FlowStoppedError, installDeliveryHooks, settlementOf, trackDelivery, type DeliveryMessage, type WaslMessageMeta } from './deliveries';
 /** The per-service subscriptions order-in nodes register with (dispatcher.ts). */
 export { dispatcherFor } from './dispatcher';
 export { DeadLetterError, takeOrder, type Delivery } from '../bus/bus';
@@ -59,5 +59,10 @@ export { recordFailure, RecordedStepFailure, runStepOnce, type RecordedFailure }
 /** Schema errors as JSON pointers and texts in English and Arabic, never the values (wasl-validate, wasl-map). */
 export { fieldErrors } from '../field-errors';
 export { ORDER_STATUSES } from '../state-machine';
+/** How long a service's documents are kept (wasl-call hands the connectors `documents.withRetention(retentionFor(definition))`). */
+export { retentionFor } from '../documents/retention';
 /** Result data checked against the service's declaration, and a provider's refusal as the citizen reads it (wasl-order-update). */
 export { checkResultData, rejectionFor } from '../order-outcome';
+/** The document store as the connectors read documents back through (wasl-provider), and its types (wasl-order-update). */
+export { documentSource } from '../documents/source';
+export type { DocumentInfo, DocumentStore, Retention } from '../documents/store';

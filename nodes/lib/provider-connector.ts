@@ -11,10 +11,12 @@
  * - ProviderConfigNode: what a wasl-provider node offers the nodes that use it (wasl-call).
  */
 import type { Security } from '../../contracts/types';
-import { connectorFor } from '../../connectors';
+import { connectorFor, type ConnectorOptions } from '../../connectors';
+import type { DocumentSink } from '../../connectors/documents';
 import type { Connector, Environment } from '../../connectors/connector';
 import { DEFAULT_PROVIDERS_ROOT, loadProvider } from '../../connectors/provider-files';
 import { secret } from '../../connectors/secrets';
+import { documentSource, retentionFor, type DocumentStore, type HubContext, type Retention } from '../../hub/runtime/context';
 import type { Node } from './node-red';
 
 /** The credentials a wasl-provider node may hold (declared as Node-RED credentials). */
@@ -54,6 +56,49 @@ export function credentialOverrides(security: Security | undefined, creds: Provi
 export interface BuildOptions {
   providersRoot?: string;
   credentials?: ProviderCredentials;
+  /**
+   * The hub's documents (hubContext().documents): the connector streams the documents of the
+   * provider's answers into the store and hands the flow their handles, and reads a handle in a
+   * request back from it. Without them, binary content is refused (docs/documents.md).
+   */
+  documents?: HubDocuments;
+}
+
+export interface HubDocuments {
+  store: DocumentStore;
+  /** The retention of the documents of an order (its service's); {} leaves the store's default. */
+  retentionOf?: (orderId: string | undefined, service?: string) => Promise<Retention>;
+}
+
+/**
+ * The sink a provider's connector streams documents into. The connector is one per wasl-provider
+ * config node, shared by every service that calls this provider (a pattern flow serves many), so
+ * the retention — a service's — cannot be fixed when the connector is built: it is looked up for
+ * the order each put is for (the origin's orderId, which the connectors set from the call).
+ */
+export function documentSinkOf(docs: HubDocuments): DocumentSink {
+  return {
+    async put(content, meta) {
+      let retention: Retention = {};
+      // A document is never lost to a failed lookup: the store's default retention (the hub's) applies then.
+      if (docs.retentionOf) retention = await docs.retentionOf(meta.origin.orderId, meta.origin.service).catch(() => ({}));
+      return docs.store.put(content, { ...meta, ...retention });
+    },
+  };
+}
+
+/** The retention of an order's documents: its service's (retentionFor); {} for an unknown order or service. */
+export async function serviceRetention(ctx: Pick<HubContext, 'store' | 'catalogue'>, orderId: string | undefined, service?: string): Promise<Retention> {
+  // The caller named the service (wasl-call does): no read of the order.
+  if (service) return retentionFor(ctx.catalogue?.get(service)?.definition);
+  if (!orderId) return {};
+  const code = (await ctx.store.getOrder(orderId))?.service.code;
+  return retentionFor(code ? ctx.catalogue?.get(code)?.definition : undefined);
+}
+
+/** The connector options that give it the hub's documents, none without them. */
+function documentOptions(docs: HubDocuments | undefined): ConnectorOptions {
+  return docs ? { documents: documentSinkOf(docs), documentSource: documentSource(docs.store) } : {};
 }
 
 /** The provider's connector (SOAP or REST), reading the node's credentials before the environment. */
@@ -62,11 +107,12 @@ export function buildConnector(code: string, environment: Environment, opts: Bui
   const def = loaded.definition;
   const security = def.environments[environment]?.security ?? def.security;
   const overrides = credentialOverrides(security, opts.credentials);
-  if (overrides.size === 0) return connectorFor(loaded, environment);
+  const documents = documentOptions(opts.documents);
+  if (overrides.size === 0) return connectorFor(loaded, environment, documents);
   // Read at each call, like the environment variables, so a secret rotated in the environment
   // is still picked up for the variables the node does not override.
   const readSecret = (envName: string) => overrides.get(envName) ?? secret(envName);
-  return connectorFor(loaded, environment, { readSecret });
+  return connectorFor(loaded, environment, { readSecret, ...documents });
 }
 
 /** One connector shared by every node using a provider config node. */

@@ -20,8 +20,17 @@ const STD = 'std-';
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 export const patternOf = (provider: string) => `pattern-${provider}`;
 
-function resultsMapping(reference: string): string {
-  return `{ "documents": [{ "type": service.code, "reference": payload.${reference}, "issuedAt": payload.issuedAt, "issuer": service.provider.code }], "providerReferences": [{ "provider": service.provider.code, "operation": service.provider.operation, "reference": payload.${reference} }] }`;
+/**
+ * The answer → the order's results. With a document (`document`: where the answer holds it), the
+ * entry names the stored document when the connector handed one on (its handle's id and sha256,
+ * which wasl-order-update checks against the store), else the provider's reference (a hub
+ * without a document store leaves the content as text).
+ */
+export function resultsMapping(reference: string, document?: string): string {
+  const entry = document
+    ? `"reference": payload.${document}.id ? payload.${document}.id : payload.${reference}, "sha256": payload.${document}.sha256`
+    : `"reference": payload.${reference}`;
+  return `{ "documents": [{ "type": service.code, ${entry}, "issuedAt": payload.issuedAt, "issuer": service.provider.code }], "providerReferences": [{ "provider": service.provider.code, "operation": service.provider.operation, "reference": payload.${reference} }] }`;
 }
 
 export function definitionOf(s: SeedService, lifecycle: ServiceDefinition['lifecycle']): Record<string, unknown> {
@@ -45,7 +54,7 @@ export function definitionOf(s: SeedService, lifecycle: ServiceDefinition['lifec
     delivery: s.delivery,
     sla: { hours: s.slaHours },
     lifecycle,
-    flow: { pattern: patternOf(s.provider), input: s.input, results: resultsMapping(s.reference) },
+    flow: { pattern: patternOf(s.provider), input: s.input, results: resultsMapping(s.reference, s.document) },
   };
 }
 
@@ -79,6 +88,8 @@ export function scenariosOf(s: SeedService, kind: 'soap' | 'rest'): Record<strin
         calls: { ...call, ...(method.endsWith('post') ? { 'sy-post': { CreateShipment: 1 } } : {}) },
         ...(method === 'counter' && s.received ? { received: { [s.provider]: { [s.operation]: s.received } } } : {}),
         ...(method === 'counter' ? { results: { providerReferences: [{ provider: s.provider, operation: s.operation }] } } : {}),
+        // The ministry's document, received and kept: the order holds it, a PDF.
+        ...(s.document ? { documents: [{ type: s.code, mediaType: 'application/pdf' }] } : {}),
         deadLettered: false,
       },
     };

@@ -24,6 +24,12 @@ export interface SeedService {
   input: string;
   /** The answer's member that holds the document's number. */
   reference: string;
+  /**
+   * Where the answer holds the document itself, when the provider sends one (JSONata path): with
+   * the hub's document store, the connector hands it on there as a handle ({id, sha256…}), and the
+   * order's results.documents entry names the stored document (its id and sha256).
+   */
+  document?: string;
   channels: ChannelKind[];
   delivery: DeliveryMethod[];
   governorates?: string[];
@@ -73,6 +79,8 @@ const moi = (code: string, names: SeedService['names'], description: SeedService
   slaHours: 24,
   refusal: { code: 'RECORD_SEALED', reason: 'record-sealed' },
   received: { nationalNumber: DEMO_NN },
+  // Every civil-registry answer carries its document inline (base64Binary).
+  document: 'document.content',
   ...extra,
 });
 

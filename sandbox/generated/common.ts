@@ -11,6 +11,7 @@ import { exampleOf, overlay, scalarsByName } from './examples';
 import { ScenarioScripts } from './scripts';
 import { seedAnswer } from '../data/answers';
 import { ProviderRecordings } from './recordings';
+import { withDocuments } from './documents';
 import type { Recording } from '../../contracts/types';
 
 export interface GeneratedOptions {
@@ -89,7 +90,13 @@ function check(schema: Record<string, unknown>, value: unknown): string[] {
   return v(value) ? [] : pointErrors(v.errors).map((e) => `${e.pointer || '/'} ${e.message}`);
 }
 
-export function checker(provider: string, operations: Record<string, ProviderOperationFiles>, opts: GeneratedOptions, providerDir?: string) {
+/** The contract's description of an operation's output, as the document's Arabic title when it is Arabic. */
+function titleOf(schema: Record<string, unknown>): { titleAr?: string } {
+  const d = schema.description;
+  return typeof d === 'string' && /[\u0600-\u06ff]/.test(d) ? { titleAr: d.slice(0, 120) } : {};
+}
+
+export function checker(provider: string, operations: Record<string, ProviderOperationFiles>, opts: GeneratedOptions, providerDir?: string, issuer: string = provider) {
   const recorder = new Recorder(opts.recordFile);
   const recordings = opts.recordings ?? (providerDir ? ProviderRecordings.load(providerDir, provider) : new ProviderRecordings(new Map()));
   const scripts = opts.scripts ?? new ScenarioScripts(0);
@@ -125,7 +132,10 @@ export function checker(provider: string, operations: Record<string, ProviderOpe
       const plan = await scripts.plan(orderId, provider, name, input);
       const wait = (plan.latencyMs ?? 0) + delayMs - (Date.now() - started);
       if (wait > 0) await sleep(wait);
-      return { fault: plan.fault, answer: this.answer(name, plan.respond, input) };
+      const answer = this.answer(name, plan.respond, input);
+      // A valid answer's binary content is a real PDF (documents.ts); the placeholder passed the schema the same.
+      if (!answer.violations.length) answer.value = await withDocuments(answer.value, input, { issuer, operation: name, ...titleOf(op(name).outputSchema) });
+      return { fault: plan.fault, answer };
     },
     record(r: Omit<SimRequest, 'simulator' | 'at' | 'behaviour' | 'recording'> & { recording?: Recording }): void {
       const { recording, ...rest } = r;

@@ -64,7 +64,7 @@ function stringOf(s: Schema, name: string, now: Date): string {
     case 'uuid':
       return '00000000-0000-4000-8000-000000000001';
   }
-  if (s.contentEncoding === 'base64') return Buffer.from(`wasl sandbox ${name}`).toString('base64');
+  if (s.contentEncoding === 'base64' || s.format === 'byte') return placeholderContent(name);
   const byName = /reference|number|id$/i.test(name) ? [`SIM-${name.toUpperCase().slice(0, 6)}-000001`] : /mediaType|contentType/i.test(name) ? ['application/pdf'] : [];
   // A plain string reads as what it is (its member's name); a constrained one tries plausible values first.
   const plain = !pattern && min <= 1;
@@ -80,6 +80,12 @@ function stringOf(s: Schema, name: string, now: Date): string {
   }
   return 'x'.repeat(Math.max(1, Math.min(min, 64)));
 }
+
+/**
+ * The generated content of a binary member, before documents.ts puts a real PDF in its place (an
+ * async step the synchronous generator does not take): recognisable, so only it is replaced.
+ */
+export const placeholderContent = (name: string): string => Buffer.from(`wasl sandbox ${name}`).toString('base64');
 
 function numberOf(s: Schema, integer: boolean): number {
   const lo = typeof s.minimum === 'number' ? s.minimum : typeof s.exclusiveMinimum === 'number' ? s.exclusiveMinimum + (integer ? 1 : 0.5) : undefined;

@@ -75,7 +75,7 @@ export async function startRestSimulator(provider: LoadedProvider, opts: Generat
     operations[name] = { inputSchema: op.inputSchema, outputSchema: op.outputSchema, binding: op.binding as unknown as Record<string, unknown>, idempotent: op.idempotent, ...(op.description ? { description: op.description } : {}) };
   }
   const routes = Object.entries(operations).map(([name, o]) => routeOf(name, o.binding as unknown as RestBinding));
-  const ctx = checker(def.code, operations, opts, provider.dir);
+  const ctx = checker(def.code, operations, opts, provider.dir, def.names.en);
   /** Recorded answers replayed, by idempotency key: a repeat gets the same bytes again. */
   const replayed = new Map<string, Recording>();
   const replay = (res: ServerResponse, rec: Recording) => {

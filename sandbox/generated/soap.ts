@@ -123,7 +123,7 @@ export async function startSoapSimulator(provider: LoadedProvider, opts: Generat
   const wsdlFile = join(provider.dir, contractFile);
   const held = new HeldRequests();
   const answers = new Answers();
-  const ctx = checker(def.code, provider.operations, opts, provider.dir);
+  const ctx = checker(def.code, provider.operations, opts, provider.dir, def.names.en);
   /** Recorded answers replayed, by idempotency key: a repeat gets the same bytes again. */
   const replayed = new Map<string, Recording>();
   const rawOf = new WeakMap<IncomingMessage, string>();

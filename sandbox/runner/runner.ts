@@ -25,6 +25,7 @@ import type { ServiceRoots } from '../../hub/lifecycle';
 import { startEnvironment, type SandboxEnvironment } from './environment';
 import { scenarioBehaviour, type Difference, type Exchange, type RunReport, type ScenarioResult, type ServiceResult } from './results';
 import { loadScenarios, type LoadedScenario } from './scenarios';
+import { documentDifferences } from './documents';
 import { PROPOSED, unreviewedProposals } from '../scaffold/proposals';
 
 export interface RunOptions {
@@ -164,6 +165,8 @@ async function runOne(env: SandboxEnvironment, p: Planned, opts: RunOptions, bas
   // The reason with the last attempt's error, so a report says why (a mapping, a contract, a provider).
   const deadReasons = dead.map((d) => d.reason);
   result.differences = compare(scenario.expect, order, result.exchanges, deadReasons);
+  // The documents are checked against the hub's store (async, so apart from compare).
+  result.differences.push(...(await documentDifferences(expect.documents, order, env.hub.documents)));
   for (const diff of result.differences) if (diff.what === 'deadLettered') diff.actual = dead.length ? dead.map((d) => `${d.reason}: ${d.history.at(-1)?.error ?? ''}`) : false;
   if (Date.now() - started > timeoutMs && order.status !== expect.status) result.differences.unshift({ what: 'settled', expected: `within ${timeoutMs} ms`, actual: `still ${order.status}` });
   env.scripts.delete(orderId);

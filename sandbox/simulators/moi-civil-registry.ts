@@ -5,13 +5,15 @@
  * Test national numbers (documented in sandbox/README.md):
  *   09900000001 → SOAP fault, detail errorCode PERSON_NOT_FOUND
  *   09900000002 → SOAP fault, detail errorCode RECORD_SEALED
- *   anything else valid (11 digits) → an extract
+ *   anything else valid (11 digits) → an extract, its document inline: a one-page PDF
+ *     (./pdf.ts) in `content` (base64Binary), as the ministry's answer carries it
  * A repeated X-Road `id` gets the answer given the first time (the ministry deduplicates).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { renderDocumentPdf } from './pdf';
 import { closeServer, listen, Recorder, sleep, type RunningSimulator, type SimulatorOptions } from './recorder';
 
 export const CIVIL_REGISTRY_PATH = '/moi/civil-registry';
@@ -55,6 +57,31 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * The extract as a PDF: what the answer says (reference, entry) and what was asked (purpose,
+ * copies, language), never more; the date is the day of issue, so the same answer gives the same
+ * bytes. The applicant's name is Arabic, which the page's fonts cannot draw: it travels in the
+ * answer's names, not on this sandbox page.
+ */
+function extractPdf(reference: string, issuedAt: string, input: { nationalNumber?: string; purpose?: string; copies: number; language?: string }): Promise<Buffer> {
+  const day = issuedAt.slice(0, 10);
+  return renderDocumentPdf({
+    title: { en: 'Individual civil-registry extract', ar: 'إخراج قيد فردي' },
+    issuer: 'Ministry of Interior - Civil Registry',
+    reference,
+    issuedAt: day,
+    fields: [
+      { label: 'National number', value: input.nationalNumber ?? '' },
+      { label: 'Governorate', value: 'Damascus' },
+      { label: 'Registry place', value: 'Mezzeh' },
+      { label: 'Entry number', value: String(Number((input.nationalNumber ?? '0').slice(-4))) },
+      { label: 'Purpose', value: input.purpose ?? '' },
+      { label: 'Copies', value: String(input.copies) },
+      { label: 'Language', value: input.language ?? 'ar' },
+    ],
+  });
+}
+
 export async function startCivilRegistry(opts: SimulatorOptions): Promise<RunningSimulator> {
   const recorder = new Recorder(opts.recordFile);
   let delayMs = opts.delayMs ?? 0;
@@ -93,15 +120,17 @@ export async function startCivilRegistry(opts: SimulatorOptions): Promise<Runnin
       else {
         const ref = `IE-${new Date().getUTCFullYear()}-${String(++serial).padStart(6, '0')}`;
         const names = String(input.applicantName ?? '').split(/\s+/);
+        const issuedAt = new Date().toISOString();
+        const pdf = await extractPdf(ref, issuedAt, input);
         reply = {
           status: 200,
           outcome: 'ok',
           reference: ref,
           xml:
-            `<cr:IssueIndividualExtractResponse><cr:extractReference>${ref}</cr:extractReference><cr:issuedAt>${new Date().toISOString()}</cr:issuedAt>` +
+            `<cr:IssueIndividualExtractResponse><cr:extractReference>${ref}</cr:extractReference><cr:issuedAt>${issuedAt}</cr:issuedAt>` +
             `<cr:names><cr:firstName>${esc(names[0] ?? '')}</cr:firstName><cr:fatherName>${esc(names[1] ?? '')}</cr:fatherName><cr:motherName>وداد</cr:motherName><cr:familyName>${esc(names.slice(2).join(' '))}</cr:familyName></cr:names>` +
             `<cr:entry><cr:governorate>دمشق</cr:governorate><cr:registryPlace>المزة</cr:registryPlace><cr:entryNumber>${Number(input.nationalNumber!.slice(-4))}</cr:entryNumber></cr:entry>` +
-            `<cr:document><cr:mediaType>application/pdf</cr:mediaType><cr:reference>https://civil-registry.moi.gov.sy/extracts/${ref}.pdf</cr:reference></cr:document></cr:IssueIndividualExtractResponse>`,
+            `<cr:document><cr:mediaType>application/pdf</cr:mediaType><cr:content>${pdf.toString('base64')}</cr:content></cr:document></cr:IssueIndividualExtractResponse>`,
         };
       }
       if (key) answered.set(key, reply);

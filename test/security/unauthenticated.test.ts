@@ -8,8 +8,11 @@
  * Express apps), every one is probed, and only a small allow-list may answer without credentials:
  * health and readiness, the API description and its page in the sandbox (README "Set up and
  * run": in production /openapi.json needs a key and there is no /docs), and for Node-RED the login
- * scheme and the editor's static shell. Provider callbacks authenticate by signature
- * (callbacks.test.ts); here they are only shown to refuse an unsigned request.
+ * scheme and the editor's static shell, and a printed document's verification code (checked by
+ * anyone, rate-limited per address). Provider callbacks authenticate by signature
+ * (callbacks.test.ts); here they are only shown to refuse an unsigned request. A signed document
+ * link's token is its own credential (test/hub/gateway/documents.test.ts); here a made-up one is
+ * shown to get nothing.
  *
  * Each protected route is probed with no credentials, a wrong or malformed key, unknown or wrong
  * Basic credentials, a channel key where an operator is needed and an operator's (valid) Basic
@@ -34,7 +37,7 @@ const OPS = { admin: basic('rana'), operator: basic('maha'), viewer: basic('sami
 const SERVICE = 'civil-registry-individual-extract';
 
 type Headers = Record<string, string>;
-type Kind = 'public' | 'signature' | 'runtime' | 'operator' | 'channel';
+type Kind = 'public' | 'signature' | 'link' | 'runtime' | 'operator' | 'channel';
 
 /** What answers without credentials, by design (README "Set up and run", "For monitoring teams"). */
 function kindOf(r: Route, env: 'sandbox' | 'production'): Kind {
@@ -42,6 +45,10 @@ function kindOf(r: Route, env: 'sandbox' | 'production'): Kind {
   if (route === '/health' || route === '/ready') return 'public';
   if (env === 'sandbox' && (route === '/openapi.json' || route === '/docs' || route.startsWith('/docs/'))) return 'public';
   if (route === '/v1/callbacks/:provider') return 'signature';
+  // A printed copy's verification code: anyone may check one, rate-limited per address (docs/documents.md).
+  if (route === '/v1/documents/verify/:code') return 'public';
+  // A signed download link: the token in the path is the credential.
+  if (route === '/v1/documents/links/:token') return 'link';
   // The runtime's admin API, whether Node-RED or wasl answers a route of it (wasl answers the login,
   // /red/auth/token and /red/auth/revoke): probed over HTTP with the runtime's routes below.
   if ([ADMIN_ROOT, NODE_ROOT].includes(route) || route.startsWith(`${ADMIN_ROOT}/`) || route.startsWith(`${NODE_ROOT}/`)) return 'runtime';
@@ -97,6 +104,14 @@ async function probeGateway(hub: TestHub, env: 'sandbox' | 'production'): Promis
     if (kind === 'signature') {
       const res = await send(r, { 'content-type': 'application/json' });
       if (res.statusCode !== 401) problems.push(`${name}: an unsigned callback answered ${res.statusCode}`);
+      continue;
+    }
+    if (kind === 'link') {
+      // A made-up token, with and without a channel's key (the key opens nothing here).
+      for (const headers of [{}, auth(KEYS.centre)]) {
+        const res = await send(r, headers);
+        if (res.statusCode !== 404) problems.push(`${name}: a made-up link answered ${res.statusCode}`);
+      }
       continue;
     }
     for (const [what, headers] of badCredentials(kind, r)) {
@@ -268,7 +283,7 @@ describe('security: every endpoint refuses unauthenticated access', function () 
         const { problems, kinds } = await probeGateway(hub, 'production');
         assert.deepEqual(problems, []);
         assert.equal(kinds.get('GET /openapi.json'), 'channel');
-        assert.deepEqual([...kinds].filter(([, k]) => k === 'public').map(([n]) => n).sort(), ['GET /health', 'GET /ready', 'HEAD /health', 'HEAD /ready']);
+        assert.deepEqual([...kinds].filter(([, k]) => k === 'public').map(([n]) => n).sort(), ['GET /health', 'GET /ready', 'GET /v1/documents/verify/:code', 'HEAD /health', 'HEAD /ready', 'HEAD /v1/documents/verify/:code']);
       } finally {
         await hub.close();
         restore();

@@ -28,7 +28,8 @@ export type { PostgresStoreOptions } from './database';
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
-  private readonly pool: Pool;
+  /** The store's pool: what the hub opens its document store on (hub/documents/postgres.ts), the same database and schema. The store ends it at close. */
+  readonly pool: Pool;
   private readonly orders: PgOrders;
   private readonly outbox: PgOutbox;
   private readonly journal: PgJournal;
