@@ -820,6 +820,15 @@ export interface Receipt {
   };
   result?: ReceiptResult;
   rejection?: Rejection;
+  /**
+   * The documents wasl keeps for the order, as the counter prints them: each with its SHA-256 and the verification code anyone holding the printed copy can check at GET /v1/documents/verify/{code} (it answers only valid or invalid, issuer, date and type).
+   */
+  documents?: {
+    type: string;
+    reference: string;
+    sha256?: string;
+    verificationCode: string;
+  }[];
 }
 /**
  * The order's result data as the receipt shows it, once the flow has set it: the data, and the labels of its fields in Arabic and English (the service's `result.labels`, else the field's name).

@@ -227,7 +227,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     gate.start();
     // Providers call back at the public URL; before it is configured, at the address listened on.
     const publicUrl = () => config.publicUrl ?? hub.url ?? `http://127.0.0.1:${config.port}`;
-    fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}) });
+    fulfilments = openFulfilments({ store, catalogue, fulfilment: catalogue.fulfilment!, env: config.env, providersRoot: PROVIDERS_ROOT, publicUrl, logger, ...(opts.connectorFor ? { connectorFor: opts.connectorFor } : {}), ...(opts.clock ? { now: opts.clock } : {}), ...(documents ? { documents } : {}) });
     app = await buildGateway({ config: gatewayConfig, store, bus, catalogue, logger, channelKeys, version: VERSION, callbacks: fulfilments, metrics: metrics.registry, observeRequest: metrics.observeRequest, ...(documents ? { documents, observeDocument: metrics.observeDocument } : {}), monitorBus: bus, operatorAuth, exposure, ...(opts.certificates ? { certificates: opts.certificates } : {}), ...(roles.workers && opts.runtime ? { editorReady: () => mount.attached, flowsReady: () => flowsStarted && !closing } : {}) });
     editorLogin?.register(app);
     mount.register(app, [ADMIN_ROOT, NODE_ROOT]);

@@ -25,7 +25,7 @@
  * step's audit record (hub/audit/entries.ts) and the outbox event's order.
  */
 import type { OrderStatus, Reason, Rejection, Results } from '../contracts/types';
-import { checkResultData, completeDelivery, hubContext, ORDER_STATUSES, rejectionFor, settlementOf } from '../hub/runtime/context';
+import { checkResultData, completeDelivery, hubContext, ORDER_STATUSES, rejectionFor, settlementOf, verificationsOf } from '../hub/runtime/context';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
 import { checkOrderDocuments, type OrderDocumentFailure } from './lib/order-documents';
 
@@ -123,6 +123,9 @@ export default function register(RED: NodeAPI): void {
           if (!current || !current.timeline.some((step) => step.status === to)) throw err;
           order = current;
         }
+        // The documents it stores are verifiable from now on: their codes issued (the same code the
+        // counter's print and the post's label carry later; issuing again writes nothing).
+        if (results?.documents?.length) msg.verifications = await verificationsOf(ctx.documents, order);
         msg.payload = order;
         node.status({ fill: 'green', shape: 'dot', text: to });
         send(msg);

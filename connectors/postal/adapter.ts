@@ -21,7 +21,8 @@ export interface ShipmentEvent {
 export interface PostalAdapter {
   readonly provider: string;
   /** Registers the order's shipment (domestic or international post) to `recipientName`; tracking callbacks to `callbackUrl`. */
-  createShipment(order: Order, recipientName: string, callbackUrl: string, opts: KeyedCallContext): Promise<{ trackingNumber: string; fee?: number }>;
+  /** `contents`: what the label says the shipment holds (the service, and the documents' verification codes); the service code by default. */
+  createShipment(order: Order, recipientName: string, callbackUrl: string, opts: KeyedCallContext, contents?: string): Promise<{ trackingNumber: string; fee?: number }>;
   status(trackingNumber: string, orderId: string): Promise<ShipmentState>;
   /** A verified callback's body; throws MalformedCallbackError (connectors/callback-body.ts) when it does not say which shipment reached which state. */
   parseCallback(body: unknown): ShipmentEvent;

@@ -23,7 +23,7 @@ export class SyPostShipmentAdapter implements PostalAdapter {
     this.api = typed<SyPostOperations>(connector);
   }
 
-  async createShipment(order: Order, recipientName: string, callbackUrl: string, opts: KeyedCallContext): Promise<{ trackingNumber: string; fee?: number }> {
+  async createShipment(order: Order, recipientName: string, callbackUrl: string, opts: KeyedCallContext, contents?: string): Promise<{ trackingNumber: string; fee?: number }> {
     const d = order.delivery;
     if (d.method !== 'domestic-post' && d.method !== 'international-post') throw new Error(`order ${order.id} is not delivered by post`);
     const address: ShipmentRequest['address'] =
@@ -34,7 +34,7 @@ export class SyPostShipmentAdapter implements PostalAdapter {
       service: d.method === 'domestic-post' ? 'domestic' : 'international',
       recipient: { name: recipientName, ...(phone ? { phone } : {}) },
       address,
-      contents: order.service.code,
+      contents: contents ?? order.service.code,
       weightGrams: 50,
       callbackUrl,
     };

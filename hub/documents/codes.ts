@@ -18,15 +18,25 @@
  * issuer, date and type, so a code copied from one genuine paper vouches for any paper of that
  * type and date; comparing more (the document's hash, shown to the checker) is item 3's choice.
  */
-import { createHmac, randomInt } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const CODE_LENGTH = 12;
 
-/** A new code, grouped for print: XXXX-XXXX-XXXX. */
-export function newCode(): string {
+/**
+ * A document's code for what it attests (type, issuer, date), grouped for print: XXXX-XXXX-XXXX —
+ * 60 bits of an HMAC under the codes key, not a random draw: the counter's print, the post's
+ * label and a reprint all get the same code without the order or the database keeping it (a
+ * database reader has only the codes' own HMACs, and cannot derive one without the key).
+ */
+export function derivedCode(key: Buffer, documentId: string, about: { type: string; issuer: string; issuedAt: string }): string {
+  const mac = createHmac('sha256', key).update(`wasl document code derive v1\u0000${documentId}\u0000${about.type}\u0000${about.issuer}\u0000${about.issuedAt}`).digest();
+  let bits = mac.readBigUInt64BE(0);
   let raw = '';
-  for (let i = 0; i < CODE_LENGTH; i++) raw += ALPHABET[randomInt(ALPHABET.length)];
+  for (let i = 0; i < CODE_LENGTH; i++) {
+    raw += ALPHABET[Number(bits & 31n)];
+    bits >>= 5n;
+  }
   return `${raw.slice(0, 4)}-${raw.slice(4, 8)}-${raw.slice(8)}`;
 }
 

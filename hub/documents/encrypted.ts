@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { DocumentHandle, DocumentSink } from '../../connectors/documents';
 import { CHUNK_SIZE, cutChunks, openChunk, sealChunk, type Totals } from './chunks';
-import { codeHash, newCode, normalizeCode } from './codes';
+import { codeHash, derivedCode, normalizeCode } from './codes';
 import { DocumentError } from './errors';
 import type { DocumentKeys } from './keys';
 import { checkLinkToken, signLinkToken } from './links';
@@ -16,7 +16,6 @@ import type { DocumentInfo, DocumentPutMeta, DocumentStore, DocumentStoreOptions
 
 const DAY_MS = 86_400_000;
 const PURGE_BATCH = 100;
-const CODE_DRAWS = 4;
 
 /** 'doc_' and 144 random bits, base64url: URL-safe, and not to be guessed or enumerated. */
 export const newDocumentId = () => `doc_${randomBytes(18).toString('base64url')}`;
@@ -195,22 +194,29 @@ export class EncryptedDocumentStore implements DocumentStore {
   }
 
   async issueVerification(documentId: string, about: VerificationAbout = {}): Promise<string> {
-    // Only a document that can still be printed gets a code; one already issued stays valid after purge.
-    const row = await this.readable(documentId);
-    for (let draw = 0; draw < CODE_DRAWS; draw++) {
-      const code = newCode();
-      const inserted = await this.rows.insertCode({
-        code_hash: codeHash(this.keys.codes, normalizeCode(code)!),
-        document_id: documentId,
-        type: clip(about.type ?? row.operation, 64),
-        issuer: clip(about.issuer ?? row.provider, 64),
-        issued_at: (about.issuedAt ?? new Date(row.created_at)).toISOString(),
-        created_at: this.clock().toISOString(),
-      });
-      if (inserted) return code;
+    const row = isDocumentId(documentId) ? await this.rows.get(documentId) : undefined;
+    if (!row || row.stored_at === null) throw new DocumentError('document-not-found', `no document ${isDocumentId(documentId) ? documentId : ''}`.trim());
+    const attests = {
+      type: clip(about.type ?? row.operation, 64),
+      issuer: clip(about.issuer ?? row.provider, 64),
+      issuedAt: (about.issuedAt ?? new Date(row.created_at)).toISOString(),
+    };
+    const code = derivedCode(this.keys.codes, documentId, attests);
+    const hash = codeHash(this.keys.codes, normalizeCode(code)!);
+    const ours = async () => {
+      const issued = await this.rows.findCode(hash);
+      if (issued && issued.document_id !== documentId) throw new Error('two documents derived the same verification code');
+      return issued !== undefined;
+    };
+    // A purged document keeps a code issued before (the paper copy is still genuine) but gets no new one.
+    if (row.purged_at !== null) {
+      if (await ours()) return code;
+      throw new DocumentError('document-purged', `document ${documentId} was purged at the end of its retention (${row.purged_at})`);
     }
-    // 2^60 codes: four draws in a row that collide mean the generator is broken, not bad luck.
-    throw new Error('could not draw an unused verification code');
+    // Issued before (a reprint, a redelivered step, the label after the receipt): the same code, nothing new written.
+    const inserted = await this.rows.insertCode({ code_hash: hash, document_id: documentId, type: attests.type, issuer: attests.issuer, issued_at: attests.issuedAt, created_at: this.clock().toISOString() });
+    if (!inserted && !(await ours())) throw new Error('a verification code was neither inserted nor found');
+    return code;
   }
 
   async verify(code: string): Promise<Verification> {

@@ -152,7 +152,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
       errorResponseBuilder: tooMany,
     });
     if (!sandbox) openApiRoute(api, app);
-    await api.register(orderRoutes, { store, catalogue, env: config.env });
+    await api.register(orderRoutes, { store, catalogue, env: config.env, ...(deps.documents ? { documents: deps.documents } : {}) });
     if (deps.documents) await api.register(documentRoutes, { store, documents: deps.documents, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}), ...(deps.observeDocument ? { observe: deps.observeDocument } : {}) });
     await api.register(serviceRoutes, { catalogue, env: config.env, flowsDir: config.flowsDir, ...(deps.certificates ? { certificates: deps.certificates } : {}) });
   });

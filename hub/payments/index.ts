@@ -6,6 +6,7 @@
  * callbacks that never came and cancels orders unpaid at their deadline — in one process at a
  * time (a lease in the store).
  */
+import type { DocumentStore } from '../documents/store';
 import { createConnector } from '../../connectors';
 import { AdapterChoiceError, paymentAdapterFor, postalAdapterFor } from '../../connectors/adapters';
 import type { Connector } from '../../connectors/connector';
@@ -66,6 +67,8 @@ export interface OpenFulfilmentsOptions {
   connectorFor?: (code: string) => Connector;
   /** Tests move time (deadlines). */
   now?: () => Date;
+  /** The document store: the post's labels carry the documents' verification codes. */
+  documents?: DocumentStore;
 }
 
 /**
@@ -123,7 +126,7 @@ export function openFulfilments(o: OpenFulfilmentsOptions): Fulfilments {
   const postProvider = load(postCode);
   const postAdapter = configured(() => postalAdapterFor(postProvider, connectorFor(postCode)));
   const payments = new PaymentDesk({ store: o.store, catalogue: o.catalogue, fulfilment: o.fulfilment, adapters, providerNames: (c) => names.get(c) ?? { ar: c, en: c }, publicUrl: o.publicUrl, logger: o.logger, ...(o.now ? { now: o.now } : {}) });
-  const post = new PostDesk({ store: o.store, adapter: postAdapter, publicUrl: o.publicUrl, logger: o.logger, ...(o.now ? { now: o.now } : {}) });
+  const post = new PostDesk({ store: o.store, adapter: postAdapter, publicUrl: o.publicUrl, logger: o.logger, ...(o.now ? { now: o.now } : {}), ...(o.documents ? { documents: o.documents } : {}) });
 
   return {
     payments,

@@ -5,6 +5,8 @@
  * sender (returned: the document then waits at the centre or is posted again). A repeated or
  * out-of-order status changes nothing.
  */
+import { labelContents, verificationsOf } from '../documents/verification';
+import type { DocumentStore } from '../documents/store';
 import type { Actor, Order, Shipment } from '../../contracts/types';
 import { WaslError, isWaslError } from '../errors';
 import { ownRequest, runStepOnce } from '../journal';
@@ -19,6 +21,8 @@ export interface PostDeskDeps {
   publicUrl: () => string;
   logger: Logger;
   now?: () => Date;
+  /** The document store: the label carries the verification codes of the documents it holds. */
+  documents?: DocumentStore;
 }
 
 const SYSTEM: Actor = { kind: 'system', id: 'post' };
@@ -44,8 +48,10 @@ export class PostDesk {
     // A document posted again after a return is a new shipment.
     const step = order.status === 'returned' ? `post.shipment.${order.timeline.length}` : 'post.shipment';
     const recipient = order.beneficiary?.person.fullName.ar ?? order.applicant.fullName.ar;
+    // The label says what it holds and how to check it: the documents' verification codes.
+    const contents = labelContents(order.service.code, await verificationsOf(this.deps.documents, order));
     const { value } = await runStepOnce(this.deps.store, order.id, step, (c) =>
-      this.deps.adapter.createShipment(order, recipient, `${this.deps.publicUrl()}/v1/callbacks/${this.provider}`, { idempotencyKey: c.idempotencyKey, orderId: order.id }),
+      this.deps.adapter.createShipment(order, recipient, `${this.deps.publicUrl()}/v1/callbacks/${this.provider}`, { idempotencyKey: c.idempotencyKey, orderId: order.id }, contents),
     );
     const shipment: Shipment = { provider: this.provider, trackingNumber: value.trackingNumber, status: 'created', updatedAt: this.now().toISOString() };
     if (value.fee !== undefined) shipment.fee = value.fee;

@@ -61,6 +61,8 @@ export { fieldErrors } from '../field-errors';
 export { ORDER_STATUSES } from '../state-machine';
 /** How long a service's documents are kept (wasl-call hands the connectors `documents.withRetention(retentionFor(definition))`). */
 export { retentionFor } from '../documents/retention';
+/** The verification codes of an order's kept documents, issued when wasl-order-update stores them. */
+export { verificationsOf } from '../documents/verification';
 /** Result data checked against the service's declaration, and a provider's refusal as the citizen reads it (wasl-order-update). */
 export { checkResultData, rejectionFor } from '../order-outcome';
 /** The document store as the connectors read documents back through (wasl-provider), and its types (wasl-order-update). */

@@ -7,6 +7,7 @@
  * reason and refunded.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Order, OrderRequest } from '../../contracts/types';
@@ -103,8 +104,60 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
     assert.equal(info?.orderId, id);
     assert.equal(info?.mediaType, 'application/pdf');
     assert.equal(doc?.sha256, info?.sha256);
+    // The post's label says what it holds and carries the document's verification code, the one the receipt prints.
+    const shipment = others[2]!.requests.find((r) => r.orderId === id && r.method === 'POST');
+    const receipt = await hub.app.inject({ method: 'GET', url: `/v1/orders/${id}/receipt`, headers: auth(KEYS.centre) });
+    const code = (receipt.json() as { documents?: Array<{ verificationCode: string }> }).documents?.[0]?.verificationCode;
+    assert.match(String(code), /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    assert.equal(shipment?.input.contents, `${CIVIL} — verify: ${code}`);
     // Acknowledged: nothing left in flight.
     await until(async () => (await hub.bus.depth(CIVIL)).inFlight === 0, 5_000, 'acknowledged');
+  });
+
+  it('issue 27: ordered on the portal, paid online, delivered electronically — the portal downloads the ministry PDF, no other channel can, the download is audited, its code verifies, and after retention only its hash remains', async () => {
+    const id = await submit(validRequest({ centre: undefined, delivery: { method: 'electronic' } }), KEYS.portal);
+    const order = await settled(id, 'delivered');
+    const doc = order.results?.documents[0];
+    assert.ok(doc?.sha256, JSON.stringify(order.results));
+    const path = `/v1/orders/${id}/documents/${doc.reference}`;
+
+    // The channel that owns the order downloads the PDF, byte for byte what the store keeps.
+    const got = await hub.app.inject({ method: 'GET', url: path, headers: auth(KEYS.portal) });
+    assert.equal(got.statusCode, 200, got.body);
+    assert.equal(got.headers['content-type'], 'application/pdf');
+    assert.ok(got.rawPayload.subarray(0, 5).equals(Buffer.from('%PDF-')));
+    assert.equal(createHash('sha256').update(got.rawPayload).digest('hex'), doc.sha256);
+    // Another channel cannot: not even whether the order exists.
+    for (const other of [KEYS.centre, KEYS.expat]) assert.equal((await hub.app.inject({ method: 'GET', url: path, headers: auth(other) })).statusCode, 404);
+    // The download is in the audit trail: who, which order, which document and its hash; nothing of the citizen.
+    const audited = (await hub.store.readAudit({ subject: id, limit: 100 })).filter((r) => r.kind === 'document.download');
+    assert.equal(audited.length, 1);
+    assert.equal(audited[0]!.actor, 'channel:portal');
+    assert.deepEqual({ document: audited[0]!.data.document, sha256: audited[0]!.data.sha256 }, { document: doc.reference, sha256: doc.sha256 });
+    assert.ok(!JSON.stringify(audited[0]).includes(CITIZEN.nationalNumber));
+
+    // The receipt (what the counter prints) carries the document's hash and verification code; anyone can check the code.
+    const receipt = await hub.app.inject({ method: 'GET', url: `/v1/orders/${id}/receipt`, headers: auth(KEYS.portal) });
+    assert.equal(receipt.statusCode, 200, receipt.body);
+    const printed = (receipt.json() as { documents?: Array<{ reference: string; sha256?: string; verificationCode: string }> }).documents ?? [];
+    assert.equal(printed.length, 1);
+    assert.equal(printed[0]!.sha256, doc.sha256);
+    const verify = async (code: string) => (await hub.app.inject({ method: 'GET', url: `/v1/documents/verify/${code}` })).json() as Record<string, unknown>;
+    const valid = await verify(printed[0]!.verificationCode);
+    assert.deepEqual(Object.keys(valid).sort(), ['issuedAt', 'issuer', 'type', 'valid']);
+    assert.equal(valid.valid, true);
+    assert.equal(valid.type, doc.type);
+    assert.deepEqual(await verify('ABCD-EFGH-JKMN'), { valid: false });
+
+    // After its retention (the store's purge, a year on): the content is gone, the hash remains, the code still answers valid.
+    await hub.documents!.purgeExpired(new Date(Date.now() + 366 * 86_400_000));
+    const gone = await hub.app.inject({ method: 'GET', url: path, headers: auth(KEYS.portal) });
+    assert.equal(gone.statusCode, 410, gone.body);
+    assert.equal((gone.json() as { sha256?: string }).sha256, doc.sha256);
+    const info = await hub.documents!.info(doc.reference);
+    assert.equal(info?.sha256, doc.sha256);
+    assert.ok(info?.purgedAt);
+    assert.equal((await verify(printed[0]!.verificationCode)).valid, true);
   });
 
   it('civil-registry-individual-extract: person-not-found and record-sealed end rejected with the reason', async () => {

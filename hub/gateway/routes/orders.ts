@@ -8,6 +8,8 @@ import { WaslError } from '../../errors';
 import { buildOrder, requestHash } from '../../intake';
 import { passThrough } from '../../tracing';
 import { receiptWithOutcome } from '../../order-outcome';
+import { verificationsOf } from '../../documents/verification';
+import type { DocumentStore } from '../../documents/store';
 import { CANCELLABLE, ORDER_STATUSES } from '../../state-machine';
 import { BadCursorError } from '../../store/order-records';
 import type { OrderStore } from '../../store';
@@ -18,6 +20,8 @@ export interface OrderRoutesOptions {
   store: OrderStore;
   catalogue: Catalogue;
   env: WaslEnv;
+  /** The document store: the receipt prints each kept document's hash and verification code. */
+  documents?: DocumentStore;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
@@ -28,7 +32,7 @@ function withLinks(order: Order): Order {
 }
 
 export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions): Promise<void> {
-  const { store, catalogue, env } = opts;
+  const { store, catalogue, env, documents } = opts;
 
   app.post<{ Body: OrderRequest; Headers: { 'idempotency-key'?: string } }>(
     '/v1/orders',
@@ -81,7 +85,7 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
     {
       schema: {
         summary: 'The receipt (وصل) of an order\'s payment',
-        description: 'Number, order, service, amount and currency (`amountMinor`: the sum in the currency\'s minor units, `minorDigits` of them — whole pounds for SYP, cents for USD; `display`: the sum written out in Arabic and English, e.g. `$19.43`; `amount` is the same sum, kept for existing channels), payment provider and its reference, time of payment and of issue; with the labels in Arabic and English. Once the order has them, also its result data (`result`: the data and its fields\' labels, from the service\'s `result` declaration) or the provider\'s refusal (`rejection`: reason, provider, message in Arabic and English). 404 receipt-not-found until the order is paid.',
+        description: 'Number, order, service, amount and currency (`amountMinor`: the sum in the currency\'s minor units, `minorDigits` of them — whole pounds for SYP, cents for USD; `display`: the sum written out in Arabic and English, e.g. `$19.43`; `amount` is the same sum, kept for existing channels), payment provider and its reference, time of payment and of issue; with the labels in Arabic and English. With the documents wasl keeps for the order, the SHA-256 and verification code of each (`documents`: what the counter prints; GET /v1/documents/verify/{code} checks it). Once the order has them, also its result data (`result`: the data and its fields\' labels, from the service\'s `result` declaration) or the provider\'s refusal (`rejection`: reason, provider, message in Arabic and English). 404 receipt-not-found until the order is paid.',
         tags: ['orders'],
         params: { type: 'object', required: ['id'], properties: { id: { $ref: ref('order', 'OrderId') } } },
         response: { 200: { $ref: ref('order', 'Receipt') }, ...problemResponses(400, 401, 404) },
@@ -91,7 +95,10 @@ export async function orderRoutes(app: FastifyInstance, opts: OrderRoutesOptions
       const order = await readOwned(store, request.params.id, requireChannel(request), reply);
       const receipt = await store.getReceipt(order.id);
       if (!receipt) throw new WaslError('receipt-not-found');
-      return receiptWithOutcome(receipt, order, catalogue.get(order.service.code)?.definition);
+      const withOutcome = receiptWithOutcome(receipt, order, catalogue.get(order.service.code)?.definition);
+      // What the counter prints with the document: its hash and verification code.
+      const verifications = await verificationsOf(documents, order);
+      return verifications.length ? { ...withOutcome, documents: verifications } : withOutcome;
     },
   );
 

@@ -8,7 +8,7 @@ import { hkdfSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codeHash, newCode, normalizeCode } from '../../../hub/documents/codes';
+import { codeHash, derivedCode, normalizeCode } from '../../../hub/documents/codes';
 import { cleanFilename, isDocumentId, newDocumentId, normalizeMediaType } from '../../../hub/documents/encrypted';
 import { DocumentKeys, SANDBOX_KEY_FILE } from '../../../hub/documents/keys';
 import { checkLinkToken, signLinkToken } from '../../../hub/documents/links';
@@ -52,11 +52,16 @@ describe('documents: keys, codes, links', () => {
   });
 
   describe('codes', () => {
-    it('draws 12 Crockford characters, well spread, and reads back what people type', () => {
+    it('derives 12 Crockford characters, well spread, the same for the same document and attestation, and reads back what people type', () => {
       const seen = new Set<string>();
       const chars = new Map<string, number>();
+      const codesKey = DocumentKeys.ephemeral().codes;
+      const about = { type: 'extract', issuer: 'moi', issuedAt: '2026-03-01T08:00:00.000Z' };
+      assert.equal(derivedCode(codesKey, 'doc_A', about), derivedCode(codesKey, 'doc_A', about));
+      assert.notEqual(derivedCode(codesKey, 'doc_A', about), derivedCode(codesKey, 'doc_A', { ...about, type: 'other' }));
+      assert.notEqual(derivedCode(codesKey, 'doc_A', about), derivedCode(DocumentKeys.ephemeral().codes, 'doc_A', about));
       for (let i = 0; i < 2000; i++) {
-        const c = newCode();
+        const c = derivedCode(codesKey, `doc_${i}`, about);
         assert.match(c, /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
         seen.add(c);
         for (const ch of c.replace(/-/g, '')) chars.set(ch, (chars.get(ch) ?? 0) + 1);
