@@ -660,6 +660,15 @@ export interface TimelineEvent {
    * The OpenTelemetry trace the step was made in (README, "Tracing"), when there was one: the order's trace is its received step's.
    */
   traceId?: string;
+  /**
+   * The documents the step added to the order's results, by reference and SHA-256: the timeline shows which content each step gave (the audit record of the step carries the same).
+   *
+   * @maxItems 32
+   */
+  documents?: {
+    reference: string;
+    sha256: string;
+  }[];
 }
 /**
  * Who caused a step: a channel, the system (a flow, the relay), an operator, or a provider's callback.

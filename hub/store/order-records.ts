@@ -63,10 +63,21 @@ export function planTransition(current: OrderDoc, lastSeq: number, req: Transiti
   };
   if (req.reason) step.reason = req.reason;
   traceStep(step, req.trace);
+  const added = addedDocuments(current, req);
+  if (added.length) step.documents = added;
   const doc: OrderDoc = { ...current, ...req.patch, status: req.to, updatedAt: at };
   if (req.reason) doc.statusReason = req.reason;
   else delete doc.statusReason;
   return { doc, step, event: eventFor(doc, step, req.trace) };
+}
+
+/** The documents (with their SHA-256) a step's results add to the order: what its timeline entry names. */
+function addedDocuments(current: OrderDoc, req: TransitionRequest): Array<{ reference: string; sha256: string }> {
+  const before = new Set((current.results?.documents ?? []).map((d) => `${d.reference}\u0000${d.sha256 ?? ''}`));
+  return (req.patch?.results?.documents ?? [])
+    .filter((d): d is typeof d & { sha256: string } => typeof d.sha256 === 'string' && !before.has(`${d.reference}\u0000${d.sha256}`))
+    .slice(0, 32)
+    .map((d) => ({ reference: d.reference, sha256: d.sha256 }));
 }
 
 /** A step that leaves the order as it is. */

@@ -120,6 +120,10 @@ describe('service flows (flows/*.json) against the sandbox simulators', function
     const doc = order.results?.documents[0];
     assert.ok(doc?.sha256, JSON.stringify(order.results));
     const path = `/v1/orders/${id}/documents/${doc.reference}`;
+    // The step that added it names it with its hash in the timeline, as the channel reads it.
+    const read = (await hub.app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers: auth(KEYS.portal) })).json() as Order;
+    assert.deepEqual(read.timeline.find((t) => t.status === 'provider-completed')?.documents, [{ reference: doc.reference, sha256: doc.sha256 }]);
+    assert.ok(read.timeline.filter((t) => t.documents).length === 1, 'only the step that added it');
 
     // The channel that owns the order downloads the PDF, byte for byte what the store keeps.
     const got = await hub.app.inject({ method: 'GET', url: path, headers: auth(KEYS.portal) });
