@@ -208,12 +208,11 @@ export class EncryptedDocumentStore implements DocumentStore {
       if (issued && issued.document_id !== documentId) throw new Error('two documents derived the same verification code');
       return issued !== undefined;
     };
-    // A purged document keeps a code issued before (the paper copy is still genuine) but gets no new one.
-    if (row.purged_at !== null) {
-      if (await ours()) return code;
-      throw new DocumentError('document-purged', `document ${documentId} was purged at the end of its retention (${row.purged_at})`);
-    }
-    // Issued before (a reprint, a redelivered step, the label after the receipt): the same code, nothing new written.
+    // Issued before (a reprint, the receipt read again, the label after the receipt): the same code,
+    // read, nothing written — also for a purged document, whose paper copy is still genuine.
+    if (await ours()) return code;
+    // A new code only for a document that is still kept.
+    if (row.purged_at !== null) throw new DocumentError('document-purged', `document ${documentId} was purged at the end of its retention (${row.purged_at})`);
     const inserted = await this.rows.insertCode({ code_hash: hash, document_id: documentId, type: attests.type, issuer: attests.issuer, issued_at: attests.issuedAt, created_at: this.clock().toISOString() });
     if (!inserted && !(await ours())) throw new Error('a verification code was neither inserted nor found');
     return code;

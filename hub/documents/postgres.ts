@@ -73,7 +73,8 @@ export class PgDocumentRows implements DocumentRows {
     const c = await this.pool.connect();
     try {
       const lit = (v: string | null) => (v === null ? 'NULL' : c.escapeLiteral(v));
-      const bytes = (b: Buffer) => `'\\x${b.toString('hex')}'::bytea`;
+      // An E'' string, so the hex form reads the same whatever standard_conforming_strings says.
+      const bytes = (b: Buffer) => `E'\\\\x${b.toString('hex')}'::bytea`;
       const statements = ['BEGIN'];
       if (row) {
         statements.push(

@@ -339,6 +339,10 @@ export function documentStoreContract(newHarness: () => Promise<Harness>): void 
       assert.equal(v.type, ORIGIN.operation);
       assert.equal(v.issuedAt, (await store.info(doc.id))?.createdAt);
       assert.notEqual(plain, code);
+      // Issued again (a reprint): the same code, and no new row.
+      const before = (await h.raw.codeHashes()).length;
+      assert.equal(await store.issueVerification(doc.id), plain);
+      assert.equal((await h.raw.codeHashes()).length, before);
     });
 
     it('answers invalid, and only invalid, for anything else', async () => {
