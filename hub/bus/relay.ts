@@ -5,8 +5,13 @@
  * With several hub processes, exactly one relays at a time: it holds the `outbox-relay` lease in
  * the store, renewed on every pass; when it dies another takes over once the lease runs out.
  * One publisher at a time is what keeps events of one order in order — concurrent relays could
- * publish a later event of an order before an earlier one. A crash between publishing and marking
- * publishes a batch again: consumers drop the duplicates by event id.
+ * publish a later event of an order before an earlier one.
+ *
+ * A pass is one round trip to the store (OutboxStore.relayPass): it renews the lease, marks what
+ * the previous pass published, and reads the next batch. The marks wait for that next pass — the
+ * next kick, or at most one poll interval when idle — and for stop(). A crash before they are
+ * written publishes that batch again, as a crash between publishing and marking always could:
+ * consumers drop the duplicates by event id.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -36,6 +41,8 @@ export class OutboxRelay {
   private kicked = false;
   private leader = false;
   private failures = 0;
+  /** Published by the last pass, not yet marked: the next pass marks them. */
+  private unmarked: number[] = [];
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly leaseTtlMs: number;
@@ -72,8 +79,7 @@ export class OutboxRelay {
     while (this.running) {
       let moved = 0;
       try {
-        this.leader = await this.opts.store.tryLease(RELAY_LEASE, this.holder, this.leaseTtlMs);
-        if (this.leader) moved = await this.pass();
+        moved = await this.pass();
         this.failures = 0;
       } catch (err) {
         this.failures++;
@@ -85,12 +91,21 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes one batch; returns how many events it moved. */
+  /** Renews the lease, marks the previous batch, publishes the next one if it leads; returns how many events it moved. */
   async pass(): Promise<number> {
-    const pending = await this.opts.store.outboxPending(this.batchSize);
+    const { leader, pending } = await this.opts.store.relayPass({
+      lease: RELAY_LEASE,
+      holder: this.holder,
+      ttlMs: this.leaseTtlMs,
+      published: this.unmarked,
+      limit: this.batchSize,
+    });
+    // Written with the lease: a failed pass keeps them for the next one.
+    this.unmarked = [];
+    this.leader = leader;
     if (pending.length === 0) return 0;
     await this.opts.bus.publish(pending.map((r) => eventMessage(r.event)));
-    await this.opts.store.markPublished(pending.map((r) => r.seq));
+    this.unmarked = pending.map((r) => r.seq);
     return pending.length;
   }
 
@@ -117,6 +132,13 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+    // What the last pass published is marked before the lease goes, so the next relay does not publish it again.
+    if (this.unmarked.length) {
+      await this.opts.store.markPublished(this.unmarked).then(
+        () => (this.unmarked = []),
+        (err: unknown) => this.opts.logger.warn({ err: { message: (err as Error).message }, events: this.unmarked.length }, 'could not mark the last published events; the next relay publishes them again'),
+      );
+    }
     if (this.leader) await this.opts.store.releaseLease(RELAY_LEASE, this.holder).catch(() => undefined);
     this.leader = false;
   }

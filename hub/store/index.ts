@@ -10,6 +10,8 @@ export type {
   StoreConnection,
   OrderStore,
   OutboxStore,
+  RelayPassRequest,
+  RelayPassResult,
   StepJournal,
   CallbackStore,
   DeadLetterStore,

@@ -113,6 +113,26 @@ export interface OutboxStore {
   /** Unpublished outbox events, oldest first. */
   outboxPending(limit: number): Promise<OutboxRecord[]>;
   markPublished(seqs: number[]): Promise<void>;
+  /**
+   * One pass of the relay, in one round trip where the store can: marks `published` (what the
+   * relay's previous pass moved to the bus), takes or renews the lease `lease` for `holder`, and
+   * only if it holds it reads the next `limit` unpublished events. The marks are written whether
+   * or not the lease is still held: those events are on the bus either way.
+   */
+  relayPass(req: RelayPassRequest): Promise<RelayPassResult>;
+}
+
+export interface RelayPassRequest {
+  lease: string;
+  holder: string;
+  ttlMs: number;
+  published: readonly number[];
+  limit: number;
+}
+
+export interface RelayPassResult {
+  leader: boolean;
+  pending: OutboxRecord[];
 }
 
 /** The recorded outcome of one external call of one order step. */

@@ -30,8 +30,10 @@ const SERVICE = 'civil-registry-individual-extract';
 
 /**
  * What the pollers ask whatever the orders (the queue's next due message, the outbox relay's
- * unpublished rows, its lease renewals): how often depends on timing, not on the order, so it
- * is left out of the counts held under ceilings (PostgreSQL transactions included).
+ * pass): how often depends on timing, not on the order, so it is left out of the counts held
+ * under ceilings (PostgreSQL transactions included). The relay's pass is one round trip that
+ * renews its lease, marks what the previous pass published and reads the next batch: the marks,
+ * once a round trip of their own per pass, ride on a pass that runs anyway (hub/bus/relay.ts).
  */
 const POLLING = /^(SELECT id, message, attempt, history, deliveries FROM bus_messages WHERE queue = \? AND available_at|SELECT min\(available_at\)|SELECT coalesce\(sum\(available_at|SELECT seq, payload FROM outbox WHERE published_at IS NULL|INSERT INTO leases)/;
 

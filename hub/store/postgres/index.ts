@@ -10,7 +10,7 @@ import type { AuditEntry } from '../../audit/chain';
 import type { Seal } from '../../audit/seal';
 import type { AttemptRecord, BusMessage } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
-import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, Store, TransitionRequest } from '../store';
+import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, RelayPassRequest, Store, TransitionRequest } from '../store';
 import type { TraceCarrier } from '../../tracing';
 import { PgAudit } from './audit';
 import { PgCallbacks } from './callbacks';
@@ -70,6 +70,7 @@ export class PostgresStore implements Store {
   // OutboxStore (outbox.ts)
   outboxPending(limit: number) { return this.outbox.outboxPending(limit); }
   markPublished(seqs: number[]) { return this.outbox.markPublished(seqs); }
+  relayPass(req: RelayPassRequest) { return this.outbox.relayPass(req); }
   // StepJournal (journal.ts)
   journalGet(orderId: string, step: string) { return this.journal.journalGet(orderId, step); }
   journalStart(orderId: string, step: string) { return this.journal.journalStart(orderId, step); }

@@ -2,16 +2,20 @@
 import type { Pool } from 'pg';
 import type { LeaseStore } from '../store';
 
+/**
+ * Takes or renews lease `name` for `holder` for `ttlMs` milliseconds: a row only if `holder` holds
+ * it now. The arguments are SQL: parameters here, escaped values in the relay's pass (outbox.ts).
+ */
+export const leaseUpsert = (name: string, holder: string, ttlMs: string): string =>
+  `INSERT INTO leases (name, holder, expires_at) VALUES (${name}, ${holder}, now() + make_interval(secs => ${ttlMs}::double precision / 1000))
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.holder = excluded.holder OR leases.expires_at < now()`;
+
 export class PgLeases implements LeaseStore {
   constructor(private readonly pool: Pool) {}
 
   async tryLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    const r = await this.pool.query(
-      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3::double precision / 1000))
-       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-       WHERE leases.holder = excluded.holder OR leases.expires_at < now()`,
-      [name, holder, ttlMs],
-    );
+    const r = await this.pool.query(leaseUpsert('$1', '$2', '$3'), [name, holder, ttlMs]);
     return (r.rowCount ?? 0) > 0;
   }
 

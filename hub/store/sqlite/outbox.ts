@@ -2,7 +2,8 @@
 import type { SqliteDatabase } from '../../sqlite/database';
 import type { OutboxRecord, OutboxStore } from '../store';
 
-export class SqliteOutbox implements OutboxStore {
+// The relay's pass, which also takes the lease, is the store's (index.ts).
+export class SqliteOutbox implements Omit<OutboxStore, 'relayPass'> {
   private readonly stmt;
 
   constructor(private readonly database: SqliteDatabase) {

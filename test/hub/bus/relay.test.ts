@@ -47,8 +47,11 @@ describe('outbox relay', () => {
       got.filter((m) => m.orderId === id).map((m) => m.type),
       ['order.received', 'order.awaiting-payment', 'order.paid', 'order.submitted-to-provider'],
     );
-    assert.equal((await store.outboxPending(100)).length, 0);
+    // Marked by the next pass (the poll here), which moves nothing again.
+    await until(async () => (await store.outboxPending(100)).length === 0, 2_000, 'marked by the next pass');
     assert.equal(relay.isLeader, true);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(got.length, 7, 'nothing published twice');
     await sub.stop();
     await relay.stop();
   });
@@ -60,9 +63,39 @@ describe('outbox relay', () => {
     await create(1);
     const t0 = Date.now();
     relay.kick();
-    await until(async () => (await store.outboxPending(10)).length === 0, 3_000, 'relayed');
+    await until(async () => (await bus.depth('civil-registry-individual-extract')).ready === 1, 3_000, 'relayed');
     assert.ok(Date.now() - t0 < 1_000);
+    // Its mark waits for the next pass (5 s away here) or the relay's stop, which writes it before giving the lease up.
+    assert.equal((await store.outboxPending(10)).length, 1);
     await relay.stop();
+    assert.equal((await store.outboxPending(10)).length, 0);
+  });
+
+  it('publishes a batch again after a crash before its mark, with the same event id, which consumers drop', async () => {
+    const [id] = await create(1);
+    const published: BusMessage[] = [];
+    const counting: Bus = Object.assign(Object.create(bus) as Bus, { publish: (m: BusMessage[]) => (published.push(...m), bus.publish(m)) });
+    const crashed = new OutboxRelay({ store, bus: counting, logger, pollMs: 5_000, leaseTtlMs: 200 });
+    crashed.start();
+    await until(() => published.length === 1, 3_000, 'published');
+    // Dies without stop(): its lease runs out, its mark was never written.
+    (crashed as unknown as { running: boolean }).running = false;
+    const next = new OutboxRelay({ store, bus: counting, logger, pollMs: 20, leaseTtlMs: 200 });
+    next.start();
+    await until(() => published.length === 2, 5_000, 'the event again');
+    assert.deepEqual(published.map((m) => m.orderId), [id, id]);
+    assert.equal(published[0]?.eventId, published[1]?.eventId);
+    await until(async () => (await store.outboxPending(10)).length === 0, 2_000, 'marked by the new relay');
+    const got: BusMessage[] = [];
+    const sub = await bus.subscribe({ service: 'civil-registry-individual-extract', prefetch: 1, handler: async (d) => void got.push(d.message) });
+    await until(async () => {
+      const d = await bus.depth('civil-registry-individual-extract');
+      return d.ready === 0 && d.inFlight === 0;
+    }, 3_000, 'both consumed');
+    assert.equal(got.length, 1, 'the duplicate dropped by its event id');
+    await sub.stop();
+    await next.stop();
+    (crashed as unknown as { wake?: () => void }).wake?.();
   });
 
   it('lets exactly one of several relays publish, and another take over when it stops', async () => {
