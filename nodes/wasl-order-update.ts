@@ -25,7 +25,7 @@
  * step's audit record (hub/audit/entries.ts) and the outbox event's order.
  */
 import type { OrderStatus, Reason, Rejection, Results } from '../contracts/types';
-import { checkResultData, completeDelivery, hubContext, ORDER_STATUSES, rejectionFor, settlementOf, verificationsOf } from '../hub/runtime/context';
+import { checkResultData, completeDelivery, hubContext, ORDER_STATUSES, rejectionFor, settlementOf, verificationsOf, type DocumentInfo } from '../hub/runtime/context';
 import type { NodeAPI, NodeDef, NodeMessage, NodeThis } from './lib/node-red';
 import { checkOrderDocuments, type OrderDocumentFailure } from './lib/order-documents';
 
@@ -102,7 +102,8 @@ export default function register(RED: NodeAPI): void {
             throw new OrderOutcomeError(check.code, `${RED._('wasl-order-update.errors.result', { code: check.code })}: ${text}`);
           }
         }
-        const problem = await checkOrderDocuments(ctx.documents, id, results?.documents);
+        const known = new Map<string, DocumentInfo>();
+        const problem = await checkOrderDocuments(ctx.documents, id, results?.documents, known);
         if (problem) throw new DocumentCheckError(problem.code, RED._(`wasl-order-update.errors.${problem.code}`, { index: String(problem.index) }), problem.index);
         let rejection: Rejection | undefined;
         const failure = (msg.wasl as { error?: { code?: unknown; provider?: unknown; reason?: unknown; providerCode?: unknown; text?: unknown } } | undefined)?.error;
@@ -125,7 +126,7 @@ export default function register(RED: NodeAPI): void {
         }
         // The documents it stores are verifiable from now on: their codes issued (the same code the
         // counter's print and the post's label carry later; issuing again writes nothing).
-        if (results?.documents?.length) msg.verifications = await verificationsOf(ctx.documents, order);
+        if (results?.documents?.length) msg.verifications = await verificationsOf(ctx.documents, order, { known });
         msg.payload = order;
         node.status({ fill: 'green', shape: 'dot', text: to });
         send(msg);

@@ -12,7 +12,7 @@ import { DocumentError } from './errors';
 import type { DocumentKeys } from './keys';
 import { checkLinkToken, signLinkToken } from './links';
 import type { DocumentRow, DocumentRows, NewDocumentRow } from './rows';
-import type { DocumentInfo, DocumentPutMeta, DocumentStore, DocumentStoreOptions, PurgeResult, Retention, Verification, VerificationAbout } from './store';
+import type { DocumentInfo, DocumentPutMeta, DocumentStore, DocumentStoreOptions, IssueOptions, PurgeResult, Retention, Verification, VerificationAbout } from './store';
 
 const DAY_MS = 86_400_000;
 const PURGE_BATCH = 100;
@@ -193,9 +193,12 @@ export class EncryptedDocumentStore implements DocumentStore {
     }
   }
 
-  async issueVerification(documentId: string, about: VerificationAbout = {}): Promise<string> {
-    const row = isDocumentId(documentId) ? await this.rows.get(documentId) : undefined;
-    if (!row || row.stored_at === null) throw new DocumentError('document-not-found', `no document ${isDocumentId(documentId) ? documentId : ''}`.trim());
+  async issueVerification(documentId: string, about: VerificationAbout = {}, opts: IssueOptions = {}): Promise<string> {
+    const known = opts.info?.id === documentId ? opts.info : undefined;
+    const row = known
+      ? { operation: known.origin.operation, provider: known.origin.provider, created_at: known.createdAt, purged_at: known.purgedAt ?? null }
+      : isDocumentId(documentId) ? await this.rows.get(documentId) : undefined;
+    if (!row || ('stored_at' in row && row.stored_at === null)) throw new DocumentError('document-not-found', `no document ${isDocumentId(documentId) ? documentId : ''}`.trim());
     const attests = {
       type: clip(about.type ?? row.operation, 64),
       issuer: clip(about.issuer ?? row.provider, 64),
@@ -208,13 +211,19 @@ export class EncryptedDocumentStore implements DocumentStore {
       if (issued && issued.document_id !== documentId) throw new Error('two documents derived the same verification code');
       return issued !== undefined;
     };
+    const insert = () => this.rows.insertCode({ code_hash: hash, document_id: documentId, type: attests.type, issuer: attests.issuer, issued_at: attests.issuedAt, created_at: this.clock().toISOString() });
+    const purged = () => new DocumentError('document-purged', `document ${documentId} was purged at the end of its retention (${row.purged_at})`);
+    // The step that stores the document: its code is new, written at once (a redelivered step finds it there).
+    if (opts.first && row.purged_at === null) {
+      if (!(await insert()) && !(await ours())) throw new Error('a verification code was neither inserted nor found');
+      return code;
+    }
     // Issued before (a reprint, the receipt read again, the label after the receipt): the same code,
     // read, nothing written — also for a purged document, whose paper copy is still genuine.
     if (await ours()) return code;
     // A new code only for a document that is still kept.
-    if (row.purged_at !== null) throw new DocumentError('document-purged', `document ${documentId} was purged at the end of its retention (${row.purged_at})`);
-    const inserted = await this.rows.insertCode({ code_hash: hash, document_id: documentId, type: attests.type, issuer: attests.issuer, issued_at: attests.issuedAt, created_at: this.clock().toISOString() });
-    if (!inserted && !(await ours())) throw new Error('a verification code was neither inserted nor found');
+    if (row.purged_at !== null) throw purged();
+    if (!(await insert()) && !(await ours())) throw new Error('a verification code was neither inserted nor found');
     return code;
   }
 

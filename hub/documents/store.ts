@@ -42,6 +42,14 @@ export interface VerificationAbout {
   issuedAt?: Date;
 }
 
+/** How the caller expects the issue to go; only a matter of round trips, never of the code. */
+export interface IssueOptions {
+  /** Most likely a new code (the step that stores the document): written first, read only if it was there. */
+  first?: boolean;
+  /** The document's metadata, as the caller just read it (info): not read again. */
+  info?: DocumentInfo;
+}
+
 export interface PurgeResult {
   /** Documents whose content was deleted. */
   purged: number;
@@ -69,8 +77,11 @@ export interface DocumentStore extends DocumentSink {
   info(id: string): Promise<DocumentInfo | undefined>;
   /** Deletes the content of documents whose retention is over at `now` (metadata and hash stay), and abandoned uploads. */
   purgeExpired(now: Date): Promise<PurgeResult>;
-  /** A new verification code for the document (each call another, all valid). */
-  issueVerification(documentId: string, about?: VerificationAbout): Promise<string>;
+  /**
+   * The document's verification code, derived from it and what it attests: issued (written) the
+   * first time, read after that — a reprint gives the same code and writes nothing.
+   */
+  issueVerification(documentId: string, about?: VerificationAbout, opts?: IssueOptions): Promise<string>;
   /**
    * Whether wasl issued the paper carrying `code`. A purged document's code still answers valid:
    * the paper copy is as genuine after the retention as before it. Not rate-limited here.

@@ -5,7 +5,7 @@
  * redelivered step, the label after the receipt — gives the same code and writes nothing new.
  */
 import type { Document, Order } from '../../contracts/types';
-import type { DocumentStore } from './store';
+import type { DocumentInfo, DocumentStore } from './store';
 import { DocumentError } from './errors';
 
 export interface DocumentVerification {
@@ -20,14 +20,17 @@ const attestation = (d: Document) => ({ type: d.type, ...(d.issuer ? { issuer: d
 
 /**
  * Issues (or gives again) the code of every document of the order that wasl keeps; an entry whose
- * reference is only the provider's (no stored document) has none.
+ * reference is only the provider's (no stored document) has none. `first`: the step that stores
+ * the documents, with their metadata as it just checked them (`known`, by id): the codes are most
+ * likely new, written without a look first.
  */
-export async function verificationsOf(documents: DocumentStore | undefined, order: Pick<Order, 'results'>): Promise<DocumentVerification[]> {
+export async function verificationsOf(documents: DocumentStore | undefined, order: Pick<Order, 'results'>, first?: { known: ReadonlyMap<string, DocumentInfo> }): Promise<DocumentVerification[]> {
   if (!documents) return [];
   const out: DocumentVerification[] = [];
   for (const d of order.results?.documents ?? []) {
     try {
-      const verificationCode = await documents.issueVerification(d.reference, attestation(d));
+      const info = first?.known.get(d.reference);
+      const verificationCode = await documents.issueVerification(d.reference, attestation(d), first ? { first: true, ...(info ? { info } : {}) } : {});
       out.push({ type: d.type, reference: d.reference, ...(d.sha256 ? { sha256: d.sha256 } : {}), verificationCode });
     } catch (err) {
       if (err instanceof DocumentError && (err.code === 'document-not-found' || err.code === 'document-purged')) continue;

@@ -38,8 +38,8 @@ export interface DocumentLookup {
   info(id: string): Promise<DocumentInfo | undefined>;
 }
 
-/** The first entry that does not hold, or undefined when all do. */
-export async function checkOrderDocuments(store: DocumentLookup | undefined, orderId: string, documents: readonly Document[] | undefined): Promise<OrderDocumentProblem | undefined> {
+/** The first entry that does not hold, or undefined when all do. `seen` collects what was read of each stored document, by id. */
+export async function checkOrderDocuments(store: DocumentLookup | undefined, orderId: string, documents: readonly Document[] | undefined, seen?: Map<string, DocumentInfo>): Promise<OrderDocumentProblem | undefined> {
   if (!documents?.length) return undefined;
   for (const [index, d] of documents.entries()) {
     if (!store) {
@@ -51,6 +51,7 @@ export async function checkOrderDocuments(store: DocumentLookup | undefined, ord
       if (d.sha256 !== undefined) return { code: 'document-not-found', index };
       continue;
     }
+    seen?.set(info.id, info);
     if (d.sha256 === undefined) return { code: 'document-hash-missing', index };
     if (info.sha256 !== d.sha256) return { code: 'document-hash-mismatch', index };
     const receivedFor = info.orderId ?? info.origin.orderId;

@@ -345,6 +345,23 @@ export function documentStoreContract(newHarness: () => Promise<Harness>): void 
       assert.equal((await h.raw.codeHashes()).length, before);
     });
 
+    it('issues the same code when the step that stores the document writes it first, with the metadata it just read', async () => {
+      const doc = await store.put(pdf(2000), meta());
+      const info = await store.info(doc.id);
+      const about = { type: 'extract', issuedAt: new Date('2026-03-01T08:00:00.000Z') };
+      const first = await store.issueVerification(doc.id, about, { first: true, info: info! });
+      assert.equal((await store.verify(first)).valid, true);
+      const before = (await h.raw.codeHashes()).length;
+      // Redelivered (first again), then reprinted: the same code, no new row.
+      assert.equal(await store.issueVerification(doc.id, about, { first: true, info: info! }), first);
+      assert.equal(await store.issueVerification(doc.id, about), first);
+      assert.equal((await h.raw.codeHashes()).length, before);
+      // Another document's metadata is not taken for this one's.
+      const other = await store.put(pdf(1000), meta({ origin: { ...ORIGIN, provider: 'other-ministry' } }));
+      assert.equal(await store.issueVerification(other.id, about, { first: true, info: info! }), await store.issueVerification(other.id, about));
+      await rejectsWith(store.issueVerification(`doc_${'C'.repeat(24)}`, about, { first: true }), 'document-not-found');
+    });
+
     it('answers invalid, and only invalid, for anything else', async () => {
       const doc = await store.put(pdf(2000), meta());
       const code = await store.issueVerification(doc.id);
@@ -373,6 +390,8 @@ export function documentStoreContract(newHarness: () => Promise<Harness>): void 
       await clocked.purgeExpired(new Date('2026-03-05T00:00:00.000Z'));
       assert.equal((await clocked.verify(code)).valid, true);
       await rejectsWith(clocked.issueVerification(doc.id), 'document-purged');
+      await rejectsWith(clocked.issueVerification(doc.id, {}, { first: true }), 'document-purged');
+      assert.equal(await clocked.issueVerification(doc.id, { type: 'extract' }, { first: true, info: (await clocked.info(doc.id))! }), code, 'issued before the purge: the same code');
       await rejectsWith(clocked.issueVerification(`doc_${'B'.repeat(24)}`), 'document-not-found');
     });
   });

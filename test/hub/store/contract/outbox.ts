@@ -1,6 +1,7 @@
 /** The OutboxStore role: the events order steps wrote, as the relay reads and marks them. */
 import assert from 'node:assert/strict';
 import type { OrderStore, OutboxStore } from '../../../../hub/store';
+import type { OutboxRecord } from '../../../../hub/store/store';
 import { newKey } from '../../../helpers';
 import { create, type BackEnd } from './fixtures';
 
@@ -36,7 +37,7 @@ export function outboxStoreContract({ open, close }: BackEnd<OutboxStore & Order
   it("runs the relay's pass: the lease, the previous batch's marks and the next batch, the batch only for the lease's holder", async () => {
     const lease = `relay-${newKey()}`;
     const order = await create(store);
-    const mine = (rs: { event: { orderId: string } }[]) => rs.filter((r) => r.event.orderId === order.id);
+    const mine = (rs: OutboxRecord[]) => rs.filter((r) => r.event.orderId === order.id);
     const first = await store.relayPass({ lease, holder: 'a', ttlMs: 10_000, published: [], limit: 10_000 });
     assert.equal(first.leader, true);
     const batch = mine(first.pending);
