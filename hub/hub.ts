@@ -34,6 +34,7 @@ import type { AuditKeys } from './audit/keys';
 import type { Seal } from './audit/seal';
 import { sealTrail } from './audit/trail';
 import { observeSteps, stepLogger } from './store/observed';
+import { finishWithCalls, HeldCalls } from './held-calls';
 import { Workers } from './workers';
 import { NodeRedRuntime, ADMIN_ROOT, NODE_ROOT } from './runtime/runtime';
 import { dispatcherFor } from './runtime/dispatcher';
@@ -162,7 +163,12 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   // A store that publishes each step's event itself (the embedded bus in its database) leaves
   // the relay nothing to move: no wake-up per step then, only its poll for anything older.
   let inline = false;
-  const store = observeSteps(rawStore, stepLogger(logger), () => inline || relay?.kick(), (order) => metrics?.onStep(order));
+  // A provider call's records go in with the journal finish that follows the call, else on their own a moment later.
+  const heldCalls = new HeldCalls(
+    (records, audit) => rawStore.recordProviderCalls(records, audit),
+    (err, records) => logger.error({ err: { message: (err as Error).message }, calls: records.map((r) => ({ provider: r.provider, orderId: r.orderId })) }, 'could not keep the operational and audit records of provider calls'),
+  );
+  const store = finishWithCalls(observeSteps(rawStore, stepLogger(logger), () => inline || relay?.kick(), (order) => metrics?.onStep(order)), heldCalls);
   const opened = opts.bus ? { bus: opts.bus, close: () => opts.bus!.close() } : await openBus(config, rawStore, logger).catch(async (err: unknown) => {
     await rawStore.close();
     throw err;
@@ -177,10 +183,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const bodyKey = config.auditBodies && config.secret ? new BodyKey(config.secret) : undefined;
   const uncapture = roles.workers && config.auditBodies ? captureBodies(config.auditBodies) : () => undefined;
   const unobserve = roles.workers
-    ? observeCalls((r) => {
-        // The operational record and the audit record in one transaction (one write, two round trips on PostgreSQL).
-        store.recordProviderCalls([r], [callEntry(r, bodyKey)]).catch((err: unknown) => logger.error({ err: { message: (err as Error).message }, provider: r.provider, orderId: r.orderId }, 'could not keep the operational and audit records of a provider call'));
-      })
+    ? observeCalls((r) => heldCalls.add(r, callEntry(r, bodyKey)))
     : () => undefined;
   const unaudit = () => {
     unobserve();
@@ -235,6 +238,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   } catch (err) {
     metrics.close();
     unaudit();
+    await heldCalls.close();
     await opened.close();
     await rawStore.close();
     throw err;
@@ -339,10 +343,11 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         await hub.runtime?.stop();
         clearInterval(sealTimer);
         await drift?.stop();
+        unaudit();
+        await heldCalls.close();
         // What this process appended is sealed before it goes.
         if (roles.relay) await sealQuietly();
         metrics?.close();
-        unaudit();
         await opened.close();
         await rawStore.close();
       })()),

@@ -17,6 +17,7 @@ export type {
   DeadLetterStore,
   AuditStore,
   ProviderCallRecords,
+  CallRecords,
   LeaseStore,
   MetricCounts,
   CallbackRecord,

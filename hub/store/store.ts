@@ -157,7 +157,17 @@ export interface StepJournal {
    * read and then a write on every call (issue 25).
    */
   journalStart(orderId: string, step: string): Promise<JournalEntry>;
-  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void>;
+  /**
+   * Records the step's outcome; with `calls`, the operational and audit records of the provider
+   * calls made meanwhile in the same transaction (hub/held-calls.ts).
+   */
+  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown, calls?: CallRecords): Promise<void>;
+}
+
+/** Provider calls' operational records and their audit records, written together. */
+export interface CallRecords {
+  records: CallRecord[];
+  audit: AuditEntry[];
 }
 
 export type PaymentAnomalyKind = 'invoice-mismatch' | 'currency-mismatch' | 'amount-mismatch';

@@ -10,7 +10,7 @@ import type { AuditEntry } from '../../audit/chain';
 import type { Seal } from '../../audit/seal';
 import type { AttemptRecord, BusMessage } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
-import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, RelayPassRequest, Store, TransitionRequest } from '../store';
+import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, RelayPassRequest, Store, TransitionRequest, CallRecords } from '../store';
 import type { TraceCarrier } from '../../tracing';
 import { PgAudit } from './audit';
 import { PgCallbacks } from './callbacks';
@@ -74,7 +74,11 @@ export class PostgresStore implements Store {
   // StepJournal (journal.ts)
   journalGet(orderId: string, step: string) { return this.journal.journalGet(orderId, step); }
   journalStart(orderId: string, step: string) { return this.journal.journalStart(orderId, step); }
-  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown) { return this.journal.journalFinish(orderId, step, status, outcome); }
+  /** With the calls' records: one transaction (two round trips with their audit records) instead of two. */
+  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown, calls?: CallRecords) {
+    if (!calls?.records.length) return this.journal.journalFinish(orderId, step, status, outcome);
+    return this.providerCalls.recordProviderCalls(calls.records, calls.audit, (lit) => [this.journal.finishStatement(lit, orderId, step, status, outcome)]);
+  }
   // CallbackStore (callbacks.ts)
   recordCallback(r: CallbackRecord) { return this.callbacks.recordCallback(r); }
   getCallback(provider: string, eventId: string) { return this.callbacks.getCallback(provider, eventId); }

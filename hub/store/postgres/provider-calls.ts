@@ -1,5 +1,5 @@
 /** The operational records of provider calls on PostgreSQL (row shape shared with SQLite: ../provider-calls.ts). */
-import type { Pool } from 'pg';
+import { escapeLiteral, type Pool } from 'pg';
 import type { CallRecord } from '../../../connectors/connector';
 import { CALL_COLUMNS, callRow, callValues } from '../provider-calls';
 import type { AuditEntry } from '../../audit/chain';
@@ -12,11 +12,21 @@ export class PgProviderCalls implements ProviderCallRecords {
     private readonly database: PgDatabase,
   ) {}
 
-  async recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = []): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * `with`: statements (escaped with the literal function they are given) for the same
+   * transaction — the journal finish of the step that made the calls (hub/held-calls.ts).
+   */
+  async recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = [], more?: (lit: (v: string) => string) => string[]): Promise<void> {
+    if (records.length === 0 && !more) return;
+    const insert = (lit: (v: string) => string) =>
+      records.length ? [`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${records.map((r) => `(${callValues(r).map((v) => (v === null || v === undefined ? 'NULL' : lit(String(v)))).join(', ')})`).join(', ')}`] : [];
     if (audit.length) {
-      const values = (lit: (v: string) => string) => records.map((r) => `(${callValues(r).map((v) => (v === null || v === undefined ? 'NULL' : lit(String(v)))).join(', ')})`).join(', ');
-      await this.database.appendWith(audit, (lit) => [`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${values(lit)}`]);
+      await this.database.appendWith(audit, (lit) => [...insert(lit), ...(more?.(lit) ?? [])]);
+      return;
+    }
+    if (more) {
+      // One simple query: one implicit transaction, one round trip.
+      await this.pool.query([...insert(escapeLiteral), ...more(escapeLiteral)].join('; '));
       return;
     }
     const n = CALL_COLUMNS.split(',').length;

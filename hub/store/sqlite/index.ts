@@ -12,7 +12,7 @@ import type { Seal } from '../../audit/seal';
 import type { AttemptRecord, BusMessage, InlinePublisher } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
 import { SqliteDatabase } from '../../sqlite/database';
-import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, RelayPassRequest, RelayPassResult, Store, TransitionRequest } from '../store';
+import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, RelayPassRequest, RelayPassResult, Store, TransitionRequest, CallRecords } from '../store';
 import type { TraceCarrier } from '../../tracing';
 import { SqliteAudit } from './audit';
 import { SqliteCallbacks } from './callbacks';
@@ -97,7 +97,11 @@ export class SqliteStore implements Store {
   // StepJournal (journal.ts)
   journalGet(orderId: string, step: string) { return this.journal.journalGet(orderId, step); }
   journalStart(orderId: string, step: string) { return this.journal.journalStart(orderId, step); }
-  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown) { return this.journal.journalFinish(orderId, step, status, outcome); }
+  /** With the calls' records: in the same write. */
+  journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown, calls?: CallRecords) {
+    if (!calls?.records.length) return this.journal.journalFinish(orderId, step, status, outcome);
+    return this.providerCalls.recordProviderCalls(calls.records, calls.audit, () => this.journal.finishWithin(orderId, step, status, outcome));
+  }
   // CallbackStore (callbacks.ts)
   recordCallback(r: CallbackRecord) { return this.callbacks.recordCallback(r); }
   getCallback(provider: string, eventId: string) { return this.callbacks.getCallback(provider, eventId); }

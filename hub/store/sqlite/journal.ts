@@ -48,8 +48,11 @@ export class SqliteJournal implements StepJournal {
   }
 
   journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void> {
-    return this.database.write(() => {
-      this.stmt.journalFinish.run(status, JSON.stringify(outcome ?? null), new Date().toISOString(), orderId, step);
-    });
+    return this.database.write(() => this.finishWithin(orderId, step, status, outcome));
+  }
+
+  /** The finish, inside a write of this database. */
+  finishWithin(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): void {
+    this.stmt.journalFinish.run(status, JSON.stringify(outcome ?? null), new Date().toISOString(), orderId, step);
   }
 }

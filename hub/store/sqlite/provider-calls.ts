@@ -16,8 +16,10 @@ export class SqliteProviderCalls implements ProviderCallRecords {
     this.insertCall = database.db.prepare(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES (${CALL_COLUMNS.split(',').map(() => '?').join(', ')})`);
   }
 
-  recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = []): Promise<void> {
+  /** `more`: what else the same write does (the journal finish of the step that made the calls: hub/held-calls.ts). */
+  recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = [], more?: () => void): Promise<void> {
     return this.database.write(() => {
+      more?.();
       for (const r of records) this.insertCall.run(...callValues(r));
       if (audit.length) this.audit.appendWithin(...audit);
     });

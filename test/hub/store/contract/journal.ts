@@ -1,11 +1,12 @@
 /** The StepJournal role: the outcome of each external call per order and step. */
 import assert from 'node:assert/strict';
-import type { StepJournal } from '../../../../hub/store';
+import type { AuditStore, ProviderCallRecords, StepJournal } from '../../../../hub/store';
+import { callEntry } from '../../../../hub/audit/entries';
 import { newKey } from '../../../helpers';
 import type { BackEnd } from './fixtures';
 
-export function stepJournalContract({ open, close }: BackEnd<StepJournal>): void {
-  let store: StepJournal;
+export function stepJournalContract({ open, close }: BackEnd<StepJournal & ProviderCallRecords & AuditStore>): void {
+  let store: StepJournal & ProviderCallRecords & AuditStore;
   beforeEach(async () => {
     store = await open();
   });
@@ -32,5 +33,17 @@ export function stepJournalContract({ open, close }: BackEnd<StepJournal>): void
     await store.journalFinish(orderId, 'moi.failed', 'failed', { code: 'fault' });
     assert.equal((await store.journalStart(orderId, 'moi.failed')).status, 'failed');
     assert.equal(await store.journalGet(orderId, 'other'), undefined);
+  });
+
+  it("finishes a step with the operational and audit records of the calls it made, in the same transaction", async () => {
+    const orderId = `ord_${newKey()}`;
+    await store.journalStart(orderId, 'moi.issue');
+    const startedAt = new Date(Date.UTC(2032, 0, 1, 9, 0, 0)).toISOString();
+    const call = { provider: 'moi-civil-registry', operation: 'IssueExtract', orderId, endpoint: 'http://127.0.0.1:8091/x', outcome: 'success' as const, status: 200, attempts: 1, durationMs: 12, requestBytes: 10, responseBytes: 20, startedAt };
+    await store.journalFinish(orderId, 'moi.issue', 'succeeded', { certificate: "CR-'78" }, { records: [call], audit: [callEntry(call)] });
+    assert.deepEqual((await store.journalGet(orderId, 'moi.issue'))?.outcome, { certificate: "CR-'78" });
+    assert.deepEqual((await store.listProviderCalls({ orderId, limit: 10 })).map((c) => [c.provider, c.operation, c.outcome]), [['moi-civil-registry', 'IssueExtract', 'success']]);
+    const audit = await store.readAudit({ subject: orderId, limit: 10 });
+    assert.equal(audit.filter((r) => r.kind === callEntry(call).kind).length, 1);
   });
 }

@@ -1,0 +1,89 @@
+/**
+ * A provider call's operational and audit records, held a moment in memory so that they go to
+ * the store in the transaction of the journal finish that follows the call (hub/journal.ts): on
+ * PostgreSQL one transaction and round trip fewer per ministry, payment or post call (issue 25).
+ * Records no finish takes — a call outside a journaled step, a transient failure the step will
+ * retry — are written on their own after `holdMs`, several in one transaction.
+ *
+ * What a crash loses is what it lost before: records on their way to the store (a call's
+ * records were never in the step's transaction; the journal, not these, is what resumes a step).
+ */
+import type { CallRecord } from '../connectors/connector';
+import type { AuditEntry } from './audit/chain';
+import type { CallRecords, ProviderCallRecords, StepJournal } from './store';
+
+export class HeldCalls {
+  private records: CallRecord[] = [];
+  private audit: AuditEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing = new Set<Promise<void>>();
+
+  constructor(
+    private readonly write: (records: CallRecord[], audit: AuditEntry[]) => Promise<void>,
+    private readonly onError: (err: unknown, records: readonly CallRecord[]) => void,
+    private readonly holdMs = 20,
+  ) {}
+
+  add(record: CallRecord, entry: AuditEntry): void {
+    this.records.push(record);
+    this.audit.push(entry);
+    this.timer ??= setTimeout(() => this.flush(), this.holdMs);
+  }
+
+  /** What is held, for a finish to write in its transaction; undefined when nothing is. */
+  take(): CallRecords | undefined {
+    if (this.records.length === 0) return undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const taken = { records: this.records, audit: this.audit };
+    this.records = [];
+    this.audit = [];
+    return taken;
+  }
+
+  /** Writes what is held on its own, now. */
+  flush(): Promise<void> {
+    const taken = this.take();
+    return taken ? this.track(taken) : Promise.resolve();
+  }
+
+  /** Writes `taken` on its own (a finish that failed gives its records back this way). */
+  track(taken: CallRecords): Promise<void> {
+    const p = this.write(taken.records, taken.audit).catch((err: unknown) => this.onError(err, taken.records));
+    this.writing.add(p);
+    void p.finally(() => this.writing.delete(p));
+    return p;
+  }
+
+  /** Everything held or being written is in the store (before the audit trail is sealed, before the store closes). */
+  async close(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.writing);
+  }
+}
+
+/** The store, its journal finishes carrying the call records held meanwhile. */
+export function finishWithCalls<S extends StepJournal & ProviderCallRecords>(store: S, held: HeldCalls): S {
+  const journalFinish: StepJournal['journalFinish'] = async (orderId, step, status, outcome, calls) => {
+    const taken = merge(calls, held.take());
+    try {
+      await store.journalFinish(orderId, step, status, outcome, taken);
+    } catch (err) {
+      // The finish failed (and rolled back): the calls were made all the same.
+      if (taken) void held.track(taken);
+      throw err;
+    }
+  };
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'journalFinish') return journalFinish;
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function merge(a: CallRecords | undefined, b: CallRecords | undefined): CallRecords | undefined {
+  if (!a || !b) return a ?? b;
+  return { records: [...a.records, ...b.records], audit: [...a.audit, ...b.audit] };
+}

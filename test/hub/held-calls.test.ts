@@ -1,0 +1,80 @@
+/** A provider call's records ride on the journal finish that follows the call, else go alone a moment later (hub/held-calls.ts). */
+import assert from 'node:assert/strict';
+import { once, EventEmitter } from 'node:events';
+import type { CallRecord } from '../../connectors/connector';
+import type { AuditEntry } from '../../hub/audit/chain';
+import { callEntry } from '../../hub/audit/entries';
+import { finishWithCalls, HeldCalls } from '../../hub/held-calls';
+import type { CallRecords, ProviderCallRecords, StepJournal } from '../../hub/store';
+
+const call = (orderId: string): CallRecord => ({ provider: 'moi-civil-registry', operation: 'IssueExtract', orderId, endpoint: 'http://127.0.0.1:1/x', outcome: 'success', status: 200, attempts: 1, durationMs: 5, requestBytes: 1, responseBytes: 2, startedAt: new Date(0).toISOString() });
+
+/** A journal that remembers each finish and what it carried; `failNext` makes the next finish throw. */
+function fakeStore() {
+  const finishes: Array<{ orderId: string; calls: CallRecords | undefined }> = [];
+  const alone: CallRecord[][] = [];
+  const events = new EventEmitter();
+  let failNext = false;
+  const store: StepJournal & ProviderCallRecords = {
+    journalGet: async () => undefined,
+    journalStart: async (orderId, step) => ({ orderId, step, status: 'started', attempts: 1, startedAt: '' }),
+    journalFinish: async (orderId, _step, _status, _outcome, calls) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('database gone');
+      }
+      finishes.push({ orderId, calls });
+    },
+    recordProviderCalls: async (records) => void alone.push(records),
+    listProviderCalls: async () => [],
+    pruneProviderCalls: async () => 0,
+  };
+  const held = new HeldCalls(async (records, audit: AuditEntry[]) => {
+    assert.equal(audit.length, records.length);
+    await store.recordProviderCalls(records, audit);
+    events.emit('written');
+  }, () => assert.fail('no write fails here'), 20);
+  return { store: finishWithCalls(store, held), held, finishes, alone, events, fail: () => (failNext = true) };
+}
+
+describe('provider call records held for the journal finish (issue 25)', () => {
+  it('writes the calls made during a step with its journal finish, not on their own', async () => {
+    const f = fakeStore();
+    const r = call('ord_a');
+    f.held.add(r, callEntry(r));
+    await f.store.journalFinish('ord_a', 'moi.issue', 'succeeded', { ok: true });
+    assert.deepEqual(f.finishes.map((x) => x.calls?.records), [[r]]);
+    await new Promise((res) => setTimeout(res, 40));
+    assert.deepEqual(f.alone, [], 'not written twice');
+  });
+
+  it('writes calls no finish takes on their own after the hold, several together', async () => {
+    const f = fakeStore();
+    const [a, b] = [call('ord_a'), call('ord_b')];
+    f.held.add(a, callEntry(a));
+    f.held.add(b, callEntry(b));
+    await once(f.events, 'written');
+    assert.deepEqual(f.alone, [[a, b]]);
+    await f.store.journalFinish('ord_c', 'moi.issue', 'succeeded', {});
+    assert.equal(f.finishes[0]?.calls, undefined);
+  });
+
+  it('writes the calls on their own when the finish that carried them fails, and the failure still reaches the step', async () => {
+    const f = fakeStore();
+    const r = call('ord_a');
+    f.held.add(r, callEntry(r));
+    f.fail();
+    const written = once(f.events, 'written');
+    await assert.rejects(f.store.journalFinish('ord_a', 'moi.issue', 'succeeded', {}), /database gone/);
+    await written;
+    assert.deepEqual(f.alone, [[r]]);
+  });
+
+  it('writes what it holds when it closes', async () => {
+    const f = fakeStore();
+    const r = call('ord_a');
+    f.held.add(r, callEntry(r));
+    await f.held.close();
+    assert.deepEqual(f.alone, [[r]]);
+  });
+});
