@@ -41,11 +41,21 @@ export function cleanFilename(name: string | undefined): string | undefined {
 
 const clip = (s: string, n: number) => String(s).slice(0, n);
 
+/**
+ * How long, and how many, documents this process stored are answered from memory by info():
+ * the step that stores the ministry's document checks it a moment later (wasl-order-update),
+ * and a stored document's metadata does not change until it is purged — never before its
+ * expiry, after which the memory is not used.
+ */
+const RECENT_MS = 10 * 60_000;
+const RECENT_MAX = 1024;
+
 export class EncryptedDocumentStore implements DocumentStore {
   private readonly clock: () => Date;
   private readonly chunkSize: number;
   private readonly maxLinkTtl: number;
   private readonly abandonAfterMs: number;
+  private readonly recent = new Map<string, { info: DocumentInfo; until: number }>();
 
   constructor(
     private readonly rows: DocumentRows,
@@ -101,6 +111,7 @@ export class EncryptedDocumentStore implements DocumentStore {
       if (written > 0) await this.rows.discard(id).catch(() => undefined);
       throw err;
     }
+    this.remember(infoOf({ ...row, size: totals.size, sha256: totals.sha256, purged_at: null }));
     return { id, mediaType, size: totals.size, sha256: totals.sha256, ...(filename ? { filename } : {}) };
   }
 
@@ -165,23 +176,31 @@ export class EncryptedDocumentStore implements DocumentStore {
   }
 
   async info(id: string): Promise<DocumentInfo | undefined> {
+    const recent = this.recalled(id);
+    if (recent) return recent;
     const row = isDocumentId(id) ? await this.rows.get(id) : undefined;
     if (!row || row.stored_at === null || row.size === null || row.sha256 === null) return undefined;
-    return {
-      id: row.id,
-      mediaType: row.media_type,
-      size: row.size,
-      sha256: row.sha256,
-      ...(row.filename !== null ? { filename: row.filename } : {}),
-      ...(row.order_id !== null ? { orderId: row.order_id } : {}),
-      origin: { ...(row.order_id !== null ? { orderId: row.order_id } : {}), provider: row.provider, operation: row.operation, source: row.source },
-      createdAt: row.created_at,
-      ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
-      ...(row.purged_at !== null ? { purgedAt: row.purged_at } : {}),
-    };
+    return infoOf({ ...row, size: row.size, sha256: row.sha256 });
+  }
+
+  private remember(info: DocumentInfo): void {
+    const now = this.clock().getTime();
+    const until = Math.min(now + RECENT_MS, info.expiresAt ? Date.parse(info.expiresAt) : Infinity);
+    if (until <= now) return;
+    if (this.recent.size >= RECENT_MAX) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(info.id, { info, until });
+  }
+
+  private recalled(id: string): DocumentInfo | undefined {
+    const hit = this.recent.get(id);
+    if (!hit) return undefined;
+    if (hit.until > this.clock().getTime()) return hit.info;
+    this.recent.delete(id);
+    return undefined;
   }
 
   async purgeExpired(now: Date): Promise<PurgeResult> {
+    for (const [id, hit] of this.recent) if (hit.info.expiresAt && Date.parse(hit.info.expiresAt) <= now.getTime()) this.recent.delete(id);
     const total: PurgeResult = { purged: 0, abandoned: 0 };
     const abandonedBefore = new Date(now.getTime() - this.abandonAfterMs).toISOString();
     // In batches, so one purge after a long pause does not become one huge transaction.
@@ -243,4 +262,20 @@ export class EncryptedDocumentStore implements DocumentStore {
   checkLink(token: string, now: Date = this.clock()): { documentId: string; channel: string } {
     return checkLinkToken(this.keys.links, token, Math.floor(now.getTime() / 1000), isDocumentId);
   }
+}
+
+/** A stored document's metadata, as its row has it. */
+function infoOf(row: Omit<DocumentRow, 'size' | 'sha256' | 'chunks' | 'stored_at'> & { size: number; sha256: string }): DocumentInfo {
+  return {
+    id: row.id,
+    mediaType: row.media_type,
+    size: row.size,
+    sha256: row.sha256,
+    ...(row.filename !== null ? { filename: row.filename } : {}),
+    ...(row.order_id !== null ? { orderId: row.order_id } : {}),
+    origin: { ...(row.order_id !== null ? { orderId: row.order_id } : {}), provider: row.provider, operation: row.operation, source: row.source },
+    createdAt: row.created_at,
+    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
+    ...(row.purged_at !== null ? { purgedAt: row.purged_at } : {}),
+  };
 }

@@ -284,6 +284,21 @@ export function documentStoreContract(newHarness: () => Promise<Harness>): void 
       assert.equal(await h.raw.count('document_chunks'), 1);
     });
 
+    it('answers info for a document it just stored from memory, as the rows have it, and never past its expiry', async () => {
+      let now = T0;
+      const clocked = await h.open({ keys, clock: () => now });
+      const fresh = await h.open({ keys, clock: () => now });
+      const doc = await clocked.put(pdf(300), meta({ retentionDays: 1, filename: 'a/b/extract.pdf' }));
+      const kept = await clocked.put(pdf(300), meta({ origin: { provider: ORIGIN.provider, operation: ORIGIN.operation, source: ORIGIN.source } }));
+      // What this process remembers is what another reads from the rows.
+      assert.deepEqual(await clocked.info(doc.id), await fresh.info(doc.id));
+      assert.deepEqual(await clocked.info(kept.id), await fresh.info(kept.id));
+      // Purged by another process once expired: this one reads the rows again, past the expiry.
+      now = days(2);
+      assert.deepEqual(await fresh.purgeExpired(now), { purged: 1, abandoned: 0 });
+      assert.equal((await clocked.info(doc.id))?.purgedAt, days(2).toISOString());
+    });
+
     it("a sink given a service's retention stores with it; a store's default applies otherwise", async () => {
       const clocked = await h.open({ keys, clock: () => T0, defaultRetentionDays: 7 });
       const viaSink = await clocked.withRetention({ retentionDays: 90 }).put(pdf(10), meta());
