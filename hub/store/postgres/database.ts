@@ -3,6 +3,7 @@
  * every write runs in. Each transaction carries the audit entries its writes queued, appended to
  * their shards' chains with its COMMIT. PostgreSQL commits durably and groups commits itself.
  */
+import { PgBatch } from './batch';
 import { Pool, type PoolClient } from 'pg';
 import { DEFAULT_SHARDS, linkAll, shardOf, shardsOf, type AuditEntry, type ChainHead, type ChainOptions } from '../../audit/chain';
 import { AuditKeys } from '../../audit/keys';
@@ -21,13 +22,17 @@ export interface PostgresStoreOptions {
 const MIGRATION_LOCK = 0x7761736c;
 
 export class PgDatabase {
+  /** Single statements of the same moment, in one round trip (batch.ts). */
+  readonly batch: PgBatch;
   /** Audit entries of each open transaction, appended to the chain with its COMMIT. */
   private readonly pendingAudit = new WeakMap<PoolClient, AuditEntry[]>();
 
   private constructor(
     readonly pool: Pool,
     private readonly chain: ChainOptions,
-  ) {}
+  ) {
+    this.batch = new PgBatch(pool);
+  }
 
   static async open(opts: PostgresStoreOptions): Promise<PgDatabase> {
     const schema = opts.schema;

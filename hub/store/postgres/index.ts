@@ -45,10 +45,10 @@ export class PostgresStore implements Store {
     const pool = (this.pool = database.pool);
     this.orders = new PgOrders(database);
     this.outbox = new PgOutbox(pool);
-    this.journal = new PgJournal(pool);
+    this.journal = new PgJournal(database.batch);
     this.callbacks = new PgCallbacks(pool);
     this.deadLetters = new PgDeadLetters(database, this.orders);
-    this.processed = new PgProcessedLog(pool);
+    this.processed = new PgProcessedLog(database.batch);
     this.audit = new PgAudit(database);
     this.providerCalls = new PgProviderCalls(pool, database);
     this.leases = new PgLeases(pool);

@@ -1,5 +1,5 @@
 /** The step journal on PostgreSQL: the outcome of each external call, per order and step. */
-import type { Pool } from 'pg';
+import type { PgBatch } from './batch';
 import type { JournalEntry, StepJournal } from '../store';
 
 interface JournalRow {
@@ -19,8 +19,9 @@ function journalEntry(r: JournalRow): JournalEntry {
   return e;
 }
 
+/** Every statement here goes with the others of the same moment (batch.ts). */
 export class PgJournal implements StepJournal {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: PgBatch) {}
 
   async journalGet(orderId: string, step: string): Promise<JournalEntry | undefined> {
     const { rows } = await this.pool.query<JournalRow>('SELECT * FROM step_journal WHERE order_id = $1 AND step = $2', [orderId, step]);

@@ -144,16 +144,12 @@ export class PgOrders implements OrderStore {
 
   /** The order with its timeline, in one round trip. */
   private async readOrder(c: Pick<PoolClient, 'query'>, id: string): Promise<Order | undefined> {
-    const o = await c.query<{ doc: OrderDoc; timeline: TimelineEvent[] }>(
-      "SELECT o.doc, coalesce((SELECT jsonb_agg(t.doc ORDER BY t.seq) FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb) AS timeline FROM orders o WHERE o.id = $1",
-      [id],
-    );
-    const row = o.rows[0];
-    return row ? { ...row.doc, timeline: row.timeline } : undefined;
+    return orderOf((await c.query<OrderRow>(READ_ORDER, [id])).rows[0]);
   }
 
+  /** With the other reads and writes of the same moment (batch.ts). */
   async getOrder(id: string): Promise<Order | undefined> {
-    return this.readOrder(this.pool, id);
+    return orderOf((await this.database.batch.query<OrderRow>(READ_ORDER, [id])).rows[0]);
   }
 
   async listOrders(q: OrderQuery): Promise<OrderPage> {
@@ -236,3 +232,7 @@ export class PgOrders implements OrderStore {
     this.database.audit(c, stepEntry(doc, step));
   }
 }
+
+type OrderRow = { doc: OrderDoc; timeline: TimelineEvent[] };
+const READ_ORDER = "SELECT o.doc, coalesce((SELECT jsonb_agg(t.doc ORDER BY t.seq) FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb) AS timeline FROM orders o WHERE o.id = $1";
+const orderOf = (row: OrderRow | undefined): Order | undefined => (row ? { ...row.doc, timeline: row.timeline } : undefined);

@@ -1,11 +1,12 @@
 /** The events each bus consumer has processed, on PostgreSQL: how duplicates are dropped by event id. */
-import type { Pool } from 'pg';
 import type { Order, TimelineEvent } from '../../../contracts/types';
 import type { ProcessedLog } from '../../bus/bus';
 import type { OrderDoc } from '../order-records';
+import type { PgBatch } from './batch';
 
+/** Every statement here goes with the others of the same moment (batch.ts): under load, many deliveries' checks in one round trip. */
 export class PgProcessedLog implements ProcessedLog {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: PgBatch) {}
 
   async isProcessed(consumer: string, eventId: string): Promise<boolean> {
     const r = await this.pool.query('SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2', [consumer, eventId]);
