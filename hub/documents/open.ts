@@ -32,7 +32,7 @@ export async function openHubDocuments(store: Store, config: DocumentConfig, clo
     ...(clock ? { clock } : {}),
   };
   if (store instanceof SqliteStore) return openOnSqlite(store.database, opts);
-  if (store instanceof PostgresStore) return openOnPostgres(store.pool, opts);
+  if (store instanceof PostgresStore) return openOnPostgres({ pool: store.pool, batch: store.batch }, opts);
   return undefined;
 }
 

@@ -20,17 +20,20 @@
  * Purged content: the deleted rows' space is reclaimed by (auto)vacuum, not at once; until then,
  * and in backups taken earlier, it is ciphertext only.
  */
+import type { PgBatch } from '../store/postgres/batch';
 import type { Pool, PoolClient } from 'pg';
 import type { SealedChunk } from './chunks';
 import { EncryptedDocumentStore } from './encrypted';
 import type { CodeRow, Completion, DocumentRow, DocumentRows, NewDocumentRow } from './rows';
 import type { DocumentStore, DocumentStoreOptions, PurgeResult } from './store';
 
-export async function openDocumentStore(db: Pool | { pool: Pool }, opts: DocumentStoreOptions): Promise<DocumentStore> {
+/** `db`: a pool, or a store's pool and batch (its single reads and writes then go with the store's of the same moment). */
+export async function openDocumentStore(db: Pool | { pool: Pool; batch?: Querier }, opts: DocumentStoreOptions): Promise<DocumentStore> {
   const pool = 'pool' in db ? db.pool : db;
+  const batch = 'batch' in db ? db.batch : undefined;
   const { rows } = await pool.query<{ t: string | null }>("SELECT to_regclass('document_chunks')::text AS t");
   if (!rows[0]?.t) throw new Error('the documents tables are missing: open the store on this database first (PgDatabase.open applies migration 011)');
-  return new EncryptedDocumentStore(new PgDocumentRows(pool), opts);
+  return new EncryptedDocumentStore(new PgDocumentRows(pool, batch), opts);
 }
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : v instanceof Date ? v.toISOString() : new Date(v).toISOString());
@@ -43,8 +46,18 @@ type PgDocumentRow = Omit<DocumentRow, 'size' | 'created_at' | 'stored_at' | 'ex
   purged_at: Date | null;
 };
 
+type Querier = Pick<PgBatch, 'query'>;
+
 export class PgDocumentRows implements DocumentRows {
-  constructor(private readonly pool: Pool) {}
+  /** Single statements: batched with the store's when it is given (hub/store/postgres/batch.ts). */
+  private readonly single: Querier;
+
+  constructor(
+    private readonly pool: Pool,
+    batch?: Querier,
+  ) {
+    this.single = batch ?? { query: (sql, values) => pool.query(sql, values) };
+  }
 
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
@@ -106,7 +119,7 @@ export class PgDocumentRows implements DocumentRows {
   }
 
   async get(id: string): Promise<DocumentRow | undefined> {
-    const { rows } = await this.pool.query<PgDocumentRow>('SELECT * FROM documents WHERE id = $1', [id]);
+    const { rows } = await this.single.query<PgDocumentRow>('SELECT * FROM documents WHERE id = $1', [id]);
     const r = rows[0];
     if (!r) return undefined;
     return {
@@ -148,7 +161,7 @@ export class PgDocumentRows implements DocumentRows {
   }
 
   async insertCode(row: CodeRow): Promise<boolean> {
-    const r = await this.pool.query(
+    const r = await this.single.query(
       `INSERT INTO document_codes (code_hash, document_id, type, issuer, issued_at, created_at)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code_hash) DO NOTHING`,
       [row.code_hash, row.document_id, row.type, row.issuer, row.issued_at, row.created_at],
@@ -157,7 +170,7 @@ export class PgDocumentRows implements DocumentRows {
   }
 
   async findCode(codeHash: string): Promise<CodeRow | undefined> {
-    const { rows } = await this.pool.query<Omit<CodeRow, 'issued_at' | 'created_at'> & { issued_at: Date; created_at: Date }>('SELECT * FROM document_codes WHERE code_hash = $1', [codeHash]);
+    const { rows } = await this.single.query<Omit<CodeRow, 'issued_at' | 'created_at'> & { issued_at: Date; created_at: Date }>('SELECT * FROM document_codes WHERE code_hash = $1', [codeHash]);
     const r = rows[0];
     return r ? { ...r, issued_at: iso(r.issued_at)!, created_at: iso(r.created_at)! } : undefined;
   }

@@ -12,6 +12,7 @@ import type { AttemptRecord, BusMessage } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
 import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, RelayPassRequest, Store, TransitionRequest, CallRecords } from '../store';
 import type { TraceCarrier } from '../../tracing';
+import type { PgBatch } from './batch';
 import { PgAudit } from './audit';
 import { PgCallbacks } from './callbacks';
 import { PgCounts } from './counts';
@@ -30,6 +31,8 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   /** The store's pool: what the hub opens its document store on (hub/documents/postgres.ts), the same database and schema. The store ends it at close. */
   readonly pool: Pool;
+  /** Single statements of the same moment in one round trip (batch.ts): the document store's go with them. */
+  readonly batch: PgBatch;
   private readonly orders: PgOrders;
   private readonly outbox: PgOutbox;
   private readonly journal: PgJournal;
@@ -43,6 +46,7 @@ export class PostgresStore implements Store {
 
   private constructor(database: PgDatabase) {
     const pool = (this.pool = database.pool);
+    this.batch = database.batch;
     this.orders = new PgOrders(database);
     this.outbox = new PgOutbox(pool);
     this.journal = new PgJournal(database.batch);
