@@ -41,10 +41,23 @@ const ARABIC = /[\u0600-\u06FF]/;
 
 /** Where an element is drawn, and whether that is inside the viewport and inside its panel's visible box. */
 async function placed(locator: Locator): Promise<{ text: string; inViewport: boolean; inPanel: boolean; box: string }> {
+  // The dashboard redraws its tables as it refreshes: an element found just before a redraw is
+  // detached when it is measured, so it is found again (the locator) until one is measured in place.
+  for (let attempt = 0; ; attempt++) {
+    const p = await measure(locator);
+    if (p) return p;
+    if (attempt >= 50) throw new Error('the element kept being redrawn while it was measured');
+    await locator.page().waitForTimeout(20);
+  }
+}
+
+function measure(locator: Locator): Promise<{ text: string; inViewport: boolean; inPanel: boolean; box: string } | null> {
   // (No named functions inside evaluate: tsx's helpers do not exist in the page.)
   return locator.evaluate((el) => {
+    const section = el.isConnected ? el.closest('section') : null;
+    if (!section) return null;
     const r = el.getBoundingClientRect();
-    const panel = el.closest('section')!.getBoundingClientRect();
+    const panel = section.getBoundingClientRect();
     const vw = document.documentElement.clientWidth;
     return {
       text: (el as HTMLElement).innerText,
