@@ -86,7 +86,7 @@
  * A run says when the two configurations were disturbed unequally.
  * Exit code 0 whatever the figures, also when PostgreSQL or RabbitMQ is not reachable.
  *
- * Environment: BENCH_SCALE_SECONDS (15), BENCH_SCALE_WARMUP (5), BENCH_SCALE_MINISTRY_MS (50),
+ * Environment: BENCH_SCALE_CPU_PROFILE (a directory: the wasl processes profiled there), BENCH_SCALE_SECONDS (15), BENCH_SCALE_WARMUP (5), BENCH_SCALE_MINISTRY_MS (50),
  * BENCH_SCALE_ROUNDS (1), BENCH_SCALE_AUDIT_SHARDS (the wasl processes' WASL_AUDIT_SHARDS;
  * unset: the default, 16),
  * BENCH_SCALE_BACKLOG (400), BENCH_SCALE_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres:
@@ -361,6 +361,9 @@ interface Setup {
   nextKey: () => string;
 }
 
+/** BENCH_SCALE_CPU_PROFILE=<dir>: each wasl process of the first round profiled into <dir>/<label>.cpuprofile (its figures are then not the ones to quote). */
+const PROFILE_DIR = process.env.BENCH_SCALE_CPU_PROFILE;
+
 function startNode(setup: Setup, role: 'gateway' | 'worker', label: string): Promise<Server> {
   const dir = tempDir(`scale-${label}`);
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -381,6 +384,7 @@ function startNode(setup: Setup, role: 'gateway' | 'worker', label: string): Pro
       ...(AUDIT_SHARDS ? { WASL_AUDIT_SHARDS: AUDIT_SHARDS } : {}),
       HOST: '127.0.0.1',
       PORT: '0',
+      ...(PROFILE_DIR ? { WASL_BENCH_CPU_PROFILE: join(PROFILE_DIR, `${label}.cpuprofile`) } : {}),
     },
     logFile: join(dir, `${label}.log`),
     readyTimeoutMs: 120_000,

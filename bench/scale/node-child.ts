@@ -9,13 +9,14 @@
  * - every PostgreSQL query (one round trip: pg sends parse/bind/execute/sync together) is
  *   counted, and reported on 'stats' as { stats: { queries } }.
  * Reports { ready: url } (a worker, which does not listen, reports 'worker'); 'stop' closes the
- * hub and exits.
+ * hub and exits. With WASL_BENCH_CPU_PROFILE=<file> it profiles from ready to stop (bench/lib/cpu-profile.ts).
  */
 import pg from 'pg';
 import { overrideSandbox } from '../../connectors/sandbox-overrides';
 import { loadConfig } from '../../hub/config';
 import { startHub, type Roles } from '../../hub/hub';
 import { sandboxExtension } from '../../sandbox/extension';
+import { startProfile } from '../lib/cpu-profile';
 
 let queries = 0;
 const query = pg.Client.prototype.query;
@@ -36,12 +37,14 @@ async function main(): Promise<void> {
   const ministry = process.env.BENCH_SCALE_MINISTRY_URL;
   if (ministry) overrideSandbox({ endpoints: { 'moi-civil-registry': ministry } });
   const hub = await startHub(loadConfig(process.env), { ...sandboxExtension, roles });
+  const profileTo = process.env.WASL_BENCH_CPU_PROFILE;
+  const writeProfile = profileTo ? await startProfile() : undefined;
   process.send?.({ ready: hub.url ?? 'worker' });
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    void hub.close().finally(() => process.exit(0));
+    void (writeProfile && profileTo ? writeProfile(profileTo) : Promise.resolve()).finally(() => hub.close().finally(() => process.exit(0)));
   };
   process.on('message', (m) => {
     if (m === 'stop') stop();
