@@ -7,6 +7,8 @@
  * alone over a store that keeps nothing (no relay, no workers, no flows): what the HTTP layer,
  * authentication, validation, intake and serialisation cost before any durability. With
  * WASL_BENCH_SQL_COUNT=<file> it counts SQLite statements, writes and commits (lib/sql-count.ts).
+ * With WASL_BENCH_NO_WORKERS=1 it has the roles of `wasl start --no-workers` (gateway and relay):
+ * the orders are kept, their flows run nowhere.
  */
 import { loadConfig } from '../hub/config';
 import { startHub, type HubOptions } from '../hub/hub';
@@ -26,7 +28,10 @@ async function main(): Promise<void> {
     opts.store = nullStore();
     opts.roles = { gateway: true, relay: false, workers: false };
     opts.runtime = false;
-  } else if (schema) {
+  } else if (process.env.WASL_BENCH_NO_WORKERS === '1') {
+    opts.roles = { gateway: true, relay: true, workers: false };
+  }
+  if (schema && process.env.WASL_BENCH_CEILING !== '1') {
     if (!config.databaseUrl) throw new Error('WASL_BENCH_PG_SCHEMA needs DATABASE_URL');
     opts.store = await PostgresStore.open({ connectionString: config.databaseUrl, schema });
   }

@@ -37,6 +37,9 @@
  *   intake costs at least on this machine: the hub's ratio cannot exceed the floor's.
  * - --ceiling: also the gateway alone over a store that keeps nothing (bench/hub-child.ts,
  *   WASL_BENCH_CEILING): the most the durable hub could reach on this machine.
+ * - --no-workers: also the hub with the roles of `wasl start --no-workers` (gateway and relay,
+ *   WASL_BENCH_NO_WORKERS): the orders kept as by the hub above, their flows run nowhere — what
+ *   accepting costs when the event loop does not also carry the orders' processing.
  * The last line is `intake: ratio X.XX (target >= 0.50)`: SQLite hub 2xx/s over bare 2xx/s.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -57,7 +60,7 @@ import { summariseProfile } from './lib/profile';
 import { fmt, markOutboxPublished, Reservoir, seedOrders } from './lib/seed';
 
 const { values: argv } = parseArgs({
-  options: { pg: { type: 'boolean' }, quick: { type: 'boolean' }, duration: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, ceiling: { type: 'boolean' } },
+  options: { pg: { type: 'boolean' }, quick: { type: 'boolean' }, duration: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, ceiling: { type: 'boolean' }, 'no-workers': { type: 'boolean' } },
 });
 const SECONDS = Number(argv.duration ?? process.env.WASL_BENCH_DURATION ?? 10);
 if (!(SECONDS > 0 && SECONDS <= 600)) throw new Error('--duration must be 1 to 600 seconds');
@@ -278,6 +281,13 @@ async function main(): Promise<number> {
   summary.push(
     `  floor           ${fmt(floorR.rps).padStart(7)} req/s   p99 ${ms(floorR.p99)}   ratio ${(floorR.rps / bareR.rps).toFixed(2)} (node:http, JSON.parse, one row through the hub's group commit; nothing else)`,
   );
+  if (argv['no-workers']) {
+    // The same durable intake, the orders' flows elsewhere: what accepting alone costs.
+    const dir = tempDir('no-workers');
+    const intake = await startHub(dir, { WASL_BENCH_NO_WORKERS: '1' });
+    const iR = await intakeRun('hub, no workers', intake, () => sqliteCount(join(dir, 'wasl.db'))).finally(() => intake.stop());
+    summary.push(`  no workers      ${fmt(iR.rps).padStart(7)} req/s   p99 ${ms(iR.p99)}   ratio ${(iR.rps / bareR.rps).toFixed(2)} (wasl start --no-workers: the orders kept, their flows run elsewhere)${iR.non2xx || iR.errors ? '  !!! HAD ERRORS' : ''}`);
+  }
   if (argv.ceiling) {
     // The same gateway over a store that keeps nothing: the most durable intake could reach.
     const ceiling = await startHub(tempDir('ceiling'), { WASL_BENCH_CEILING: '1' });
