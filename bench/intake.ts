@@ -30,7 +30,7 @@
  *   orders are cloned in SQL (bench/lib/pg-clone.ts).
  * - --cpu-prof: profile the SQLite hub child during its intake run (warm-up and measure), keep
  *   the .cpuprofile and print its hot spots by TypeScript file:line (the profiler slows the hub:
- *   that run's ratio is not the figure to quote).
+ *   that run's ratio is not the figure to quote); with --ceiling, the gateway alone too.
  * - The floor (bench/floor-child.ts), always: node:http, JSON.parse, one row per request through
  *   the hub's own group commit and off-loop fdatasync, answered once on disk; no framework,
  *   authentication, validation, idempotency, timeline, outbox, audit or log. What any durable
@@ -290,8 +290,10 @@ async function main(): Promise<number> {
   }
   if (argv.ceiling) {
     // The same gateway over a store that keeps nothing: the most durable intake could reach.
-    const ceiling = await startHub(tempDir('ceiling'), { WASL_BENCH_CEILING: '1' });
+    const ceilingProfile = profile?.replace(/\.cpuprofile$/, '-ceiling.cpuprofile');
+    const ceiling = await startHub(tempDir('ceiling'), { WASL_BENCH_CEILING: '1', ...(ceilingProfile ? { WASL_BENCH_CPU_PROFILE: ceilingProfile } : {}) });
     const cR = await intakeRun('gateway, no store', ceiling).finally(() => ceiling.stop());
+    if (ceilingProfile) console.log(existsSync(ceilingProfile) ? `gateway alone: ${ceilingProfile}\n${summariseProfile(ceilingProfile)}` : '--cpu-prof: no profile of the gateway alone written');
     summary.push(`  gateway alone   ${fmt(cR.rps).padStart(7)} req/s   p99 ${ms(cR.p99)}   ratio ${(cR.rps / bareR.rps).toFixed(2)} (the ceiling: Fastify, auth, validation, intake, serialisation, logs; nothing stored)`);
   }
   if (profile) {
