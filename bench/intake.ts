@@ -30,7 +30,7 @@
  *   orders are cloned in SQL (bench/lib/pg-clone.ts).
  * - --cpu-prof: profile the SQLite hub child during its intake run (warm-up and measure), keep
  *   the .cpuprofile and print its hot spots by TypeScript file:line (the profiler slows the hub:
- *   that run's ratio is not the figure to quote); with --ceiling, the gateway alone too.
+ *   that run's ratio is not the figure to quote); with --ceiling and --no-workers, those too.
  * - The floor (bench/floor-child.ts), always: node:http, JSON.parse, one row per request through
  *   the hub's own group commit and off-loop fdatasync, answered once on disk; no framework,
  *   authentication, validation, idempotency, timeline, outbox, audit or log. What any durable
@@ -284,8 +284,10 @@ async function main(): Promise<number> {
   if (argv['no-workers']) {
     // The same durable intake, the orders' flows elsewhere: what accepting alone costs.
     const dir = tempDir('no-workers');
-    const intake = await startHub(dir, { WASL_BENCH_NO_WORKERS: '1' });
+    const intakeProfile = profile?.replace(/\.cpuprofile$/, '-no-workers.cpuprofile');
+    const intake = await startHub(dir, { WASL_BENCH_NO_WORKERS: '1', ...(intakeProfile ? { WASL_BENCH_CPU_PROFILE: intakeProfile } : {}) });
     const iR = await intakeRun('hub, no workers', intake, () => sqliteCount(join(dir, 'wasl.db'))).finally(() => intake.stop());
+    if (intakeProfile) console.log(existsSync(intakeProfile) ? `no workers: ${intakeProfile}\n${summariseProfile(intakeProfile)}` : '--cpu-prof: no profile of the hub without workers written');
     summary.push(`  no workers      ${fmt(iR.rps).padStart(7)} req/s   p99 ${ms(iR.p99)}   ratio ${(iR.rps / bareR.rps).toFixed(2)} (wasl start --no-workers: the orders kept, their flows run elsewhere)${iR.non2xx || iR.errors ? '  !!! HAD ERRORS' : ''}`);
   }
   if (argv.ceiling) {
