@@ -66,12 +66,16 @@ export class HeldCalls {
 export function finishWithCalls<S extends StepJournal & ProviderCallRecords>(store: S, held: HeldCalls): S {
   const journalFinish: StepJournal['journalFinish'] = async (orderId, step, status, outcome, calls) => {
     const taken = merge(calls, held.take());
+    if (!taken) return store.journalFinish(orderId, step, status, outcome);
     try {
       await store.journalFinish(orderId, step, status, outcome, taken);
-    } catch (err) {
-      // The finish failed (and rolled back): the calls were made all the same.
-      if (taken) void held.track(taken);
-      throw err;
+    } catch {
+      // Rolled back. The records may be what failed (any order's: they are whatever was held), and
+      // a finish that is not written makes a redelivery call the provider again: the finish
+      // alone, then, with its own error if it fails again; the calls were made all the same, so
+      // their records go on their own.
+      void held.track(taken);
+      await store.journalFinish(orderId, step, status, outcome);
     }
   };
   return new Proxy(store, {

@@ -9,18 +9,18 @@ import type { CallRecords, ProviderCallRecords, StepJournal } from '../../hub/st
 
 const call = (orderId: string): CallRecord => ({ provider: 'moi-civil-registry', operation: 'IssueExtract', orderId, endpoint: 'http://127.0.0.1:1/x', outcome: 'success', status: 200, attempts: 1, durationMs: 5, requestBytes: 1, responseBytes: 2, startedAt: new Date(0).toISOString() });
 
-/** A journal that remembers each finish and what it carried; `failNext` makes the next finish throw. */
+/** A journal that remembers each finish and what it carried; `fail(n)` makes the next n finishes throw. */
 function fakeStore() {
   const finishes: Array<{ orderId: string; calls: CallRecords | undefined }> = [];
   const alone: CallRecord[][] = [];
   const events = new EventEmitter();
-  let failNext = false;
+  let failing = 0;
   const store: StepJournal & ProviderCallRecords = {
     journalGet: async () => undefined,
     journalStart: async (orderId, step) => ({ orderId, step, status: 'started', attempts: 1, startedAt: '' }),
     journalFinish: async (orderId, _step, _status, _outcome, calls) => {
-      if (failNext) {
-        failNext = false;
+      if (failing > 0) {
+        failing--;
         throw new Error('database gone');
       }
       finishes.push({ orderId, calls });
@@ -34,7 +34,7 @@ function fakeStore() {
     await store.recordProviderCalls(records, audit);
     events.emit('written');
   }, () => assert.fail('no write fails here'), 20);
-  return { store: finishWithCalls(store, held), held, finishes, alone, events, fail: () => (failNext = true) };
+  return { store: finishWithCalls(store, held), held, finishes, alone, events, fail: (times = 1) => (failing = times) };
 }
 
 describe('provider call records held for the journal finish (issue 25)', () => {
@@ -59,15 +59,28 @@ describe('provider call records held for the journal finish (issue 25)', () => {
     assert.equal(f.finishes[0]?.calls, undefined);
   });
 
-  it('writes the calls on their own when the finish that carried them fails, and the failure still reaches the step', async () => {
+  it("a finish that failed with the calls is written alone, so a record's failure never leaves a step unfinished; the calls go on their own", async () => {
+    const f = fakeStore();
+    const r = call('ord_b');
+    f.held.add(r, callEntry(r));
+    f.fail();
+    const written = once(f.events, 'written');
+    await f.store.journalFinish('ord_a', 'moi.issue', 'succeeded', {});
+    await written;
+    assert.deepEqual(f.finishes.map((x) => [x.orderId, x.calls]), [['ord_a', undefined]]);
+    assert.deepEqual(f.alone, [[r]]);
+  });
+
+  it('a finish that fails alone too reaches the step with its error; the calls are still written', async () => {
     const f = fakeStore();
     const r = call('ord_a');
     f.held.add(r, callEntry(r));
-    f.fail();
+    f.fail(2);
     const written = once(f.events, 'written');
     await assert.rejects(f.store.journalFinish('ord_a', 'moi.issue', 'succeeded', {}), /database gone/);
     await written;
     assert.deepEqual(f.alone, [[r]]);
+    assert.deepEqual(f.finishes, []);
   });
 
   it('writes what it holds when it closes', async () => {
