@@ -2,8 +2,11 @@
  * A provider call's operational and audit records, held a moment in memory so that they go to
  * the store in the transaction of the journal finish that follows the call (hub/journal.ts): on
  * PostgreSQL one transaction and round trip fewer per ministry, payment or post call (issue 25).
- * Records no finish takes — a call outside a journaled step, a transient failure the step will
- * retry — are written on their own after `holdMs`, several in one transaction.
+ * A finish takes only its own order's records: its transaction then locks the order's audit
+ * shard alone (hub/audit/chain.ts), as the records' own transaction did, instead of the heads of
+ * every shard whose order had a call held. Records no finish takes — a call outside a journaled
+ * step, a transient failure the step will retry — are written after `holdMs`, each order's in a
+ * transaction of its own.
  *
  * What a crash loses is what it lost before: records on their way to the store (a call's
  * records were never in the step's transaction; the journal, not these, is what resumes a step).
@@ -30,21 +33,35 @@ export class HeldCalls {
     this.timer ??= setTimeout(() => this.flush(), this.holdMs);
   }
 
-  /** What is held, for a finish to write in its transaction; undefined when nothing is. */
-  take(): CallRecords | undefined {
-    if (this.records.length === 0) return undefined;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const taken = { records: this.records, audit: this.audit };
-    this.records = [];
-    this.audit = [];
+  /** What is held of `orderId`'s calls, for its finish to write in its transaction; undefined when nothing is. */
+  take(orderId: string): CallRecords | undefined {
+    const i = this.records.map((r, n) => (r.orderId === orderId ? n : -1)).filter((n) => n >= 0);
+    if (i.length === 0) return undefined;
+    const taken = { records: i.map((n) => this.records[n]!), audit: i.map((n) => this.audit[n]!) };
+    const keep = (_: unknown, n: number) => !i.includes(n);
+    this.records = this.records.filter(keep);
+    this.audit = this.audit.filter(keep);
+    if (this.records.length === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     return taken;
   }
 
-  /** Writes what is held on its own, now. */
+  /** Writes what is held now, each order's records (and those of no order) in a transaction of their own. */
   flush(): Promise<void> {
-    const taken = this.take();
-    return taken ? this.track(taken) : Promise.resolve();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const byOrder = new Map<string | undefined, CallRecords>();
+    this.records.forEach((r, n) => {
+      const group = byOrder.get(r.orderId) ?? { records: [], audit: [] };
+      group.records.push(r);
+      group.audit.push(this.audit[n]!);
+      byOrder.set(r.orderId, group);
+    });
+    this.records = [];
+    this.audit = [];
+    return Promise.all([...byOrder.values()].map((g) => this.track(g))).then(() => undefined);
   }
 
   /** Writes `taken` on its own (a finish that failed gives its records back this way). */
@@ -65,15 +82,14 @@ export class HeldCalls {
 /** The store, its journal finishes carrying the call records held meanwhile. */
 export function finishWithCalls<S extends StepJournal & ProviderCallRecords>(store: S, held: HeldCalls): S {
   const journalFinish: StepJournal['journalFinish'] = async (orderId, step, status, outcome, calls) => {
-    const taken = merge(calls, held.take());
+    const taken = merge(calls, held.take(orderId));
     if (!taken) return store.journalFinish(orderId, step, status, outcome);
     try {
       await store.journalFinish(orderId, step, status, outcome, taken);
     } catch {
-      // Rolled back. The records may be what failed (any order's: they are whatever was held), and
-      // a finish that is not written makes a redelivery call the provider again: the finish
-      // alone, then, with its own error if it fails again; the calls were made all the same, so
-      // their records go on their own.
+      // Rolled back. The records may be what failed, and a finish that is not written makes a
+      // redelivery call the provider again: the finish alone, then, with its own error if it
+      // fails again; the calls were made all the same, so their records go on their own.
       void held.track(taken);
       await store.journalFinish(orderId, step, status, outcome);
     }

@@ -48,20 +48,25 @@ describe('provider call records held for the journal finish (issue 25)', () => {
     assert.deepEqual(f.alone, [], 'not written twice');
   });
 
-  it('writes calls no finish takes on their own after the hold, several together', async () => {
+  it("takes only the finishing order's calls (its audit shard alone); the others go after the hold, each order's apart", async () => {
     const f = fakeStore();
-    const [a, b] = [call('ord_a'), call('ord_b')];
-    f.held.add(a, callEntry(a));
-    f.held.add(b, callEntry(b));
-    await once(f.events, 'written');
-    assert.deepEqual(f.alone, [[a, b]]);
-    await f.store.journalFinish('ord_c', 'moi.issue', 'succeeded', {});
-    assert.equal(f.finishes[0]?.calls, undefined);
+    const [a1, b, a2, c] = [call('ord_a'), call('ord_b'), call('ord_a'), call('ord_c')];
+    for (const r of [a1, b, a2, c]) f.held.add(r, callEntry(r));
+    await f.store.journalFinish('ord_a', 'moi.issue', 'succeeded', {});
+    assert.deepEqual(f.finishes.map((x) => [x.orderId, x.calls?.records, x.calls?.audit.map((e) => e.subject)]), [['ord_a', [a1, a2], ['ord_a', 'ord_a']]]);
+    await f.store.journalFinish('ord_d', 'moi.issue', 'succeeded', {});
+    assert.equal(f.finishes[1]?.calls, undefined);
+    await new Promise<void>((resolve) => {
+      const check = () => f.alone.length === 2 && (f.events.off('written', check), resolve());
+      f.events.on('written', check);
+      check();
+    });
+    assert.deepEqual(f.alone.sort((x, y) => String(x[0]?.orderId).localeCompare(String(y[0]?.orderId))), [[b], [c]]);
   });
 
   it("a finish that failed with the calls is written alone, so a record's failure never leaves a step unfinished; the calls go on their own", async () => {
     const f = fakeStore();
-    const r = call('ord_b');
+    const r = call('ord_a');
     f.held.add(r, callEntry(r));
     f.fail();
     const written = once(f.events, 'written');
