@@ -16,8 +16,8 @@ import type { AuditEntry } from './audit/chain';
 import type { CallRecords, ProviderCallRecords, StepJournal } from './store';
 
 export class HeldCalls {
-  private records: CallRecord[] = [];
-  private audit: AuditEntry[] = [];
+  /** Each call's operational record with its audit entry. */
+  private held: Array<{ record: CallRecord; entry: AuditEntry }> = [];
   private timer: NodeJS.Timeout | undefined;
   private writing = new Set<Promise<void>>();
 
@@ -28,40 +28,30 @@ export class HeldCalls {
   ) {}
 
   add(record: CallRecord, entry: AuditEntry): void {
-    this.records.push(record);
-    this.audit.push(entry);
+    this.held.push({ record, entry });
     this.timer ??= setTimeout(() => this.flush(), this.holdMs);
   }
 
   /** What is held of `orderId`'s calls, for its finish to write in its transaction; undefined when nothing is. */
   take(orderId: string): CallRecords | undefined {
-    const i = this.records.map((r, n) => (r.orderId === orderId ? n : -1)).filter((n) => n >= 0);
-    if (i.length === 0) return undefined;
-    const taken = { records: i.map((n) => this.records[n]!), audit: i.map((n) => this.audit[n]!) };
-    const keep = (_: unknown, n: number) => !i.includes(n);
-    this.records = this.records.filter(keep);
-    this.audit = this.audit.filter(keep);
-    if (this.records.length === 0) {
+    const mine = this.held.filter((h) => h.record.orderId === orderId);
+    if (mine.length === 0) return undefined;
+    this.held = this.held.filter((h) => h.record.orderId !== orderId);
+    if (this.held.length === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    return taken;
+    return recordsOf(mine);
   }
 
   /** Writes what is held now, each order's records (and those of no order) in a transaction of their own. */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const byOrder = new Map<string | undefined, CallRecords>();
-    this.records.forEach((r, n) => {
-      const group = byOrder.get(r.orderId) ?? { records: [], audit: [] };
-      group.records.push(r);
-      group.audit.push(this.audit[n]!);
-      byOrder.set(r.orderId, group);
-    });
-    this.records = [];
-    this.audit = [];
-    return Promise.all([...byOrder.values()].map((g) => this.track(g))).then(() => undefined);
+    const byOrder = new Map<string | undefined, Array<{ record: CallRecord; entry: AuditEntry }>>();
+    for (const h of this.held) byOrder.set(h.record.orderId, [...(byOrder.get(h.record.orderId) ?? []), h]);
+    this.held = [];
+    return Promise.all([...byOrder.values()].map((group) => this.track(recordsOf(group)))).then(() => undefined);
   }
 
   /** Writes `taken` on its own (a finish that failed gives its records back this way). */
@@ -107,3 +97,5 @@ function merge(a: CallRecords | undefined, b: CallRecords | undefined): CallReco
   if (!a || !b) return a ?? b;
   return { records: [...a.records, ...b.records], audit: [...a.audit, ...b.audit] };
 }
+
+const recordsOf = (held: ReadonlyArray<{ record: CallRecord; entry: AuditEntry }>): CallRecords => ({ records: held.map((h) => h.record), audit: held.map((h) => h.entry) });
