@@ -71,9 +71,14 @@ export class PgBatch {
       this.stats.roundTrips++;
       results = (await this.pool.query(items.map((it) => it.text).join(';\n'))) as unknown as QueryResult[];
     } catch {
-      // Rolled back as a whole: each again on its own, for its own result or error.
+      // Rolled back as a whole: each again on its own, in the order they were issued (two
+      // statements on one row must meet as their callers sent them), for its own result or error.
       this.stats.fallbacks++;
-      for (const it of items) this.alone(it);
+      for (const it of items) {
+        this.stats.statements++;
+        this.stats.roundTrips++;
+        await this.pool.query(it.sql, it.values).then(it.resolve, it.reject);
+      }
       return;
     }
     this.stats.statements += items.length;
