@@ -55,7 +55,7 @@ import { envelope, ministryInput, SOAP_HEADERS } from './e2e/envelope';
 import { runLoad, type LoadSpec } from './lib/load';
 import { type Ministry, type MinistryStats, post, startMinistry } from './lib/ministry';
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
-import { childEnv, cpuSeconds, hubEnv, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { childEnv, cpuSeconds, hubEnv, ioCounters, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { runBench } from './lib/ratio';
 import { summariseProfile } from './lib/profile';
 import type { SqlCounts } from './lib/sql-count';
@@ -280,6 +280,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     await ministry.reset();
     const since = orderIdFloor(new Date(Date.now() - 1));
     const c0 = cpuSeconds(hub.child.pid);
+    const io0 = ioCounters(hub.child.pid);
     const t0 = Date.now();
     const r = await runLoad(orderLoad(hub.url, channel, request, SECONDS));
     // Requests in flight at autocannon's cut-off still create their orders: count once stable.
@@ -291,8 +292,13 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     const drained = await waitDrained(dbFile, since, acceptedCount);
     const seconds = (drained.lastCompletedAt - t0) / 1000;
     const cpu = cpuSeconds(hub.child.pid) - c0;
+    const io1 = ioCounters(hub.child.pid);
     const serverCores = cpu / ((Date.now() - t0) / 1000);
     const completed = COMPLETED.reduce((n, s) => n + (drained.byStatus.get(s) ?? 0), 0);
+    console.log(
+      `  hub per order: user ${(((io1.user - io0.user) * 1000) / completed).toFixed(2)} ms, system ${(((io1.system - io0.system) * 1000) / completed).toFixed(2)} ms; ` +
+        `${((io1.writes - io0.writes) / completed).toFixed(1)} write calls, ${((io1.writtenBytes - io0.writtenBytes) / 1024 / completed).toFixed(1)} kB written (files and sockets)`,
+    );
     const calls = await ministry.stats();
     const problems: string[] = [];
     if (r.non2xx || r.errors || r.timeouts) problems.push(`${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`);

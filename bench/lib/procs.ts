@@ -55,6 +55,22 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** A process's CPU split (user, system seconds) and its write syscalls and bytes written (to files and sockets alike). */
+export function ioCounters(pid: number | undefined): { user: number; system: number; writes: number; writtenBytes: number } {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const io = new Map(
+      readFileSync(`/proc/${pid}/io`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(': ') as [string, string]),
+    );
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100, writes: Number(io.get('syscw')), writtenBytes: Number(io.get('wchar')) };
+  } catch {
+    return { user: NaN, system: NaN, writes: NaN, writtenBytes: NaN };
+  }
+}
+
 /** CPU seconds the whole machine has been busy (all cores, all processes); NaN off Linux. */
 export function machineBusySeconds(): number {
   try {

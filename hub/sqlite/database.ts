@@ -37,7 +37,38 @@ export const CHECKPOINT_EVERY = 500;
  * Or writes: under heavy load batches grow (thousands of writes each) and 500 of them made a WAL
  * of gigabytes, through which every read then looks its pages up (GET by id 3x slower at 1M orders).
  */
-export const CHECKPOINT_WRITES = 10_000;
+export const CHECKPOINT_WRITES = 2_000;
+
+/**
+ * Frames the WAL may hold before a checkpoint that did not copy them all is followed by one that
+ * holds new commits until it has (32 MB of 8 KB pages). SQLite writes the WAL from its start
+ * again only once every frame is in the database file, and a PASSIVE checkpoint under steady load
+ * never catches up with the commits made while it copies: the WAL grew without bound (bench:e2e,
+ * 350 orders/s: 6.8 GB in 30 s, every commit extending the file).
+ */
+export const WAL_RESTART_FRAMES = 4096;
+/** What the WAL file is cut back to when SQLite starts it again (PRAGMA journal_size_limit): a burst's WAL does not stay. */
+export const WAL_SIZE_LIMIT = 128 * 1024 * 1024;
+
+/** Tests set smaller thresholds to see them reached. */
+export interface SqliteDatabaseOptions {
+  /** Default CHECKPOINT_EVERY. */
+  checkpointEvery?: number;
+  /** Default CHECKPOINT_WRITES. */
+  checkpointWrites?: number;
+  /** Default WAL_RESTART_FRAMES. */
+  walRestartFrames?: number;
+}
+
+/** What the checkpointer thread reports: SQLite's own figures, in WAL frames. */
+interface CheckpointReply {
+  done: true;
+  /** Frames in the WAL when it ran. */
+  log?: number;
+  /** Of which in the database file now. */
+  checkpointed?: number;
+  error?: string;
+}
 
 /** The checkpointer thread: its own connection, synchronous=FULL, one PASSIVE checkpoint per message. */
 const CHECKPOINTER = `
@@ -49,8 +80,8 @@ db.pragma('synchronous = FULL');
 db.pragma('wal_autocheckpoint = 0');
 parentPort.on('message', () => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ done: true });
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ done: true, log: r.log, checkpointed: r.checkpointed });
   } catch (err) {
     parentPort.postMessage({ done: true, error: String(err && err.message || err) });
   }
@@ -107,10 +138,22 @@ export class SqliteDatabase {
   private checkpoints = 0;
   private commitCount = 0;
   private checkpointError?: string;
+  /** A checkpoint is copying the WAL's last frames: commits wait for it, so that SQLite can start the WAL again. */
+  private holding = false;
+  private catchUps = 0;
+  private readonly checkpointEvery: number;
+  private readonly checkpointWrites: number;
+  private readonly walRestartFrames: number;
   private readonly flushNow = () => this.flush();
 
   /** A file path, or ':memory:' for tests. */
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: SqliteDatabaseOptions = {},
+  ) {
+    this.checkpointEvery = options.checkpointEvery ?? CHECKPOINT_EVERY;
+    this.checkpointWrites = options.checkpointWrites ?? CHECKPOINT_WRITES;
+    this.walRestartFrames = options.walRestartFrames ?? WAL_RESTART_FRAMES;
     const onDisk = file !== ':memory:';
     if (onDisk) {
       // Citizens' data: the file is made owner-only before SQLite opens it, and SQLite gives its
@@ -130,7 +173,10 @@ export class SqliteDatabase {
     this.db.pragma(`page_size = ${PAGE_SIZE}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(onDisk ? 'synchronous = OFF' : 'synchronous = FULL');
-    if (onDisk) this.db.pragma('wal_autocheckpoint = 0');
+    if (onDisk) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+    }
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     // Savepoints (one per write in a group commit) need a statement journal: in memory, not a
@@ -201,7 +247,7 @@ export class SqliteDatabase {
     // While a sync is under way, writes wait for it and commit together after it: a write
     // committed now would wait for the next sync all the same, and one commit of many writes
     // costs far less than many commits (each writes every page it dirtied to the WAL).
-    if (this.covering && !force) return;
+    if ((this.covering || this.holding) && !force) return;
     this.flushScheduled = false;
     const jobs = this.queue;
     this.queue = [];
@@ -224,7 +270,7 @@ export class SqliteDatabase {
     }
     for (const job of jobs) this.unsynced.push(job);
     this.writesSinceCheckpoint += jobs.length;
-    if (++this.batchesSinceCheckpoint >= CHECKPOINT_EVERY || this.writesSinceCheckpoint >= CHECKPOINT_WRITES) this.checkpoint();
+    if (++this.batchesSinceCheckpoint >= this.checkpointEvery || this.writesSinceCheckpoint >= this.checkpointWrites) this.checkpoint();
     if (!this.covering) this.sync();
   }
 
@@ -279,20 +325,44 @@ export class SqliteDatabase {
     if (!this.checkpointer) {
       this.checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { file: this.file } });
       this.checkpointer.unref();
-      this.checkpointer.on('message', (m: { done?: boolean; error?: string }) => {
-        this.checkpointing = false;
-        this.checkpoints++;
-        if (m.error) this.checkpointError = m.error;
-      });
+      this.checkpointer.on('message', (m: CheckpointReply) => this.checkpointed(m));
       // A checkpointer that died takes its checkpoint with it; the next one starts a new thread.
       this.checkpointer.on('error', (err) => {
         this.checkpointError = err.message;
         this.checkpointing = false;
         this.checkpointer = undefined;
+        this.release();
       });
     }
     this.checkpointing = true;
     this.checkpointer.postMessage('checkpoint');
+  }
+
+  private checkpointed(m: CheckpointReply): void {
+    this.checkpointing = false;
+    this.checkpoints++;
+    if (m.error) this.checkpointError = m.error;
+    if (this.holding) {
+      this.catchUps++;
+      // Whether or not it copied everything (another process's reader can keep frames from it),
+      // commits go on: the next catch-up tries again.
+      this.release();
+      return;
+    }
+    if (!this.closed && m.log !== undefined && m.log >= this.walRestartFrames) {
+      // SQLite reports the frames as of the checkpoint's start: under load, commits made while it
+      // copied follow them. Copy those too with none made meanwhile (one checkpoint's time of
+      // commits, so the pause is short); the next commit then writes the WAL from its start.
+      this.holding = true;
+      this.checkpoint();
+    }
+  }
+
+  /** Lets commits go on after a catch-up checkpoint. */
+  private release(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    if (this.flushScheduled && !this.covering && !this.closed) this.flush();
   }
 
   /** Group commits so far (bench:e2e's SQL count). */
@@ -300,9 +370,9 @@ export class SqliteDatabase {
     return this.commitCount;
   }
 
-  /** Checkpoints completed by the worker, and its last error (tests, health). */
-  get checkpointStats(): { completed: number; lastError?: string } {
-    return { completed: this.checkpoints, ...(this.checkpointError ? { lastError: this.checkpointError } : {}) };
+  /** Checkpoints completed by the worker (of which catch-ups that held commits), and its last error (tests, health). */
+  get checkpointStats(): { completed: number; catchUps: number; lastError?: string } {
+    return { completed: this.checkpoints, catchUps: this.catchUps, ...(this.checkpointError ? { lastError: this.checkpointError } : {}) };
   }
 
   /**

@@ -202,7 +202,7 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     assert.equal(db!.checkpointStats.completed, 0);
     await insert(blob);
     await until(() => db!.checkpointStats.completed > 0, 10_000, 'a checkpoint');
-    assert.deepEqual(db!.checkpointStats, { completed: 1 });
+    assert.deepEqual(db!.checkpointStats, { completed: 1, catchUps: 0 });
     const after = statSync(file).size;
     assert.ok(after > 3_000_000, `the checkpoint copied them into the database file (${after} bytes)`);
     assert.equal(db!.db.pragma('synchronous', { simple: true }), 0, 'this connection still OFF');
@@ -218,8 +218,45 @@ describe('SQLite database: group commit with the WAL synced off the event loop',
     assert.equal(db!.checkpointStats.completed, 0, 'fewer writes, and far fewer than CHECKPOINT_EVERY batches');
     await insert(row);
     await until(() => db!.checkpointStats.completed > 0, 10_000, 'a checkpoint');
-    assert.deepEqual(db!.checkpointStats, { completed: 1 });
+    assert.deepEqual(db!.checkpointStats, { completed: 1, catchUps: 0 });
     assert.ok(statSync(file).size > CHECKPOINT_WRITES * 200, 'the rows were copied into the database file');
+  });
+
+  it('keeps the WAL bounded under writes that never pause: a checkpoint that found it large holds commits until it has copied the rest', async () => {
+    db!.close();
+    rmSync(dir, { recursive: true, force: true });
+    dir = mkdtempSync(join(tmpdir(), 'wasl-sqlite-'));
+    file = join(dir, 'test.db');
+    // Small thresholds so the test reaches them: a checkpoint every 20 writes, a catch-up once the WAL holds 64 frames.
+    db = new SqliteDatabase(file, { checkpointWrites: 20, walRestartFrames: 64 });
+    db.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const blob = 'z'.repeat(6_000);
+    const total = 3_000;
+    // Eight writers, each queueing its next write as soon as the last one is durable: a commit is
+    // always under way or queued, so a PASSIVE checkpoint alone never finds the WAL still.
+    let issued = 0;
+    let largestWal = 0;
+    const writer = async () => {
+      while (issued < total) {
+        issued++;
+        await insert(blob);
+        largestWal = Math.max(largestWal, statSync(`${file}-wal`).size);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, writer));
+    const written = total * PAGE_SIZE;
+    const stats = db!.checkpointStats;
+    assert.ok(stats.catchUps > 0, `catch-up checkpoints ran (${JSON.stringify(stats)})`);
+    assert.equal(stats.lastError, undefined);
+    // Each write dirties at least a page of its own: 3,000 pages (24 MB) went through the WAL.
+    assert.ok(largestWal < written / 8, `the WAL stayed at ${largestWal} bytes for ${written} bytes of pages written through it`);
+    db!.close();
+    const again = new Database(file, { readonly: true });
+    try {
+      assert.equal((again.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, total, 'every write is there');
+    } finally {
+      again.close();
+    }
   });
 
   it('syncs and settles what is pending when closed, and the rows are there on reopening', async () => {
