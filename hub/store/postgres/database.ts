@@ -21,9 +21,23 @@ export interface PostgresStoreOptions {
 // Any fixed 64-bit number: the advisory lock that keeps two starting processes from migrating at once.
 const MIGRATION_LOCK = 0x7761736c;
 
+/** audit_log's UNIQUE (shard, shard_seq): two records can never take the same place in a chain. */
+const CHAIN_PLACE = 'audit_log_shard_shard_seq_key';
+
+/**
+ * Whether `err` is an append that lost its place in a chain: another transaction appended to the
+ * same shard after this one read the head, and committed first.
+ */
+export function lostChainPlace(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | undefined;
+  return e?.code === '23505' && e.constraint === CHAIN_PLACE;
+}
+
 export class PgDatabase {
   /** Single statements of the same moment, in one round trip (batch.ts). */
   readonly batch: PgBatch;
+  /** Two-round-trip appends run again with their heads locked, after losing their place (tests, bench). */
+  chainRetries = 0;
   /** Audit entries of each open transaction, appended to the chain with its COMMIT. */
   private readonly pendingAudit = new WeakMap<PoolClient, AuditEntry[]>();
 
@@ -109,24 +123,53 @@ export class PgDatabase {
   }
 
   /**
-   * Audit entries, and `statements` (escaped by the caller with the literal function it is given)
-   * in the same transaction, in two round trips: BEGIN with the heads of their shards locked (in
-   * shard order), then the statements, the records and the heads' moves with the COMMIT.
+   * Runs a transaction that reads its shards' heads in its first round trip and appends after
+   * them in its second (appendWith, and an order's creation and steps in orders.ts). The first
+   * time the heads are read without a lock: a lock taken there was held across the round trip
+   * and the hub's work between, and under load (two workers on two cores, whose transactions'
+   * processes were descheduled in between) the other appends to the shard queued behind it for
+   * 14–15 ms per order. Two transactions that read the same head both link a record to it: the
+   * second to move the head waits for the first's COMMIT (not for its round trips), then breaks
+   * audit_log's UNIQUE (shard, shard_seq) with its record, rolls back whole, and runs once more
+   * with the head locked (`FOR UPDATE`), which it cannot lose: one wasted attempt at most, even
+   * when every append goes to one shard (WASL_AUDIT_SHARDS=1). Only an append to a single shard
+   * reads its head unlocked: the heads' moves then take one row lock each, in no order that two
+   * multi-shard transactions would agree on, so those lock theirs in shard order from the start.
+   * `attempt` must roll back and release what it took when it fails.
    */
-  async appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string) => string[] = () => []): Promise<void> {
-    const c = await this.pool.connect();
+  async appendingAfterHeads<T>(shards: readonly number[], attempt: (lockHeads: string) => Promise<T>): Promise<T> {
+    if (shards.length !== 1) return attempt(' FOR UPDATE');
     try {
-      const lit = (v: string) => c.escapeLiteral(v);
-      const shards = shardsOf(entries, this.chain.shards);
-      const [, heads] = (await c.query(`BEGIN; SELECT shard, shard_seq, hash FROM audit_heads WHERE shard IN (${shards.join(', ')}) ORDER BY shard FOR UPDATE`)) as unknown as [unknown, { rows: Array<{ shard: number; shard_seq: string; hash: string }> }];
-      const locked = new Map(heads.rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
-      await c.query([...statements(lit), this.chainStatements(c, entries, locked), 'COMMIT'].join('; '));
+      return await attempt('');
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
+      if (!lostChainPlace(err)) throw err;
+      this.chainRetries++;
+      return attempt(' FOR UPDATE');
     }
+  }
+
+  /**
+   * Audit entries, and `statements` (escaped by the caller with the literal function it is given)
+   * in the same transaction, in two round trips: BEGIN with the heads of their shards read (in
+   * shard order; appendingAfterHeads), then the statements, the records and the heads' moves with
+   * the COMMIT.
+   */
+  appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string) => string[] = () => []): Promise<void> {
+    const shards = shardsOf(entries, this.chain.shards);
+    return this.appendingAfterHeads(shards, async (lockHeads) => {
+      const c = await this.pool.connect();
+      try {
+        const lit = (v: string) => c.escapeLiteral(v);
+        const [, heads] = (await c.query(`BEGIN; SELECT shard, shard_seq, hash FROM audit_heads WHERE shard IN (${shards.join(', ')}) ORDER BY shard${lockHeads}`)) as unknown as [unknown, { rows: Array<{ shard: number; shard_seq: string; hash: string }> }];
+        const read = new Map(heads.rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
+        await c.query([...statements(lit), this.chainStatements(c, entries, read), 'COMMIT'].join('; '));
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
+    });
   }
 
   /** The audit shard of an order's records: every record of one order goes to the same one (hub/audit/chain.ts). */
@@ -135,23 +178,26 @@ export class PgDatabase {
   }
 
   /**
-   * The statements that append `entries` to their shards after the heads the caller locked (and
-   * read) in its transaction, and move those heads: the records linked here, since the MAC needs a
-   * key the database does not hold; the values escaped by the driver, to go in one simple query
-   * with the caller's other statements and its COMMIT.
+   * The statements that append `entries` to their shards after the heads the caller read in its
+   * transaction (locked, or under appendingAfterHeads), and move those heads: the records linked
+   * here, since the MAC needs a key the database does not hold; the values escaped by the driver,
+   * to go in one simple query with the caller's other statements and its COMMIT. The heads move
+   * first: a transaction that read a head unlocked waits there for one that holds it (locked or
+   * moved), and then fails on its records if it lost its place; with the records first, the two
+   * would each wait for the other's (appendingAfterHeads).
    */
-  chainStatements(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], locked: ReadonlyMap<number, Omit<ChainHead, 'shard'>>): string {
+  chainStatements(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], read: ReadonlyMap<number, Omit<ChainHead, 'shard'>>): string {
     const { records, heads } = linkAll(entries, this.chain.shards, (shard) => {
-      const head = locked.get(shard);
-      if (!head) throw new Error(`audit shard ${shard} was not locked by the transaction that appends to it`);
+      const head = read.get(shard);
+      if (!head) throw new Error(`audit shard ${shard} was not read by the transaction that appends to it`);
       return head;
     }, this.chain.keys);
     const lit = (v: string) => c.escapeLiteral(v);
     const values = records.map((r) => `(${r.shard}, ${r.shardSeq}, ${[r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash, r.mac, r.keyId].map(lit).join(', ')})`);
     const moves = heads.map((h: ChainHead) => `(${h.shard}, ${h.shardSeq}, ${lit(h.hash)})`);
     return (
-      `INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) VALUES ${values.join(', ')}; ` +
-      `UPDATE audit_heads h SET shard_seq = m.shard_seq, hash = m.hash FROM (VALUES ${moves.join(', ')}) AS m (shard, shard_seq, hash) WHERE h.shard = m.shard`
+      `UPDATE audit_heads h SET shard_seq = m.shard_seq, hash = m.hash FROM (VALUES ${moves.join(', ')}) AS m (shard, shard_seq, hash) WHERE h.shard = m.shard; ` +
+      `INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) VALUES ${values.join(', ')}`
     );
   }
 

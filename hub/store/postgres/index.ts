@@ -44,7 +44,7 @@ export class PostgresStore implements Store {
   private readonly leases: PgLeases;
   private readonly counts: PgCounts;
 
-  private constructor(database: PgDatabase) {
+  private constructor(private readonly database: PgDatabase) {
     const pool = (this.pool = database.pool);
     this.batch = database.batch;
     this.orders = new PgOrders(database);
@@ -61,6 +61,11 @@ export class PostgresStore implements Store {
 
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
     return new PostgresStore(await PgDatabase.open(opts));
+  }
+
+  /** Appends run again with their shard's head locked after losing their place in its chain (database.ts appendingAfterHeads). */
+  get chainRetries(): number {
+    return this.database.chainRetries;
   }
 
   // OrderStore (orders.ts)

@@ -5,13 +5,14 @@
  * and (with the COMMIT) its audit record.
  *
  * A step is two round trips (issue 25: it was ten): the first begins, locks and reads the order
- * with its timeline and locks the head of the order's audit shard; the hub plans the step and
- * links the audit record; the second writes the order, the timeline event, the outbox event, the
- * audit record and the head's move, and commits. Both are simple queries of several statements
+ * with its timeline and reads the head of the order's audit shard (locked only on a second
+ * attempt: PgDatabase.appendingAfterHeads); the hub plans the step and links the audit record;
+ * the second writes the order, the timeline event, the outbox event, the audit record and the
+ * head's move, and commits. Both are simple queries of several statements
  * with the values escaped by the driver (escapeLiteral), since the extended protocol allows one
  * statement per round trip and node-postgres does not pipeline. The order is returned as written,
  * not read back. A new order likewise: its idempotency key claimed (or found taken) with the
- * shard's head locked, then the rest with the COMMIT.
+ * shard's head read, then the rest with the COMMIT.
  */
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { Order, Receipt, TimelineEvent } from '../../../contracts/types';
@@ -31,7 +32,11 @@ export class PgOrders implements OrderStore {
     this.pool = database.pool;
   }
 
-  async createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult> {
+  createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult> {
+    return this.database.appendingAfterHeads([this.database.orderShard(order.id)], (lockHead) => this.create(order, idem, trace, lockHead));
+  }
+
+  private async create(order: Order, idem: IdempotencyClaim, trace: TraceCarrier | undefined, lockHead: string): Promise<CreateResult> {
     const { doc, timeline } = splitOrder(order);
     const c = await this.pool.connect();
     try {
@@ -40,7 +45,7 @@ export class PgOrders implements OrderStore {
       // The key first: a concurrent request with the same key waits on it, and finds it taken once that one commits.
       const [, claimed, head] = (await c.query(
         `BEGIN; INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (${[idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt].map(lit).join(', ')}) ON CONFLICT DO NOTHING RETURNING order_id; ` +
-          `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard} FOR UPDATE`,
+          `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`,
       )) as unknown as [QueryResult, QueryResult, QueryResult<{ shard_seq: string; hash: string }>];
       if (claimed.rowCount !== 1) {
         await c.query('ROLLBACK');
@@ -55,7 +60,7 @@ export class PgOrders implements OrderStore {
         statements.push(...this.stepStatements(lit, doc, step, trace));
         entries.push(stepEntry(doc, step));
       }
-      statements.push(this.database.chainStatements(c, entries, this.lockedHead(shard, head.rows[0])), 'COMMIT');
+      statements.push(this.database.chainStatements(c, entries, this.headRead(shard, head.rows[0])), 'COMMIT');
       await c.query(statements.join('; '));
       return { order, replayed: false };
     } catch (err) {
@@ -66,8 +71,8 @@ export class PgOrders implements OrderStore {
     }
   }
 
-  /** The head of `shard` as the transaction locked it. */
-  private lockedHead(shard: number, row: { shard_seq: string; hash: string } | undefined): Map<number, { shardSeq: number; hash: string }> {
+  /** The head of `shard` as the transaction read it. */
+  private headRead(shard: number, row: { shard_seq: string; hash: string } | undefined): Map<number, { shardSeq: number; hash: string }> {
     if (!row) throw new Error(`audit_heads has no row for shard ${shard} (WASL_AUDIT_SHARDS is at most 256)`);
     return new Map([[shard, { shardSeq: Number(row.shard_seq), hash: row.hash }]]);
   }
@@ -87,14 +92,18 @@ export class PgOrders implements OrderStore {
    * timeline as locked, and gives the changed order and the step; undefined (after a rollback)
    * when the order does not exist and `required` is false.
    */
-  private async lockedStep(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles?: Settlement): Promise<Order | undefined> {
+  private lockedStep(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles?: Settlement): Promise<Order | undefined> {
+    return this.database.appendingAfterHeads([this.database.orderShard(id)], (lockHead) => this.step(id, required, plan, settles, lockHead));
+  }
+
+  private async step(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles: Settlement | undefined, lockHead: string): Promise<Order | undefined> {
     const c = await this.pool.connect();
     try {
       const lit = (v: string) => c.escapeLiteral(v);
       const shard = this.database.orderShard(id);
       const [, o, t, head] = (await c.query(
         `BEGIN; SELECT doc FROM orders WHERE id = ${lit(id)} FOR UPDATE; SELECT doc FROM order_timeline WHERE order_id = ${lit(id)} ORDER BY seq; ` +
-          `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard} FOR UPDATE`,
+          `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`,
       )) as unknown as [QueryResult, QueryResult<{ doc: OrderDoc }>, QueryResult<{ doc: TimelineEvent }>, QueryResult<{ shard_seq: string; hash: string }>];
       const current = o.rows[0]?.doc;
       if (!current) {
@@ -109,7 +118,7 @@ export class PgOrders implements OrderStore {
         [
           `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)}`,
           ...this.stepStatements(lit, doc, step, trace, outbox),
-          this.database.chainStatements(c, [stepEntry(doc, step)], this.lockedHead(shard, head.rows[0])),
+          this.database.chainStatements(c, [stepEntry(doc, step)], this.headRead(shard, head.rows[0])),
           ...(settles ? [`INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (${lit(settles.consumer)}, ${lit(settles.eventId)}, now()) ON CONFLICT DO NOTHING`] : []),
           'COMMIT',
         ].join('; '),

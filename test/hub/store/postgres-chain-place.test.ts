@@ -1,0 +1,121 @@
+/**
+ * An order's creation and steps on PostgreSQL read their audit shard's head without locking it,
+ * and lose their place in the chain when another append to the shard commits between their two
+ * round trips (hub/store/postgres/database.ts appendingAfterHeads): they then roll back whole and
+ * run once more with the head locked. The chain must stay whole, every append must land once, and
+ * nothing may deadlock, however the appends interleave.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { AuditKeys } from '../../../hub/audit/keys';
+import { verifyTrail } from '../../../hub/audit/trail';
+import { PostgresStore } from '../../../hub/store/postgres';
+import { dropSchema, newKey, PG_URL, requirePostgres } from '../../helpers';
+import { channel, create, newOrder } from './contract/fixtures';
+
+const SYSTEM = { kind: 'system' as const, id: 'test' };
+
+describe('store: PostgreSQL, an audit append that loses its place in the chain', function () {
+  before(async function () {
+    await requirePostgres(this);
+  });
+
+  const keys = AuditKeys.ephemeral();
+  let schema: string;
+  let store: PostgresStore;
+  const realQuery = Client.prototype.query;
+  beforeEach(async () => {
+    schema = `wasl_test_${randomBytes(6).toString('hex')}`;
+    // One shard: every append competes for the same head.
+    store = await PostgresStore.open({ connectionString: PG_URL, schema, audit: { keys, shards: 1 } });
+  });
+  afterEach(async () => {
+    Client.prototype.query = realQuery;
+    await store.close();
+    await dropSchema(schema).catch(() => undefined);
+  });
+
+  /** The trail verified with the store's key; the shard's places 1…n, each once. */
+  async function assertWholeChain(expected: number): Promise<void> {
+    const v = await verifyTrail(store, { keys });
+    assert.equal(v.finding, undefined, `the chain verifies: ${JSON.stringify(v.finding)}`);
+    const c = new Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ shard_seq: string }>(`SELECT shard_seq FROM ${schema}.audit_log WHERE shard = 1 ORDER BY shard_seq`);
+      assert.deepEqual(rows.map((r) => Number(r.shard_seq)), Array.from({ length: expected }, (_, i) => i + 1));
+      const head = await c.query<{ shard_seq: string }>(`SELECT shard_seq FROM ${schema}.audit_heads WHERE shard = 1`);
+      assert.equal(Number(head.rows[0]?.shard_seq), expected, 'the head is at the last record');
+    } finally {
+      await c.end();
+    }
+  }
+
+  /**
+   * Holds the first query whose text starts with `prefix` (a transaction's second round trip)
+   * until `meanwhile` has run: another append commits between that transaction's two round trips.
+   */
+  function interleave(prefix: string, meanwhile: () => Promise<unknown>): { ran: Promise<void> } {
+    let armed = true;
+    let ran!: () => void;
+    const done = new Promise<void>((r) => (ran = r));
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : '';
+      if (armed && text.startsWith(prefix)) {
+        armed = false;
+        return meanwhile().then(() => {
+          ran();
+          return (realQuery as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        });
+      }
+      return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+    return { ran: done };
+  }
+
+  it('runs a step again with the head locked when another append took its place, and the chain stays whole', async () => {
+    const a = await create(store);
+    const b = await create(store);
+    assert.equal(store.chainRetries, 0);
+    // A's step has read the head (one record per order so far: place 2); B's step commits place 3 first.
+    const { ran } = interleave('UPDATE orders SET status', () => store.transition(b.id, { to: 'cancelled', actor: SYSTEM }));
+    const stepped = await store.transition(a.id, { to: 'cancelled', actor: SYSTEM });
+    await ran;
+    assert.equal(stepped.status, 'cancelled');
+    assert.equal(store.chainRetries, 1, 'A lost its place once, and its second attempt did not');
+    assert.equal((await store.getOrder(a.id))?.timeline.length, 2, 'the step was stored once');
+    await assertWholeChain(4);
+  });
+
+  it("runs an order's creation again the same way, its idempotency key claimed once", async () => {
+    const a = newOrder();
+    const key = newKey();
+    const { ran } = interleave('INSERT INTO orders', () => create(store));
+    const r = await store.createOrder(a, { channel: channel.channel, key, requestHash: 'h' });
+    await ran;
+    assert.equal(r.replayed, false);
+    assert.equal(store.chainRetries, 1);
+    const again = await store.createOrder(a, { channel: channel.channel, key, requestHash: 'h' });
+    assert.equal(again.replayed, true, 'the key points at the order created');
+    assert.equal(again.order.id, a.id);
+    await assertWholeChain(2);
+  });
+
+  it('lets many concurrent steps on one shard through, each retried at most once, with no deadlock', async () => {
+    const orders = await Promise.all(Array.from({ length: 30 }, () => create(store)));
+    const creations = store.chainRetries;
+    assert.ok(creations <= orders.length, `${creations} retries for ${orders.length} creations`);
+    await Promise.all(orders.map((o) => store.transition(o.id, { to: 'cancelled', actor: SYSTEM })));
+    assert.ok(store.chainRetries - creations <= orders.length, `${store.chainRetries - creations} retries for ${orders.length} steps`);
+    for (const o of orders) assert.equal((await store.getOrder(o.id))?.status, 'cancelled');
+    await assertWholeChain(60);
+  });
+
+  it('does not retry what failed for another reason', async () => {
+    const a = await create(store);
+    await assert.rejects(store.transition(a.id, { to: 'delivered', actor: SYSTEM }));
+    assert.equal(store.chainRetries, 0);
+    await assertWholeChain(1);
+  });
+});
