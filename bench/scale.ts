@@ -41,14 +41,14 @@
  *   a transaction, waiting inside PostgreSQL (any wait event but the client's) and, of those,
  *   waiting for the audit chain, for other locks or for WAL. The audit trail is sharded
  *   (hub/audit/chain.ts: WASL_AUDIT_SHARDS chains, 16 unless BENCH_SCALE_AUDIT_SHARDS says
- *   otherwise, by the order's id, and shard 0 for operator actions); an append locks its shards'
- *   head rows (`SELECT … FROM audit_heads … FOR UPDATE`), the hub links the records (the MAC's
- *   key is not in the database) and sends the inserts, the heads' update and the COMMIT in the
- *   next round trip
- *   (hub/store/postgres/database.ts, commitWithChain). A row lock's waiter shows in pg_locks as
- *   waiting for its holder's transaction id, not for audit_heads, so a backend counts as
- *   waiting for the audit chain when it waits on a lock (wait_event_type 'Lock') while running
- *   that SELECT. Printed: the audit wait share — backend-samples waiting for the audit chain over
+ *   otherwise, by the order's id, and shard 0 for operator actions); an append reads its shards'
+ *   head rows (`SELECT … FROM audit_heads`, locked `FOR UPDATE` unless it is an order's step or
+ *   creation on its first attempt), the hub links the records (the MAC's key is not in the
+ *   database) and sends the heads' update, the inserts and the COMMIT in the next round trip
+ *   (hub/store/postgres/database.ts, appendingAfterHeads and commitWithChain). A row lock's
+ *   waiter shows in pg_locks as waiting for its holder's transaction id, not for audit_heads, so
+ *   a backend counts as waiting for the audit chain when it waits on a lock (wait_event_type
+ *   'Lock') while running that SELECT or the round trip that moves the heads. Printed: the audit wait share — backend-samples waiting for the audit chain over
  *   those waiting on anything (and over those active) — and the audit wait per order: backends
  *   waiting for it on average × the window / the window's orders, in ms (Little's law); and how
  *   many backends held a shard's head, and of them how many were idle in the transaction
@@ -146,6 +146,8 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface DbStats {
   xacts: number;
+  /** Of which rolled back: an order step or creation that lost its place in an audit chain runs again (hub/store/postgres/database.ts, appendingAfterHeads). */
+  rollbacks: number;
   inserted: number;
   updated: number;
   deleted: number;
@@ -196,12 +198,12 @@ class Monitor {
 
   async dbStats(): Promise<DbStats> {
     const rows = await this.q<Record<string, string>>(
-      `SELECT xact_commit + xact_rollback AS xacts, tup_inserted, tup_updated, tup_deleted, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS wal,
+      `SELECT xact_commit + xact_rollback AS xacts, xact_rollback AS rollbacks, tup_inserted, tup_updated, tup_deleted, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS wal,
               (SELECT count(*) FROM audit_log) AS audit_records
        FROM pg_stat_database WHERE datname = current_database()`,
     );
     const r = rows[0] ?? {};
-    return { xacts: Number(r.xacts), inserted: Number(r.tup_inserted), updated: Number(r.tup_updated), deleted: Number(r.tup_deleted), walBytes: Number(r.wal), auditRecords: Number(r.audit_records) };
+    return { xacts: Number(r.xacts), rollbacks: Number(r.rollbacks), inserted: Number(r.tup_inserted), updated: Number(r.tup_updated), deleted: Number(r.tup_deleted), walBytes: Number(r.wal), auditRecords: Number(r.audit_records) };
   }
 
   /**
@@ -219,12 +221,12 @@ class Monitor {
       `SELECT count(*) FILTER (WHERE a.state = 'active') AS active,
               count(*) FILTER (WHERE a.state = 'idle in transaction') AS in_tx,
               count(*) FILTER (WHERE a.state = 'active' AND a.wait_event_type IS NOT NULL AND a.wait_event_type <> 'Client') AS waiting,
-              count(*) FILTER (WHERE a.wait_event_type = 'Lock' AND a.query LIKE ${HEADS_LOCK}) AS audit,
-              count(*) FILTER (WHERE a.wait_event_type = 'Lock' AND a.query NOT LIKE ${HEADS_LOCK}) AS other_locks,
+              count(*) FILTER (WHERE a.wait_event_type = 'Lock' AND (a.query LIKE ${HEADS_LOCK} OR a.query LIKE ${HEADS_MOVE})) AS audit,
+              count(*) FILTER (WHERE a.wait_event_type = 'Lock' AND a.query NOT LIKE ${HEADS_LOCK} AND a.query NOT LIKE ${HEADS_MOVE}) AS other_locks,
               count(*) FILTER (WHERE a.wait_event_type = 'IO' AND a.wait_event LIKE 'WAL%' OR a.wait_event_type = 'LWLock' AND a.wait_event LIKE 'WAL%') AS wal,
               count(*) FILTER (WHERE a.state IN ('active', 'idle in transaction') AND a.wait_event_type IS DISTINCT FROM 'Lock' AND a.query LIKE ${HEADS_LOCK}) AS holding_locked,
               count(*) FILTER (WHERE a.state = 'idle in transaction' AND a.query LIKE ${HEADS_LOCK}) AS holding_idle,
-              count(*) FILTER (WHERE a.state = 'active' AND a.query LIKE 'INSERT INTO audit_log %') AS holding_commit
+              count(*) FILTER (WHERE a.state = 'active' AND a.wait_event_type IS DISTINCT FROM 'Lock' AND a.query NOT LIKE ${HEADS_LOCK} AND a.query LIKE ${HEADS_MOVE}) AS holding_commit
          FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()`,
     );
     const r = rows[0] ?? {};
@@ -258,6 +260,12 @@ class Monitor {
 
 /** The statement of an audit append that locks its shards' heads (hub/store/postgres/database.ts, commitWithChain), as a LIKE pattern. */
 const HEADS_LOCK = `'%FROM audit_heads%FOR UPDATE%'`;
+/**
+ * The round trip that moves the heads and inserts the records (chainStatements): an append that
+ * read its head unlocked (appendingAfterHeads) waits here, for the head's row or for the record
+ * another transaction put in its place.
+ */
+const HEADS_MOVE = `'%UPDATE audit_heads h SET%'`;
 
 interface WaitSample {
   active: number;
@@ -417,6 +425,7 @@ interface Result {
   machineCores: number;
   queriesPerOrder: { gateway: number; workers: number };
   xactsPerOrder: number;
+  rollbacksPerOrder: number;
   rowsPerOrder: { inserted: number; updated: number; deleted: number };
   walBytesPerOrder: number;
   auditPerOrder: number;
@@ -541,6 +550,7 @@ async function runConfiguration(setup: Setup, workers: number): Promise<Result> 
       machineCores: machine / seconds,
       queriesPerOrder: { gateway: per(q[0]!), workers: per(q.slice(1).reduce((a, b) => a + b, 0)) },
       xactsPerOrder: per(s1.db.xacts - s0.db.xacts - monitorXacts),
+      rollbacksPerOrder: per(s1.db.rollbacks - s0.db.rollbacks),
       rowsPerOrder: { inserted: per(s1.db.inserted - s0.db.inserted), updated: per(s1.db.updated - s0.db.updated), deleted: per(s1.db.deleted - s0.db.deleted) },
       walBytesPerOrder: per(s1.db.walBytes - s0.db.walBytes),
       auditPerOrder: per(s1.db.auditRecords - s0.db.auditRecords),
@@ -575,7 +585,7 @@ function report(r: Result): void {
   console.log(`                    workers together ${msPer(workersCpu)}, PostgreSQL together ${msPer(pg)}`);
   console.log(
     `  store per order: ${r.queriesPerOrder.gateway.toFixed(1)} round trips from the gateway, ${r.queriesPerOrder.workers.toFixed(1)} from the workers; ` +
-      `${r.xactsPerOrder.toFixed(1)} transactions; rows ${r.rowsPerOrder.inserted.toFixed(1)} inserted, ${r.rowsPerOrder.updated.toFixed(1)} updated, ${r.rowsPerOrder.deleted.toFixed(1)} deleted; ` +
+      `${r.xactsPerOrder.toFixed(1)} transactions (${r.rollbacksPerOrder.toFixed(2)} rolled back); rows ${r.rowsPerOrder.inserted.toFixed(1)} inserted, ${r.rowsPerOrder.updated.toFixed(1)} updated, ${r.rowsPerOrder.deleted.toFixed(1)} deleted; ` +
       `WAL ${(r.walBytesPerOrder / 1024).toFixed(1)} kB (the whole server's)`,
   );
   console.log(`  bus: ${r.eventsPerOrder.toFixed(1)} events published per order (outbox)`);
