@@ -296,7 +296,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     const serverCores = cpu / ((Date.now() - t0) / 1000);
     const completed = COMPLETED.reduce((n, s) => n + (drained.byStatus.get(s) ?? 0), 0);
     console.log(
-      `  hub per order: user ${(((io1.user - io0.user) * 1000) / completed).toFixed(2)} ms, system ${(((io1.system - io0.system) * 1000) / completed).toFixed(2)} ms; ` +
+      `  ${side === 'wasl' ? 'hub' : 'floor server'} per order: user ${(((io1.user - io0.user) * 1000) / completed).toFixed(2)} ms, system ${(((io1.system - io0.system) * 1000) / completed).toFixed(2)} ms; ` +
         `${((io1.writes - io0.writes) / completed).toFixed(1)} write calls, ${((io1.writtenBytes - io0.writtenBytes) / 1024 / completed).toFixed(1)} kB written (files and sockets)`,
     );
     const calls = await ministry.stats();
