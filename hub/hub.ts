@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Bus, RetryPolicy } from './bus/bus';
 import { openBus } from './bus';
+import { SqliteStore } from './store/sqlite';
 import { OutboxRelay } from './bus/relay';
 import { Catalogue } from './catalogue';
 import { Fulfilment } from './fulfilment';
@@ -178,7 +179,15 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   // The providers' published contracts, checked for drift on a schedule by the process that relays (as it seals), shown at /metrics.
   const checkEvery = opts.providerCheckEveryMs ?? (config.providerCheckMinutes ?? 0) * 60_000;
   const drift = roles.relay && checkEvery > 0 ? new ProviderDriftMonitor({ providersRoot: PROVIDERS_ROOT, logger, everyMs: checkEvery }) : undefined;
-  metrics = new HubMetrics({ store, bus, catalogue, flows: () => hub.runtime?.metrics.snapshot(), contractChecks: () => drift?.results() });
+  const sqlite = [...(rawStore instanceof SqliteStore ? [{ name: 'wasl', db: rawStore.database }] : []), ...(opened.database ? [{ name: 'bus', db: opened.database }] : [])];
+  metrics = new HubMetrics({
+    store,
+    bus,
+    catalogue,
+    flows: () => hub.runtime?.metrics.snapshot(),
+    contractChecks: () => drift?.results(),
+    sqlite: () => sqlite.map((d) => ({ database: d.name, walBytes: d.db.walBytes, checkpointStats: d.db.checkpointStats })),
+  });
   // Every provider exchange this process makes goes into the audit trail (its metadata; order steps go in with their transaction).
   const bodyKey = config.auditBodies && config.secret ? new BodyKey(config.secret) : undefined;
   const uncapture = roles.workers && config.auditBodies ? captureBodies(config.auditBodies) : () => undefined;

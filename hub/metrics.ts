@@ -37,6 +37,8 @@ export interface HubMetricsDeps {
   flows?: () => MetricsSnapshot | undefined;
   /** The scheduled contract checks' latest results (hub/provider-drift.ts), when WASL_PROVIDER_CHECK_MINUTES is set. */
   contractChecks?: () => readonly ContractCheckState[] | undefined;
+  /** The SQLite databases this process writes (the store's, the bus's own), by name. */
+  sqlite?: () => ReadonlyArray<{ database: string; walBytes: number; checkpointStats: { completed: number; catchUps: number } }>;
   now?: () => Date;
 }
 
@@ -194,6 +196,31 @@ export class HubMetrics {
       collect() {
         this.reset();
         for (const c of deps.contractChecks?.() ?? []) this.set({ provider: c.provider }, c.last.status === 'error' ? 1 : 0);
+      },
+    });
+    // The embedded store's WAL (hub/sqlite/database.ts): bounded by its checkpoints, so one that
+    // keeps growing means they do not catch up (another process's long read, a failing disk).
+    new Gauge({
+      name: 'wasl_sqlite_wal_bytes',
+      help: "Size on disk of each SQLite database's write-ahead log this process writes (wasl: the store, bus: the bus's own); its checkpoints keep it to about 32-128 MB",
+      labelNames: ['database'],
+      registers: register,
+      collect() {
+        this.reset();
+        for (const d of deps.sqlite?.() ?? []) this.set({ database: d.database }, d.walBytes);
+      },
+    });
+    new Counter({
+      name: 'wasl_sqlite_checkpoints_total',
+      help: "Checkpoints of each SQLite database's WAL by this process: passive (beside the commits), catch-up (holding commits while it copies the rest, so that the WAL can start again)",
+      labelNames: ['database', 'kind'],
+      registers: register,
+      collect() {
+        this.reset();
+        for (const d of deps.sqlite?.() ?? []) {
+          this.inc({ database: d.database, kind: 'passive' }, d.checkpointStats.completed - d.checkpointStats.catchUps);
+          this.inc({ database: d.database, kind: 'catch-up' }, d.checkpointStats.catchUps);
+        }
       },
     });
     flowCounter('wasl_flow_messages_received_total', 'Messages the nodes of each flow were given (kept across redeploys)', (f) => f.received);

@@ -15,6 +15,8 @@ export interface OpenedBus {
   close(): Promise<void>;
   /** The store puts each step's event on this bus in the step's own commit: the relay has nothing to wait for. */
   inline?: boolean;
+  /** The SQLite database the bus opened for itself (bus.db), shown at /metrics. */
+  database?: SqliteDatabase;
 }
 
 /** WASL_BUS_VISIBILITY_MS: how long a message a crashed process held stays invisible (default 60 s). */
@@ -43,6 +45,7 @@ export async function openBus(config: Pick<HubConfig, 'amqpUrl' | 'dataDir'>, st
   const bus = new EmbeddedBus({ database, store, logger, visibilityMs: visibilityMs() });
   return {
     bus,
+    database,
     close: async () => {
       await bus.close();
       database.close();

@@ -375,6 +375,16 @@ export class SqliteDatabase {
     if (this.flushScheduled && !this.covering && !this.closed) this.flush();
   }
 
+  /** The WAL file's size on disk (0 in memory or once closed): what checkpoints that cannot catch up let grow. */
+  get walBytes(): number {
+    if (this.walFd === undefined || this.closed) return 0;
+    try {
+      return fs.fstatSync(this.walFd).size;
+    } catch {
+      return 0;
+    }
+  }
+
   /** Group commits so far (bench:e2e's SQL count). */
   get commits(): number {
     return this.commitCount;

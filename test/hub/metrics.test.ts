@@ -5,6 +5,9 @@
  * without anything of a citizen in it.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Order } from '../../contracts/types';
 import { reportCall } from '../../connectors/observe';
 import { TransportError } from '../../connectors/errors';
@@ -176,6 +179,30 @@ describe('GET /metrics of a worker (WASL_METRICS_PORT)', function () {
       assert.deepEqual([ready.statusCode, await ready.body.json()], [200, { status: 'ready', checks: { store: 'up', bus: 'up', flows: 'up' } }]);
     } finally {
       await hub.close();
+    }
+  });
+});
+
+describe('metrics: the embedded store\'s WAL', function () {
+  this.timeout(20_000);
+
+  it("shows the size on disk of the SQLite store's WAL and its checkpoints by kind", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasl-metrics-'));
+    const store = new SqliteStore({ file: join(dir, 'wasl.db') });
+    const hub = await testHub({ metricsToken: TOKEN }, store);
+    try {
+      const accepted = await hub.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth(KEYS.centre), 'idempotency-key': newKey() }, payload: validRequest() });
+      assert.equal(accepted.statusCode, 202, accepted.body);
+      const res = await hub.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+      const wal = value(res.body, 'wasl_sqlite_wal_bytes', { database: 'wasl' });
+      assert.equal(wal, statSync(join(dir, 'wasl.db-wal')).size, 'the file as it is on disk');
+      assert.ok(wal! > 0, 'the order went through the WAL');
+      assert.equal(value(res.body, 'wasl_sqlite_checkpoints_total', { database: 'wasl', kind: 'passive' }), store.database.checkpointStats.completed);
+      assert.equal(value(res.body, 'wasl_sqlite_checkpoints_total', { database: 'wasl', kind: 'catch-up' }), 0);
+      assert.equal(value(res.body, 'wasl_sqlite_wal_bytes', { database: 'bus' }), undefined, 'the bus shares the store\'s database');
+    } finally {
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
