@@ -261,11 +261,11 @@ class Monitor {
 /** The statement of an audit append that locks its shards' heads (hub/store/postgres/database.ts, commitWithChain), as a LIKE pattern. */
 const HEADS_LOCK = `'%FROM audit_heads%FOR UPDATE%'`;
 /**
- * The round trip that moves the heads and inserts the records (chainStatements): an append that
- * read its head unlocked (appendingAfterHeads) waits here, for the head's row or for the record
- * another transaction put in its place.
+ * The round trip that moves the heads and inserts the records (chainStatements, guardedChain): an
+ * append that read its head unlocked (appendingAfterHeads) waits here for a transaction that
+ * holds the head.
  */
-const HEADS_MOVE = `'%UPDATE audit_heads h SET%'`;
+const HEADS_MOVE = `'%UPDATE audit_heads % SET shard_seq%'`;
 
 interface WaitSample {
   active: number;

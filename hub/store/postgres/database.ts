@@ -21,16 +21,14 @@ export interface PostgresStoreOptions {
 // Any fixed 64-bit number: the advisory lock that keeps two starting processes from migrating at once.
 const MIGRATION_LOCK = 0x7761736c;
 
-/** audit_log's UNIQUE (shard, shard_seq): two records can never take the same place in a chain. */
-const CHAIN_PLACE = 'audit_log_shard_shard_seq_key';
-
 /**
- * Whether `err` is an append that lost its place in a chain: another transaction appended to the
- * same shard after this one read the head, and committed first.
+ * An order's step or creation that read its shard's head unlocked and found, in its second round
+ * trip, that another append had moved it: it wrote nothing (appendingAfterHeads runs it again).
  */
-export function lostChainPlace(err: unknown): boolean {
-  const e = err as { code?: unknown; constraint?: unknown } | undefined;
-  return e?.code === '23505' && e.constraint === CHAIN_PLACE;
+export class LostChainPlace extends Error {
+  constructor() {
+    super('another append to the audit shard moved its head first');
+  }
 }
 
 export class PgDatabase {
@@ -123,53 +121,74 @@ export class PgDatabase {
   }
 
   /**
-   * Runs a transaction that reads its shards' heads in its first round trip and appends after
-   * them in its second (appendWith, and an order's creation and steps in orders.ts). The first
-   * time the heads are read without a lock: a lock taken there was held across the round trip
-   * and the hub's work between, and under load (two workers on two cores, whose transactions'
-   * processes were descheduled in between) the other appends to the shard queued behind it for
-   * 14–15 ms per order. Two transactions that read the same head both link a record to it: the
-   * second to move the head waits for the first's COMMIT (not for its round trips), then breaks
-   * audit_log's UNIQUE (shard, shard_seq) with its record, rolls back whole, and runs once more
-   * with the head locked (`FOR UPDATE`), which it cannot lose: one wasted attempt at most, even
-   * when every append goes to one shard (WASL_AUDIT_SHARDS=1). Only an append to a single shard
-   * reads its head unlocked: the heads' moves then take one row lock each, in no order that two
-   * multi-shard transactions would agree on, so those lock theirs in shard order from the start.
-   * `attempt` must roll back and release what it took when it fails.
+   * Runs an order's creation or step, which reads its shard's head in its first round trip and
+   * appends after it in its second (orders.ts). The first time the head is read without a lock: a
+   * lock taken there was held across the round trip and the hub's work between, and under load
+   * (two workers on two cores, whose transactions' processes were descheduled in between) the
+   * other appends to the shard queued behind it for 14–15 ms per order. The second round trip
+   * moves the head only if it is still where it was read (guardedChain), waiting for a
+   * transaction that holds it to finish, and writes everything else only if the head moved:
+   * otherwise it commits nothing, `attempt` throws LostChainPlace, and it runs once more with the
+   * head locked (`FOR UPDATE`), which it cannot lose — one wasted attempt at most, even when every
+   * append goes to one shard (WASL_AUDIT_SHARDS=1). No statement fails on the way, so nothing
+   * reaches PostgreSQL's log: a failed statement is logged whole, and these carry the order.
+   * `attempt` must release what it took when it throws.
    */
-  async appendingAfterHeads<T>(shards: readonly number[], attempt: (lockHeads: string) => Promise<T>): Promise<T> {
-    if (shards.length !== 1) return attempt(' FOR UPDATE');
+  async appendingAfterHeads<T>(attempt: (lockHead: string) => Promise<T>): Promise<T> {
     try {
       return await attempt('');
     } catch (err) {
-      if (!lostChainPlace(err)) throw err;
+      if (!(err instanceof LostChainPlace)) throw err;
       this.chainRetries++;
       return attempt(' FOR UPDATE');
     }
   }
 
   /**
-   * Audit entries, and `statements` (escaped by the caller with the literal function it is given)
-   * in the same transaction, in two round trips: BEGIN with the heads of their shards read (in
-   * shard order; appendingAfterHeads), then the statements, the records and the heads' moves with
-   * the COMMIT.
+   * `entries` (all of one shard) appended after the head as read, without the head locked:
+   * the head moves only from where it was read (a compare-and-set, which waits for a transaction
+   * that holds the head and then finds it moved), and the records go in only if it did. `guard`
+   * is true in the transaction once the head is its own: the caller makes its other writes
+   * conditional on it and reads it back before the COMMIT.
    */
-  appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string) => string[] = () => []): Promise<void> {
-    const shards = shardsOf(entries, this.chain.shards);
-    return this.appendingAfterHeads(shards, async (lockHeads) => {
-      const c = await this.pool.connect();
-      try {
-        const lit = (v: string) => c.escapeLiteral(v);
-        const [, heads] = (await c.query(`BEGIN; SELECT shard, shard_seq, hash FROM audit_heads WHERE shard IN (${shards.join(', ')}) ORDER BY shard${lockHeads}`)) as unknown as [unknown, { rows: Array<{ shard: number; shard_seq: string; hash: string }> }];
-        const read = new Map(heads.rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
-        await c.query([...statements(lit), this.chainStatements(c, entries, read), 'COMMIT'].join('; '));
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        c.release();
-      }
-    });
+  guardedChain(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], shard: number, read: Omit<ChainHead, 'shard'>): { statements: string[]; guard: string } {
+    const { records, heads } = linkAll(entries, this.chain.shards, (s) => {
+      if (s !== shard) throw new Error(`an entry for audit shard ${s} among entries for shard ${shard}`);
+      return read;
+    }, this.chain.keys);
+    const lit = (v: string) => c.escapeLiteral(v);
+    const head = heads[0]!;
+    const guard = `EXISTS (SELECT 1 FROM audit_heads WHERE shard = ${shard} AND hash = ${lit(head.hash)})`;
+    return {
+      guard,
+      statements: [
+        `UPDATE audit_heads SET shard_seq = ${head.shardSeq}, hash = ${lit(head.hash)} WHERE shard = ${shard} AND shard_seq = ${read.shardSeq}`,
+        ...records.map(
+          (r) => `INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) SELECT ${r.shard}, ${r.shardSeq}, ${[r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash, r.mac, r.keyId].map(lit).join(', ')} WHERE ${guard}`,
+        ),
+      ],
+    };
+  }
+
+  /**
+   * Audit entries, and `statements` (escaped by the caller with the literal function it is given)
+   * in the same transaction, in two round trips: BEGIN with the heads of their shards locked (in
+   * shard order), then the statements, the records and the heads' moves with the COMMIT.
+   */
+  async appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string) => string[] = () => []): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      const lit = (v: string) => c.escapeLiteral(v);
+      const shards = shardsOf(entries, this.chain.shards);
+      const [, heads] = (await c.query(`BEGIN; SELECT shard, shard_seq, hash FROM audit_heads WHERE shard IN (${shards.join(', ')}) ORDER BY shard FOR UPDATE`)) as unknown as [unknown, { rows: Array<{ shard: number; shard_seq: string; hash: string }> }];
+      const locked = new Map(heads.rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
+      await c.query([...statements(lit), this.chainStatements(c, entries, locked), 'COMMIT'].join('; '));
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
   }
 
   /** The audit shard of an order's records: every record of one order goes to the same one (hub/audit/chain.ts). */
@@ -178,18 +197,15 @@ export class PgDatabase {
   }
 
   /**
-   * The statements that append `entries` to their shards after the heads the caller read in its
-   * transaction (locked, or under appendingAfterHeads), and move those heads: the records linked
-   * here, since the MAC needs a key the database does not hold; the values escaped by the driver,
-   * to go in one simple query with the caller's other statements and its COMMIT. The heads move
-   * first: a transaction that read a head unlocked waits there for one that holds it (locked or
-   * moved), and then fails on its records if it lost its place; with the records first, the two
-   * would each wait for the other's (appendingAfterHeads).
+   * The statements that append `entries` to their shards after the heads the caller locked (and
+   * read) in its transaction, and move those heads: the records linked here, since the MAC needs a
+   * key the database does not hold; the values escaped by the driver, to go in one simple query
+   * with the caller's other statements and its COMMIT.
    */
-  chainStatements(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], read: ReadonlyMap<number, Omit<ChainHead, 'shard'>>): string {
+  chainStatements(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], locked: ReadonlyMap<number, Omit<ChainHead, 'shard'>>): string {
     const { records, heads } = linkAll(entries, this.chain.shards, (shard) => {
-      const head = read.get(shard);
-      if (!head) throw new Error(`audit shard ${shard} was not read by the transaction that appends to it`);
+      const head = locked.get(shard);
+      if (!head) throw new Error(`audit shard ${shard} was not locked by the transaction that appends to it`);
       return head;
     }, this.chain.keys);
     const lit = (v: string) => c.escapeLiteral(v);

@@ -7,12 +7,12 @@
  * A step is two round trips (issue 25: it was ten): the first begins, locks and reads the order
  * with its timeline and reads the head of the order's audit shard (locked only on a second
  * attempt: PgDatabase.appendingAfterHeads); the hub plans the step and links the audit record;
- * the second writes the order, the timeline event, the outbox event, the audit record and the
- * head's move, and commits. Both are simple queries of several statements
+ * the second moves the head if it is still where it was read and, only if it moved, writes the
+ * order, the timeline event, the outbox event and the audit record, and commits. Both are simple queries of several statements
  * with the values escaped by the driver (escapeLiteral), since the extended protocol allows one
  * statement per round trip and node-postgres does not pipeline. The order is returned as written,
  * not read back. A new order likewise: its idempotency key claimed (or found taken) with the
- * shard's head read, then the rest with the COMMIT.
+ * shard's head read, then the rest with the COMMIT (the key let go if the head had moved).
  */
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { Order, Receipt, TimelineEvent } from '../../../contracts/types';
@@ -23,7 +23,7 @@ import { WaslError } from '../../errors';
 import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, traceStep, type OrderDoc } from '../order-records';
 import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
-import type { PgDatabase } from './database';
+import { LostChainPlace, type PgDatabase } from './database';
 
 export class PgOrders implements OrderStore {
   private readonly pool: Pool;
@@ -33,7 +33,7 @@ export class PgOrders implements OrderStore {
   }
 
   createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult> {
-    return this.database.appendingAfterHeads([this.database.orderShard(order.id)], (lockHead) => this.create(order, idem, trace, lockHead));
+    return this.database.appendingAfterHeads((lockHead) => this.create(order, idem, trace, lockHead));
   }
 
   private async create(order: Order, idem: IdempotencyClaim, trace: TraceCarrier | undefined, lockHead: string): Promise<CreateResult> {
@@ -53,15 +53,17 @@ export class PgOrders implements OrderStore {
         if (!row.rows[0]) throw new Error('an idempotency key was taken and is gone');
         return await this.replay(c, row.rows[0], idem);
       }
-      const statements = [`INSERT INTO orders (id, service_code, channel_id, status, doc) VALUES (${[doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit).join(', ')})`];
       const entries: AuditEntry[] = [];
       for (const step of timeline) {
         traceStep(step, trace);
-        statements.push(...this.stepStatements(lit, doc, step, trace));
         entries.push(stepEntry(doc, step));
       }
-      statements.push(this.database.chainStatements(c, entries, this.headRead(shard, head.rows[0])), 'COMMIT');
-      await c.query(statements.join('; '));
+      const chain = this.database.guardedChain(c, entries, shard, this.headRead(shard, head.rows[0]));
+      const statements = [...chain.statements, insertRow('orders', ['id', 'service_code', 'channel_id', 'status', 'doc'], [doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit), chain.guard)];
+      for (const step of timeline) statements.push(...this.stepStatements(lit, doc, step, trace, true, chain.guard));
+      // A creation that lost its shard's head writes nothing; the key it claimed goes with it.
+      statements.push(`DELETE FROM idempotency_keys WHERE channel_id = ${lit(idem.channel)} AND key = ${lit(idem.key)} AND NOT ${chain.guard}`);
+      if (!(await this.commitIfMoved(c, statements, chain.guard))) throw new LostChainPlace();
       return { order, replayed: false };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
@@ -71,18 +73,27 @@ export class PgOrders implements OrderStore {
     }
   }
 
-  /** The head of `shard` as the transaction read it. */
-  private headRead(shard: number, row: { shard_seq: string; hash: string } | undefined): Map<number, { shardSeq: number; hash: string }> {
-    if (!row) throw new Error(`audit_heads has no row for shard ${shard} (WASL_AUDIT_SHARDS is at most 256)`);
-    return new Map([[shard, { shardSeq: Number(row.shard_seq), hash: row.hash }]]);
+  /**
+   * Runs a guarded second round trip (PgDatabase.guardedChain) with its COMMIT; whether its
+   * shard's head moved, that is whether anything was written.
+   */
+  private async commitIfMoved(c: PoolClient, statements: string[], guard: string): Promise<boolean> {
+    const results = (await c.query([...statements, `SELECT ${guard} AS moved`, 'COMMIT'].join('; '))) as unknown as QueryResult<{ moved: boolean }>[];
+    return results[results.length - 2]?.rows[0]?.moved === true;
   }
 
-  /** A step's timeline event and, unless it is a note, its outbox event, as statements. */
-  private stepStatements(lit: (v: string) => string, doc: OrderDoc, step: TimelineEvent, trace: TraceCarrier | undefined, outbox = true): string[] {
-    const out = [`INSERT INTO order_timeline (order_id, seq, doc) VALUES (${lit(doc.id)}, ${Number(step.seq)}, ${lit(JSON.stringify(step))})`];
+  /** The head of `shard` as the transaction read it. */
+  private headRead(shard: number, row: { shard_seq: string; hash: string } | undefined): { shardSeq: number; hash: string } {
+    if (!row) throw new Error(`audit_heads has no row for shard ${shard} (WASL_AUDIT_SHARDS is at most 256)`);
+    return { shardSeq: Number(row.shard_seq), hash: row.hash };
+  }
+
+  /** A step's timeline event and, unless it is a note, its outbox event, as statements (written only if `guard` holds, when given). */
+  private stepStatements(lit: (v: string) => string, doc: OrderDoc, step: TimelineEvent, trace: TraceCarrier | undefined, outbox = true, guard?: string): string[] {
+    const out = [insertRow('order_timeline', ['order_id', 'seq', 'doc'], [lit(doc.id), String(Number(step.seq)), lit(JSON.stringify(step))], guard)];
     if (outbox) {
       const event = eventFor(doc, step, trace);
-      out.push(`INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES (${[event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at].map(lit).join(', ')})`);
+      out.push(insertRow('outbox', ['event_id', 'order_id', 'type', 'service_code', 'payload', 'created_at'], [event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at].map(lit), guard));
     }
     return out;
   }
@@ -93,7 +104,7 @@ export class PgOrders implements OrderStore {
    * when the order does not exist and `required` is false.
    */
   private lockedStep(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles?: Settlement): Promise<Order | undefined> {
-    return this.database.appendingAfterHeads([this.database.orderShard(id)], (lockHead) => this.step(id, required, plan, settles, lockHead));
+    return this.database.appendingAfterHeads((lockHead) => this.step(id, required, plan, settles, lockHead));
   }
 
   private async step(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles: Settlement | undefined, lockHead: string): Promise<Order | undefined> {
@@ -114,15 +125,18 @@ export class PgOrders implements OrderStore {
       const timeline = t.rows.map((r) => r.doc);
       const { doc, step, outbox, trace } = plan(current, timeline);
       const stored = JSON.stringify(doc);
-      await c.query(
+      const chain = this.database.guardedChain(c, [stepEntry(doc, step)], shard, this.headRead(shard, head.rows[0]));
+      const moved = await this.commitIfMoved(
+        c,
         [
-          `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)}`,
-          ...this.stepStatements(lit, doc, step, trace, outbox),
-          this.database.chainStatements(c, [stepEntry(doc, step)], this.headRead(shard, head.rows[0])),
-          ...(settles ? [`INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (${lit(settles.consumer)}, ${lit(settles.eventId)}, now()) ON CONFLICT DO NOTHING`] : []),
-          'COMMIT',
-        ].join('; '),
+          ...chain.statements,
+          `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)} AND ${chain.guard}`,
+          ...this.stepStatements(lit, doc, step, trace, outbox, chain.guard),
+          ...(settles ? [`INSERT INTO processed_events (consumer, event_id, processed_at) SELECT ${lit(settles.consumer)}, ${lit(settles.eventId)}, now() WHERE ${chain.guard} ON CONFLICT DO NOTHING`] : []),
+        ],
+        chain.guard,
       );
+      if (!moved) throw new LostChainPlace();
       settles?.recorded();
       // As a read would give it back: what was stored, parsed again.
       return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
@@ -245,3 +259,9 @@ export class PgOrders implements OrderStore {
 type OrderRow = { doc: OrderDoc; timeline: TimelineEvent[] };
 const READ_ORDER = "SELECT o.doc, coalesce((SELECT jsonb_agg(t.doc ORDER BY t.seq) FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb) AS timeline FROM orders o WHERE o.id = $1";
 const orderOf = (row: OrderRow | undefined): Order | undefined => (row ? { ...row.doc, timeline: row.timeline } : undefined);
+
+/** An INSERT of one row of SQL expressions; with `guard`, as INSERT … SELECT … WHERE guard, so that nothing goes in unless it holds. */
+function insertRow(table: string, columns: readonly string[], values: readonly string[], guard?: string): string {
+  const head = `INSERT INTO ${table} (${columns.join(', ')})`;
+  return guard ? `${head} SELECT ${values.join(', ')} WHERE ${guard}` : `${head} VALUES (${values.join(', ')})`;
+}
