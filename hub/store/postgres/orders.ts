@@ -39,6 +39,7 @@ export class PgOrders implements OrderStore {
   private async create(order: Order, idem: IdempotencyClaim, trace: TraceCarrier | undefined, lockHead: string): Promise<CreateResult> {
     const { doc, timeline } = splitOrder(order);
     const c = await this.pool.connect();
+    let moved: boolean;
     try {
       const lit = (v: string) => c.escapeLiteral(v);
       const shard = this.database.orderShard(doc.id);
@@ -63,14 +64,16 @@ export class PgOrders implements OrderStore {
       for (const step of timeline) statements.push(...this.stepStatements(lit, doc, step, trace, true, chain.guard));
       // A creation that lost its shard's head writes nothing; the key it claimed goes with it.
       statements.push(`DELETE FROM idempotency_keys WHERE channel_id = ${lit(idem.channel)} AND key = ${lit(idem.key)} AND NOT ${chain.guard}`);
-      if (!(await this.commitIfMoved(c, statements, chain.guard))) throw new LostChainPlace();
-      return { order, replayed: false };
+      moved = await this.commitIfMoved(c, statements, chain.guard);
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       c.release();
     }
+    // Thrown once committed (there is nothing to roll back): appendingAfterHeads runs it again.
+    if (!moved) throw new LostChainPlace();
+    return { order, replayed: false };
   }
 
   /**
@@ -136,16 +139,19 @@ export class PgOrders implements OrderStore {
         ],
         chain.guard,
       );
-      if (!moved) throw new LostChainPlace();
-      settles?.recorded();
-      // As a read would give it back: what was stored, parsed again.
-      return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
+      if (moved) {
+        settles?.recorded();
+        // As a read would give it back: what was stored, parsed again.
+        return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
+      }
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       c.release();
     }
+    // Thrown once committed (there is nothing to roll back): appendingAfterHeads runs it again.
+    throw new LostChainPlace();
   }
 
   private async replay(c: PoolClient, existing: { request_hash: string; order_id: string }, idem: IdempotencyClaim): Promise<CreateResult> {

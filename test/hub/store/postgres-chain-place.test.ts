@@ -28,15 +28,19 @@ describe('store: PostgreSQL, an audit append that loses its place in the chain',
   const realQuery = Client.prototype.query;
   /** Queries the server refused while a test ran: a lost place must not be one of them. */
   let failed: string[];
+  /** Queries sent while a test ran, by their start. */
+  let sent: string[];
   /** Every query goes through `around` (by default straight to the server); failures are noted. */
   let around: (client: Client, args: unknown[], send: () => Promise<unknown>) => Promise<unknown>;
   beforeEach(async () => {
     failed = [];
+    sent = [];
     around = (_c, _a, send) => send();
     Client.prototype.query = function (this: Client, ...args: unknown[]) {
       const callback = args.find((a) => typeof a === 'function');
       const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string } | undefined)?.text ?? '');
       if (callback || (args[0] as { submit?: unknown } | undefined)?.submit) return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+      sent.push(text.slice(0, 40));
       return around(this, args, () => (realQuery as (...a: unknown[]) => Promise<unknown>).apply(this, args)).catch((err: unknown) => {
         failed.push(`${(err as Error).message}: ${text.slice(0, 60)}`);
         throw err;
@@ -103,6 +107,7 @@ describe('store: PostgreSQL, an audit append that loses its place in the chain',
     assert.equal(store.chainRetries, 1, 'A lost its place once, and its second attempt did not');
     assert.equal((await store.getOrder(a.id))?.timeline.length, 2, 'the step was stored once');
     assert.deepEqual(failed, [], 'no statement failed');
+    assert.equal(sent.filter((t) => t.startsWith('ROLLBACK')).length, 0, 'nothing to roll back: the lost attempt committed nothing');
     await assertWholeChain(4);
   });
 
@@ -118,6 +123,7 @@ describe('store: PostgreSQL, an audit append that loses its place in the chain',
     assert.equal(again.replayed, true, 'the key points at the order created');
     assert.equal(again.order.id, a.id);
     assert.deepEqual(failed, [], 'no statement failed');
+    assert.equal(sent.filter((t) => t.startsWith('ROLLBACK')).length, 1, 'only the replay rolls back its claim of the key');
     await assertWholeChain(2);
   });
 
