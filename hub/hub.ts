@@ -187,6 +187,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     flows: () => hub.runtime?.metrics.snapshot(),
     contractChecks: () => drift?.results(),
     sqlite: () => sqlite.map((d) => ({ database: d.name, walBytes: d.db.walBytes, checkpointStats: d.db.checkpointStats })),
+    chainRetries: () => rawStore.chainRetries,
   });
   // Every provider exchange this process makes goes into the audit trail (its metadata; order steps go in with their transaction).
   const bodyKey = config.auditBodies && config.secret ? new BodyKey(config.secret) : undefined;

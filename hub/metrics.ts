@@ -38,7 +38,9 @@ export interface HubMetricsDeps {
   /** The scheduled contract checks' latest results (hub/provider-drift.ts), when WASL_PROVIDER_CHECK_MINUTES is set. */
   contractChecks?: () => readonly ContractCheckState[] | undefined;
   /** The SQLite databases this process writes (the store's, the bus's own), by name. */
-  sqlite?: () => ReadonlyArray<{ database: string; walBytes: number; checkpointStats: { completed: number; catchUps: number } }>;
+  sqlite?: () => ReadonlyArray<{ database: string; walBytes: number; checkpointStats: { completed: number; catchUps: number; failed: number } }>;
+  /** PostgreSQL: appends run again after losing their place in an audit chain (Store.chainRetries); undefined on SQLite. */
+  chainRetries?: () => number | undefined;
   now?: () => Date;
 }
 
@@ -221,6 +223,26 @@ export class HubMetrics {
           this.inc({ database: d.database, kind: 'passive' }, d.checkpointStats.completed - d.checkpointStats.catchUps);
           this.inc({ database: d.database, kind: 'catch-up' }, d.checkpointStats.catchUps);
         }
+      },
+    });
+    new Counter({
+      name: 'wasl_sqlite_checkpoint_failures_total',
+      help: "Checkpoints of each SQLite database's WAL that failed in this process (an I/O error, the checkpointer thread lost): the WAL is not copied into the database file meanwhile",
+      labelNames: ['database'],
+      registers: register,
+      collect() {
+        this.reset();
+        for (const d of deps.sqlite?.() ?? []) this.inc({ database: d.database }, d.checkpointStats.failed);
+      },
+    });
+    new Counter({
+      name: 'wasl_audit_chain_retries_total',
+      help: "PostgreSQL: order steps and creations in this process that found their audit shard's head moved by another append between their two round trips, wrote nothing, and ran again with the head locked (a rate high against the steps means too few WASL_AUDIT_SHARDS)",
+      registers: register,
+      collect() {
+        this.reset();
+        const n = deps.chainRetries?.();
+        if (n !== undefined) this.inc(n);
       },
     });
     flowCounter('wasl_flow_messages_received_total', 'Messages the nodes of each flow were given (kept across redeploys)', (f) => f.received);

@@ -64,6 +64,17 @@ export interface SqliteDatabaseOptions {
   maxHoldMs?: number;
 }
 
+/** SqliteDatabase.checkpointStats. */
+export interface CheckpointStats {
+  /** Checkpoints the worker answered, failed ones included. */
+  completed: number;
+  /** Of which catch-ups (commits held while they ran). */
+  catchUps: number;
+  /** Checkpoints that failed, or died with their thread. */
+  failed: number;
+  lastError?: string;
+}
+
 /** What the checkpointer thread reports: SQLite's own figures, in WAL frames. */
 interface CheckpointReply {
   done: true;
@@ -142,6 +153,7 @@ export class SqliteDatabase {
   private checkpoints = 0;
   private commitCount = 0;
   private checkpointError?: string;
+  private checkpointFailures = 0;
   /** A checkpoint is copying the WAL's last frames: commits wait for it, so that SQLite can start the WAL again. */
   private holding = false;
   private catchUps = 0;
@@ -336,6 +348,7 @@ export class SqliteDatabase {
       // A checkpointer that died takes its checkpoint with it; the next one starts a new thread.
       this.checkpointer.on('error', (err) => {
         this.checkpointError = err.message;
+        this.checkpointFailures++;
         this.checkpointing = false;
         this.checkpointer = undefined;
         this.release();
@@ -348,7 +361,10 @@ export class SqliteDatabase {
   private checkpointed(m: CheckpointReply): void {
     this.checkpointing = false;
     this.checkpoints++;
-    if (m.error) this.checkpointError = m.error;
+    if (m.error) {
+      this.checkpointError = m.error;
+      this.checkpointFailures++;
+    }
     if (this.holding) {
       this.catchUps++;
       // Whether or not it copied everything (another process's reader can keep frames from it),
@@ -390,9 +406,9 @@ export class SqliteDatabase {
     return this.commitCount;
   }
 
-  /** Checkpoints completed by the worker (of which catch-ups that held commits), and its last error (tests, health). */
-  get checkpointStats(): { completed: number; catchUps: number; lastError?: string } {
-    return { completed: this.checkpoints, catchUps: this.catchUps, ...(this.checkpointError ? { lastError: this.checkpointError } : {}) };
+  /** Checkpoints answered by the worker (of which catch-ups that held commits), those that failed, and the last error (tests, metrics). */
+  get checkpointStats(): CheckpointStats {
+    return { completed: this.checkpoints, catchUps: this.catchUps, failed: this.checkpointFailures, ...(this.checkpointError ? { lastError: this.checkpointError } : {}) };
   }
 
   /**

@@ -318,6 +318,12 @@ export interface MetricCounts {
 /** The database under the roles: which back end, whether it answers (/ready), closing it. */
 export interface StoreConnection {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * PostgreSQL: order steps and creations that found their audit shard's head moved by another
+   * append between their two round trips, and ran again with it locked (postgres/database.ts
+   * appendingAfterHeads), in this process; none on SQLite, whose one writer never loses its place.
+   */
+  readonly chainRetries?: number;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -199,6 +199,7 @@ describe('metrics: the embedded store\'s WAL', function () {
       assert.ok(wal! > 0, 'the order went through the WAL');
       assert.equal(value(res.body, 'wasl_sqlite_checkpoints_total', { database: 'wasl', kind: 'passive' }), store.database.checkpointStats.completed);
       assert.equal(value(res.body, 'wasl_sqlite_checkpoints_total', { database: 'wasl', kind: 'catch-up' }), 0);
+      assert.equal(value(res.body, 'wasl_sqlite_checkpoint_failures_total', { database: 'wasl' }), 0);
       assert.equal(value(res.body, 'wasl_sqlite_wal_bytes', { database: 'bus' }), undefined, 'the bus shares the store\'s database');
     } finally {
       await hub.close();
@@ -209,6 +210,30 @@ describe('metrics: the embedded store\'s WAL', function () {
 
 describe('metrics: Prometheus conventions (issue 26)', () => {
   const deps = () => ({ store: { orderCounts: async () => [], countOrders: async () => 0, deadLetterCounts: async () => [] } as never, bus: { depth: async () => ({ ready: 0, inFlight: 0, delayed: 0 }) } as never, catalogue: { all: () => [], refused: () => [] } as never });
+
+  it("counts the PostgreSQL store's appends run again, and a SQLite database's failed checkpoints, at every scrape", async () => {
+    let retries = 2;
+    let failed = 0;
+    const m = new HubMetrics({
+      ...deps(),
+      chainRetries: () => retries,
+      sqlite: () => [{ database: 'bus', walBytes: 4096, checkpointStats: { completed: 5, catchUps: 1, failed } }],
+    });
+    try {
+      let text = await m.registry.metrics();
+      assert.match(text, /^wasl_audit_chain_retries_total 2$/m);
+      assert.match(text, /^wasl_sqlite_checkpoint_failures_total\{database="bus"\} 0$/m);
+      assert.match(text, /^wasl_sqlite_checkpoints_total\{database="bus",kind="passive"\} 4$/m);
+      retries = 5;
+      failed = 1;
+      text = await m.registry.metrics();
+      assert.match(text, /^wasl_audit_chain_retries_total 5$/m);
+      assert.match(text, /^wasl_sqlite_checkpoint_failures_total\{database="bus"\} 1$/m);
+      assert.match(text, /^wasl_sqlite_wal_bytes\{database="bus"\} 4096$/m);
+    } finally {
+      m.close();
+    }
+  });
 
   it("the flows runtime's totals are counters named _total, their values those of the runtime at every scrape", async () => {
     const flow = (received: number) => ({ flow: CIVIL, received, sent: received - 1, errors: 2 });
