@@ -152,6 +152,7 @@ export class SqliteDatabase {
   private checkpointing = false;
   private checkpoints = 0;
   private commitCount = 0;
+  private writeCount = 0;
   private checkpointError?: string;
   private checkpointFailures = 0;
   /** A checkpoint is copying the WAL's last frames: commits wait for it, so that SQLite can start the WAL again. */
@@ -283,6 +284,7 @@ export class SqliteDatabase {
       return;
     }
     this.commitCount++;
+    this.writeCount += jobs.length;
     if (this.walFd === undefined) {
       this.settle(jobs);
       return;
@@ -404,6 +406,14 @@ export class SqliteDatabase {
   /** Group commits so far (bench:e2e's SQL count). */
   get commits(): number {
     return this.commitCount;
+  }
+
+  /**
+   * Writes committed so far, each in its own savepoint: how many commits there would be if no
+   * two shared one. How many do share one depends on timing; this does not (test/hub/order-cost.test.ts).
+   */
+  get writes(): number {
+    return this.writeCount;
   }
 
   /** Checkpoints answered by the worker (of which catch-ups that held commits), those that failed, and the last error (tests, metrics). */

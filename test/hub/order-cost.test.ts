@@ -182,15 +182,21 @@ describe('the cost of one order: statements, commits and bus messages (issue 25)
       await settledOrder(hub, probe); // warm: statements prepared, caches filled
       counts.reset();
       const commitsBefore = store.database.commits;
+      const writesBefore = store.database.writes;
       counts.on = true;
       await settledOrder(hub, probe);
       counts.on = false;
       db.close();
       const m: Measured = { statements: counts.total(), commits: store.database.commits - commitsBefore, busMessages: counts.total(/^INSERT INTO bus_messages/), byStatement: [...counts.statements].sort((a, b) => b[1] - a[1]) };
+      const writes = store.database.writes - writesBefore;
       report('SQLite', m);
+      process.stdout.write(`      SQLite: ${writes} writes (the most commits there can be)\n`);
       // Ceilings: measured 2026-12-06 on this design (four stages, each transition → timeline → outbox → audit → queue → claim → flow → processed).
       assert.ok(m.statements <= SQLITE_CEILING.statements, `statements ${m.statements} > ${SQLITE_CEILING.statements}: ${JSON.stringify(m.byStatement.slice(0, 15))}`);
-      assert.ok(m.commits <= SQLITE_CEILING.commits, `commits ${m.commits} > ${SQLITE_CEILING.commits}`);
+      // Which writes share a group commit depends on timing (11–14 commits seen, 14 with the
+      // machine busy); the writes do not: each is its own savepoint, at most a commit of its own.
+      assert.ok(writes <= SQLITE_CEILING.writes, `writes ${writes} > ${SQLITE_CEILING.writes}`);
+      assert.ok(m.commits <= writes, `commits ${m.commits} > writes ${writes}`);
       assert.ok(m.busMessages <= SQLITE_CEILING.busMessages, `bus messages ${m.busMessages} > ${SQLITE_CEILING.busMessages}`);
       assert.ok(m.busMessages >= 3, 'the order went through its stages on the bus (a count of nothing is no measure)');
     } finally {
@@ -282,7 +288,9 @@ describe('the cost of one order: statements, commits and bus messages (issue 25)
 // journal finish that follows the call (hub/held-calls.ts), and a document's metadata answered
 // from memory for the step that checks it in the process that just stored it: SQLite 65–66
 // statements, PostgreSQL 17 round trips, 12 transactions.
-const SQLITE_MEASURED = { statements: 66 };
+// 2026-12-07: SQLite's commits (13 here) came to 14 with the machine busy, over a ceiling of 13:
+// the ceiling is now on the writes (14, whatever the timing), and the commits under the writes.
+const SQLITE_MEASURED = { statements: 66, writes: 14 };
 const PG_MEASURED = { statements: 17, commits: 12 };
-const SQLITE_CEILING = { statements: SQLITE_MEASURED.statements, commits: 13, busMessages: 4 };
+const SQLITE_CEILING = { statements: SQLITE_MEASURED.statements, writes: SQLITE_MEASURED.writes, busMessages: 4 };
 const PG_CEILING = { statements: PG_MEASURED.statements, commits: PG_MEASURED.commits, busMessages: 4 };
