@@ -10,7 +10,7 @@ import type { CallRecords, ProviderCallRecords, StepJournal } from '../../hub/st
 const call = (orderId: string): CallRecord => ({ provider: 'moi-civil-registry', operation: 'IssueExtract', orderId, endpoint: 'http://127.0.0.1:1/x', outcome: 'success', status: 200, attempts: 1, durationMs: 5, requestBytes: 1, responseBytes: 2, startedAt: new Date(0).toISOString() });
 
 /** A journal that remembers each finish and what it carried; `fail(n)` makes the next n finishes throw. */
-function fakeStore() {
+function fakeStore(opts: { maxHoldMs?: number; now?: () => number } = {}) {
   const finishes: Array<{ orderId: string; calls: CallRecords | undefined }> = [];
   const alone: CallRecord[][] = [];
   const events = new EventEmitter();
@@ -33,7 +33,7 @@ function fakeStore() {
     assert.equal(audit.length, records.length);
     await store.recordProviderCalls(records, audit);
     events.emit('written');
-  }, () => assert.fail('no write fails here'), 20);
+  }, () => assert.fail('no write fails here'), 20, opts.maxHoldMs, opts.now);
   return { store: finishWithCalls(store, held), held, finishes, alone, events, fail: (times = 1) => (failing = times) };
 }
 
@@ -86,6 +86,43 @@ describe('provider call records held for the journal finish (issue 25)', () => {
     await written;
     assert.deepEqual(f.alone, [[r]]);
     assert.deepEqual(f.finishes, []);
+  });
+
+  it("keeps an order's records past the hold while its journaled step is open, for that step's finish", async () => {
+    const f = fakeStore();
+    const [a, b] = [call('ord_a'), call('ord_b')];
+    await f.store.journalStart('ord_a', 'moi.issue');
+    f.held.add(a, callEntry(a));
+    f.held.add(b, callEntry(b));
+    // ord_b has no open step: written when the hold ends, which is how the test knows it ended.
+    await once(f.events, 'written');
+    assert.deepEqual(f.alone, [[b]], "only the records no open step waits for");
+    await f.store.journalFinish('ord_a', 'moi.issue', 'succeeded', {});
+    assert.deepEqual(f.finishes.map((x) => [x.orderId, x.calls?.records]), [['ord_a', [a]]], 'the late finish still carries its call');
+  });
+
+  it('writes the records of a step that never finishes once maxHoldMs has passed since it started', async () => {
+    let t = 1_000;
+    const f = fakeStore({ maxHoldMs: 500, now: () => t });
+    const a = call('ord_a');
+    await f.store.journalStart('ord_a', 'moi.issue');
+    f.held.add(a, callEntry(a));
+    // A transient failure: the step throws, no finish. Its start is now older than maxHoldMs.
+    t += 500;
+    await once(f.events, 'written');
+    assert.deepEqual(f.alone, [[a]]);
+    assert.deepEqual(f.finishes, []);
+  });
+
+  it('does not hold for a step whose journal says it finished already (a redelivery that calls nothing)', async () => {
+    const f = fakeStore();
+    const finished: StepJournal['journalStart'] = async (orderId, step) => ({ orderId, step, status: 'succeeded', attempts: 1, startedAt: '', outcome: {} });
+    const store = finishWithCalls({ ...f.store, journalStart: finished, recordProviderCalls: f.store.recordProviderCalls }, f.held);
+    await store.journalStart('ord_a', 'moi.issue');
+    const a = call('ord_a');
+    f.held.add(a, callEntry(a));
+    await once(f.events, 'written');
+    assert.deepEqual(f.alone, [[a]]);
   });
 
   it('writes what it holds when it closes', async () => {

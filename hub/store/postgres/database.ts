@@ -121,8 +121,9 @@ export class PgDatabase {
   }
 
   /**
-   * Runs an order's creation or step, which reads its shard's head in its first round trip and
-   * appends after it in its second (orders.ts). The first time the head is read without a lock: a
+   * Runs an order's creation or step (orders.ts), or an append of one shard with its statements
+   * (appendWith), which reads its shard's head in its first round trip and appends after it in
+   * its second. The first time the head is read without a lock: a
    * lock taken there was held across the round trip and the hub's work between, and under load
    * (two workers on two cores, whose transactions' processes were descheduled in between) the
    * other appends to the shard queued behind it for 14–15 ms per order. The second round trip
@@ -172,14 +173,42 @@ export class PgDatabase {
 
   /**
    * Audit entries, and `statements` (escaped by the caller with the literal function it is given)
-   * in the same transaction, in two round trips: BEGIN with the heads of their shards locked (in
-   * shard order), then the statements, the records and the heads' moves with the COMMIT.
+   * in the same transaction, in two round trips. Entries of one shard (an order's, an operator's):
+   * BEGIN with the head read, then the head's guarded move, the records and the statements —
+   * each made conditional on `guard`, which the builder is given (an INSERT … SELECT … WHERE
+   * guard, an UPDATE … AND guard) — with the COMMIT, run again with the head locked if another
+   * append moved it (appendingAfterHeads). Entries of several shards lock their heads in shard
+   * order from the start, and the builder gets no guard.
    */
-  async appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string) => string[] = () => []): Promise<void> {
+  async appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string, guard?: string) => string[] = () => []): Promise<void> {
+    const shards = shardsOf(entries, this.chain.shards);
+    if (shards.length !== 1) return this.appendLocked(entries, shards, statements);
+    const shard = shards[0]!;
+    return this.appendingAfterHeads(async (lockHead) => {
+      const c = await this.pool.connect();
+      let moved: boolean;
+      try {
+        const lit = (v: string) => c.escapeLiteral(v);
+        const [, head] = (await c.query(`BEGIN; SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`)) as unknown as [unknown, { rows: Array<{ shard_seq: string; hash: string }> }];
+        const row = head.rows[0];
+        if (!row) throw new Error(`audit_heads has no row for shard ${shard} (WASL_AUDIT_SHARDS is at most 256)`);
+        const chain = this.guardedChain(c, entries, shard, { shardSeq: Number(row.shard_seq), hash: row.hash });
+        moved = await this.commitIfMoved(c, [...chain.statements, ...statements(lit, chain.guard)], chain.guard);
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
+      // Thrown once committed (there is nothing to roll back).
+      if (!moved) throw new LostChainPlace();
+    });
+  }
+
+  private async appendLocked(entries: readonly AuditEntry[], shards: readonly number[], statements: (lit: (v: string) => string) => string[]): Promise<void> {
     const c = await this.pool.connect();
     try {
       const lit = (v: string) => c.escapeLiteral(v);
-      const shards = shardsOf(entries, this.chain.shards);
       const [, heads] = (await c.query(`BEGIN; SELECT shard, shard_seq, hash FROM audit_heads WHERE shard IN (${shards.join(', ')}) ORDER BY shard FOR UPDATE`)) as unknown as [unknown, { rows: Array<{ shard: number; shard_seq: string; hash: string }> }];
       const locked = new Map(heads.rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
       await c.query([...statements(lit), this.chainStatements(c, entries, locked), 'COMMIT'].join('; '));
@@ -189,6 +218,15 @@ export class PgDatabase {
     } finally {
       c.release();
     }
+  }
+
+  /**
+   * Runs a guarded second round trip (guardedChain) with its COMMIT; whether its shard's head
+   * moved, that is whether anything was written.
+   */
+  async commitIfMoved(c: PoolClient, statements: readonly string[], guard: string): Promise<boolean> {
+    const results = (await c.query([...statements, `SELECT ${guard} AS moved`, 'COMMIT'].join('; '))) as unknown as Array<{ rows: Array<{ moved?: boolean }> }>;
+    return results[results.length - 2]?.rows[0]?.moved === true;
   }
 
   /** The audit shard of an order's records: every record of one order goes to the same one (hub/audit/chain.ts). */

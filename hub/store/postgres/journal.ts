@@ -44,8 +44,9 @@ export class PgJournal implements StepJournal {
   }
 
   /** The finish as a statement of a larger transaction's simple query, its values escaped by `lit`. */
-  finishStatement(lit: (v: string) => string, orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): string {
-    return `UPDATE step_journal SET status = ${lit(status)}, outcome = ${lit(JSON.stringify(outcome ?? null))}, finished_at = now() WHERE order_id = ${lit(orderId)} AND step = ${lit(step)}`;
+  /** The finish as a statement for another's transaction; with `guard`, written only if it holds (PgDatabase.appendWith). */
+  finishStatement(lit: (v: string) => string, orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown, guard?: string): string {
+    return `UPDATE step_journal SET status = ${lit(status)}, outcome = ${lit(JSON.stringify(outcome ?? null))}, finished_at = now() WHERE order_id = ${lit(orderId)} AND step = ${lit(step)}${guard ? ` AND ${guard}` : ''}`;
   }
 
   async journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void> {

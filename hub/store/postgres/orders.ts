@@ -64,7 +64,7 @@ export class PgOrders implements OrderStore {
       for (const step of timeline) statements.push(...this.stepStatements(lit, doc, step, trace, true, chain.guard));
       // A creation that lost its shard's head writes nothing; the key it claimed goes with it.
       statements.push(`DELETE FROM idempotency_keys WHERE channel_id = ${lit(idem.channel)} AND key = ${lit(idem.key)} AND NOT ${chain.guard}`);
-      moved = await this.commitIfMoved(c, statements, chain.guard);
+      moved = await this.database.commitIfMoved(c, statements, chain.guard);
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -74,15 +74,6 @@ export class PgOrders implements OrderStore {
     // Thrown once committed (there is nothing to roll back): appendingAfterHeads runs it again.
     if (!moved) throw new LostChainPlace();
     return { order, replayed: false };
-  }
-
-  /**
-   * Runs a guarded second round trip (PgDatabase.guardedChain) with its COMMIT; whether its
-   * shard's head moved, that is whether anything was written.
-   */
-  private async commitIfMoved(c: PoolClient, statements: string[], guard: string): Promise<boolean> {
-    const results = (await c.query([...statements, `SELECT ${guard} AS moved`, 'COMMIT'].join('; '))) as unknown as QueryResult<{ moved: boolean }>[];
-    return results[results.length - 2]?.rows[0]?.moved === true;
   }
 
   /** The head of `shard` as the transaction read it. */
@@ -129,7 +120,7 @@ export class PgOrders implements OrderStore {
       const { doc, step, outbox, trace } = plan(current, timeline);
       const stored = JSON.stringify(doc);
       const chain = this.database.guardedChain(c, [stepEntry(doc, step)], shard, this.headRead(shard, head.rows[0]));
-      const moved = await this.commitIfMoved(
+      const moved = await this.database.commitIfMoved(
         c,
         [
           ...chain.statements,

@@ -16,12 +16,18 @@ export class PgProviderCalls implements ProviderCallRecords {
    * `with`: statements (escaped with the literal function they are given) for the same
    * transaction — the journal finish of the step that made the calls (hub/held-calls.ts).
    */
-  async recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = [], more?: (lit: (v: string) => string) => string[]): Promise<void> {
+  async recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = [], more?: (lit: (v: string) => string, guard?: string) => string[]): Promise<void> {
     if (records.length === 0 && !more) return;
-    const insert = (lit: (v: string) => string) =>
-      records.length ? [`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${records.map((r) => `(${callValues(r).map((v) => (v === null || v === undefined ? 'NULL' : lit(String(v)))).join(', ')})`).join(', ')}`] : [];
+    const row = (r: CallRecord, lit: (v: string) => string) => callValues(r).map((v) => (v === null || v === undefined ? 'NULL' : lit(String(v)))).join(', ');
+    // With a guard (PgDatabase.appendWith), each row goes in only if it holds: one INSERT … SELECT each.
+    const insert = (lit: (v: string) => string, guard?: string) =>
+      records.length === 0
+        ? []
+        : guard
+          ? records.map((r) => `INSERT INTO provider_calls (${CALL_COLUMNS}) SELECT ${row(r, lit)} WHERE ${guard}`)
+          : [`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${records.map((r) => `(${row(r, lit)})`).join(', ')}`];
     if (audit.length) {
-      await this.database.appendWith(audit, (lit) => [...insert(lit), ...(more?.(lit) ?? [])]);
+      await this.database.appendWith(audit, (lit, guard) => [...insert(lit, guard), ...(more?.(lit, guard) ?? [])]);
       return;
     }
     if (more) {
