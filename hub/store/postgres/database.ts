@@ -22,14 +22,10 @@ export interface PostgresStoreOptions {
 const MIGRATION_LOCK = 0x7761736c;
 
 /**
- * An order's step or creation that read its shard's head unlocked and found, in its second round
- * trip, that another append had moved it: it wrote nothing (appendingAfterHeads runs it again).
+ * What an attempt of appendingAfterHeads gives when its shard's head had moved since it read it:
+ * it wrote nothing and committed that nothing.
  */
-export class LostChainPlace extends Error {
-  constructor() {
-    super('another append to the audit shard moved its head first');
-  }
-}
+export const LOST_PLACE = Symbol('lost its place in the audit chain');
 
 export class PgDatabase {
   /** Single statements of the same moment, in one round trip (batch.ts). */
@@ -129,20 +125,39 @@ export class PgDatabase {
    * other appends to the shard queued behind it for 14–15 ms per order. The second round trip
    * moves the head only if it is still where it was read (guardedChain), waiting for a
    * transaction that holds it to finish, and writes everything else only if the head moved:
-   * otherwise it commits nothing, `attempt` throws LostChainPlace, and it runs once more with the
+   * otherwise it commits nothing, `attempt` gives LOST_PLACE, and it runs once more with the
    * head locked (`FOR UPDATE`), which it cannot lose — one wasted attempt at most, even when every
    * append goes to one shard (WASL_AUDIT_SHARDS=1). No statement fails on the way, so nothing
    * reaches PostgreSQL's log: a failed statement is logged whole, and these carry the order.
-   * `attempt` must release what it took when it throws.
+   * Each attempt gets a connection of its own: rolled back if the attempt throws, released either
+   * way (an attempt that lost its place has committed, so it is not rolled back: a ROLLBACK after
+   * a COMMIT only draws a warning into the server's log).
    */
-  async appendingAfterHeads<T>(attempt: (lockHead: string) => Promise<T>): Promise<T> {
+  async appendingAfterHeads<T>(attempt: (c: PoolClient, lockHead: string) => Promise<T | typeof LOST_PLACE>): Promise<T> {
+    const first = await this.onClient((c) => attempt(c, ''));
+    if (first !== LOST_PLACE) return first;
+    this.chainRetries++;
+    const second = await this.onClient((c) => attempt(c, ' FOR UPDATE'));
+    if (second === LOST_PLACE) throw new Error("an audit shard's head moved while this transaction held it locked");
+    return second;
+  }
+
+  private async onClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
     try {
-      return await attempt('');
+      return await fn(c);
     } catch (err) {
-      if (!(err instanceof LostChainPlace)) throw err;
-      this.chainRetries++;
-      return attempt(' FOR UPDATE');
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
     }
+  }
+
+  /** A shard's head as the first round trip read it. */
+  headOf(shard: number, row: { shard_seq: string; hash: string } | undefined): Omit<ChainHead, 'shard'> {
+    if (!row) throw new Error(`audit_heads has no row for shard ${shard} (WASL_AUDIT_SHARDS is at most 256)`);
+    return { shardSeq: Number(row.shard_seq), hash: row.hash };
   }
 
   /**
@@ -184,40 +199,21 @@ export class PgDatabase {
     const shards = shardsOf(entries, this.chain.shards);
     if (shards.length !== 1) return this.appendLocked(entries, shards, statements);
     const shard = shards[0]!;
-    return this.appendingAfterHeads(async (lockHead) => {
-      const c = await this.pool.connect();
-      let moved: boolean;
-      try {
-        const lit = (v: string) => c.escapeLiteral(v);
-        const [, head] = (await c.query(`BEGIN; SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`)) as unknown as [unknown, { rows: Array<{ shard_seq: string; hash: string }> }];
-        const row = head.rows[0];
-        if (!row) throw new Error(`audit_heads has no row for shard ${shard} (WASL_AUDIT_SHARDS is at most 256)`);
-        const chain = this.guardedChain(c, entries, shard, { shardSeq: Number(row.shard_seq), hash: row.hash });
-        moved = await this.commitIfMoved(c, [...chain.statements, ...statements(lit, chain.guard)], chain.guard);
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        c.release();
-      }
-      // Thrown once committed (there is nothing to roll back).
-      if (!moved) throw new LostChainPlace();
+    return this.appendingAfterHeads(async (c, lockHead) => {
+      const lit = (v: string) => c.escapeLiteral(v);
+      const [, head] = (await c.query(`BEGIN; SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`)) as unknown as [unknown, { rows: Array<{ shard_seq: string; hash: string }> }];
+      const chain = this.guardedChain(c, entries, shard, this.headOf(shard, head.rows[0]));
+      return (await this.commitIfMoved(c, [...chain.statements, ...statements(lit, chain.guard)], chain.guard)) ? undefined : LOST_PLACE;
     });
   }
 
-  private async appendLocked(entries: readonly AuditEntry[], shards: readonly number[], statements: (lit: (v: string) => string) => string[]): Promise<void> {
-    const c = await this.pool.connect();
-    try {
+  private appendLocked(entries: readonly AuditEntry[], shards: readonly number[], statements: (lit: (v: string) => string) => string[]): Promise<void> {
+    return this.onClient(async (c) => {
       const lit = (v: string) => c.escapeLiteral(v);
       const [, heads] = (await c.query(`BEGIN; SELECT shard, shard_seq, hash FROM audit_heads WHERE shard IN (${shards.join(', ')}) ORDER BY shard FOR UPDATE`)) as unknown as [unknown, { rows: Array<{ shard: number; shard_seq: string; hash: string }> }];
       const locked = new Map(heads.rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
       await c.query([...statements(lit), this.chainStatements(c, entries, locked), 'COMMIT'].join('; '));
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   /**

@@ -23,7 +23,7 @@ import { WaslError } from '../../errors';
 import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, traceStep, type OrderDoc } from '../order-records';
 import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
-import { LostChainPlace, type PgDatabase } from './database';
+import { LOST_PLACE, type PgDatabase } from './database';
 
 export class PgOrders implements OrderStore {
   private readonly pool: Pool;
@@ -33,53 +33,35 @@ export class PgOrders implements OrderStore {
   }
 
   createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult> {
-    return this.database.appendingAfterHeads((lockHead) => this.create(order, idem, trace, lockHead));
+    return this.database.appendingAfterHeads((c, lockHead) => this.create(c, order, idem, trace, lockHead));
   }
 
-  private async create(order: Order, idem: IdempotencyClaim, trace: TraceCarrier | undefined, lockHead: string): Promise<CreateResult> {
+  private async create(c: PoolClient, order: Order, idem: IdempotencyClaim, trace: TraceCarrier | undefined, lockHead: string): Promise<CreateResult | typeof LOST_PLACE> {
     const { doc, timeline } = splitOrder(order);
-    const c = await this.pool.connect();
-    let moved: boolean;
-    try {
-      const lit = (v: string) => c.escapeLiteral(v);
-      const shard = this.database.orderShard(doc.id);
-      // The key first: a concurrent request with the same key waits on it, and finds it taken once that one commits.
-      const [, claimed, head] = (await c.query(
-        `BEGIN; INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (${[idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt].map(lit).join(', ')}) ON CONFLICT DO NOTHING RETURNING order_id; ` +
-          `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`,
-      )) as unknown as [QueryResult, QueryResult, QueryResult<{ shard_seq: string; hash: string }>];
-      if (claimed.rowCount !== 1) {
-        await c.query('ROLLBACK');
-        const row = await c.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = $1 AND key = $2', [idem.channel, idem.key]);
-        if (!row.rows[0]) throw new Error('an idempotency key was taken and is gone');
-        return await this.replay(c, row.rows[0], idem);
-      }
-      const entries: AuditEntry[] = [];
-      for (const step of timeline) {
-        traceStep(step, trace);
-        entries.push(stepEntry(doc, step));
-      }
-      const chain = this.database.guardedChain(c, entries, shard, this.headRead(shard, head.rows[0]));
-      const statements = [...chain.statements, insertRow('orders', ['id', 'service_code', 'channel_id', 'status', 'doc'], [doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit), chain.guard)];
-      for (const step of timeline) statements.push(...this.stepStatements(lit, doc, step, trace, true, chain.guard));
-      // A creation that lost its shard's head writes nothing; the key it claimed goes with it.
-      statements.push(`DELETE FROM idempotency_keys WHERE channel_id = ${lit(idem.channel)} AND key = ${lit(idem.key)} AND NOT ${chain.guard}`);
-      moved = await this.database.commitIfMoved(c, statements, chain.guard);
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
+    const lit = (v: string) => c.escapeLiteral(v);
+    const shard = this.database.orderShard(doc.id);
+    // The key first: a concurrent request with the same key waits on it, and finds it taken once that one commits.
+    const [, claimed, head] = (await c.query(
+      `BEGIN; INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (${[idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt].map(lit).join(', ')}) ON CONFLICT DO NOTHING RETURNING order_id; ` +
+        `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`,
+    )) as unknown as [QueryResult, QueryResult, QueryResult<{ shard_seq: string; hash: string }>];
+    if (claimed.rowCount !== 1) {
+      await c.query('ROLLBACK');
+      const row = await c.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = $1 AND key = $2', [idem.channel, idem.key]);
+      if (!row.rows[0]) throw new Error('an idempotency key was taken and is gone');
+      return await this.replay(c, row.rows[0], idem);
     }
-    // Thrown once committed (there is nothing to roll back): appendingAfterHeads runs it again.
-    if (!moved) throw new LostChainPlace();
-    return { order, replayed: false };
-  }
-
-  /** The head of `shard` as the transaction read it. */
-  private headRead(shard: number, row: { shard_seq: string; hash: string } | undefined): { shardSeq: number; hash: string } {
-    if (!row) throw new Error(`audit_heads has no row for shard ${shard} (WASL_AUDIT_SHARDS is at most 256)`);
-    return { shardSeq: Number(row.shard_seq), hash: row.hash };
+    const entries: AuditEntry[] = [];
+    for (const step of timeline) {
+      traceStep(step, trace);
+      entries.push(stepEntry(doc, step));
+    }
+    const chain = this.database.guardedChain(c, entries, shard, this.database.headOf(shard, head.rows[0]));
+    const statements = [...chain.statements, insertRow('orders', ['id', 'service_code', 'channel_id', 'status', 'doc'], [doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit), chain.guard)];
+    for (const step of timeline) statements.push(...this.stepStatements(lit, doc, step, trace, true, chain.guard));
+    // A creation that lost its shard's head writes nothing; the key it claimed goes with it.
+    statements.push(`DELETE FROM idempotency_keys WHERE channel_id = ${lit(idem.channel)} AND key = ${lit(idem.key)} AND NOT ${chain.guard}`);
+    return (await this.database.commitIfMoved(c, statements, chain.guard)) ? { order, replayed: false } : LOST_PLACE;
   }
 
   /** A step's timeline event and, unless it is a note, its outbox event, as statements (written only if `guard` holds, when given). */
@@ -98,51 +80,40 @@ export class PgOrders implements OrderStore {
    * when the order does not exist and `required` is false.
    */
   private lockedStep(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles?: Settlement): Promise<Order | undefined> {
-    return this.database.appendingAfterHeads((lockHead) => this.step(id, required, plan, settles, lockHead));
+    return this.database.appendingAfterHeads((c, lockHead) => this.step(c, id, required, plan, settles, lockHead));
   }
 
-  private async step(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles: Settlement | undefined, lockHead: string): Promise<Order | undefined> {
-    const c = await this.pool.connect();
-    try {
-      const lit = (v: string) => c.escapeLiteral(v);
-      const shard = this.database.orderShard(id);
-      const [, o, t, head] = (await c.query(
-        `BEGIN; SELECT doc FROM orders WHERE id = ${lit(id)} FOR UPDATE; SELECT doc FROM order_timeline WHERE order_id = ${lit(id)} ORDER BY seq; ` +
-          `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`,
-      )) as unknown as [QueryResult, QueryResult<{ doc: OrderDoc }>, QueryResult<{ doc: TimelineEvent }>, QueryResult<{ shard_seq: string; hash: string }>];
-      const current = o.rows[0]?.doc;
-      if (!current) {
-        await c.query('ROLLBACK');
-        if (required) throw new WaslError('order-not-found');
-        return undefined;
-      }
-      const timeline = t.rows.map((r) => r.doc);
-      const { doc, step, outbox, trace } = plan(current, timeline);
-      const stored = JSON.stringify(doc);
-      const chain = this.database.guardedChain(c, [stepEntry(doc, step)], shard, this.headRead(shard, head.rows[0]));
-      const moved = await this.database.commitIfMoved(
-        c,
-        [
-          ...chain.statements,
-          `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)} AND ${chain.guard}`,
-          ...this.stepStatements(lit, doc, step, trace, outbox, chain.guard),
-          ...(settles ? [`INSERT INTO processed_events (consumer, event_id, processed_at) SELECT ${lit(settles.consumer)}, ${lit(settles.eventId)}, now() WHERE ${chain.guard} ON CONFLICT DO NOTHING`] : []),
-        ],
-        chain.guard,
-      );
-      if (moved) {
-        settles?.recorded();
-        // As a read would give it back: what was stored, parsed again.
-        return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
-      }
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
+  private async step(c: PoolClient, id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles: Settlement | undefined, lockHead: string): Promise<Order | undefined | typeof LOST_PLACE> {
+    const lit = (v: string) => c.escapeLiteral(v);
+    const shard = this.database.orderShard(id);
+    const [, o, t, head] = (await c.query(
+      `BEGIN; SELECT doc FROM orders WHERE id = ${lit(id)} FOR UPDATE; SELECT doc FROM order_timeline WHERE order_id = ${lit(id)} ORDER BY seq; ` +
+        `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`,
+    )) as unknown as [QueryResult, QueryResult<{ doc: OrderDoc }>, QueryResult<{ doc: TimelineEvent }>, QueryResult<{ shard_seq: string; hash: string }>];
+    const current = o.rows[0]?.doc;
+    if (!current) {
+      await c.query('ROLLBACK');
+      if (required) throw new WaslError('order-not-found');
+      return undefined;
     }
-    // Thrown once committed (there is nothing to roll back): appendingAfterHeads runs it again.
-    throw new LostChainPlace();
+    const timeline = t.rows.map((r) => r.doc);
+    const { doc, step, outbox, trace } = plan(current, timeline);
+    const stored = JSON.stringify(doc);
+    const chain = this.database.guardedChain(c, [stepEntry(doc, step)], shard, this.database.headOf(shard, head.rows[0]));
+    const moved = await this.database.commitIfMoved(
+      c,
+      [
+        ...chain.statements,
+        `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)} AND ${chain.guard}`,
+        ...this.stepStatements(lit, doc, step, trace, outbox, chain.guard),
+        ...(settles ? [`INSERT INTO processed_events (consumer, event_id, processed_at) SELECT ${lit(settles.consumer)}, ${lit(settles.eventId)}, now() WHERE ${chain.guard} ON CONFLICT DO NOTHING`] : []),
+      ],
+      chain.guard,
+    );
+    if (!moved) return LOST_PLACE;
+    settles?.recorded();
+    // As a read would give it back: what was stored, parsed again.
+    return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
   }
 
   private async replay(c: PoolClient, existing: { request_hash: string; order_id: string }, idem: IdempotencyClaim): Promise<CreateResult> {

@@ -127,6 +127,22 @@ describe('store: PostgreSQL, an audit append that loses its place in the chain',
     await assertWholeChain(2);
   });
 
+  it("runs a provider call's records with its step's journal finish again the same way, the finish written once", async () => {
+    const a = await create(store);
+    await store.journalStart(a.id, 'moi.issue');
+    const entry = (subject: string) => ({ at: new Date().toISOString(), kind: 'provider.call' as const, actor: 'provider:moi-civil-registry', subject, data: { outcome: 'success' } });
+    const record = { provider: 'moi-civil-registry', operation: 'IssueExtract', orderId: a.id, endpoint: 'http://127.0.0.1:1/x', outcome: 'success' as const, status: 200, attempts: 1, durationMs: 5, requestBytes: 1, responseBytes: 2, startedAt: new Date().toISOString() };
+    // Its head read (place 1: the order's creation), another append takes place 2 first.
+    const { ran } = interleave('UPDATE audit_heads SET', () => store.appendAudit([entry('provider:elsewhere')]));
+    await store.journalFinish(a.id, 'moi.issue', 'succeeded', { ok: true }, { records: [record], audit: [entry(a.id)] });
+    await ran;
+    assert.equal(store.chainRetries, 1);
+    assert.equal((await store.journalGet(a.id, 'moi.issue'))?.status, 'succeeded');
+    assert.equal((await store.listProviderCalls({ orderId: a.id, limit: 10 })).length, 1, 'the call recorded once');
+    assert.deepEqual(failed, [], 'no statement failed');
+    await assertWholeChain(3);
+  });
+
   it('lets many concurrent steps on one shard through, each retried at most once, with no deadlock', async () => {
     const orders = await Promise.all(Array.from({ length: 30 }, () => create(store)));
     const creations = store.chainRetries;
