@@ -193,8 +193,10 @@ describe('the cost of one order: statements, commits and bus messages (issue 25)
       process.stdout.write(`      SQLite: ${writes} writes (the most commits there can be)\n`);
       // Ceilings: measured 2026-12-06 on this design (four stages, each transition → timeline → outbox → audit → queue → claim → flow → processed).
       assert.ok(m.statements <= SQLITE_CEILING.statements, `statements ${m.statements} > ${SQLITE_CEILING.statements}: ${JSON.stringify(m.byStatement.slice(0, 15))}`);
-      // Which writes share a group commit depends on timing (11–14 commits seen, 14 with the
-      // machine busy); the writes do not: each is its own savepoint, at most a commit of its own.
+      // Which writes share a group commit depends on timing (11–14 commits seen), and so, a
+      // little, does how many writes there are (13–15 seen with the same 65 statements: an event
+      // handed over in the commit that queued it or claimed later, an ack in its step's write or
+      // in its own). Each write is its own savepoint, at most a commit of its own.
       assert.ok(writes <= SQLITE_CEILING.writes, `writes ${writes} > ${SQLITE_CEILING.writes}`);
       assert.ok(m.commits <= writes, `commits ${m.commits} > writes ${writes}`);
       assert.ok(m.busMessages <= SQLITE_CEILING.busMessages, `bus messages ${m.busMessages} > ${SQLITE_CEILING.busMessages}`);
@@ -289,8 +291,10 @@ describe('the cost of one order: statements, commits and bus messages (issue 25)
 // from memory for the step that checks it in the process that just stored it: SQLite 65–66
 // statements, PostgreSQL 17 round trips, 12 transactions.
 // 2026-12-07: SQLite's commits (13 here) came to 14 with the machine busy, over a ceiling of 13:
-// the ceiling is now on the writes (14, whatever the timing), and the commits under the writes.
-const SQLITE_MEASURED = { statements: 66, writes: 14 };
+// the ceiling is now on the writes, and the commits under the writes. The writes were 14 in every
+// run beside busy loops, 13 in a few and 15 once in a fresh clone's full suite: the ceiling is the
+// most seen, as the commits' was.
+const SQLITE_MEASURED = { statements: 66, writes: 15 };
 const PG_MEASURED = { statements: 17, commits: 12 };
 const SQLITE_CEILING = { statements: SQLITE_MEASURED.statements, writes: SQLITE_MEASURED.writes, busMessages: 4 };
 const PG_CEILING = { statements: PG_MEASURED.statements, commits: PG_MEASURED.commits, busMessages: 4 };
