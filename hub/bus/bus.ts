@@ -45,6 +45,15 @@ export function eventMessage(event: OrderEvent): BusMessage {
  */
 export type InlinePublisher = (messages: BusMessage[]) => void;
 
+/**
+ * Called inside a write by the step that completes a delivery (Settlement): records the event
+ * processed in that write and, when the embedded bus sharing the database holds the event's
+ * message in this process, takes the message off its queue in the same commit — the step, its
+ * processed record and the ack one commit, with no write of their own after it
+ * (EmbeddedBus.settlerWithin).
+ */
+export type InlineSettler = (consumer: string, eventId: string) => void;
+
 export interface AttemptRecord {
   attempt: number;
   at: string;

@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../log';
 import type { SqliteDatabase } from '../sqlite/database';
-import type { AttemptRecord, Bus, BusHealth, BusMessage, DeadLetterSink, Delivery, InlinePublisher, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
-import { describeError, handle, type Decision } from './consume';
+import type { AttemptRecord, Bus, BusHealth, BusMessage, DeadLetterSink, Delivery, InlinePublisher, InlineSettler, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
+import { consumerName, describeError, handle, type Decision } from './consume';
 
 export interface EmbeddedBusOptions {
   database: SqliteDatabase;
@@ -32,6 +32,16 @@ interface Claimed {
   deliveries: number;
   delivery: Delivery;
 }
+
+/** A message a subscription of this process is handling: a step that completes it may take it off the queue (settlerWithin). */
+interface Handling {
+  id: number;
+  token: string;
+  /** Taken off the queue, processed, in a step's commit now on disk: nothing is left to settle. */
+  acked: boolean;
+}
+
+const handlingKey = (consumer: string, eventId: string) => `${consumer}\u0000${eventId}`;
 
 interface Row {
   id: number;
@@ -56,6 +66,8 @@ export class EmbeddedBus implements Bus {
   private closed = false;
   /** Records a processed event inside this bus's own writes, when the store shares its database. */
   private readonly recorder?: (consumer: string, eventId: string) => void;
+  /** What this process's subscriptions are handling, by consumer and event id. */
+  private readonly handling = new Map<string, Handling>();
 
   constructor(opts: EmbeddedBusOptions) {
     this.db = opts.database;
@@ -142,6 +154,42 @@ export class EmbeddedBus implements Bus {
         );
       }
     };
+  }
+
+  /**
+   * When the store shares this bus's database: a settler its steps call inside their writes.
+   * The step that completes a delivery (Settlement) records its event processed there, and the
+   * message leaves the queue in the same commit when a subscription of this process holds it
+   * under its current lease: the step, its processed record and the ack are one commit, and the
+   * subscription has no write left to make (issue 25). A message whose lease was lost meanwhile
+   * (another delivery holds it) is left to that delivery, which finds the event processed.
+   */
+  settlerWithin(database: unknown): InlineSettler | undefined {
+    const record = this.recorder;
+    if (database !== this.db || !record) return undefined;
+    return (consumer, eventId) => {
+      record(consumer, eventId);
+      const held = this.handling.get(handlingKey(consumer, eventId));
+      if (!held || this.stmt.ack.run(held.id, held.token).changes !== 1) return;
+      this.db.afterWrite(
+        () => void (held.acked = true),
+        () => undefined,
+      );
+    };
+  }
+
+  /** A subscription starts handling a message; undefined when another delivery of the same event already is. */
+  beginHandling(consumer: string, eventId: string, id: number, token: string): Handling | undefined {
+    const key = handlingKey(consumer, eventId);
+    if (this.handling.has(key)) return undefined;
+    const held: Handling = { id, token, acked: false };
+    this.handling.set(key, held);
+    return held;
+  }
+
+  endHandling(consumer: string, eventId: string, held: Handling | undefined): void {
+    const key = handlingKey(consumer, eventId);
+    if (held && this.handling.get(key) === held) this.handling.delete(key);
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
@@ -267,6 +315,7 @@ class EmbeddedSubscription {
   private unsubscribe?: () => void;
   private loop?: Promise<void>;
   private readonly prefetch: number;
+  private readonly consumer: string;
   /** Slots promised to messages a commit of this process is handing over (EmbeddedBus.publisherWithin). */
   private reserved = 0;
   /** Slots a claim under way may fill: a hand-over does not take them from what waits in the queue. */
@@ -282,6 +331,7 @@ class EmbeddedSubscription {
     private readonly opts: SubscribeOptions,
   ) {
     this.prefetch = opts.prefetch ?? 16;
+    this.consumer = consumerName(opts);
   }
 
   start(): void {
@@ -299,8 +349,14 @@ class EmbeddedSubscription {
     while (this.running) {
       const room = this.prefetch - this.inFlight.size - this.reserved;
       const heard = this.heard;
-      this.claiming = Math.max(room, 0);
-      const claimed = room > 0 ? await this.bus.claim(this.opts.service, room).catch((err: unknown) => this.claimFailed(err)) : [];
+      // Looked for first: the pump wakes whenever a message in flight finishes, and with this
+      // process's own commits handing their messages over (publisherWithin) the queue mostly
+      // has nothing ready — a claim that finds nothing would still be a write and a commit.
+      // (A read, where a claim is a write; what it finds is also when to wake if nothing is ready.)
+      const due = room > 0 ? this.bus.nextDue(this.opts.service) : undefined;
+      const claiming = due !== undefined && due <= Date.now();
+      this.claiming = claiming ? room : 0;
+      const claimed = claiming ? await this.bus.claim(this.opts.service, room).catch((err: unknown) => this.claimFailed(err)) : [];
       this.claiming = 0;
       if (!this.running) {
         // Stopped while claiming: give the messages back rather than hold them for a whole lease.
@@ -308,9 +364,9 @@ class EmbeddedSubscription {
         break;
       }
       for (const c of claimed) this.process(c);
-      if (claimed.length === room && room > 0) continue;
+      if (claiming && claimed.length === room) continue;
       if (this.heard !== heard) continue;
-      await this.sleep();
+      await this.sleep(claiming || room <= 0 ? this.bus.nextDue(this.opts.service) : due);
     }
   }
 
@@ -347,18 +403,23 @@ class EmbeddedSubscription {
     const { deliveryLimit, visibilityMs } = this.bus.limits;
     const task = (async () => {
       const heartbeat = setInterval(() => void this.bus.extend(id, token).catch(() => undefined), visibilityMs / 2);
+      const { eventId } = delivery.message;
+      const held = this.bus.beginHandling(this.consumer, eventId, id, token);
       try {
         const decision: Decision =
           // Delivered again and again without an outcome: it kills its consumers. Stop the loop.
           deliveries > deliveryLimit
             ? { action: 'dead', reason: 'delivery-limit', history: delivery.history }
             : await handle(delivery, this.opts, this.bus.processed, this.bus.recordsOnAck);
-        await this.bus.settle(id, token, delivery, decision);
+        // A step took it off the queue, processed, in its own commit (settlerWithin): whatever the
+        // flow did after that step, the event is processed and its message gone.
+        if (!held?.acked) await this.bus.settle(id, token, delivery, decision);
       } catch (err) {
         // Settling failed (the database refused): the lease runs out and the message comes back.
-        this.bus.log.error({ err: { message: describeError(err) }, eventId: delivery.message.eventId }, 'could not settle a message');
+        this.bus.log.error({ err: { message: describeError(err) }, eventId }, 'could not settle a message');
       } finally {
         clearInterval(heartbeat);
+        this.bus.endHandling(this.consumer, eventId, held);
       }
     })();
     this.track(task);
@@ -372,8 +433,8 @@ class EmbeddedSubscription {
     });
   }
 
-  private sleep(): Promise<void> {
-    const next = this.bus.nextDue(this.opts.service);
+  /** Until woken, `next` (when the queue's next message is due: undefined if it has none), or the poll interval. */
+  private sleep(next: number | undefined): Promise<void> {
     const wait = next === undefined ? this.bus.limits.pollMs : Math.max(0, Math.min(this.bus.limits.pollMs, next - Date.now()));
     return new Promise((resolve) => {
       const done = () => {

@@ -36,6 +36,7 @@ export async function openBus(config: Pick<HubConfig, 'amqpUrl' | 'dataDir'>, st
   if (store instanceof SqliteStore) {
     const bus = new EmbeddedBus({ database: store.database, store, logger, visibilityMs: visibilityMs() });
     const inline = store.publishWithin(bus.publisherWithin(store.database));
+    store.settleWithin(bus.settlerWithin(store.database));
     return { bus, close: () => bus.close(), inline };
   }
   // PostgreSQL without RabbitMQ: the queue still needs a durable home; it cannot be shared by

@@ -9,7 +9,7 @@ import type { Order, OrderStatus } from '../../../contracts/types';
 import { DEFAULT_SHARDS, type AuditEntry, type ChainOptions } from '../../audit/chain';
 import { AuditKeys } from '../../audit/keys';
 import type { Seal } from '../../audit/seal';
-import type { AttemptRecord, BusMessage, InlinePublisher } from '../../bus/bus';
+import type { AttemptRecord, BusMessage, InlinePublisher, InlineSettler } from '../../bus/bus';
 import type { CallRecord } from '../../../connectors/connector';
 import { SqliteDatabase } from '../../sqlite/database';
 import type { AuditQuery, CallbackQuery, CallbackRecord, DeadLetterQuery, IdempotencyClaim, NoteRequest, OrderQuery, ProviderCallQuery, RelayPassRequest, RelayPassResult, Store, TransitionRequest, CallRecords } from '../store';
@@ -67,6 +67,7 @@ export class SqliteStore implements Store {
     this.providerCalls = new SqliteProviderCalls(database, this.audit);
     this.leases = new SqliteLeases(database);
     this.counts = new SqliteCounts(database);
+    this.orders.settleWith(this.processed.recorderWithin(database));
   }
 
   /**
@@ -76,6 +77,15 @@ export class SqliteStore implements Store {
    */
   publishWithin(publisher: InlinePublisher | undefined): boolean {
     return this.orders.publishWithin(publisher);
+  }
+
+  /**
+   * The embedded bus's settler, when the bus shares this database (EmbeddedBus.settlerWithin):
+   * a step that completes a delivery then also takes its message off the queue in its commit.
+   * Without it a step records its event processed alone, and the bus acknowledges after.
+   */
+  settleWithin(settler: InlineSettler | undefined): void {
+    if (settler) this.orders.settleWith(settler);
   }
 
   // OrderStore (orders.ts)

@@ -4,7 +4,7 @@
  * with the embedded bus in the same database the event also enters the queue in that commit.
  */
 import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../../contracts/types';
-import { eventMessage, type InlinePublisher } from '../../bus/bus';
+import { eventMessage, type InlinePublisher, type InlineSettler } from '../../bus/bus';
 import { WaslError } from '../../errors';
 import { stepEntry } from '../../audit/entries';
 import type { SqliteDatabase } from '../../sqlite/database';
@@ -24,6 +24,8 @@ function written(stored: string, timeline: TimelineEvent[], step: TimelineEvent)
 export class SqliteOrders implements OrderStore {
   private readonly stmt;
   private publisher?: InlinePublisher;
+  /** Records the event a step completes (TransitionRequest.settles) inside the step's write. */
+  private settler?: InlineSettler;
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -52,6 +54,14 @@ export class SqliteOrders implements OrderStore {
   publishWithin(publisher: InlinePublisher | undefined): boolean {
     this.publisher = publisher;
     return publisher !== undefined;
+  }
+
+  /**
+   * SqliteStore: what records a step's settled event in its write — the processed log's own
+   * recorder, or the embedded bus's settler (which also takes the message off its queue).
+   */
+  settleWith(settler: InlineSettler | undefined): void {
+    this.settler = settler;
   }
 
   createOrder(order: Order, idem: IdempotencyClaim, trace?: TraceCarrier): Promise<CreateResult> {
@@ -127,8 +137,9 @@ export class SqliteOrders implements OrderStore {
     return page;
   }
 
-  transition(id: string, req: TransitionRequest): Promise<Order> {
-    return this.database.write(() => {
+  async transition(id: string, req: TransitionRequest): Promise<Order> {
+    const settles = this.settler ? req.settles : undefined;
+    const order = await this.database.write(() => {
       const row = this.stmt.getOrder.get(id);
       if (!row) throw new WaslError('order-not-found');
       const current = JSON.parse(row.doc) as OrderDoc;
@@ -138,8 +149,13 @@ export class SqliteOrders implements OrderStore {
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
       this.appendStep(doc, step, req.trace);
+      // The event this step completes is processed in the same commit (as on PostgreSQL): a
+      // crash after it does not run the stage again.
+      if (settles) this.settler!(settles.consumer, settles.eventId);
       return written(stored, timeline, step);
     });
+    settles?.recorded();
+    return order;
   }
 
   /** Numbers and stores the order's receipt (inside the caller's write); the one it has if any. */

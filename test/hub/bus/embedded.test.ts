@@ -280,6 +280,105 @@ describe('bus: embedded', () => {
         b.database.close();
       });
 
+      it('takes a delivery off the queue in the commit of the step that completes it: a crash after that step runs nothing again', async () => {
+        const file = join(dir, 'wasl.db');
+        const child = spawn(process.execPath, ['--require', 'tsx/cjs', HANGING_INLINE, file, '300', 'settle'], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const exited = new Promise((r) => child.once('exit', r));
+        await until(() => /^settled /m.test(out) || child.exitCode !== null, 20_000, 'the child to store its step');
+        child.kill('SIGKILL');
+        await exited;
+        const received = /^settled (\S+)/m.exec(out)?.[1];
+        assert.ok(received, out);
+        const b = open(file);
+        const queued = b.database.db.prepare('SELECT event_id FROM bus_messages').pluck().all();
+        assert.equal(queued.length, 1, "only the step's own event is left, leased to the dead process");
+        assert.notEqual(queued[0], received);
+        assert.equal(await b.store.isProcessed(`${newOrder().service.code}:*`, received), true, 'processed in the same commit');
+        const got: string[] = [];
+        const sub = await b.bus.subscribe({ service: newOrder().service.code, handler: async (d) => void got.push(d.message.type) });
+        // The received event's lease ran out before the cancelled one's: had it been left, it would come first.
+        await until(() => got.length === 1, 5_000, "the step's event, redelivered");
+        await until(() => b.database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get() === 0, 5_000, 'its ack');
+        assert.deepEqual(got, ['order.cancelled']);
+        await sub.stop();
+        await b.bus.close();
+        b.database.close();
+      });
+
+      it('makes no write of its own for a delivery its step settled, and none to look for work that is not there', async () => {
+        const { database, store, bus, claimed } = inline();
+        store.settleWithin(bus.settlerWithin(database));
+        const settled: string[] = [];
+        const settle = bus.settle.bind(bus);
+        bus.settle = (id, token, d, decision) => (settled.push(d.message.type), settle(id, token, d, decision));
+        let claims = 0;
+        const claimFn = bus.claim.bind(bus);
+        bus.claim = (queue, n) => (claims++, claimFn(queue, n));
+        const service = newOrder().service.code;
+        const left: number[] = [];
+        const sub = await bus.subscribe({
+          service,
+          handler: async (d) => {
+            if (d.message.type !== 'order.received') return;
+            const settles = { consumer: d.consumer!, eventId: d.message.eventId, recorded: () => void (d.recorded = true) };
+            await store.transition(d.message.orderId, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' }, settles });
+            // The step is on disk: its delivery's message with it is gone already.
+            left.push(database.db.prepare('SELECT count(*) FROM bus_messages WHERE event_id = ?').pluck().get(d.message.eventId) as number);
+          },
+        });
+        // Its pump looked at the queue (a read) as it started, and sleeps.
+        const writes = database.writes;
+        const n = 5;
+        for (let i = 0; i < n; i++) {
+          const { order, idem } = claim({ ...newOrder(), service: { ...newOrder().service, code: service } });
+          await store.createOrder(order, idem);
+        }
+        await until(() => settled.length === n && database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get() === 0, 5_000, 'every event done');
+        await sub.stop();
+        assert.deepEqual(left, Array(n).fill(0));
+        assert.deepEqual(settled, Array(n).fill('order.cancelled'), 'only the events no step settled were acknowledged by a write of their own');
+        assert.equal(claimed.size, 0);
+        assert.equal(claims, 0, 'no claim: everything was handed over, and a claim is a write');
+        // Per order: its creation, its step, the ack of the step's own event.
+        assert.equal(database.writes - writes, 3 * n);
+        for (const eventType of ['order.received']) {
+          const processed = database.db.prepare("SELECT count(*) FROM processed_events p JOIN outbox o ON o.event_id = p.event_id WHERE o.type = ?").pluck().get(eventType);
+          assert.equal(processed, n);
+        }
+        await bus.close();
+        database.close();
+      });
+
+      it('records a settled event processed but leaves its message to a delivery that took the lease over', async () => {
+        const { database, store, bus } = inline();
+        store.settleWithin(bus.settlerWithin(database));
+        const { order, idem } = claim();
+        const done: string[] = [];
+        const sub = await bus.subscribe({
+          service: order.service.code,
+          handler: async (d) => {
+            if (d.message.type !== 'order.received') return;
+            // Another delivery holds it now (this one's lease ran out while it worked).
+            database.db.prepare("UPDATE bus_messages SET delivery = 'another' WHERE event_id = ?").run(d.message.eventId);
+            const settles = { consumer: d.consumer!, eventId: d.message.eventId, recorded: () => void (d.recorded = true) };
+            await store.transition(d.message.orderId, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' }, settles });
+            done.push(d.message.eventId);
+          },
+        });
+        await pause(100);
+        await store.createOrder(order, idem);
+        await until(() => done.length === 1, 5_000, 'the step');
+        const [eventId] = done;
+        await until(() => database.db.prepare('SELECT count(*) FROM bus_messages WHERE event_id != ?').pluck().get(eventId) === 0, 5_000, 'the other acks');
+        await sub.stop();
+        assert.equal(database.db.prepare("SELECT delivery FROM bus_messages WHERE event_id = ?").pluck().get(eventId), 'another', 'left to the delivery that holds it');
+        assert.equal(await store.isProcessed(`${order.service.code}:*`, eventId!), true, 'which will find it processed');
+        await bus.close();
+        database.close();
+      });
+
       it('survives a restart with the message the commit acknowledged', async () => {
         const file = join(dir, 'wasl.db');
         const a = open(file);
