@@ -41,9 +41,11 @@ export function eventMessage(event: OrderEvent): BusMessage {
 
 /**
  * Puts messages on the embedded bus's queue from inside a write of the database it lives in, so
- * they commit with that write (EmbeddedBus.publisherWithin).
+ * they commit with that write (EmbeddedBus.publisherWithin). `order`, when given, makes a copy
+ * of the messages' order as that write leaves it: what a subscription handed one of them takes
+ * as the delivery's order instead of reading it again (Delivery.order).
  */
-export type InlinePublisher = (messages: BusMessage[]) => void;
+export type InlinePublisher = (messages: BusMessage[], order?: () => Order) => void;
 
 /**
  * Called inside a write by the step that completes a delivery (Settlement): records the event
@@ -77,6 +79,11 @@ export interface Delivery {
   consumer?: string;
   /** Set when a step recorded the event processed in its own transaction (Settlement): the ack records nothing more. */
   recorded?: boolean;
+  /**
+   * Handed to this process by the commit that created the event (EmbeddedBus.publisherWithin),
+   * on its first delivery: no consumer can have processed it yet, so it is not looked up.
+   */
+  fresh?: boolean;
 }
 
 /**

@@ -51,7 +51,9 @@ async function decide(delivery: Delivery, opts: SubscribeOptions, processed: Pro
   if (opts.types && !opts.types.includes(message.type)) return { action: 'ack' };
   if (opts.takes && !opts.takes(message.type)) return { action: 'ack' };
   const consumer = consumerName(opts);
-  if (processed.checkAndRead) {
+  if (delivery.fresh) {
+    // Created by the commit that handed it over: nothing to look up (its order came with it).
+  } else if (processed.checkAndRead) {
     const seen = await processed.checkAndRead(consumer, message.eventId, message.orderId);
     if (seen.processed) return { action: 'ack' };
     if (seen.order) delivery.order = seen.order;

@@ -123,7 +123,9 @@ export class EmbeddedBus implements Bus {
    *
    * A message for a queue that a subscription of this process has room for is queued already
    * leased to it, as its claim would have left it, and handed to it once the commit is on disk:
-   * no claim, no second commit. A crash before its ack brings it back when the lease runs out,
+   * no claim, no second commit; with the order as that commit left it (the publisher's `order`),
+   * and not looked up in the processed log, since no one can have processed an event that did not
+   * exist before that commit (Delivery.fresh). A crash before its ack brings it back when the lease runs out,
    * like any claimed message; the subscription's prefetch counts it. Other messages wake this
    * process's consumers once the commit is on disk (a claim is a later write, so none can run
    * before).
@@ -137,7 +139,7 @@ export class EmbeddedBus implements Bus {
       woken.clear();
       for (const service of services) this.published.emit(service);
     });
-    return (messages) => {
+    return (messages, order) => {
       for (const m of messages) {
         const sub = this.closed ? undefined : this.subscriptions.get(m.service)?.find((s) => s.reserve());
         if (!sub) {
@@ -147,9 +149,12 @@ export class EmbeddedBus implements Bus {
         }
         const token = randomUUID();
         const id = Number(this.stmt.insertLeased.run(m.service, m.eventId, JSON.stringify(m), Date.now() + this.visibilityMs, token).lastInsertRowid);
-        const claimed: Claimed = { id, token, deliveries: 1, delivery: { message: m, attempt: 1, redelivered: false, history: [] } };
+        const claimed: Claimed = { id, token, deliveries: 1, delivery: { message: m, attempt: 1, redelivered: false, history: [], fresh: true } };
         this.db.afterWrite(
-          () => sub.accept(claimed),
+          () => {
+            if (order) claimed.delivery.order = order();
+            sub.accept(claimed);
+          },
           () => sub.unreserve(),
         );
       }

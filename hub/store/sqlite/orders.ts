@@ -15,10 +15,10 @@ import type { SqliteAudit } from './audit';
 
 /**
  * The order as a write inside a transaction left it, without reading it back: what was stored,
- * parsed again (so it is exactly what a later read returns), with the step just appended.
+ * parsed again (so it is exactly what a later read returns, and each caller has its own copy).
  */
-function written(stored: string, timeline: TimelineEvent[], step: TimelineEvent): Order {
-  return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
+function written(stored: string, steps: readonly string[]): Order {
+  return { ...(JSON.parse(stored) as OrderDoc), timeline: steps.map((s) => JSON.parse(s) as TimelineEvent) };
 }
 
 export class SqliteOrders implements OrderStore {
@@ -69,10 +69,12 @@ export class SqliteOrders implements OrderStore {
       const existing = this.stmt.getKey.get(idem.channel, idem.key);
       if (existing) return this.replay(existing, idem);
       const { doc, timeline } = splitOrder(order);
-      this.stmt.insertOrder.run(doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc));
+      const stored = JSON.stringify(doc);
+      this.stmt.insertOrder.run(doc.id, doc.service.code, doc.channel.id, doc.status, stored);
+      const steps: string[] = [];
       for (const step of timeline) {
         traceStep(step, trace);
-        this.appendStep(doc, step, trace);
+        steps.push(this.appendStep(doc, step, trace, () => written(stored, steps)));
       }
       this.stmt.insertKey.run(idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt);
       return { order, replayed: false };
@@ -93,12 +95,19 @@ export class SqliteOrders implements OrderStore {
     return rows.map((r) => this.readOrder(r.id)).filter((o): o is Order => !!o);
   }
 
-  private appendStep(doc: OrderDoc, step: TimelineEvent, trace?: TraceCarrier): void {
+  /**
+   * The step's timeline row, audit record and event (on the embedded bus's queue too, with
+   * `order`: the order as this write leaves it, for a subscription handed the event). Returns
+   * the step as stored.
+   */
+  private appendStep(doc: OrderDoc, step: TimelineEvent, trace?: TraceCarrier, order?: () => Order): string {
     this.audit.appendWithin(stepEntry(doc, step));
-    this.stmt.insertStep.run(doc.id, step.seq, JSON.stringify(step));
+    const stored = JSON.stringify(step);
+    this.stmt.insertStep.run(doc.id, step.seq, stored);
     const event = eventFor(doc, step, trace);
     this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at, this.publisher ? step.at : null);
-    this.publisher?.([eventMessage(event)]);
+    this.publisher?.([eventMessage(event)], order);
+    return stored;
   }
 
   private readOrder(id: string): Order | undefined {
@@ -143,16 +152,16 @@ export class SqliteOrders implements OrderStore {
       const row = this.stmt.getOrder.get(id);
       if (!row) throw new WaslError('order-not-found');
       const current = JSON.parse(row.doc) as OrderDoc;
-      const timeline = this.steps(id);
-      const { doc, step } = planTransition(current, timeline.at(-1)?.seq ?? 0, req);
+      const steps = this.stmt.getSteps.all(id).map((r) => r.doc);
+      const { doc, step } = planTransition(current, steps.length ? (JSON.parse(steps[steps.length - 1]!) as TimelineEvent).seq : 0, req);
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
-      this.appendStep(doc, step, req.trace);
+      steps.push(this.appendStep(doc, step, req.trace, () => written(stored, steps)));
       // The event this step completes is processed in the same commit (as on PostgreSQL): a
       // crash after it does not run the stage again.
       if (settles) this.settler!(settles.consumer, settles.eventId);
-      return written(stored, timeline, step);
+      return written(stored, steps);
     });
     settles?.recorded();
     return order;
@@ -181,9 +190,10 @@ export class SqliteOrders implements OrderStore {
       const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, timeline.at(-1)?.seq ?? 0, req);
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status, stored, id);
-      this.stmt.insertStep.run(id, step.seq, JSON.stringify(step));
+      const added = JSON.stringify(step);
+      this.stmt.insertStep.run(id, step.seq, added);
       this.audit.appendWithin(stepEntry(doc, step));
-      return written(stored, timeline, step);
+      return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(added) as TimelineEvent] };
     });
   }
 

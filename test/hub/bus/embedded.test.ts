@@ -191,6 +191,39 @@ describe('bus: embedded', () => {
         database.close();
       });
 
+      it('hands the order over with its event, as the commit left it, and looks up neither (a claimed event is checked as before)', async () => {
+        const { database, store, bus } = inline();
+        const lookups: Array<'isProcessed' | 'getOrder'> = [];
+        for (const name of ['isProcessed', 'getOrder'] as const) {
+          const original = (store[name] as (...a: unknown[]) => unknown).bind(store);
+          (store as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => (lookups.push(name), original(...a));
+        }
+        const got: Array<{ type: string; fresh: boolean; order: unknown }> = [];
+        const { order, idem } = claim();
+        const sub = await bus.subscribe({ service: order.service.code, handler: async (d) => void got.push({ type: d.message.type, fresh: d.fresh === true, order: d.order }) });
+        await store.createOrder(order, idem);
+        await until(() => got.length === 1, 5_000, 'the hand-over');
+        const cancelled = await store.transition(order.id, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' } });
+        await until(() => got.length === 2, 5_000, 'the second hand-over');
+        assert.equal(lookups.length, 0, `looked up: ${lookups.join(', ')}`);
+        assert.deepEqual(got.map((g) => [g.type, g.fresh]), [['order.received', true], ['order.cancelled', true]]);
+        const [received, second] = got;
+        assert.deepEqual((received!.order as { timeline: unknown[] }).timeline.length, 1);
+        assert.deepEqual(second!.order, cancelled, 'the order as the step wrote it');
+        assert.notEqual(second!.order, cancelled, 'a copy of its own');
+        assert.deepEqual(second!.order, await store.getOrder(order.id), 'what a read returns');
+        lookups.length = 0;
+        // Published from elsewhere (not by a commit of this process): claimed, and checked.
+        const other = message(order.service.code);
+        await bus.publish([other]);
+        await until(() => got.length === 3, 5_000, 'the claimed event');
+        assert.equal(got[2]!.fresh, false);
+        assert.ok(lookups.includes('isProcessed'), 'looked up in the processed log');
+        await sub.stop();
+        await bus.close();
+        database.close();
+      });
+
       it('keeps to prefetch with hand-overs: what comes while the subscription is full waits in the queue, in order', async () => {
         const { database, store, bus } = inline();
         const service = newOrder().service.code;
