@@ -400,7 +400,6 @@ describe('bus: embedded', () => {
             done.push(d.message.eventId);
           },
         });
-        await pause(100);
         await store.createOrder(order, idem);
         await until(() => done.length === 1, 5_000, 'the step');
         const [eventId] = done;
