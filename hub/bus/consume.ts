@@ -12,6 +12,10 @@ export type Decision =
   | { action: 'retry'; delayMs: number; history: AttemptRecord[] }
   | { action: 'dead'; reason: string; history: AttemptRecord[] };
 
+/** Whether a subscription's handler sees an event of `type`; it acknowledges the others untouched. */
+export const takesType = (opts: Pick<SubscribeOptions, 'types' | 'takes'>, type: string): boolean =>
+  !(opts.types && !opts.types.includes(type)) && !(opts.takes && !opts.takes(type));
+
 /** The consumer name under which a subscription records processed events. */
 export const consumerName = (opts: Pick<SubscribeOptions, 'service' | 'types'>): string =>
   `${opts.service}:${opts.types?.slice().sort().join(',') ?? '*'}`;
@@ -48,8 +52,7 @@ export async function handle(delivery: Delivery, opts: SubscribeOptions, process
 
 async function decide(delivery: Delivery, opts: SubscribeOptions, processed: ProcessedLog, recordOnAck: boolean): Promise<Decision> {
   const { message } = delivery;
-  if (opts.types && !opts.types.includes(message.type)) return { action: 'ack' };
-  if (opts.takes && !opts.takes(message.type)) return { action: 'ack' };
+  if (!takesType(opts, message.type)) return { action: 'ack' };
   const consumer = consumerName(opts);
   if (delivery.fresh) {
     // Created by the commit that handed it over: nothing to look up (its order came with it).

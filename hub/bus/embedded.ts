@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log';
 import type { SqliteDatabase } from '../sqlite/database';
 import type { AttemptRecord, Bus, BusHealth, BusMessage, DeadLetterSink, Delivery, InlinePublisher, InlineSettler, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
-import { consumerName, describeError, handle, type Decision } from './consume';
+import { consumerName, describeError, handle, takesType, type Decision } from './consume';
 
 export interface EmbeddedBusOptions {
   database: SqliteDatabase;
@@ -141,8 +141,11 @@ export class EmbeddedBus implements Bus {
     });
     return (messages, order) => {
       for (const m of messages) {
-        const sub = this.closed ? undefined : this.subscriptions.get(m.service)?.find((s) => s.reserve());
-        if (!sub) {
+        const sub = this.closed ? undefined : this.subscriptions.get(m.service)?.find((s) => s.hasRoom());
+        // Handed over, it would be acknowledged untouched (no flow here takes its type): the same
+        // end without the queue's insert and the ack's write. The outbox keeps the event.
+        if (sub && !sub.takes(m.type)) continue;
+        if (!sub?.reserve()) {
           this.enqueue([m]);
           woken.add(m.service);
           continue;
@@ -375,11 +378,21 @@ class EmbeddedSubscription {
     }
   }
 
+  /** Whether a message handed over now would have a slot (reserve). */
+  hasRoom(): boolean {
+    return this.running && this.inFlight.size + this.reserved + this.claiming < this.prefetch;
+  }
+
   /** Takes a slot for a message being handed over, if running and within prefetch. */
   reserve(): boolean {
-    if (!this.running || this.inFlight.size + this.reserved + this.claiming >= this.prefetch) return false;
+    if (!this.hasRoom()) return false;
     this.reserved++;
     return true;
+  }
+
+  /** Whether this subscription's handler would see an event of `type` (the others it acknowledges untouched). */
+  takes(type: string): boolean {
+    return takesType(this.opts, type);
   }
 
   /** The write that queued the handed-over message failed: the slot is free again. */

@@ -299,8 +299,11 @@ describe('the cost of one order: statements, commits and bus messages (issue 25)
 // claim that found nothing was a write: one to three per order, by timing — the writes' spread).
 // And 56 statements in every run: an event handed over by the commit that created it comes with
 // the order as that commit left it, and is not looked up in the processed log (Delivery.fresh):
-// three processed checks and three reads of the order and its timeline fewer.
-const SQLITE_MEASURED = { statements: 56, writes: 9 };
+// three processed checks and three reads of the order and its timeline fewer. Then 54 and 8,
+// with 3 messages queued instead of 4: an event the subscription it would be handed to does not
+// take (ready-for-pickup here) is left out of the queue, where it was queued and acknowledged
+// untouched by a write of its own (the outbox keeps it).
+const SQLITE_MEASURED = { statements: 54, writes: 8, busMessages: 3 };
 const PG_MEASURED = { statements: 17, commits: 12 };
-const SQLITE_CEILING = { statements: SQLITE_MEASURED.statements, writes: SQLITE_MEASURED.writes, busMessages: 4 };
+const SQLITE_CEILING = { statements: SQLITE_MEASURED.statements, writes: SQLITE_MEASURED.writes, busMessages: SQLITE_MEASURED.busMessages };
 const PG_CEILING = { statements: PG_MEASURED.statements, commits: PG_MEASURED.commits, busMessages: 4 };

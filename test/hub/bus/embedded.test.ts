@@ -384,6 +384,43 @@ describe('bus: embedded', () => {
         database.close();
       });
 
+      it("leaves out of the queue an event the subscription it would be handed to does not take; queues it when that subscription is full", async () => {
+        const { database, store, bus } = inline();
+        const settled: string[] = [];
+        const settle = bus.settle.bind(bus);
+        bus.settle = (id, token, d, decision) => (settled.push(d.message.type), settle(id, token, d, decision));
+        const { order, idem } = claim();
+        const seen: string[] = [];
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        const sub = await bus.subscribe({ service: order.service.code, types: ['order.received'], prefetch: 1, handler: async (d) => void seen.push(d.message.orderId) });
+        const writes = database.writes;
+        await store.createOrder(order, idem);
+        await until(() => settled.length === 1, 5_000, 'the received event acknowledged');
+        await store.transition(order.id, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' } });
+        // Its creation, the received event's ack, the step; nothing for the cancelled event.
+        assert.equal(database.writes - writes, 3);
+        assert.deepEqual(settled, ['order.received']);
+        assert.equal(database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get(), 0);
+        assert.equal(database.db.prepare("SELECT count(*) FROM outbox WHERE type = 'order.cancelled' AND published_at IS NOT NULL").pluck().get(), 1, 'the outbox keeps it');
+        await sub.stop();
+
+        // Full (its one slot held): the event is queued as before, claimed once there is room, and acknowledged untouched.
+        const other = claim();
+        const busy = await bus.subscribe({ service: order.service.code, types: ['order.received'], prefetch: 1, handler: () => held });
+        await store.createOrder(other.order, other.idem);
+        await until(() => database.db.prepare('SELECT count(*) FROM bus_messages WHERE delivery IS NOT NULL').pluck().get() === 1, 5_000, 'the received event in hand');
+        await store.transition(other.order.id, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' } });
+        assert.equal(database.db.prepare('SELECT count(*) FROM bus_messages WHERE delivery IS NULL').pluck().get(), 1, 'queued, waiting for a slot');
+        release();
+        await until(() => database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get() === 0, 5_000, 'both acknowledged');
+        assert.deepEqual(settled.slice(1), ['order.received', 'order.cancelled']);
+        await busy.stop();
+        assert.deepEqual(seen, [order.id]);
+        await bus.close();
+        database.close();
+      });
+
       it('records a settled event processed but leaves its message to a delivery that took the lease over', async () => {
         const { database, store, bus } = inline();
         store.settleWithin(bus.settlerWithin(database));
