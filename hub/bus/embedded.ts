@@ -66,8 +66,9 @@ export class EmbeddedBus implements Bus {
   private closed = false;
   /** Records a processed event inside this bus's own writes, when the store shares its database. */
   private readonly recorder?: (consumer: string, eventId: string) => void;
-  /** What this process's subscriptions are handling, by consumer and event id. */
+  /** What this process's subscriptions are handling, by consumer and event id; kept only once a settler was given out. */
   private readonly handling = new Map<string, Handling>();
+  private settling = false;
 
   constructor(opts: EmbeddedBusOptions) {
     this.db = opts.database;
@@ -175,6 +176,7 @@ export class EmbeddedBus implements Bus {
   settlerWithin(database: unknown): InlineSettler | undefined {
     const record = this.recorder;
     if (database !== this.db || !record) return undefined;
+    this.settling = true;
     return (consumer, eventId) => {
       record(consumer, eventId);
       const held = this.handling.get(handlingKey(consumer, eventId));
@@ -188,6 +190,7 @@ export class EmbeddedBus implements Bus {
 
   /** A subscription starts handling a message; undefined when another delivery of the same event already is. */
   beginHandling(consumer: string, eventId: string, id: number, token: string): Handling | undefined {
+    if (!this.settling) return undefined;
     const key = handlingKey(consumer, eventId);
     if (this.handling.has(key)) return undefined;
     const held: Handling = { id, token, acked: false };

@@ -21,6 +21,9 @@ function written(stored: string, steps: readonly string[]): Order {
   return { ...(JSON.parse(stored) as OrderDoc), timeline: steps.map((s) => JSON.parse(s) as TimelineEvent) };
 }
 
+/** The seq of the last of an order's stored steps (0 before the first). */
+const lastSeq = (steps: readonly string[]): number => (steps.length ? (JSON.parse(steps[steps.length - 1]!) as TimelineEvent).seq : 0);
+
 export class SqliteOrders implements OrderStore {
   private readonly stmt;
   private publisher?: InlinePublisher;
@@ -117,7 +120,12 @@ export class SqliteOrders implements OrderStore {
   }
 
   private steps(id: string): TimelineEvent[] {
-    return this.stmt.getSteps.all(id).map((r) => JSON.parse(r.doc) as TimelineEvent);
+    return this.storedSteps(id).map((s) => JSON.parse(s) as TimelineEvent);
+  }
+
+  /** The order's timeline as stored, in order. */
+  private storedSteps(id: string): string[] {
+    return this.stmt.getSteps.all(id).map((r) => r.doc);
   }
 
   async getOrder(id: string): Promise<Order | undefined> {
@@ -152,8 +160,8 @@ export class SqliteOrders implements OrderStore {
       const row = this.stmt.getOrder.get(id);
       if (!row) throw new WaslError('order-not-found');
       const current = JSON.parse(row.doc) as OrderDoc;
-      const steps = this.stmt.getSteps.all(id).map((r) => r.doc);
-      const { doc, step } = planTransition(current, steps.length ? (JSON.parse(steps[steps.length - 1]!) as TimelineEvent).seq : 0, req);
+      const steps = this.storedSteps(id);
+      const { doc, step } = planTransition(current, lastSeq(steps), req);
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
@@ -186,14 +194,14 @@ export class SqliteOrders implements OrderStore {
     return this.database.write(() => {
       const row = this.stmt.getOrder.get(id);
       if (!row) throw new WaslError('order-not-found');
-      const timeline = this.steps(id);
-      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, timeline.at(-1)?.seq ?? 0, req);
+      const steps = this.storedSteps(id);
+      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, lastSeq(steps), req);
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status, stored, id);
       const added = JSON.stringify(step);
       this.stmt.insertStep.run(id, step.seq, added);
       this.audit.appendWithin(stepEntry(doc, step));
-      return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(added) as TimelineEvent] };
+      return written(stored, [...steps, added]);
     });
   }
 

@@ -213,8 +213,9 @@ describe('bus: embedded', () => {
         assert.notEqual(second!.order, cancelled, 'a copy of its own');
         assert.deepEqual(second!.order, await store.getOrder(order.id), 'what a read returns');
         lookups.length = 0;
-        // Published from elsewhere (not by a commit of this process): claimed, and checked.
-        const other = message(order.service.code);
+        // Published from elsewhere (not by a commit of this process): claimed, and checked — even
+        // one whose own fields claim to be fresh.
+        const other = { ...message(order.service.code), fresh: true };
         await bus.publish([other]);
         await until(() => got.length === 3, 5_000, 'the claimed event');
         assert.equal(got[2]!.fresh, false);
