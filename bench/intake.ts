@@ -36,7 +36,9 @@
  *   authentication, validation, idempotency, timeline, outbox, audit or log. What any durable
  *   intake costs at least on this machine: the hub's ratio cannot exceed the floor's.
  * - --ceiling: also the gateway alone over a store that keeps nothing (bench/hub-child.ts,
- *   WASL_BENCH_CEILING): the most the durable hub could reach on this machine.
+ *   WASL_BENCH_CEILING): the most the durable hub could reach on this machine; and, before it,
+ *   bare Fastify (bench/fastify-child.ts), the gateway's framework with nothing of wasl's: the
+ *   summary gives each server's CPU per request, what the gateway adds to its framework.
  * - --no-workers: also the hub with the roles of `wasl start --no-workers` (gateway and relay,
  *   WASL_BENCH_NO_WORKERS): the orders kept as by the hub above, their flows run nowhere — what
  *   accepting costs when the event loop does not also carry the orders' processing.
@@ -291,12 +293,18 @@ async function main(): Promise<number> {
     summary.push(`  no workers      ${fmt(iR.rps).padStart(7)} req/s   p99 ${ms(iR.p99)}   ratio ${(iR.rps / bareR.rps).toFixed(2)} (wasl start --no-workers: the orders kept, their flows run elsewhere)${iR.non2xx || iR.errors ? '  !!! HAD ERRORS' : ''}`);
   }
   if (argv.ceiling) {
-    // The same gateway over a store that keeps nothing: the most durable intake could reach.
+    // The framework alone, then the same gateway over a store that keeps nothing: the most durable intake could reach.
+    const fastify = await startServer(join(__dirname, 'fastify-child.ts'));
+    const fR = await intakeRun('bare Fastify', fastify).finally(() => fastify.stop());
+    summary.push(`  bare Fastify    ${fmt(fR.rps).padStart(7)} req/s   p99 ${ms(fR.p99)}   ratio ${(fR.rps / bareR.rps).toFixed(2)} (the gateway's framework: its JSON parser, one route answering 202; nothing else)`);
     const ceilingProfile = profile?.replace(/\.cpuprofile$/, '-ceiling.cpuprofile');
     const ceiling = await startHub(tempDir('ceiling'), { WASL_BENCH_CEILING: '1', ...(ceilingProfile ? { WASL_BENCH_CPU_PROFILE: ceilingProfile } : {}) });
     const cR = await intakeRun('gateway, no store', ceiling).finally(() => ceiling.stop());
     if (ceilingProfile) console.log(existsSync(ceilingProfile) ? `gateway alone: ${ceilingProfile}\n${summariseProfile(ceilingProfile)}` : '--cpu-prof: no profile of the gateway alone written');
     summary.push(`  gateway alone   ${fmt(cR.rps).padStart(7)} req/s   p99 ${ms(cR.p99)}   ratio ${(cR.rps / bareR.rps).toFixed(2)} (the ceiling: Fastify, auth, validation, intake, serialisation, logs; nothing stored)`);
+    // CPU per request of each server: what the gateway adds to its framework, and the framework to node:http.
+    const us = (r: Measured) => ((r.serverCores / r.rps) * 1e6).toFixed(0);
+    summary.push(`  server CPU per request: bare node:http ${us(bareR)} µs, bare Fastify ${us(fR)} µs, gateway alone ${us(cR)} µs`);
   }
   if (profile) {
     console.log(existsSync(profile) ? `${profile} (kept; opens in Chrome DevTools)\n${summariseProfile(profile)}` : '--cpu-prof: no profile written');
