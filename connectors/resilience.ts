@@ -94,7 +94,16 @@ export interface ProviderPolicy {
 export interface PolicyOptions {
   /** For tests: the source of jitter (default Math.random). */
   random?: () => number;
+  /** For tests: the rate limit's clock and its wait for a token (default performance.now and a timer). */
+  clock?: RateLimitClock;
 }
+
+export interface RateLimitClock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal | undefined): Promise<void>;
+}
+
+const REAL_CLOCK: RateLimitClock = { now: () => performance.now(), sleep };
 
 /** The defaults of Policy, read from the schema's `default` keywords (nothing repeated here). */
 export const POLICY_DEFAULTS = defaultsOf(providerSchema.$defs.Policy) as EffectivePolicy;
@@ -168,16 +177,18 @@ class FullJitterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
 /** A token bucket with reservations: waiters are served in order of arrival. */
 class TokenBucket {
   private tokens: number;
-  private last = performance.now();
+  private last: number;
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
+    private readonly clock: RateLimitClock,
   ) {
     this.tokens = burst;
+    this.last = clock.now();
   }
 
   async take(maxWaitMs: number, signal: AbortSignal | undefined): Promise<void> {
-    const now = performance.now();
+    const now = this.clock.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
     this.last = now;
     this.tokens -= 1;
@@ -188,7 +199,7 @@ class TokenBucket {
       throw new RateLimitedError(waitMs);
     }
     try {
-      await sleep(waitMs, signal);
+      await this.clock.sleep(waitMs, signal);
     } catch (err) {
       this.tokens += 1; // the reservation is given back
       throw err;
@@ -271,12 +282,13 @@ export function createPolicy(provider: string, resilience?: Resilience, opts: Po
 
 function buildPolicy(provider: string, resilience?: Resilience, opts: PolicyOptions = {}): ProviderPolicy {
   const random = opts.random ?? Math.random;
+  const clock = opts.clock ?? REAL_CLOCK;
   const plans = new Map<string, OperationPlan>();
   const breakers = new Map<string, CircuitBreakerPolicy>();
   const listeners = new Set<(endpoint: string, state: BreakerState) => void>();
   const providerLevel = effectivePolicy(resilience);
   const sharedBulkhead = cockatielBulkhead(providerLevel.bulkhead.maxConcurrent, providerLevel.bulkhead.maxQueued);
-  const sharedBucket = providerLevel.rateLimit ? new TokenBucket(providerLevel.rateLimit.perSecond, providerLevel.rateLimit.burst) : undefined;
+  const sharedBucket = providerLevel.rateLimit ? new TokenBucket(providerLevel.rateLimit.perSecond, providerLevel.rateLimit.burst, clock) : undefined;
 
   const plan = (operation: string): OperationPlan => {
     let p = plans.get(operation);
@@ -291,7 +303,7 @@ function buildPolicy(provider: string, resilience?: Resilience, opts: PolicyOpti
         backoff: new FullJitterBackoff(policy.retry.baseDelayMs, policy.retry.maxDelayMs, random),
       }),
       bulkhead: own.bulkhead ? cockatielBulkhead(policy.bulkhead.maxConcurrent, policy.bulkhead.maxQueued) : sharedBulkhead,
-      bucket: own.rateLimit && policy.rateLimit ? new TokenBucket(policy.rateLimit.perSecond, policy.rateLimit.burst) : sharedBucket,
+      bucket: own.rateLimit && policy.rateLimit ? new TokenBucket(policy.rateLimit.perSecond, policy.rateLimit.burst, clock) : sharedBucket,
       breakerSuffix: own.circuitBreaker ? `#${operation}` : '',
     };
     plans.set(operation, p);
