@@ -57,7 +57,7 @@ import { type Ministry, type MinistryStats, post, startMinistry } from './lib/mi
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
 import { childEnv, cpuSeconds, hubEnv, ioCounters, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { runBench } from './lib/ratio';
-import { summariseProfile } from './lib/profile';
+import { itemiseProfile, summariseProfile } from './lib/profile';
 import type { SqlCounts } from './lib/sql-count';
 import { fmt } from './lib/seed';
 
@@ -75,7 +75,7 @@ const PROFILE = process.env.BENCH_E2E_CPU_PROFILE;
 /** BENCH_E2E_COUNT_SQL=1: count the hub's SQLite statements, writes and commits per order (slows it a little). */
 const COUNT_SQL = process.env.BENCH_E2E_COUNT_SQL === '1';
 const SIDES = new Set((process.env.BENCH_E2E_SIDES ?? 'plain,wasl,floor,gateway').split(',').map((s) => s.trim()));
-const skipped = { perSecond: NaN, count: 0, seconds: 0, addedP50: NaN, p50: NaN, serverCores: NaN, cpuMsPerOrder: NaN, problems: [] as string[] };
+const skipped: Run = { perSecond: NaN, count: 0, seconds: 0, addedP50: NaN, p50: NaN, serverCores: NaN, cpuMsPerOrder: NaN, others: { ministryMsPerCall: NaN, driverMsPerOrder: NaN, machineCores: NaN }, problems: [] };
 const skippedDurable = { ...skipped, calls: { calls: 0, orders: 0, repeated: 0 } as MinistryStats, log: '' };
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -125,7 +125,31 @@ interface Run {
   serverCores: number;
   /** CPU of the server process (all its threads) per completed call or order. */
   cpuMsPerOrder: number;
+  /** Over the same window: the ministry's CPU per call, this driver's per request, and the whole machine's busy cores. */
+  others: Others;
   problems: string[];
+}
+
+interface Others {
+  ministryMsPerCall: number;
+  driverMsPerOrder: number;
+  machineCores: number;
+}
+
+/** What the rest of the machine spends while a side is loaded: read the server's CPU against it. */
+function othersMeter(ministry: Ministry): (orders: number) => Others {
+  const m0 = cpuSeconds(ministry.child.pid);
+  const d0 = process.cpuUsage();
+  const b0 = machineBusySeconds();
+  const t0 = performance.now();
+  return (orders) => {
+    const d = process.cpuUsage(d0);
+    return {
+      ministryMsPerCall: ((cpuSeconds(ministry.child.pid) - m0) * 1000) / orders,
+      driverMsPerOrder: (d.user + d.system) / 1000 / orders,
+      machineCores: (machineBusySeconds() - b0) / ((performance.now() - t0) / 1000),
+    };
+  };
 }
 
 async function plainRun(ministry: Ministry, input: Record<string, unknown>, direct: number): Promise<Run> {
@@ -145,8 +169,10 @@ async function plainRun(ministry: Ministry, input: Record<string, unknown>, dire
     await pause(500); // the warm-up's last calls reach the ministry before its count restarts
     await ministry.reset();
     const c0 = cpuSeconds(plain.child.pid);
+    const meter = othersMeter(ministry);
     const r = await runLoad({ ...spec, seconds: SECONDS });
     const cpu = cpuSeconds(plain.child.pid) - c0;
+    const others = meter(r.ok);
     const serverCores = cpu / r.seconds;
     const stats = await ministry.stats();
     const problems: string[] = [];
@@ -154,7 +180,7 @@ async function plainRun(ministry: Ministry, input: Record<string, unknown>, dire
     // Calls in flight at the cut-off reach the ministry without a counted response.
     if (stats.calls < r.ok || stats.calls > r.ok + CONNECTIONS) problems.push(`the ministry saw ${stats.calls} calls for ${r.ok} responses`);
     const p50 = percentile(light, 0.5);
-    return { perSecond: r.rps, count: r.ok, seconds: r.seconds, p50, addedP50: p50 - direct, serverCores, cpuMsPerOrder: (cpu * 1000) / r.ok, problems };
+    return { perSecond: r.rps, count: r.ok, seconds: r.seconds, p50, addedP50: p50 - direct, serverCores, cpuMsPerOrder: (cpu * 1000) / r.ok, others, problems };
   } finally {
     await plain.stop();
   }
@@ -281,6 +307,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     const since = orderIdFloor(new Date(Date.now() - 1));
     const c0 = cpuSeconds(hub.child.pid);
     const io0 = ioCounters(hub.child.pid);
+    const meter = othersMeter(ministry);
     const t0 = Date.now();
     const r = await runLoad(orderLoad(hub.url, channel, request, SECONDS));
     // Requests in flight at autocannon's cut-off still create their orders: count once stable.
@@ -295,6 +322,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     const io1 = ioCounters(hub.child.pid);
     const serverCores = cpu / ((Date.now() - t0) / 1000);
     const completed = COMPLETED.reduce((n, s) => n + (drained.byStatus.get(s) ?? 0), 0);
+    const others = meter(completed);
     console.log(
       `  ${side === 'wasl' ? 'hub' : 'floor server'} per order: user ${(((io1.user - io0.user) * 1000) / completed).toFixed(2)} ms, system ${(((io1.system - io0.system) * 1000) / completed).toFixed(2)} ms; ` +
         `${((io1.writes - io0.writes) / completed).toFixed(1)} write calls, ${((io1.writtenBytes - io0.writtenBytes) / 1024 / completed).toFixed(1)} kB written (files and sockets)`,
@@ -307,10 +335,10 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     if (calls.calls !== acceptedCount || calls.orders !== acceptedCount || calls.repeated !== 0) {
       problems.push(`the ministry saw ${calls.calls} calls (${calls.repeated} repeated) for ${calls.orders} distinct orders, for ${acceptedCount} orders`);
     }
-    return { perSecond: completed / seconds, count: completed, seconds, p50, addedP50: p50 - direct, serverCores, cpuMsPerOrder: (cpu * 1000) / completed, problems, calls, log: logFile };
+    return { perSecond: completed / seconds, count: completed, seconds, p50, addedP50: p50 - direct, serverCores, cpuMsPerOrder: (cpu * 1000) / completed, others, problems, calls, log: logFile };
   } finally {
     await hub.stop();
-    if (profile) console.log(summariseProfile(profile, 40));
+    if (profile) console.log(`${summariseProfile(profile, 40)}\n${itemiseProfile(profile, ordersIn(dbFile))}`);
     if (sqlCount) printSqlCounts(sqlCount, dbFile);
   }
 }
@@ -335,6 +363,15 @@ async function gatewayAlone(request: OrderRequest): Promise<{ perSecond: number;
   }
 }
 
+function ordersIn(dbFile: string): number {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 /** Per order over the whole hub run (warm-up, light load and throughput): what SQLite was asked. */
 function printSqlCounts(file: string, dbFile: string): void {
   const counts = JSON.parse(readFileSync(file, 'utf8')) as SqlCounts;
@@ -346,6 +383,10 @@ function printSqlCounts(file: string, dbFile: string): void {
   const per = (n: number) => (n / orders).toFixed(2);
   console.log(`SQLite per order (${fmt(orders)} orders): ${per(total)} statements, ${per(counts.writes)} writes (a savepoint each), ${per(counts.commits)} commits`);
   for (const [sql, n] of entries.slice(0, 12)) console.log(`  ${per(n).padStart(6)}  ${sql.slice(0, 110)}`);
+}
+
+function othersLine(o: Others): string {
+  return `                              meanwhile: ministry ${cpuMs(o.ministryMsPerCall)} of CPU per call, load driver ${cpuMs(o.driverMsPerOrder)} per request; machine ${o.machineCores.toFixed(2)} of ${cpus().length} cores busy`;
 }
 
 function logProblems(logFile: string): void {
@@ -367,17 +408,20 @@ async function main(): Promise<number> {
   const plain = SIDES.has('plain') ? await plainRun(ministry, input, direct) : skipped;
   console.log(`plain Node-RED flow           ${fmt(Math.round(plain.perSecond)).padStart(6)} calls/s    (${fmt(plain.count)} in ${plain.seconds.toFixed(1)} s; server ${plain.serverCores.toFixed(2)} cores)`);
   console.log(`                              light-load p50 ${ms(plain.p50)}: added over direct ${ms(plain.addedP50)}`);
+  console.log(othersLine(plain.others));
   for (const p of plain.problems) console.log(`  !!! plain: ${p}`);
 
   const wasl = SIDES.has('wasl') ? await durableRun('wasl', ministry, request, direct) : skippedDurable;
   console.log(`wasl durable flow             ${fmt(Math.round(wasl.perSecond)).padStart(6)} orders/s   (${fmt(wasl.count)} accepted and completed in ${wasl.seconds.toFixed(1)} s; hub ${wasl.serverCores.toFixed(2)} cores)`);
   console.log(`                              light-load p50 ${ms(wasl.p50)} (accepted → provider-completed): added over direct ${ms(wasl.addedP50)}`);
   console.log(`                              ministry: ${fmt(wasl.calls.calls)} calls for ${fmt(wasl.calls.orders)} orders, ${wasl.calls.repeated} repeated message ids`);
+  console.log(othersLine(wasl.others));
   for (const p of wasl.problems) console.log(`  !!! wasl: ${p}`);
   if (wasl.problems.length) logProblems(wasl.log);
   const floor = SIDES.has('floor') ? await durableRun('floor', ministry, request, direct) : skippedDurable;
   console.log(`durable floor (no hub)        ${fmt(Math.round(floor.perSecond)).padStart(6)} orders/s   (${fmt(floor.count)} in ${floor.seconds.toFixed(1)} s; server ${floor.serverCores.toFixed(2)} cores): ${(floor.perSecond / plain.perSecond).toFixed(2)}x the plain flow`);
   console.log(`                              light-load p50 ${ms(floor.p50)}: added over direct ${ms(floor.addedP50)}; ministry: ${fmt(floor.calls.calls)} calls for ${fmt(floor.calls.orders)} orders, ${floor.calls.repeated} repeated`);
+  console.log(othersLine(floor.others));
   for (const p of floor.problems) console.log(`  !!! floor: ${p}`);
   const gateway = SIDES.has('gateway') ? await gatewayAlone(request) : { perSecond: NaN, cpuMsPerOrder: NaN };
   console.log(`gateway alone (nothing kept)  ${fmt(Math.round(gateway.perSecond)).padStart(6)} orders/s accepted, ${cpuMs(gateway.cpuMsPerOrder)} of CPU per order`);
@@ -386,6 +430,12 @@ async function main(): Promise<number> {
   console.log(
     `CPU per order: plain ${cpuMs(plain.cpuMsPerOrder)}, wasl ${cpuMs(wasl.cpuMsPerOrder)}, floor ${cpuMs(floor.cpuMsPerOrder)}, gateway alone ${cpuMs(gateway.cpuMsPerOrder)}; ` +
       `at ${TARGET}x the plain flow (${fmt(Math.round(TARGET * plain.perSecond))} orders/s) one event loop has ${cpuMs(budget)} per order`,
+  );
+  // The same ministry and load at the plain flow's rate leave the rest of the cores to a hub:
+  // its CPU per order must fit there for wasl to keep up with the plain flow on this machine.
+  const room = (cpus().length * 1000) / plain.perSecond - wasl.others.ministryMsPerCall - wasl.others.driverMsPerOrder;
+  console.log(
+    `at the plain flow's rate (${fmt(Math.round(plain.perSecond))}/s) ${cpus().length} cores leave ${cpuMs(room)} per order to a hub, after the ministry's ${cpuMs(wasl.others.ministryMsPerCall)} and the load driver's ${cpuMs(wasl.others.driverMsPerOrder)} (as in wasl's run)`,
   );
   const others = (machineBusySeconds() - busy0) / ((Date.now() - t0) / 1000);
   console.log(`machine: ${others.toFixed(2)} of ${cpus().length} cores busy on average over the whole run`);

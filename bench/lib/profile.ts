@@ -80,3 +80,49 @@ export function summariseProfile(path: string, top = 25): string {
     rows(incl, 15),
   ].join('\n');
 }
+
+/**
+ * Where the hub's busy time goes, by what it is for: each sample is given to the first of these
+ * rules that its stack (leaf to root) matches, so nested work lands where it is asked for (the
+ * audit chain's HMACs inside a commit under the audit chain, SQLite's own C under SQLite).
+ */
+const ITEMS: Array<[string, (stack: ProfileNode[]) => boolean]> = [
+  ['garbage collection', ([leaf]) => leaf?.callFrame.functionName === '(garbage collector)'],
+  ['SQLite itself: statements, the commits\' page writes (native)', ([leaf]) => !!leaf && !leaf.callFrame.url && /^(run|get|all|iterate|exec|prepare|pluck|raw)$/.test(leaf.callFrame.functionName)],
+  ['the gateway: Fastify, authentication, validation, intake, the answer', (s) => s.some((n) => /\/hub\/gateway\/|node_modules\/(fastify|@fastify|ajv)\//.test(n.callFrame.url))],
+  ['the audit chain: links and their MACs', (s) => s.some((n) => n.callFrame.url.includes('/hub/audit/'))],
+  ['the extract: encryption, chunks, verification code', (s) => s.some((n) => n.callFrame.url.includes('/hub/documents/'))],
+  ['the ministry call: SOAP request, answer\'s XML, HTTP client', (s) => s.some((n) => /\/connectors\//.test(n.callFrame.url))],
+  ['the store\'s JavaScript: steps planned, rows and JSON, the group commit', (s) => s.some((n) => /\/hub\/(store|sqlite)\//.test(n.callFrame.url))],
+  ['the bus and dispatcher: hand-over, consume, relay', (s) => s.some((n) => /\/hub\/(bus|runtime)\//.test(n.callFrame.url))],
+  ['JSONata (the flows\' maps)', (s) => s.some((n) => n.callFrame.url.includes('node_modules/jsonata/'))],
+  ['logs (pino)', (s) => s.some((n) => /node_modules\/(pino|safe-stable-stringify)\//.test(n.callFrame.url))],
+  ['Node-RED and wasl\'s nodes', (s) => s.some((n) => /node_modules\/(@node-red|node-red)\/|\/nodes\//.test(n.callFrame.url))],
+  ['the rest of the hub (hub/, contracts/)', (s) => s.some((n) => /\/(hub|contracts)\//.test(n.callFrame.url))],
+  ['Node itself: promises, timers, sockets, HTTP parsing', () => true],
+];
+
+/** Busy time itemised by ITEMS: share, and ms per order when `orders` is given. */
+export function itemiseProfile(path: string, orders?: number): string {
+  const prof = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, ProfileNode>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n);
+  const byItem = new Map<string, number>(ITEMS.map(([name]) => [name, 0]));
+  let busy = 0;
+  prof.samples.forEach((id, i) => {
+    const dt = prof.timeDeltas[i] ?? 0;
+    const stack: ProfileNode[] = [];
+    for (let n = byId.get(id); n; n = parent.get(n.id)) stack.push(n);
+    const leaf = stack[0]?.callFrame.functionName;
+    if (leaf === '(idle)' || leaf === '(root)') return;
+    busy += dt;
+    const item = ITEMS.find(([, matches]) => matches(stack))![0];
+    byItem.set(item, byItem.get(item)! + dt);
+  });
+  const per = (us: number) => (orders ? `${(us / 1000 / orders).toFixed(3).padStart(6)} ms per order` : '');
+  return [
+    `Busy ${(busy / 1e6).toFixed(1)} s${orders ? ` over ${orders} orders, ${(busy / 1000 / orders).toFixed(2)} ms each` : ''}, itemised:`,
+    ...[...byItem.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => `  ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${per(us)}  ${name}`),
+  ].join('\n');
+}
