@@ -142,10 +142,14 @@ export class EmbeddedBus implements Bus {
     });
     return (messages, order) => {
       for (const m of messages) {
-        const sub = this.closed ? undefined : this.subscriptions.get(m.service)?.find((s) => s.hasRoom());
-        // Handed over, it would be acknowledged untouched (no flow here takes its type): the same
-        // end without the queue's insert and the ack's write. The outbox keeps the event.
-        if (sub && !sub.takes(m.type)) continue;
+        const subs = this.closed ? [] : (this.subscriptions.get(m.service) ?? []);
+        // To a subscription that takes its type, when one has room: another with room that does
+        // not would only acknowledge it untouched.
+        const sub = subs.find((s) => s.takes(m.type) && s.hasRoom());
+        // No subscription here takes its type and one has room: handed over, it would be
+        // acknowledged untouched — the same end without the queue's insert and the ack's write.
+        // The outbox keeps the event.
+        if (!sub && subs.some((s) => s.hasRoom()) && !subs.some((s) => s.takes(m.type))) continue;
         if (!sub?.reserve()) {
           this.enqueue([m]);
           woken.add(m.service);

@@ -422,6 +422,29 @@ describe('bus: embedded', () => {
         database.close();
       });
 
+      it('hands an event to the subscription that takes its type, not to the first with room', async () => {
+        const { database, store, bus } = inline();
+        const { order, idem } = claim();
+        const received: string[] = [];
+        const cancelled: string[] = [];
+        const settled: string[] = [];
+        const settle = bus.settle.bind(bus);
+        bus.settle = (id, token, d, decision) => (settled.push(d.message.type), settle(id, token, d, decision));
+        // Both with room; the first subscribed takes only what the second does not.
+        const first = await bus.subscribe({ service: order.service.code, types: ['order.received'], handler: async (d) => void received.push(d.message.type) });
+        const second = await bus.subscribe({ service: order.service.code, types: ['order.cancelled'], handler: async (d) => void cancelled.push(d.message.type) });
+        await store.createOrder(order, idem);
+        await store.transition(order.id, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' } });
+        await until(() => settled.length === 2, 5_000, 'both events acknowledged');
+        assert.deepEqual(received, ['order.received']);
+        assert.deepEqual(cancelled, ['order.cancelled'], 'the cancelled event reached the subscription that takes it');
+        assert.equal(database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get(), 0);
+        await first.stop();
+        await second.stop();
+        await bus.close();
+        database.close();
+      });
+
       it('records a settled event processed but leaves its message to a delivery that took the lease over', async () => {
         const { database, store, bus } = inline();
         store.settleWithin(bus.settlerWithin(database));
