@@ -257,43 +257,71 @@ function exchange(target: Target, r: HttpRequest, agent: http.Agent, resolve: (r
       fail(tooLarge(max));
       return;
     }
-    const chunks: Buffer[] = [];
-    let wire = 0;
-    let decoded = 0;
-    const keep = (chunk: Buffer) => {
-      decoded += chunk.length;
-      if (decoded > max) fail(tooLarge(max));
-      else chunks.push(chunk);
-    };
-    const finish = () => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, decoded), bytesSent: bodyBytes, bytesReceived: wire });
-    };
-
-    const decoder = decoderFor(res.headers['content-encoding']);
-    res.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      wire += chunk.length;
-      if (wire > max) fail(tooLarge(max));
-      else if (decoder) decoder.write(chunk);
-      else keep(chunk);
+    readWhole(res, max, {
+      tooLarge: () => tooLarge(max),
+      stopped: () => settled,
+      failed: fail,
+      ended: (content, wire) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: content, bytesSent: bodyBytes, bytesReceived: wire });
+      },
     });
-    res.on('error', (err) => fail(transportError(err)));
-    if (decoder) {
-      decoder.on('data', keep);
-      decoder.on('error', () => fail(new UnsafeResponse('malformed', 'the compressed body cannot be decoded')));
-      decoder.on('end', finish);
-      res.on('end', () => decoder.end());
-    } else {
-      res.on('end', finish);
-    }
   });
 
   if (typeof body === 'string') req.end(body, 'utf8');
   else if (body) req.end(body);
   else req.end();
+}
+
+/** What readWhole tells its caller; `stopped` says the exchange ended already (its data is ignored). */
+export interface WholeBody {
+  tooLarge(): Error;
+  stopped(): boolean;
+  failed(err: unknown): void;
+  /** The decoded body, and the bytes that came over the wire for it. */
+  ended(body: Buffer, wire: number): void;
+  /** Bytes over the wire as they come. */
+  arrived?(n: number): void;
+}
+
+/**
+ * Reads a response's body whole, decoded by its Content-Encoding: `tooLarge()` as soon as more
+ * than `max` bytes came over the wire or were decoded, a TransportError when the response
+ * breaks, UnsafeResponse('malformed') when it cannot be decoded. Straight off the response's
+ * events, with nothing between: the buffered client's read, and requestStream's buffer().
+ */
+export function readWhole(res: http.IncomingMessage, max: number, to: WholeBody): void {
+  const chunks: Buffer[] = [];
+  let wire = 0;
+  let decoded = 0;
+  const keep = (chunk: Buffer) => {
+    decoded += chunk.length;
+    if (decoded > max) to.failed(to.tooLarge());
+    else chunks.push(chunk);
+  };
+  const finish = () => {
+    if (!to.stopped()) to.ended(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, decoded), wire);
+  };
+  const decoder = decoderFor(res.headers['content-encoding']);
+  res.on('data', (chunk: Buffer) => {
+    if (to.stopped()) return;
+    wire += chunk.length;
+    to.arrived?.(chunk.length);
+    if (wire > max) to.failed(to.tooLarge());
+    else if (decoder) decoder.write(chunk);
+    else keep(chunk);
+  });
+  res.on('error', (err) => to.failed(transportError(err)));
+  if (decoder) {
+    decoder.on('data', keep);
+    decoder.on('error', () => to.failed(new UnsafeResponse('malformed', 'the compressed body cannot be decoded')));
+    decoder.on('end', finish);
+    res.on('end', () => decoder.end());
+  } else {
+    res.on('end', finish);
+  }
 }
 
 /** The decoder of a response's Content-Encoding (gzip, deflate, br); none for identity or unknown. */

@@ -19,7 +19,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { PassThrough, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { isConnectorError, TimeoutError, UnsafeResponse } from '../errors';
-import { decoderFor, transportError, type HttpClient, type HttpRequest } from './client';
+import { decoderFor, readWhole, transportError, type HttpClient, type HttpRequest } from './client';
 
 export type StreamRequest = Omit<HttpRequest, 'maxResponseBytes'>;
 
@@ -166,9 +166,9 @@ function exchange({ agent, target, connected }: Route, r: StreamRequest, resolve
         return wire;
       },
       body: take,
-      // Read as the buffered client reads (./client.ts): straight off the response, no streams
-      // between — a pipeline per call cost more than the rest of the read (its AbortController's
-      // DOMException alone about 35 us an order under bench:e2e).
+      // Read as the buffered client reads (./client.ts readWhole): straight off the response,
+      // nothing between — a pipeline per call cost more than the rest of the read (its
+      // AbortController's DOMException alone about 35 us an order under bench:e2e).
       buffer: (maxBytes) =>
         new Promise<Buffer>((ok, ko) => {
           if (taken) throw new Error('the response body is read once');
@@ -183,31 +183,15 @@ function exchange({ agent, target, connected }: Route, r: StreamRequest, resolve
             fail(tooLarge());
             return;
           }
-          const chunks: Buffer[] = [];
-          let decoded = 0;
-          const keep = (chunk: Buffer) => {
-            decoded += chunk.length;
-            if (decoded > maxBytes) fail(tooLarge());
-            else chunks.push(chunk);
-          };
-          const finish = () => {
-            if (end()) ok(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, decoded));
-          };
-          const decoder = decoderFor(incoming.headers['content-encoding']);
-          incoming.on('data', (chunk: Buffer) => {
-            if (over) return;
-            wire += chunk.length;
-            if (wire > maxBytes) fail(tooLarge());
-            else if (decoder) decoder.write(chunk);
-            else keep(chunk);
+          readWhole(incoming, maxBytes, {
+            tooLarge,
+            stopped: () => over,
+            failed: fail,
+            arrived: (n) => (wire += n),
+            ended: (content) => {
+              if (end()) ok(content);
+            },
           });
-          incoming.on('error', (err) => fail(transportError(err)));
-          if (decoder) {
-            decoder.on('data', keep);
-            decoder.on('error', () => fail(new UnsafeResponse('malformed', 'the compressed body cannot be decoded')));
-            decoder.on('end', finish);
-            incoming.on('end', () => decoder.end());
-          } else incoming.on('end', finish);
         }),
       discard: () => {
         if (!end()) return;
