@@ -8,6 +8,7 @@ import { HttpClient, sharedHttpClient, type HttpRequest } from '../../../connect
 import { TimeoutError, TransportError, UnsafeResponse } from '../../../connectors/errors';
 import nock from 'nock';
 import { makePki, type TestPki } from './certs';
+import { answerEndlessly } from './endless';
 
 const base = { connectTimeoutMs: 2000, timeoutMs: 5000, maxResponseBytes: 1 << 20 } satisfies Partial<HttpRequest>;
 
@@ -49,13 +50,7 @@ describe('connectors/http/client (real servers)', () => {
         req.on('end', () => {
           if (req.url === '/silent') return; // accepts and never answers
           if (req.url === '/endless') {
-            res.writeHead(200, { 'content-type': 'application/octet-stream' });
-            const block = Buffer.alloc(64 * 1024, 0x61);
-            const pump = () => {
-              while (!res.destroyed && res.write(block));
-              if (!res.destroyed) res.once('drain', pump);
-            };
-            pump();
+            answerEndlessly(res);
             return;
           }
           if (req.url === '/cut') {

@@ -11,6 +11,7 @@ import nock from 'nock';
 import { HttpClient } from '../../../connectors/http/client';
 import { requestStream, type StreamRequest } from '../../../connectors/http/stream';
 import { TimeoutError, TransportError, UnsafeResponse } from '../../../connectors/errors';
+import { answerEndlessly } from './endless';
 
 const base = { method: 'GET', connectTimeoutMs: 2000, timeoutMs: 5000 } satisfies Partial<StreamRequest>;
 const text = 'شهادة قيد فردي — '.repeat(200);
@@ -36,16 +37,9 @@ describe('connectors/http/stream: buffer() (real server)', () => {
           res.writeHead(200, { 'content-length': String(64 * 1024) });
           res.end(Buffer.alloc(64 * 1024, 0x61));
           return;
-        case '/endless': {
-          res.writeHead(200, { 'content-type': 'application/octet-stream' });
-          const block = Buffer.alloc(64 * 1024, 0x61);
-          const pump = () => {
-            while (!res.destroyed && res.write(block));
-            if (!res.destroyed) res.once('drain', pump);
-          };
-          pump();
+        case '/endless':
+          answerEndlessly(res);
           return;
-        }
         case '/gzip':
           res.writeHead(200, { 'content-encoding': 'gzip' });
           res.end(gzipSync(Buffer.from(text)));
