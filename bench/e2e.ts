@@ -363,6 +363,7 @@ async function gatewayAlone(request: OrderRequest): Promise<{ perSecond: number;
   }
 }
 
+/** Orders in the hub's SQLite file (warm-up, light load and throughput together). */
 function ordersIn(dbFile: string): number {
   const db = new Database(dbFile, { readonly: true });
   try {
@@ -375,9 +376,7 @@ function ordersIn(dbFile: string): number {
 /** Per order over the whole hub run (warm-up, light load and throughput): what SQLite was asked. */
 function printSqlCounts(file: string, dbFile: string): void {
   const counts = JSON.parse(readFileSync(file, 'utf8')) as SqlCounts;
-  const db = new Database(dbFile, { readonly: true });
-  const orders = (db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n;
-  db.close();
+  const orders = ordersIn(dbFile);
   const entries = Object.entries(counts.statements).sort((a, b) => b[1] - a[1]);
   const total = entries.reduce((n, [, v]) => n + v, 0);
   const per = (n: number) => (n / orders).toFixed(2);

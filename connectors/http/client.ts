@@ -252,17 +252,10 @@ function exchange(target: Target, r: HttpRequest, agent: http.Agent, resolve: (r
     // A response implies a connection, even when a mock socket emitted no connect event.
     clearTimeout(connectTimer);
     const max = r.maxResponseBytes;
-    const declared = Number(res.headers['content-length']);
-    if (declared > max) {
-      fail(tooLarge(max));
-      return;
-    }
     readWhole(res, max, {
-      tooLarge: () => tooLarge(max),
       stopped: () => settled,
       failed: fail,
       ended: (content, wire) => {
-        if (settled) return;
         settled = true;
         cleanup();
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: content, bytesSent: bodyBytes, bytesReceived: wire });
@@ -275,9 +268,8 @@ function exchange(target: Target, r: HttpRequest, agent: http.Agent, resolve: (r
   else req.end();
 }
 
-/** What readWhole tells its caller; `stopped` says the exchange ended already (its data is ignored). */
+/** What readWhole tells its caller; `stopped` says the exchange ended already (nothing more is reported then). */
 export interface WholeBody {
-  tooLarge(): Error;
   stopped(): boolean;
   failed(err: unknown): void;
   /** The decoded body, and the bytes that came over the wire for it. */
@@ -287,18 +279,22 @@ export interface WholeBody {
 }
 
 /**
- * Reads a response's body whole, decoded by its Content-Encoding: `tooLarge()` as soon as more
- * than `max` bytes came over the wire or were decoded, a TransportError when the response
+ * Reads a response's body whole, decoded by its Content-Encoding: UnsafeResponse('size') when
+ * more than `max` bytes are declared (before reading), came over the wire or were decoded, a TransportError when the response
  * breaks, UnsafeResponse('malformed') when it cannot be decoded. Straight off the response's
  * events, with nothing between: the buffered client's read, and requestStream's buffer().
  */
 export function readWhole(res: http.IncomingMessage, max: number, to: WholeBody): void {
+  if (Number(res.headers['content-length']) > max) {
+    to.failed(tooLarge(max));
+    return;
+  }
   const chunks: Buffer[] = [];
   let wire = 0;
   let decoded = 0;
   const keep = (chunk: Buffer) => {
     decoded += chunk.length;
-    if (decoded > max) to.failed(to.tooLarge());
+    if (decoded > max) to.failed(tooLarge(max));
     else chunks.push(chunk);
   };
   const finish = () => {
@@ -309,7 +305,7 @@ export function readWhole(res: http.IncomingMessage, max: number, to: WholeBody)
     if (to.stopped()) return;
     wire += chunk.length;
     to.arrived?.(chunk.length);
-    if (wire > max) to.failed(to.tooLarge());
+    if (wire > max) to.failed(tooLarge(max));
     else if (decoder) decoder.write(chunk);
     else keep(chunk);
   });

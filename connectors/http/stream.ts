@@ -178,18 +178,13 @@ function exchange({ agent, target, connected }: Route, r: StreamRequest, resolve
             return;
           }
           bufferFailed = ko;
-          const tooLarge = () => new UnsafeResponse('size', `response body over ${maxBytes} bytes`);
-          if (Number(incoming.headers['content-length']) > maxBytes) {
-            fail(tooLarge());
-            return;
-          }
           readWhole(incoming, maxBytes, {
-            tooLarge,
             stopped: () => over,
             failed: fail,
             arrived: (n) => (wire += n),
             ended: (content) => {
-              if (end()) ok(content);
+              end();
+              ok(content);
             },
           });
         }),
