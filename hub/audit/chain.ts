@@ -71,7 +71,23 @@ export type ChainedRecord = Omit<AuditRecord, 'seq'>;
 /** The shard an entry goes to: operator actions to their own, the rest by their subject's hash over `shards` (1…shards). */
 export function shardOf(entry: Pick<AuditEntry, 'kind' | 'subject'>, shards = DEFAULT_SHARDS): number {
   if (entry.kind === 'operator.action') return OPERATOR_SHARD;
-  return 1 + (createHash('sha256').update(entry.subject).digest().readUInt32BE(0) % shards);
+  return 1 + (subjectHash(entry.subject) % shards);
+}
+
+/**
+ * The first 32 bits of a subject's SHA-256, remembered for the subjects seen last: an order's
+ * four or five steps each ask for the same one. Bounded (cleared when full), never a record's content.
+ */
+const subjectHashes = new Map<string, number>();
+const SUBJECT_HASHES = 4096;
+function subjectHash(subject: string): number {
+  let h = subjectHashes.get(subject);
+  if (h === undefined) {
+    h = createHash('sha256').update(subject).digest().readUInt32BE(0);
+    if (subjectHashes.size >= SUBJECT_HASHES) subjectHashes.clear();
+    subjectHashes.set(subject, h);
+  }
+  return h;
 }
 
 export function hashOf(prev: string, r: Omit<ChainedRecord, 'prev' | 'hash' | 'mac' | 'keyId'>): string {

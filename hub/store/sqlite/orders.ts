@@ -3,7 +3,7 @@
  * its timeline event, its audit record and its outbox event in the write that changes the order;
  * with the embedded bus in the same database the event also enters the queue in that commit.
  */
-import type { Order, OrderStatus, Receipt, TimelineEvent } from '../../../contracts/types';
+import type { Order, OrderEvent, OrderStatus, Receipt, TimelineEvent } from '../../../contracts/types';
 import { eventMessage, type InlinePublisher, type InlineSettler } from '../../bus/bus';
 import { WaslError } from '../../errors';
 import { stepEntry } from '../../audit/entries';
@@ -21,8 +21,11 @@ function written(stored: string, steps: readonly string[]): Order {
   return { ...(JSON.parse(stored) as OrderDoc), timeline: steps.map((s) => JSON.parse(s) as TimelineEvent) };
 }
 
-/** The seq of the last of an order's stored steps (0 before the first). */
-const lastSeq = (steps: readonly string[]): number => (steps.length ? (JSON.parse(steps[steps.length - 1]!) as TimelineEvent).seq : 0);
+/** An order's timeline as stored, in order, and the seq of its last step (0 before the first). */
+interface StoredSteps {
+  docs: string[];
+  lastSeq: number;
+}
 
 export class SqliteOrders implements OrderStore {
   private readonly stmt;
@@ -40,7 +43,7 @@ export class SqliteOrders implements OrderStore {
       updateOrder: db.prepare('UPDATE orders SET status = ?, doc = ? WHERE id = ?'),
       getOrder: db.prepare<[string], { doc: string }>('SELECT doc FROM orders WHERE id = ?'),
       insertStep: db.prepare('INSERT INTO order_timeline (order_id, seq, doc) VALUES (?, ?, ?)'),
-      getSteps: db.prepare<[string], { doc: string }>('SELECT doc FROM order_timeline WHERE order_id = ? ORDER BY seq'),
+      getSteps: db.prepare<[string], { seq: number; doc: string }>('SELECT seq, doc FROM order_timeline WHERE order_id = ? ORDER BY seq'),
       lastSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = ?'),
       insertEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       getKey: db.prepare<[string, string], { request_hash: string; order_id: string }>(
@@ -77,7 +80,7 @@ export class SqliteOrders implements OrderStore {
       const steps: string[] = [];
       for (const step of timeline) {
         traceStep(step, trace);
-        steps.push(this.appendStep(doc, step, trace, () => written(stored, steps)));
+        steps.push(this.appendStep(doc, step, eventFor(doc, step, trace), () => written(stored, steps)));
       }
       this.stmt.insertKey.run(idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt);
       return { order, replayed: false };
@@ -99,15 +102,14 @@ export class SqliteOrders implements OrderStore {
   }
 
   /**
-   * The step's timeline row, audit record and event (on the embedded bus's queue too, with
+   * The step's timeline row, audit record and its event (on the embedded bus's queue too, with
    * `order`: the order as this write leaves it, for a subscription handed the event). Returns
    * the step as stored.
    */
-  private appendStep(doc: OrderDoc, step: TimelineEvent, trace?: TraceCarrier, order?: () => Order): string {
+  private appendStep(doc: OrderDoc, step: TimelineEvent, event: OrderEvent, order?: () => Order): string {
     this.audit.appendWithin(stepEntry(doc, step));
     const stored = JSON.stringify(step);
     this.stmt.insertStep.run(doc.id, step.seq, stored);
-    const event = eventFor(doc, step, trace);
     this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at, this.publisher ? step.at : null);
     this.publisher?.([eventMessage(event)], order);
     return stored;
@@ -120,12 +122,13 @@ export class SqliteOrders implements OrderStore {
   }
 
   private steps(id: string): TimelineEvent[] {
-    return this.storedSteps(id).map((s) => JSON.parse(s) as TimelineEvent);
+    return this.stmt.getSteps.all(id).map((r) => JSON.parse(r.doc) as TimelineEvent);
   }
 
-  /** The order's timeline as stored, in order. */
-  private storedSteps(id: string): string[] {
-    return this.stmt.getSteps.all(id).map((r) => r.doc);
+  /** The seq read beside each step: the next step's seq without parsing the last one. */
+  private storedSteps(id: string): StoredSteps {
+    const rows = this.stmt.getSteps.all(id);
+    return { docs: rows.map((r) => r.doc), lastSeq: rows.length ? rows[rows.length - 1]!.seq : 0 };
   }
 
   async getOrder(id: string): Promise<Order | undefined> {
@@ -160,12 +163,12 @@ export class SqliteOrders implements OrderStore {
       const row = this.stmt.getOrder.get(id);
       if (!row) throw new WaslError('order-not-found');
       const current = JSON.parse(row.doc) as OrderDoc;
-      const steps = this.storedSteps(id);
-      const { doc, step } = planTransition(current, lastSeq(steps), req);
+      const { docs: steps, lastSeq } = this.storedSteps(id);
+      const { doc, step, event } = planTransition(current, lastSeq, req);
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
-      steps.push(this.appendStep(doc, step, req.trace, () => written(stored, steps)));
+      steps.push(this.appendStep(doc, step, event, () => written(stored, steps)));
       // The event this step completes is processed in the same commit (as on PostgreSQL): a
       // crash after it does not run the stage again.
       if (settles) this.settler!(settles.consumer, settles.eventId);
@@ -194,8 +197,8 @@ export class SqliteOrders implements OrderStore {
     return this.database.write(() => {
       const row = this.stmt.getOrder.get(id);
       if (!row) throw new WaslError('order-not-found');
-      const steps = this.storedSteps(id);
-      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, lastSeq(steps), req);
+      const { docs: steps, lastSeq } = this.storedSteps(id);
+      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, lastSeq, req);
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status, stored, id);
       const added = JSON.stringify(step);
