@@ -43,9 +43,20 @@ export function eventMessage(event: OrderEvent): BusMessage {
  * Puts messages on the embedded bus's queue from inside a write of the database it lives in, so
  * they commit with that write (EmbeddedBus.publisherWithin). `order`, when given, makes a copy
  * of the messages' order as that write leaves it: what a subscription handed one of them takes
- * as the delivery's order instead of reading it again (Delivery.order).
+ * as the delivery's order instead of reading it again (Delivery.order). `freed`, when given, is
+ * what the same write's settler returned: the slot of the delivery that write completes, which
+ * the step's own event may take.
  */
-export type InlinePublisher = (messages: BusMessage[], order?: () => Order) => void;
+export type InlinePublisher = (messages: BusMessage[], order?: () => Order, freed?: FreedSlot) => void;
+
+/**
+ * The slot of a delivery a write completes (InlineSettler), for the event the same write makes:
+ * an order's next stage goes on in the place its last one leaves, instead of queueing behind
+ * every order not yet started. Opaque outside the bus.
+ */
+export interface FreedSlot {
+  readonly freedSlot: true;
+}
 
 /**
  * Called inside a write by the step that completes a delivery (Settlement): records the event
@@ -54,7 +65,7 @@ export type InlinePublisher = (messages: BusMessage[], order?: () => Order) => v
  * processed record and the ack one commit, with no write of their own after it
  * (EmbeddedBus.settlerWithin).
  */
-export type InlineSettler = (consumer: string, eventId: string) => void;
+export type InlineSettler = (consumer: string, eventId: string) => FreedSlot | void;
 
 export interface AttemptRecord {
   attempt: number;

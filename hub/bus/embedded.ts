@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../log';
 import type { SqliteDatabase } from '../sqlite/database';
-import type { AttemptRecord, Bus, BusHealth, BusMessage, DeadLetterSink, Delivery, InlinePublisher, InlineSettler, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
+import type { AttemptRecord, Bus, BusHealth, BusMessage, DeadLetterSink, Delivery, FreedSlot, InlinePublisher, InlineSettler, ProcessedLog, QueueDepth, SubscribeOptions, Subscription } from './bus';
 import { consumerName, describeError, handle, takesType, type Decision } from './consume';
 
 export interface EmbeddedBusOptions {
@@ -39,9 +39,25 @@ interface Handling {
   token: string;
   /** Taken off the queue, processed, in a step's commit now on disk: nothing is left to settle. */
   acked: boolean;
+  /** The subscription handling it, whose slot the step that completes it leaves to that step's event. */
+  sub: EmbeddedSubscription;
+}
+
+/** A FreedSlot as this bus makes it (settlerWithin): the subscription a write's step leaves a slot in; taken once. */
+class Freed implements FreedSlot {
+  readonly freedSlot = true as const;
+  taken = false;
+  constructor(readonly sub: EmbeddedSubscription) {}
 }
 
 const handlingKey = (consumer: string, eventId: string) => `${consumer}\u0000${eventId}`;
+
+/** The subscription among `subs` that takes a `type` event in the slot `freed` leaves it, if any (publisherWithin). */
+function heirOf(freed: FreedSlot | undefined, type: string, subs: readonly EmbeddedSubscription[]): EmbeddedSubscription | undefined {
+  if (!(freed instanceof Freed) || freed.taken || !subs.includes(freed.sub) || !freed.sub.takes(type) || !freed.sub.inherit()) return undefined;
+  freed.taken = true;
+  return freed.sub;
+}
 
 interface Row {
   id: number;
@@ -130,6 +146,13 @@ export class EmbeddedBus implements Bus {
    * like any claimed message; the subscription's prefetch counts it. Other messages wake this
    * process's consumers once the commit is on disk (a claim is a later write, so none can run
    * before).
+   *
+   * A subscription without room still takes the event of a step that completes one of its own
+   * deliveries (`freed`, from settlerWithin in the same write), in the slot that delivery leaves
+   * once its flow ends: an order under way goes on to its next stage at once, where it would
+   * otherwise queue behind every order not yet started — under a backlog, its result waited in
+   * the queue for as long as the backlog took, and was then claimed (a write) and its order read
+   * again. Each delivery leaves its slot once, so a subscription holds at most twice its prefetch.
    */
   publisherWithin(database: unknown): InlinePublisher | undefined {
     if (database !== this.db) return undefined;
@@ -140,17 +163,18 @@ export class EmbeddedBus implements Bus {
       woken.clear();
       for (const service of services) this.published.emit(service);
     });
-    return (messages, order) => {
+    return (messages, order, freed) => {
       for (const m of messages) {
         const subs = this.closed ? [] : (this.subscriptions.get(m.service) ?? []);
         // To a subscription that takes its type, when one has room: another with room that does
         // not would only acknowledge it untouched.
-        const sub = subs.find((s) => s.takes(m.type) && s.hasRoom());
+        const roomy = subs.find((s) => s.takes(m.type) && s.hasRoom());
         // No subscription here takes its type and one has room: handed over, it would be
         // acknowledged untouched — the same end without the queue's insert and the ack's write.
         // The outbox keeps the event.
-        if (!sub && subs.some((s) => s.hasRoom()) && !subs.some((s) => s.takes(m.type))) continue;
-        if (!sub?.reserve()) {
+        if (!roomy && subs.some((s) => s.hasRoom()) && !subs.some((s) => s.takes(m.type))) continue;
+        const sub = roomy?.reserve() ? roomy : heirOf(freed, m.type, subs);
+        if (!sub) {
           this.enqueue([m]);
           woken.add(m.service);
           continue;
@@ -189,15 +213,16 @@ export class EmbeddedBus implements Bus {
         () => void (held.acked = true),
         () => undefined,
       );
+      return new Freed(held.sub);
     };
   }
 
   /** A subscription starts handling a message; undefined when another delivery of the same event already is. */
-  beginHandling(consumer: string, eventId: string, id: number, token: string): Handling | undefined {
+  beginHandling(sub: EmbeddedSubscription, consumer: string, eventId: string, id: number, token: string): Handling | undefined {
     if (!this.settling) return undefined;
     const key = handlingKey(consumer, eventId);
     if (this.handling.has(key)) return undefined;
-    const held: Handling = { id, token, acked: false };
+    const held: Handling = { id, token, acked: false, sub };
     this.handling.set(key, held);
     return held;
   }
@@ -397,6 +422,17 @@ class EmbeddedSubscription {
     return true;
   }
 
+  /**
+   * Takes a slot beyond prefetch for the event of a step that completes one of this subscription's
+   * deliveries, whose slot frees when that delivery's flow ends (publisherWithin). Never past twice
+   * the prefetch: each delivery leaves its slot once, so that bound holds anyway; it is kept here too.
+   */
+  inherit(): boolean {
+    if (!this.running || this.inFlight.size + this.reserved >= 2 * this.prefetch) return false;
+    this.reserved++;
+    return true;
+  }
+
   /** Whether this subscription's handler would see an event of `type` (the others it acknowledges untouched). */
   takes(type: string): boolean {
     return takesType(this.opts, type);
@@ -429,7 +465,7 @@ class EmbeddedSubscription {
     const task = (async () => {
       const heartbeat = setInterval(() => void this.bus.extend(id, token).catch(() => undefined), visibilityMs / 2);
       const { eventId } = delivery.message;
-      const held = this.bus.beginHandling(this.consumer, eventId, id, token);
+      const held = this.bus.beginHandling(this, this.consumer, eventId, id, token);
       try {
         const decision: Decision =
           // Delivered again and again without an outcome: it kills its consumers. Stop the loop.

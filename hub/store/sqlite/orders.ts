@@ -4,7 +4,7 @@
  * with the embedded bus in the same database the event also enters the queue in that commit.
  */
 import type { Order, OrderEvent, OrderStatus, Receipt, TimelineEvent } from '../../../contracts/types';
-import { eventMessage, type InlinePublisher, type InlineSettler } from '../../bus/bus';
+import { eventMessage, type FreedSlot, type InlinePublisher, type InlineSettler } from '../../bus/bus';
 import { WaslError } from '../../errors';
 import { stepEntry } from '../../audit/entries';
 import type { SqliteDatabase } from '../../sqlite/database';
@@ -103,15 +103,15 @@ export class SqliteOrders implements OrderStore {
 
   /**
    * The step's timeline row, audit record and its event (on the embedded bus's queue too, with
-   * `order`: the order as this write leaves it, for a subscription handed the event). Returns
-   * the step as stored.
+   * `order`: the order as this write leaves it, for a subscription handed the event, and
+   * `freed`: the slot of the delivery this write completes). Returns the step as stored.
    */
-  private appendStep(doc: OrderDoc, step: TimelineEvent, event: OrderEvent, order?: () => Order): string {
+  private appendStep(doc: OrderDoc, step: TimelineEvent, event: OrderEvent, order?: () => Order, freed?: FreedSlot): string {
     this.audit.appendWithin(stepEntry(doc, step));
     const stored = JSON.stringify(step);
     this.stmt.insertStep.run(doc.id, step.seq, stored);
     this.stmt.insertEvent.run(event.id, event.orderId, event.type, event.service, JSON.stringify(event), step.at, this.publisher ? step.at : null);
-    this.publisher?.([eventMessage(event)], order);
+    this.publisher?.([eventMessage(event)], order, freed);
     return stored;
   }
 
@@ -168,10 +168,11 @@ export class SqliteOrders implements OrderStore {
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
-      steps.push(this.appendStep(doc, step, event, () => written(stored, steps)));
       // The event this step completes is processed in the same commit (as on PostgreSQL): a
-      // crash after it does not run the stage again.
-      if (settles) this.settler!(settles.consumer, settles.eventId);
+      // crash after it does not run the stage again. Settled first, so that the step's own event
+      // may take the slot its delivery leaves.
+      const freed = settles ? this.settler!(settles.consumer, settles.eventId) : undefined;
+      steps.push(this.appendStep(doc, step, event, () => written(stored, steps), freed ?? undefined));
       return written(stored, steps);
     });
     settles?.recorded();

@@ -261,6 +261,77 @@ describe('bus: embedded', () => {
         database.close();
       });
 
+      /**
+       * prefetch 1; order A's received event in flight, order B's received event queued behind it.
+       * A's handler makes its step (`settles` when `settling`): what it did is `handled`, in order.
+       */
+      const underWay = async (settling: boolean, failStep = false) => {
+        const { database, store, bus, claimed } = inline();
+        store.settleWithin(bus.settlerWithin(database));
+        const service = newOrder().service.code;
+        const handled: string[] = [];
+        let inFlight = 0;
+        let most = 0;
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        const errors: unknown[] = [];
+        const sub = await bus.subscribe({
+          service,
+          prefetch: 1,
+          handler: async (d) => {
+            most = Math.max(most, ++inFlight);
+            handled.push(`${d.message.orderId === a.order.id ? 'A' : 'B'} ${d.message.type}`);
+            try {
+              if (d.message.orderId !== a.order.id || d.message.type !== 'order.received') return;
+              await held;
+              const settles = settling ? { consumer: d.consumer!, eventId: d.message.eventId, recorded: () => void (d.recorded = true) } : undefined;
+              await store.transition(a.order.id, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' }, ...(settles ? { settles } : {}) }).catch((e: unknown) => {
+                errors.push(e);
+                if (!failStep) throw e;
+              });
+            } finally {
+              inFlight--;
+            }
+          },
+        });
+        await pause(100);
+        const a = claim({ ...newOrder(), service: { ...newOrder().service, code: service } });
+        const b = claim({ ...newOrder(), service: { ...newOrder().service, code: service } });
+        if (failStep) database.db.exec("CREATE TEMP TRIGGER refuse_cancel BEFORE INSERT ON outbox WHEN NEW.type = 'order.cancelled' BEGIN SELECT RAISE(ABORT, 'the disk said no'); END");
+        await store.createOrder(a.order, a.idem);
+        await until(() => handled.length === 1, 5_000, "A's received event in flight");
+        await store.createOrder(b.order, b.idem);
+        assert.equal(database.db.prepare('SELECT count(*) FROM bus_messages WHERE delivery IS NULL').pluck().get(), 1, "B's received event waits in the queue");
+        release();
+        await until(() => handled.length === (failStep ? 2 : 3), 5_000, 'every event handled');
+        await until(() => database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get() === 0, 5_000, 'the queue empty');
+        await pause(50);
+        await sub.stop();
+        await bus.close();
+        database.close();
+        return { handled, most, claimedCancel: [...claimed].length, errors };
+      };
+
+      it("goes on with an order under way in the slot its delivery leaves: the step's event is handed over ahead of the queue", async () => {
+        const { handled, most, errors } = await underWay(true);
+        assert.deepEqual(errors, []);
+        assert.deepEqual(handled, ['A order.received', 'A order.cancelled', 'B order.received'], "A's next event did not wait behind B");
+        assert.ok(most <= 2, `${most} in flight: the delivery that left its slot and the event that took it, at most`);
+      });
+
+      it('queues the event of a step that completes no delivery behind what waits, as before', async () => {
+        const { handled, most } = await underWay(false);
+        assert.deepEqual(handled, ['A order.received', 'B order.received', 'A order.cancelled']);
+        assert.equal(most, 1);
+      });
+
+      it('gives the slot back when the step that would have passed it on fails: nothing handed over, the queue goes on', async () => {
+        const { handled, errors } = await underWay(true, true);
+        assert.equal(errors.length, 1);
+        assert.match(String(errors[0]), /the disk said no/);
+        assert.deepEqual(handled, ['A order.received', 'B order.received']);
+      });
+
       it('does not hand over into a slot that a claim under way may fill', async () => {
         const { database, store, bus } = inline();
         // Claims take a while: a commit lands while one is under way.
