@@ -332,6 +332,48 @@ describe('bus: embedded', () => {
         assert.deepEqual(handled, ['A order.received', 'B order.received']);
       });
 
+      it('under a backlog, with every step passing its slot on: each event handled once, the queue emptied, never more than twice prefetch', async () => {
+        const { database, store, bus } = inline(50);
+        store.settleWithin(bus.settlerWithin(database));
+        const service = newOrder().service.code;
+        const prefetch = 2;
+        const handled = new Map<string, number>();
+        let inFlight = 0;
+        let most = 0;
+        const sub = await bus.subscribe({
+          service,
+          prefetch,
+          handler: async (d) => {
+            most = Math.max(most, ++inFlight);
+            const key = `${d.message.orderId} ${d.message.type}`;
+            handled.set(key, (handled.get(key) ?? 0) + 1);
+            try {
+              await pause(Math.floor(Math.random() * 5));
+              if (d.message.type !== 'order.received') return;
+              const settles = { consumer: d.consumer!, eventId: d.message.eventId, recorded: () => void (d.recorded = true) };
+              await store.transition(d.message.orderId, { to: 'cancelled', actor: { kind: 'system', id: 'test' }, reason: { code: 'test' }, settles });
+            } finally {
+              inFlight--;
+            }
+          },
+        });
+        const n = 40;
+        await Promise.all(
+          Array.from({ length: n }, () => {
+            const { order, idem } = claim({ ...newOrder(), service: { ...newOrder().service, code: service } });
+            return store.createOrder(order, idem);
+          }),
+        );
+        await until(() => handled.size === 2 * n && database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get() === 0, 20_000, 'every event handled and the queue empty');
+        await pause(100);
+        await sub.stop();
+        assert.deepEqual([...new Set(handled.values())], [1], 'each event handled once');
+        assert.ok(most <= 2 * prefetch, `${most} in flight with prefetch ${prefetch}`);
+        assert.equal(database.db.prepare("SELECT count(*) FROM processed_events").pluck().get(), 2 * n);
+        await bus.close();
+        database.close();
+      });
+
       it('does not hand over into a slot that a claim under way may fill', async () => {
         const { database, store, bus } = inline();
         // Claims take a while: a commit lands while one is under way.
