@@ -152,7 +152,8 @@ export class EmbeddedBus implements Bus {
    * once its flow ends: an order under way goes on to its next stage at once, where it would
    * otherwise queue behind every order not yet started — under a backlog, its result waited in
    * the queue for as long as the backlog took, and was then claimed (a write) and its order read
-   * again. Each delivery leaves its slot once, so a subscription holds at most twice its prefetch.
+   * again. A subscription holds at most twice its prefetch (inherit): an event that took a passed
+   * slot may itself complete before the delivery that passed it has ended, and would pass on again.
    */
   publisherWithin(database: unknown): InlinePublisher | undefined {
     if (database !== this.db) return undefined;
@@ -425,7 +426,9 @@ class EmbeddedSubscription {
   /**
    * Takes a slot beyond prefetch for the event of a step that completes one of this subscription's
    * deliveries, whose slot frees when that delivery's flow ends (publisherWithin). Never past twice
-   * the prefetch: each delivery leaves its slot once, so that bound holds anyway; it is kept here too.
+   * the prefetch: a delivery leaves its slot once, but the event that took it can complete its own
+   * step while the flow before it still runs, and pass on again — a chain of stages would
+   * otherwise hold a slot each. Past the bound the event is queued.
    */
   inherit(): boolean {
     if (!this.running || this.inFlight.size + this.reserved >= 2 * this.prefetch) return false;

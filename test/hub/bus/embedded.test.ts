@@ -332,6 +332,53 @@ describe('bus: embedded', () => {
         assert.deepEqual(handled, ['A order.received', 'B order.received']);
       });
 
+      it('passes a slot on at most to twice prefetch: a step of an event that itself took a passed slot, while the delivery before it still runs, queues its event', async () => {
+        const { database, store, bus } = inline();
+        store.settleWithin(bus.settlerWithin(database));
+        const next: Record<string, 'submitted-to-provider' | 'provider-completed' | 'ready-for-pickup'> = {
+          'order.received': 'submitted-to-provider',
+          'order.submitted-to-provider': 'provider-completed',
+          'order.provider-completed': 'ready-for-pickup',
+        };
+        const { order, idem } = claim();
+        const handled: string[] = [];
+        let inFlight = 0;
+        let most = 0;
+        let release!: () => void;
+        const lingering = new Promise<void>((r) => (release = r));
+        const sub = await bus.subscribe({
+          service: order.service.code,
+          prefetch: 1,
+          handler: async (d) => {
+            most = Math.max(most, ++inFlight);
+            handled.push(d.message.type);
+            try {
+              const to = next[d.message.type];
+              if (!to) return;
+              const settles = { consumer: d.consumer!, eventId: d.message.eventId, recorded: () => void (d.recorded = true) };
+              await store.transition(order.id, { to, actor: { kind: 'system', id: 'test' }, settles });
+              // The flow goes on after its step (as a flow does, up to completeDelivery): its slot is not free yet.
+              await lingering;
+            } finally {
+              inFlight--;
+            }
+          },
+        });
+        await pause(100);
+        await store.createOrder(order, idem);
+        // received passed its slot to submitted-to-provider; that one's step finds the subscription
+        // at twice its prefetch (both still running) and queues provider-completed.
+        await until(() => database.db.prepare('SELECT count(*) FROM bus_messages WHERE delivery IS NULL').pluck().get() === 1, 5_000, "the third stage's event queued");
+        assert.deepEqual(handled, ['order.received', 'order.submitted-to-provider']);
+        release();
+        await until(() => handled.length === 4 && database.db.prepare('SELECT count(*) FROM bus_messages').pluck().get() === 0, 5_000, 'every stage handled and the queue empty');
+        assert.deepEqual(handled, ['order.received', 'order.submitted-to-provider', 'order.provider-completed', 'order.ready-for-pickup']);
+        assert.equal(most, 2, 'never more than twice prefetch in flight');
+        await sub.stop();
+        await bus.close();
+        database.close();
+      });
+
       it('under a backlog, with every step passing its slot on: each event handled once, the queue emptied, never more than twice prefetch', async () => {
         const { database, store, bus } = inline(50);
         store.settleWithin(bus.settlerWithin(database));
