@@ -55,7 +55,7 @@ import { envelope, ministryInput, SOAP_HEADERS } from './e2e/envelope';
 import { runLoad, type LoadSpec } from './lib/load';
 import { type Ministry, type MinistryStats, post, startMinistry } from './lib/ministry';
 import { benchChannel, counterRequest, keyFactory, loadCatalogue } from './lib/order';
-import { childEnv, cpuSeconds, hubEnv, ioCounters, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { childEnv, cpuSeconds, hubEnv, hubFlags, ioCounters, machineBusySeconds, peakRssMb, startServer, tempDir, type Server } from './lib/procs';
 import { runBench } from './lib/ratio';
 import { itemiseProfile, summariseProfile } from './lib/profile';
 import type { SqlCounts } from './lib/sql-count';
@@ -300,6 +300,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
             ...(sqlCount ? { WASL_BENCH_SQL_COUNT: sqlCount } : {}),
           }),
           logFile,
+          nodeFlags: hubFlags,
         });
   const dbFile = join(dataDir, 'wasl.db');
   const nextKey = keyFactory();
@@ -349,7 +350,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     const others = meter(completed);
     console.log(
       `  ${side === 'wasl' ? 'hub' : 'floor server'} per order: user ${(((io1.user - io0.user) * 1000) / completed).toFixed(2)} ms, system ${(((io1.system - io0.system) * 1000) / completed).toFixed(2)} ms; ` +
-        `${((io1.writes - io0.writes) / completed).toFixed(1)} write calls, ${((io1.writtenBytes - io0.writtenBytes) / 1024 / completed).toFixed(1)} kB written (files and sockets)`,
+        `${((io1.writes - io0.writes) / completed).toFixed(1)} write calls, ${((io1.writtenBytes - io0.writtenBytes) / 1024 / completed).toFixed(1)} kB written (files and sockets); peak RSS ${peakRssMb(hub.child.pid).toFixed(0)} MB`,
     );
     const calls = await ministry.stats();
     const problems: string[] = [];
@@ -376,7 +377,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
  */
 async function gatewayAlone(request: OrderRequest): Promise<{ perSecond: number; cpuMsPerOrder: number }> {
   const channel = benchChannel();
-  const hub = await startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(tempDir('e2e-gateway'), channel, { WASL_SIMULATORS: 'off', WASL_BENCH_CEILING: '1' }) });
+  const hub = await startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(tempDir('e2e-gateway'), channel, { WASL_SIMULATORS: 'off', WASL_BENCH_CEILING: '1' }), nodeFlags: hubFlags });
   try {
     await runLoad(orderLoad(hub.url, channel, request, 2));
     const c0 = cpuSeconds(hub.child.pid);

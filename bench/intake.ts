@@ -57,7 +57,7 @@ import { ratioLine } from './lib/ratio';
 import { runLoad, type LoadResult, type LoadSpec } from './lib/load';
 import { benchChannel, keyFactory, loadCatalogue, orderBody } from './lib/order';
 import { cloneOrders } from './lib/pg-clone';
-import { cleanupSync, cpuSeconds, hubEnv, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { cleanupSync, cpuSeconds, hubEnv, hubFlags, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { summariseProfile } from './lib/profile';
 import { fmt, markOutboxPublished, Reservoir, seedOrders } from './lib/seed';
 
@@ -99,7 +99,7 @@ function postSpec(url: string, seconds: number): LoadSpec {
 }
 
 async function startHub(dataDir: string, extra: Record<string, string> = {}): Promise<Server> {
-  return startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(dataDir, channel, extra), logFile: join(dataDir, 'hub.log') });
+  return startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(dataDir, channel, extra), logFile: join(dataDir, 'hub.log'), nodeFlags: hubFlags });
 }
 
 type Measured = LoadResult & { serverCores: number; loaderCores: number; otherCores: number };

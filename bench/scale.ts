@@ -103,7 +103,7 @@ import { DEFAULT_SHARDS } from '../hub/audit/chain';
 import { orderIdFloor } from '../hub/ids';
 import { post, startMinistry, type Ministry, type MinistryStats } from './lib/ministry';
 import { benchChannel, counterRequest, FLOWS_DIR, keyFactory, loadCatalogue } from './lib/order';
-import { ask, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { ask, hubFlags, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { runBench } from './lib/ratio';
 import { fmt } from './lib/seed';
 import { CpuWindow, type Group } from './scale/cpu';
@@ -396,6 +396,7 @@ function startNode(setup: Setup, role: 'gateway' | 'worker', label: string): Pro
     },
     logFile: join(dir, `${label}.log`),
     readyTimeoutMs: 120_000,
+    nodeFlags: hubFlags,
   });
 }
 

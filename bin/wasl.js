@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 'use strict';
 require('./register');
 // The composition root: the hub's command line, handed what it needs of the sandbox (simulators,

@@ -10,6 +10,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const WASL = resolve(__dirname, '..', 'bin', 'wasl.js');
+/** The V8 flags every hub process runs with, as bin/wasl.js's first line names them. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- bin/ is CommonJS
+const { HUB_NODE_FLAGS } = require('../bin/node-flags') as { HUB_NODE_FLAGS: string[] };
 
 export class WaslProcess {
   private child: ChildProcess | undefined;
@@ -33,7 +36,7 @@ export class WaslProcess {
   /** Starts it and resolves once it logged that it started (its flows running, its consumers subscribed). */
   start(timeoutMs = 90_000): Promise<void> {
     const gen = ++this.generation;
-    const child = spawn(process.execPath, [WASL, ...this.args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...HUB_NODE_FLAGS, WASL, ...this.args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     return new Promise<void>((ok, fail) => {
       let buffered = '';

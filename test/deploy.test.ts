@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+const { HUB_NODE_FLAGS } = require('../bin/node-flags') as { HUB_NODE_FLAGS: string[] };
 
 const DIR = resolve(__dirname, '..', 'deploy', 'systemd');
 const UNITS = { 'wasl-gateway.service': 'start --no-workers', 'wasl-worker.service': 'worker' } as const;
@@ -39,7 +40,7 @@ describe('deploy: systemd units for the gateway and the worker', () => {
         assert.ok(v, `${unit}: ${key} is missing`);
         return v.at(-1)!;
       };
-      assert.equal(one('ExecStart'), `/usr/bin/node /opt/wasl/bin/wasl.js ${command}`);
+      assert.equal(one('ExecStart'), `/usr/bin/node ${HUB_NODE_FLAGS.join(' ')} /opt/wasl/bin/wasl.js ${command}`, 'with the hub\'s V8 flags (bin/node-flags.js)');
       assert.match(one('Environment'), /\bWASL_ENV=production\b/);
       assert.match(one('Environment'), /\bWASL_DATA_DIR=\/var\/lib\/wasl\b/);
       if (command === 'worker') assert.match(one('Environment'), /\bWASL_METRICS_PORT=\d+/, 'a worker serves /metrics, /live and /ready');
@@ -88,5 +89,28 @@ describe('deploy: systemd units for the gateway and the worker', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('deploy: every way of starting a hub names its V8 flags (bin/node-flags.js)', () => {
+  const root = resolve(__dirname, '..');
+
+  it('bin/wasl.js runs under them when executed (its first line), and `npm start` passes them', () => {
+    const first = readFileSync(join(root, 'bin', 'wasl.js'), 'utf8').split('\n')[0];
+    assert.equal(first, `#!/usr/bin/env -S node ${HUB_NODE_FLAGS.join(' ')}`);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.equal(pkg.scripts.start, `node ${HUB_NODE_FLAGS.join(' ')} bin/wasl.js start`);
+  });
+
+  it('the first line is one this system runs: bin/wasl.js executed directly answers --version', async function () {
+    this.timeout(30_000);
+    const { stdout } = await promisify(execFile)(join(root, 'bin', 'wasl.js'), ['--version'], { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` } });
+    assert.match(stdout.trim(), /^\d+\.\d+\.\d+$/);
+  });
+
+  it('names only flags this Node accepts', async function () {
+    this.timeout(30_000);
+    const { stdout } = await promisify(execFile)(process.execPath, [...HUB_NODE_FLAGS, '-e', 'process.stdout.write(JSON.stringify(process.execArgv))']);
+    assert.deepEqual((JSON.parse(stdout) as string[]).slice(0, HUB_NODE_FLAGS.length), HUB_NODE_FLAGS, "a flag Node does not know stops it with \"bad option\"");
   });
 });

@@ -71,6 +71,16 @@ export function ioCounters(pid: number | undefined): { user: number; system: num
   }
 }
 
+/** The most memory a process has held resident so far (VmHWM), in MB; NaN off Linux. */
+export function peakRssMb(pid: number | undefined): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? NaN : Number(kb) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU seconds the whole machine has been busy (all cores, all processes); NaN off Linux. */
 export function machineBusySeconds(): number {
   try {
@@ -93,14 +103,20 @@ export interface ServerOptions {
   /** Where the child's stdout (the hub's log) goes; /dev/null by default. */
   logFile?: string;
   readyTimeoutMs?: number;
+  /** Node's own flags for the child: a hub's are bin/node-flags.js's (`hubFlags`), as `wasl start` runs with. */
+  nodeFlags?: readonly string[];
 }
+
+/** The V8 flags every hub process runs with (bin/node-flags.js): a hub under test runs with them too. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- bin/ is CommonJS
+export const hubFlags: readonly string[] = (require('../../bin/node-flags') as { HUB_NODE_FLAGS: string[] }).HUB_NODE_FLAGS;
 
 /** Forks a TypeScript script and waits for its { ready: url } message. */
 export function startServer(script: string, opts: ServerOptions = {}): Promise<Server> {
   const out = openSync(opts.logFile ?? '/dev/null', 'a');
   const child = fork(script, [], {
     // The production loader (as `wasl start`): esbuild without tsx's keepNames wrappers.
-    execArgv: ['--require', join(__dirname, '..', '..', 'bin', 'register.js')],
+    execArgv: [...(opts.nodeFlags ?? []), '--require', join(__dirname, '..', '..', 'bin', 'register.js')],
     env: opts.env ?? process.env,
     stdio: ['ignore', out, 'pipe', 'ipc'],
   });
