@@ -136,6 +136,7 @@ export class SqliteDatabase {
   private closed = false;
   private readonly commitBatch: Database.Transaction<(jobs: Job[]) => void>;
   private readonly afterCommit: Array<() => void> = [];
+  private readonly afterRollback: Array<() => void> = [];
   /** The write whose function is running (afterWrite). */
   private running?: Job;
   /** The WAL, for fdatasync; undefined in memory. */
@@ -210,6 +211,8 @@ export class SqliteDatabase {
           job.outcome = { ok: true, value: savepoint(job) };
         } catch (error) {
           job.outcome = { ok: false, error };
+          // Its savepoint rolled back: what it remembered of its effects is untrue.
+          if (this.afterRollback.length) runEach(this.afterRollback);
         } finally {
           this.running = undefined;
         }
@@ -258,6 +261,15 @@ export class SqliteDatabase {
     if (job.after) runEach(job.after.map((a) => a.dropped));
   }
 
+  /**
+   * Called when a write failed and its savepoint was rolled back, or a batch's commit failed and
+   * SQLite rolled every write of it back: for what a write remembered of its own effects
+   * (SqliteOrders keeps the orders it wrote), now untrue.
+   */
+  onRollback(listener: () => void): void {
+    this.afterRollback.push(listener);
+  }
+
   /** Called after every commit that wrote something, once it is on disk (the relay listens, to move the outbox at once). */
   onCommit(listener: () => void): void {
     this.afterCommit.push(listener);
@@ -280,6 +292,7 @@ export class SqliteDatabase {
       this.commitBatch.immediate(jobs);
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing in the batch was written.
+      runEach(this.afterRollback);
       for (const job of jobs) this.fail(job, err);
       return;
     }

@@ -14,22 +14,38 @@ import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery
 import type { SqliteAudit } from './audit';
 
 /**
- * The order as a write inside a transaction left it, without reading it back: what was stored,
- * parsed again (so it is exactly what a later read returns, and each caller has its own copy).
+ * The order from its stored text: what a write stored, without reading it back, or what a read
+ * found — parsed each time, so it is exactly what a later read returns, and each caller has its own copy.
  */
 function written(stored: string, steps: readonly string[]): Order {
   return { ...(JSON.parse(stored) as OrderDoc), timeline: steps.map((s) => JSON.parse(s) as TimelineEvent) };
 }
 
-/** An order's timeline as stored, in order, and the seq of its last step (0 before the first). */
-interface StoredSteps {
-  docs: string[];
+/** An order as stored: its document, its timeline's steps in order, and the seq of the last (0 before the first). */
+interface Stored {
+  doc: string;
+  steps: readonly string[];
   lastSeq: number;
 }
+
+/**
+ * Orders whose last write this process made, remembered as stored (most recently written kept):
+ * each step of an order read it and its whole timeline back, and so did the flow taking its
+ * event and the payment desk. About 4 KB each.
+ */
+export const KEPT_ORDERS = 4096;
 
 export class SqliteOrders implements OrderStore {
   private readonly stmt;
   private publisher?: InlinePublisher;
+  /**
+   * The orders this connection wrote last, as it wrote them, valid only while no other connection
+   * has written the database (PRAGMA data_version: a wasl command, another hub on the file, a
+   * hand with sqlite3) — checked before each use, and forgotten whole when one has, or when a
+   * write this connection made is rolled back.
+   */
+  private readonly kept = new Map<string, Stored>();
+  private keptVersion?: number;
   /** Records the event a step completes (TransitionRequest.settles) inside the step's write. */
   private settler?: InlineSettler;
 
@@ -44,16 +60,40 @@ export class SqliteOrders implements OrderStore {
       getOrder: db.prepare<[string], { doc: string }>('SELECT doc FROM orders WHERE id = ?'),
       insertStep: db.prepare('INSERT INTO order_timeline (order_id, seq, doc) VALUES (?, ?, ?)'),
       getSteps: db.prepare<[string], { seq: number; doc: string }>('SELECT seq, doc FROM order_timeline WHERE order_id = ? ORDER BY seq'),
-      lastSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM order_timeline WHERE order_id = ?'),
       insertEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       getKey: db.prepare<[string, string], { request_hash: string; order_id: string }>(
         'SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = ? AND key = ?',
       ),
       insertKey: db.prepare('INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)'),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       receiptOf: db.prepare<[string], { doc: string }>('SELECT doc FROM receipts WHERE order_id = ?'),
       insertReceipt: db.prepare("INSERT INTO receipts (number, order_id, doc) VALUES ('pending:' || ?, ?, '{}')"),
       numberReceipt: db.prepare('UPDATE receipts SET number = ?, doc = ? WHERE seq = ?'),
     };
+    database.onRollback(() => this.kept.clear());
+  }
+
+  /** The order as stored: as this connection's last write of it left it, if nothing else wrote since; else read. */
+  private stored(id: string): Stored | undefined {
+    const version = this.stmt.dataVersion.get();
+    if (version !== this.keptVersion) {
+      this.kept.clear();
+      this.keptVersion = version;
+    } else {
+      const kept = this.kept.get(id);
+      if (kept) return kept;
+    }
+    const row = this.stmt.getOrder.get(id);
+    if (!row) return undefined;
+    const rows = this.stmt.getSteps.all(id);
+    return { doc: row.doc, steps: rows.map((r) => r.doc), lastSeq: rows.length ? rows[rows.length - 1]!.seq : 0 };
+  }
+
+  /** Inside a write, once its statements ran: the order as it leaves it. */
+  private keep(id: string, order: Stored): void {
+    this.kept.delete(id);
+    if (this.kept.size >= KEPT_ORDERS) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(id, order);
   }
 
   /** SqliteStore.publishWithin: each step's event enters the embedded bus in the step's commit. */
@@ -83,6 +123,7 @@ export class SqliteOrders implements OrderStore {
         steps.push(this.appendStep(doc, step, eventFor(doc, step, trace), () => written(stored, steps)));
       }
       this.stmt.insertKey.run(idem.channel, idem.key, idem.requestHash, doc.id, doc.createdAt);
+      this.keep(doc.id, { doc: stored, steps, lastSeq: timeline.length ? timeline[timeline.length - 1]!.seq : 0 });
       return { order, replayed: false };
     });
   }
@@ -116,19 +157,8 @@ export class SqliteOrders implements OrderStore {
   }
 
   private readOrder(id: string): Order | undefined {
-    const row = this.stmt.getOrder.get(id);
-    if (!row) return undefined;
-    return { ...(JSON.parse(row.doc) as OrderDoc), timeline: this.steps(id) };
-  }
-
-  private steps(id: string): TimelineEvent[] {
-    return this.stmt.getSteps.all(id).map((r) => JSON.parse(r.doc) as TimelineEvent);
-  }
-
-  /** The seq read beside each step: the next step's seq without parsing the last one. */
-  private storedSteps(id: string): StoredSteps {
-    const rows = this.stmt.getSteps.all(id);
-    return { docs: rows.map((r) => r.doc), lastSeq: rows.length ? rows[rows.length - 1]!.seq : 0 };
+    const order = this.stored(id);
+    return order && written(order.doc, order.steps);
   }
 
   async getOrder(id: string): Promise<Order | undefined> {
@@ -160,11 +190,9 @@ export class SqliteOrders implements OrderStore {
   async transition(id: string, req: TransitionRequest): Promise<Order> {
     const settles = this.settler ? req.settles : undefined;
     const order = await this.database.write(() => {
-      const row = this.stmt.getOrder.get(id);
-      if (!row) throw new WaslError('order-not-found');
-      const current = JSON.parse(row.doc) as OrderDoc;
-      const { docs: steps, lastSeq } = this.storedSteps(id);
-      const { doc, step, event } = planTransition(current, lastSeq, req);
+      const current = this.stored(id);
+      if (!current) throw new WaslError('order-not-found');
+      const { doc, step, event } = planTransition(JSON.parse(current.doc) as OrderDoc, current.lastSeq, req);
       if (req.receipt) doc.payment = { ...doc.payment, receiptNumber: this.issueReceipt(id, req.receipt).number };
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status satisfies OrderStatus, stored, id);
@@ -172,7 +200,9 @@ export class SqliteOrders implements OrderStore {
       // crash after it does not run the stage again. Settled first, so that the step's own event
       // may take the slot its delivery leaves.
       const freed = settles ? this.settler!(settles.consumer, settles.eventId) : undefined;
+      const steps = [...current.steps];
       steps.push(this.appendStep(doc, step, event, () => written(stored, steps), freed ?? undefined));
+      this.keep(id, { doc: stored, steps, lastSeq: step.seq });
       return written(stored, steps);
     });
     settles?.recorded();
@@ -196,16 +226,16 @@ export class SqliteOrders implements OrderStore {
 
   note(id: string, req: NoteRequest): Promise<Order> {
     return this.database.write(() => {
-      const row = this.stmt.getOrder.get(id);
-      if (!row) throw new WaslError('order-not-found');
-      const { docs: steps, lastSeq } = this.storedSteps(id);
-      const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, lastSeq, req);
+      const current = this.stored(id);
+      if (!current) throw new WaslError('order-not-found');
+      const { doc, step } = planNote(JSON.parse(current.doc) as OrderDoc, current.lastSeq, req);
       const stored = JSON.stringify(doc);
       this.stmt.updateOrder.run(doc.status, stored, id);
-      const added = JSON.stringify(step);
-      this.stmt.insertStep.run(id, step.seq, added);
+      const steps = [...current.steps, JSON.stringify(step)];
+      this.stmt.insertStep.run(id, step.seq, steps[steps.length - 1]);
       this.audit.appendWithin(stepEntry(doc, step));
-      return written(stored, [...steps, added]);
+      this.keep(id, { doc: stored, steps, lastSeq: step.seq });
+      return written(stored, steps);
     });
   }
 
@@ -214,10 +244,13 @@ export class SqliteOrders implements OrderStore {
    * when the order exists. Unlike note(), it appends no audit record.
    */
   noteWithin(id: string, req: NoteRequest): void {
-    const row = this.stmt.getOrder.get(id);
-    if (!row) return;
-    const { doc, step } = planNote(JSON.parse(row.doc) as OrderDoc, this.stmt.lastSeq.get(id)?.seq ?? 0, req);
-    this.stmt.updateOrder.run(doc.status, JSON.stringify(doc), id);
-    this.stmt.insertStep.run(id, step.seq, JSON.stringify(step));
+    const current = this.stored(id);
+    if (!current) return;
+    const { doc, step } = planNote(JSON.parse(current.doc) as OrderDoc, current.lastSeq, req);
+    const stored = JSON.stringify(doc);
+    this.stmt.updateOrder.run(doc.status, stored, id);
+    const steps = [...current.steps, JSON.stringify(step)];
+    this.stmt.insertStep.run(id, step.seq, steps[steps.length - 1]);
+    this.keep(id, { doc: stored, steps, lastSeq: step.seq });
   }
 }
