@@ -31,6 +31,12 @@
  *   path pays on this machine (order stored, journal entry before the call, SOAP request written
  *   by hand, outcome stored), with none of the hub's contract; printed as a multiple of the plain
  *   flow, to read the target against.
+ * - wasl's own work, bare (bench/e2e/work-floor-child.ts), measured as wasl is: every record,
+ *   check and seal the hub makes for an order (authentication, validation, catalogue and fees,
+ *   idempotency, order, steps, events, the audit chain, the journal, the provider call's record,
+ *   the extract sealed with its code, a log line at each end), in three durable writes and one
+ *   process, without Node-RED, Fastify or the bus: the least wasl's promises cost on this
+ *   machine, whatever the plumbing. A CPU target below it cannot be met by plumbing alone.
  * - the gateway alone (bench/hub-child.ts with WASL_BENCH_CEILING: authentication, validation,
  *   intake, serialisation, logs; nothing stored, no flows), loaded as wasl's gateway is: its CPU
  *   per accepted order, the least a hub answering the gateway's contract spends before the rest.
@@ -38,7 +44,7 @@
  *   and the budget at the target: the CPU time per order one event loop has at 1.5x the plain
  *   flow's rate (the hub's gateway, store and flows share one).
  * - BENCH_E2E_COUNT_SQL=1: also the SQLite statements (by text), writes and commits per order.
- * - BENCH_E2E_SIDES=wasl (a comma-separated subset of plain,wasl,floor,gateway): only those sides,
+ * - BENCH_E2E_SIDES=wasl (a comma-separated subset of plain,wasl,floor,work,gateway): only those sides,
  *   to iterate on one (wasl's CPU per order) in a minute; the ratio needs both plain and wasl.
  * The last line is `e2e: ratio X.XX (target >= 1.50)`: wasl completed orders/s over the plain
  * flow's completed calls/s. Exit code 0 whatever the figures.
@@ -72,9 +78,11 @@ const DRAIN_TIMEOUT_MS = 180_000;
 const TARGET = 1.5;
 /** BENCH_E2E_CPU_PROFILE=<file>: profile the hub from ready to stop (the figures are then not the ones to quote). */
 const PROFILE = process.env.BENCH_E2E_CPU_PROFILE;
+/** BENCH_E2E_WORK_PROFILE=<file>: the same for wasl's work, bare (work-floor-child.ts). */
+const WORK_PROFILE = process.env.BENCH_E2E_WORK_PROFILE;
 /** BENCH_E2E_COUNT_SQL=1: count the hub's SQLite statements, writes and commits per order (slows it a little). */
 const COUNT_SQL = process.env.BENCH_E2E_COUNT_SQL === '1';
-const SIDES = new Set((process.env.BENCH_E2E_SIDES ?? 'plain,wasl,floor,gateway').split(',').map((s) => s.trim()));
+const SIDES = new Set((process.env.BENCH_E2E_SIDES ?? 'plain,wasl,floor,work,gateway').split(',').map((s) => s.trim()));
 const skipped: Run = { perSecond: NaN, count: 0, seconds: 0, addedP50: NaN, p50: NaN, serverCores: NaN, cpuMsPerOrder: NaN, others: { ministryMsPerCall: NaN, driverMsPerOrder: NaN, machineCores: NaN }, problems: [] };
 const skippedDurable = { ...skipped, calls: { calls: 0, orders: 0, repeated: 0 } as MinistryStats, log: '' };
 
@@ -283,15 +291,20 @@ async function waitDrained(reader: ProgressReader, sinceId: string, expected: nu
  * Orders through wasl (the hub as `wasl start` runs it) or through the floor (bench/e2e/floor-child.ts),
  * measured alike from the SQLite file each keeps.
  */
-async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: OrderRequest, direct: number): Promise<Run & { calls: MinistryStats; log: string }> {
+async function durableRun(side: 'wasl' | 'floor' | 'work', ministry: Ministry, request: OrderRequest, direct: number): Promise<Run & { calls: MinistryStats; log: string }> {
   const dataDir = tempDir('e2e');
   const channel = benchChannel();
   const logFile = join(dataDir, `${side}.log`);
   const sqlCount = COUNT_SQL && side === 'wasl' ? join(dataDir, 'sql-count.json') : undefined;
-  const profile = side === 'wasl' ? PROFILE : undefined;
+  const profile = side === 'wasl' ? PROFILE : side === 'work' ? WORK_PROFILE : undefined;
   const hub: Server =
     side === 'floor'
       ? await startServer(join(__dirname, 'e2e', 'floor-child.ts'), { env: { ...childEnv(), WASL_DATA_DIR: dataDir, MINISTRY_URL: ministry.url, BENCH_E2E_SERVICE: SERVICE }, logFile })
+      : side === 'work'
+      ? await startServer(join(__dirname, 'e2e', 'work-floor-child.ts'), {
+          env: { ...childEnv(), WASL_DATA_DIR: dataDir, MINISTRY_URL: ministry.url, WASL_CHANNEL_KEYS: JSON.stringify([channel]), ...(profile ? { WASL_BENCH_CPU_PROFILE: profile } : {}) },
+          logFile,
+        })
       : await startServer(join(__dirname, 'hub-child.ts'), {
           env: hubEnv(dataDir, channel, {
             // The bench's ministry child serves the provider's sandbox port instead.
@@ -349,7 +362,7 @@ async function durableRun(side: 'wasl' | 'floor', ministry: Ministry, request: O
     const completed = COMPLETED.reduce((n, s) => n + (drained.byStatus.get(s) ?? 0), 0);
     const others = meter(completed);
     console.log(
-      `  ${side === 'wasl' ? 'hub' : 'floor server'} per order: user ${(((io1.user - io0.user) * 1000) / completed).toFixed(2)} ms, system ${(((io1.system - io0.system) * 1000) / completed).toFixed(2)} ms; ` +
+      `  ${side === 'wasl' ? 'hub' : side === 'work' ? "wasl's work server" : 'floor server'} per order: user ${(((io1.user - io0.user) * 1000) / completed).toFixed(2)} ms, system ${(((io1.system - io0.system) * 1000) / completed).toFixed(2)} ms; ` +
         `${((io1.writes - io0.writes) / completed).toFixed(1)} write calls, ${((io1.writtenBytes - io0.writtenBytes) / 1024 / completed).toFixed(1)} kB written (files and sockets); peak RSS ${peakRssMb(hub.child.pid).toFixed(0)} MB`,
     );
     const calls = await ministry.stats();
@@ -448,12 +461,18 @@ async function main(): Promise<number> {
   console.log(`                              light-load p50 ${ms(floor.p50)}: added over direct ${ms(floor.addedP50)}; ministry: ${fmt(floor.calls.calls)} calls for ${fmt(floor.calls.orders)} orders, ${floor.calls.repeated} repeated`);
   console.log(othersLine(floor.others));
   for (const p of floor.problems) console.log(`  !!! floor: ${p}`);
+  const work = SIDES.has('work') ? await durableRun('work', ministry, request, direct) : skippedDurable;
+  console.log(`wasl's work, bare (no plumbing) ${fmt(Math.round(work.perSecond)).padStart(4)} orders/s   (${fmt(work.count)} in ${work.seconds.toFixed(1)} s; server ${work.serverCores.toFixed(2)} cores): ${(work.perSecond / plain.perSecond).toFixed(2)}x the plain flow`);
+  console.log(`                              light-load p50 ${ms(work.p50)}: added over direct ${ms(work.addedP50)}; ministry: ${fmt(work.calls.calls)} calls for ${fmt(work.calls.orders)} orders, ${work.calls.repeated} repeated`);
+  console.log(othersLine(work.others));
+  for (const p of work.problems) console.log(`  !!! work: ${p}`);
+  if (work.problems.length) logProblems(work.log);
   const gateway = SIDES.has('gateway') ? await gatewayAlone(request) : { perSecond: NaN, cpuMsPerOrder: NaN };
   console.log(`gateway alone (nothing kept)  ${fmt(Math.round(gateway.perSecond)).padStart(6)} orders/s accepted, ${cpuMs(gateway.cpuMsPerOrder)} of CPU per order`);
   // One event loop carries a hub's gateway, store and flows: at the target it has this much per order.
   const budget = 1000 / (TARGET * plain.perSecond);
   console.log(
-    `CPU per order: plain ${cpuMs(plain.cpuMsPerOrder)}, wasl ${cpuMs(wasl.cpuMsPerOrder)}, floor ${cpuMs(floor.cpuMsPerOrder)}, gateway alone ${cpuMs(gateway.cpuMsPerOrder)}; ` +
+    `CPU per order: plain ${cpuMs(plain.cpuMsPerOrder)}, wasl ${cpuMs(wasl.cpuMsPerOrder)}, floor ${cpuMs(floor.cpuMsPerOrder)}, wasl's work bare ${cpuMs(work.cpuMsPerOrder)}, gateway alone ${cpuMs(gateway.cpuMsPerOrder)}; ` +
       `at ${TARGET}x the plain flow (${fmt(Math.round(TARGET * plain.perSecond))} orders/s) one event loop has ${cpuMs(budget)} per order`,
   );
   // The same ministry and load at the plain flow's rate leave the rest of the cores to a hub:

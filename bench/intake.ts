@@ -35,10 +35,17 @@
  *   the hub's own group commit and off-loop fdatasync, answered once on disk; no framework,
  *   authentication, validation, idempotency, timeline, outbox, audit or log. What any durable
  *   intake costs at least on this machine: the hub's ratio cannot exceed the floor's.
+ * - wasl's work, bare (bench/e2e/work-floor-child.ts, WASL_WORK_FLOOR=intake), always: what the
+ *   hub does for each accepted order — the bearer key, the contract's validation, the
+ *   catalogue's checks and fees, the idempotency key, the order with its step, event and chained
+ *   audit record in one durable write, the 202, two log lines — on node:http, without Fastify,
+ *   the bus or Node-RED. The least wasl's promises cost an intake here, whatever the plumbing.
  * - --ceiling: also the gateway alone over a store that keeps nothing (bench/hub-child.ts,
- *   WASL_BENCH_CEILING): the most the durable hub could reach on this machine; and, before it,
- *   bare Fastify (bench/fastify-child.ts), the gateway's framework with nothing of wasl's: the
- *   summary gives each server's CPU per request, what the gateway adds to its framework.
+ *   WASL_BENCH_CEILING): the most the durable hub could reach on this machine; before it,
+ *   bare Fastify (bench/fastify-child.ts), the gateway's framework with nothing of wasl's; after
+ *   it, the gateway's work bare (work-floor-child.ts, WASL_WORK_FLOOR=gateway): its checks and
+ *   answer on node:http, nothing stored. The summary gives each server's CPU per request, what
+ *   the gateway adds to its framework and to the bare version of its own work.
  * - --no-workers: also the hub with the roles of `wasl start --no-workers` (gateway and relay,
  *   WASL_BENCH_NO_WORKERS): the orders kept as by the hub above, their flows run nowhere — what
  *   accepting costs when the event loop does not also carry the orders' processing.
@@ -57,7 +64,7 @@ import { ratioLine } from './lib/ratio';
 import { runLoad, type LoadResult, type LoadSpec } from './lib/load';
 import { benchChannel, keyFactory, loadCatalogue, orderBody } from './lib/order';
 import { cloneOrders } from './lib/pg-clone';
-import { cleanupSync, cpuSeconds, hubEnv, hubFlags, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
+import { childEnv, cleanupSync, cpuSeconds, hubEnv, hubFlags, machineBusySeconds, startServer, tempDir, type Server } from './lib/procs';
 import { summariseProfile } from './lib/profile';
 import { fmt, markOutboxPublished, Reservoir, seedOrders } from './lib/seed';
 
@@ -100,6 +107,11 @@ function postSpec(url: string, seconds: number): LoadSpec {
 
 async function startHub(dataDir: string, extra: Record<string, string> = {}): Promise<Server> {
   return startServer(join(__dirname, 'hub-child.ts'), { env: hubEnv(dataDir, channel, extra), logFile: join(dataDir, 'hub.log'), nodeFlags: hubFlags });
+}
+
+/** bench/e2e/work-floor-child.ts in one of its intake modes, for this bench's channel. */
+function workEnv(dataDir: string, mode: 'intake' | 'gateway'): NodeJS.ProcessEnv {
+  return { ...childEnv(), WASL_DATA_DIR: dataDir, WASL_CHANNEL_KEYS: JSON.stringify([channel]), WASL_WORK_FLOOR: mode };
 }
 
 type Measured = LoadResult & { serverCores: number; loaderCores: number; otherCores: number };
@@ -269,6 +281,11 @@ async function main(): Promise<number> {
   const floor = await startServer(join(__dirname, 'floor-child.ts'));
   const floorR = await intakeRun('floor: 1 row', floor).finally(() => floor.stop());
 
+  // wasl's own intake work with none of its plumbing (bench/e2e/work-floor-child.ts): what the hub's promises cost here.
+  const workDir = tempDir('work');
+  const work = await startServer(join(__dirname, 'e2e', 'work-floor-child.ts'), { env: workEnv(workDir, 'intake'), logFile: join(workDir, 'work.log') });
+  const workR = await intakeRun("wasl's work, bare", work, () => sqliteCount(join(workDir, 'wasl.db'))).finally(() => work.stop());
+
   const dir = tempDir('sqlite');
   const profile = argv['cpu-prof'] ? join(tmpdir(), `wasl-bench-hub-${Date.now()}.cpuprofile`) : undefined;
   const hub = await startHub(dir, profile ? { WASL_BENCH_CPU_PROFILE: profile } : {});
@@ -282,6 +299,9 @@ async function main(): Promise<number> {
   summary.push(`  hub sqlite      ${fmt(hubR.rps).padStart(7)} req/s   p99 ${ms(hubR.p99)}   ratio ${ratio.toFixed(2)} (target >= 0.50)${hubR.non2xx || hubR.errors ? '  !!! HAD ERRORS' : ''}${disturbed}`);
   summary.push(
     `  floor           ${fmt(floorR.rps).padStart(7)} req/s   p99 ${ms(floorR.p99)}   ratio ${(floorR.rps / bareR.rps).toFixed(2)} (node:http, JSON.parse, one row through the hub's group commit; nothing else)`,
+  );
+  summary.push(
+    `  wasl's work     ${fmt(workR.rps).padStart(7)} req/s   p99 ${ms(workR.p99)}   ratio ${(workR.rps / bareR.rps).toFixed(2)} (wasl's intake, bare: node:http, the gateway's checks, the order, step, event, audit record and key in one durable write, logs)`,
   );
   if (argv['no-workers']) {
     // The same durable intake, the orders' flows elsewhere: what accepting alone costs.
@@ -302,9 +322,13 @@ async function main(): Promise<number> {
     const cR = await intakeRun('gateway, no store', ceiling).finally(() => ceiling.stop());
     if (ceilingProfile) console.log(existsSync(ceilingProfile) ? `gateway alone: ${ceilingProfile}\n${summariseProfile(ceilingProfile)}` : '--cpu-prof: no profile of the gateway alone written');
     summary.push(`  gateway alone   ${fmt(cR.rps).padStart(7)} req/s   p99 ${ms(cR.p99)}   ratio ${(cR.rps / bareR.rps).toFixed(2)} (the ceiling: Fastify, auth, validation, intake, serialisation, logs; nothing stored)`);
+    const gatewayWorkDir = tempDir('gateway-work');
+    const gatewayWork = await startServer(join(__dirname, 'e2e', 'work-floor-child.ts'), { env: workEnv(gatewayWorkDir, 'gateway'), logFile: join(gatewayWorkDir, 'work.log') });
+    const gwR = await intakeRun("gateway's work, bare", gatewayWork).finally(() => gatewayWork.stop());
+    summary.push(`  gateway's work  ${fmt(gwR.rps).padStart(7)} req/s   p99 ${ms(gwR.p99)}   ratio ${(gwR.rps / bareR.rps).toFixed(2)} (the gateway alone's work, bare: node:http, auth, validation, intake, serialisation, logs; nothing stored)`);
     // CPU per request of each server: what the gateway adds to its framework, and the framework to node:http.
     const us = (r: Measured) => ((r.serverCores / r.rps) * 1e6).toFixed(0);
-    summary.push(`  server CPU per request: bare node:http ${us(bareR)} µs, bare Fastify ${us(fR)} µs, gateway alone ${us(cR)} µs`);
+    summary.push(`  server CPU per request: bare node:http ${us(bareR)} µs, bare Fastify ${us(fR)} µs, gateway alone ${us(cR)} µs, gateway's work bare ${us(gwR)} µs, wasl's intake work bare ${us(workR)} µs`);
   }
   if (profile) {
     console.log(existsSync(profile) ? `${profile} (kept; opens in Chrome DevTools)\n${summariseProfile(profile)}` : '--cpu-prof: no profile written');

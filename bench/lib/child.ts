@@ -2,15 +2,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export function serveAsChild(server: Server, onStop: () => void): void {
+export function serveAsChild(server: Server, onStop: () => void | Promise<void>): void {
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;
     process.send?.({ ready: `http://127.0.0.1:${port}` });
   });
   const stop = () =>
     server.close(() => {
-      onStop();
-      process.exit(0);
+      void Promise.resolve()
+        .then(onStop)
+        .finally(() => process.exit(0));
     });
   process.on('message', (m) => m === 'stop' && stop());
   process.on('disconnect', stop);
