@@ -379,6 +379,21 @@ async function durableRun(side: 'wasl' | 'floor' | 'work', ministry: Ministry, r
     await hub.stop();
     if (profile) console.log(`${summariseProfile(profile, 40)}\n${itemiseProfile(profile, ordersIn(dbFile))}`);
     if (sqlCount) printSqlCounts(sqlCount, dbFile);
+    if (side !== 'floor') printRecords(side, dbFile);
+  }
+}
+
+/** The records an order left, per table: the hub and its work done bare must keep the same ones (the bus's own aside). */
+const RECORDS = ['order_timeline', 'outbox', 'audit_log', 'idempotency_keys', 'step_journal', 'provider_calls', 'documents', 'document_chunks', 'document_codes', 'processed_events'];
+
+function printRecords(side: 'wasl' | 'work', dbFile: string): void {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    const orders = (db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n;
+    const per = RECORDS.map((t) => `${t} ${((db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n / orders).toFixed(2)}`);
+    console.log(`  ${side === 'wasl' ? 'hub' : "wasl's work"}: records per order (${fmt(orders)} orders): ${per.join(', ')}`);
+  } finally {
+    db.close();
   }
 }
 
