@@ -80,6 +80,11 @@
  * (29 ms per order) — the head's holder mostly idle in its transaction, waiting for its own
  * Node process — and in 2–10% (1–4 ms per order) with BENCH_SCALE_AUDIT_SHARDS=256
  * (docs/deployment.md, "Capacity").
+ * - After the rounds, once, wasl's own work done bare (bench/e2e/work-floor-child.ts on the
+ *   bench's database: every record, check and seal of the hub's, in three transactions of two
+ *   round trips from one process, no bus; BENCH_SCALE_WORK=0 leaves it out), measured the same
+ *   way: the least an order costs every process here, whatever the plumbing — what the target
+ *   of 10 CPU ms per order is read against.
  * The last line is `scale: ratio X.XX (target >= 1.00)`, two workers' orders/s over one's.
  * On a shared machine, BENCH_SCALE_ROUNDS=3 runs both configurations three times (alternating
  * which goes first) and compares the best run of each: others' load only takes throughput away.
@@ -89,7 +94,7 @@
  * Environment: BENCH_SCALE_CPU_PROFILE (a directory: the wasl processes profiled there), BENCH_SCALE_SECONDS (15), BENCH_SCALE_WARMUP (5), BENCH_SCALE_MINISTRY_MS (50),
  * BENCH_SCALE_ROUNDS (1), BENCH_SCALE_AUDIT_SHARDS (the wasl processes' WASL_AUDIT_SHARDS;
  * unset: the default, 16),
- * BENCH_SCALE_BACKLOG (400), BENCH_SCALE_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres:
+ * BENCH_SCALE_BACKLOG (400), BENCH_SCALE_WORK (0: no run of the work done bare), BENCH_SCALE_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres:
  * a superuser connection that may CREATE DATABASE), BENCH_SCALE_AMQP_URL
  * (amqp://guest:guest@127.0.0.1:5672; the vhost is made with `rabbitmqctl`, or
  * BENCH_SCALE_RABBITMQCTL).
@@ -126,6 +131,8 @@ const BACKLOG = num('BENCH_SCALE_BACKLOG', 400);
 const ROUNDS = Math.max(1, Math.floor(num('BENCH_SCALE_ROUNDS', 1)));
 /** WASL_AUDIT_SHARDS for the wasl processes; unset: the product's default (hub/audit/chain.ts DEFAULT_SHARDS). */
 const AUDIT_SHARDS = process.env.BENCH_SCALE_AUDIT_SHARDS || undefined;
+/** BENCH_SCALE_WORK=0 leaves out the run of wasl's work done bare. */
+const WORK = process.env.BENCH_SCALE_WORK !== '0';
 const CONNECTIONS = 16;
 /** A worker's prefetch for the service: its flow's first order-in `concurrency`, 16 when unset (nodes/wasl-order-in.ts). */
 function prefetch(): number {
@@ -467,12 +474,32 @@ async function waitFinished(monitor: Monitor, since: string, expected: number): 
   }
 }
 
+/** wasl's own work done bare (bench/e2e/work-floor-child.ts) on the bench's database: one process, node:http, no bus. */
+function startWorkFloor(setup: Setup): Promise<Server> {
+  const dir = tempDir('scale-work');
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('WASL_') || k.startsWith('BENCH_')) delete env[k];
+  return startServer(join(__dirname, 'e2e', 'work-floor-child.ts'), {
+    env: {
+      ...env,
+      DATABASE_URL: setup.services.databaseUrl,
+      MINISTRY_URL: setup.ministry.url,
+      WASL_DATA_DIR: dir,
+      WASL_CHANNEL_KEYS: JSON.stringify([setup.channel]),
+      ...(AUDIT_SHARDS ? { WASL_AUDIT_SHARDS: AUDIT_SHARDS } : {}),
+    },
+    logFile: join(dir, 'work.log'),
+    readyTimeoutMs: 120_000,
+  });
+}
+
+/** `workers` 0: wasl's work done bare, in place of the gateway and workers. */
 async function runConfiguration(setup: Setup, workers: number): Promise<Result> {
   // Every configuration starts from a vacuumed database, whatever ran before it.
   await setup.monitor.vacuum();
   await setup.ministry.reset();
   const since = orderIdFloor(new Date(Date.now() - 1));
-  const gateway = await startNode(setup, 'gateway', `w${workers}-gateway`);
+  const gateway = workers === 0 ? await startWorkFloor(setup) : await startNode(setup, 'gateway', `w${workers}-gateway`);
   const nodes: Server[] = [gateway];
   try {
     for (let i = 1; i <= workers; i++) nodes.push(await startNode(setup, 'worker', `w${workers}-worker${i}`));
@@ -489,7 +516,7 @@ async function runConfiguration(setup: Setup, workers: number): Promise<Result> 
     let s1: Snapshot;
     let cpu: Map<string, number>;
     let waits: Waits;
-    const labels = ['gateway', ...Array.from({ length: workers }, (_, i) => `worker ${i + 1}`)];
+    const labels = workers === 0 ? ["wasl's work, bare"] : ['gateway', ...Array.from({ length: workers }, (_, i) => `worker ${i + 1}`)];
     try {
       await pause(WARMUP * 1000);
       const groups: Group[] = [
@@ -575,7 +602,7 @@ async function runConfiguration(setup: Setup, workers: number): Promise<Result> 
 const msPer = (s: number) => (Number.isFinite(s) ? (s * 1000).toFixed(2) : 'n/a');
 
 function report(r: Result): void {
-  const name = `${r.workers} worker${r.workers > 1 ? 's' : ''}`;
+  const name = r.workers === 0 ? "wasl's work, bare" : `${r.workers} worker${r.workers > 1 ? 's' : ''}`;
   console.log(
     `${name.padEnd(10)} ${fmt(Math.round(r.perSecond)).padStart(6)} orders/s   (${fmt(r.windowOrders)} reached provider-completed in ${r.seconds.toFixed(1)} s; intake ${fmt(Math.round(r.intakePerSecond))}/s; machine ${r.machineCores.toFixed(2)} of ${cpus().length} cores busy)`,
   );
@@ -667,6 +694,16 @@ async function main(): Promise<number> {
       const others = (r: Result) => r.otherPerOrder * r.perSecond;
       if (Math.abs(others(one) - others(two)) > 0.25) {
         console.log(`! the two configurations were disturbed unequally (the rest of the machine took ${others(one).toFixed(2)} and ${others(two).toFixed(2)} cores): the ratio is not reliable; rerun on an idle machine or with BENCH_SCALE_ROUNDS=3`);
+      }
+      // The floor of the work itself on this machine, in this run: what the 10 ms target is read against.
+      if (WORK) {
+        const work = await runConfiguration(setup, 0);
+        report(work);
+        // As the target counts it: wasl's processes, PostgreSQL and RabbitMQ (not the ministry, the driver or the rest of the machine).
+        const system = (r: Result) => r.cpuPerOrder.filter(([l]) => !['ministry', 'bench driver'].includes(l)).reduce((a, [, v]) => a + v, 0);
+        console.log(
+          `CPU ms per order over wasl's processes, PostgreSQL and RabbitMQ: wasl's work, bare ${msPer(system(work))}; the hub with one worker ${msPer(system(one))} (${(system(one) / system(work)).toFixed(2)}x), with two ${msPer(system(two))}`,
+        );
       }
       const size = await monitor.size();
       console.log(`database: ${fmt(Math.round(size.bytes / 2 ** 20))} MB for ${fmt(size.orders)} orders, ${(size.bytes / 1024 / Math.max(1, size.orders)).toFixed(1)} kB per order (tables and indexes; nothing of an order is pruned but its operational records)`);

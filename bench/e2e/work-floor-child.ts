@@ -43,20 +43,20 @@ import pino from 'pino';
 import type { Order, OrderRequest, OrderStatus, TimelineEvent } from '../../contracts/types';
 import { createAjv, ref } from '../../contracts';
 import { AuditKeys } from '../../hub/audit/keys';
-import { linkAll, type AuditEntry } from '../../hub/audit/chain';
+import { DEFAULT_SHARDS, linkAll, shardsOf, type AuditEntry } from '../../hub/audit/chain';
 import { stepEntry } from '../../hub/audit/entries';
 import type { ChannelKey } from '../../hub/config';
 import { sealChunk } from '../../hub/documents/chunks';
 import { codeHash, derivedCode } from '../../hub/documents/codes';
 import { newDocumentId } from '../../hub/documents/encrypted';
 import { buildOrder, requestHash } from '../../hub/intake';
-import { SqliteDatabase } from '../../hub/sqlite/database';
 import { eventFor, planTransition, splitOrder, type OrderDoc } from '../../hub/store/order-records';
 import { loadCatalogue } from '../lib/order';
 import { serveAsChild } from '../lib/child';
 import { startProfile } from '../lib/cpu-profile';
 import { post } from '../lib/ministry';
 import { envelope, ministryInput, SOAP_HEADERS } from './envelope';
+import { postgresRecords, sqliteRecords, type Records, type Seen, type Statement } from './work-records';
 
 const CONCURRENCY = 50;
 const PROVIDER = 'moi-civil-registry';
@@ -76,44 +76,49 @@ const auditKeys = AuditKeys.from({ secret: 'bench-work-floor-secret' });
 const documentKey = randomBytes(32);
 const codeKey = randomBytes(32);
 
-const database = new SqliteDatabase(join(dataDir, 'wasl.db'));
-database.migrate('store', join(__dirname, '..', '..', 'hub', 'store', 'migrations', 'sqlite'));
-const db = database.db;
-const stmt = {
-  getKey: db.prepare<[string, string], { request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE channel_id = ? AND key = ?'),
-  insertKey: db.prepare('INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)'),
-  insertOrder: db.prepare('INSERT INTO orders (id, service_code, channel_id, status, doc) VALUES (?, ?, ?, ?, ?)'),
-  updateOrder: db.prepare('UPDATE orders SET status = ?, doc = ? WHERE id = ?'),
-  insertStep: db.prepare('INSERT INTO order_timeline (order_id, seq, doc) VALUES (?, ?, ?)'),
-  insertEvent: db.prepare('INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-  head: db.prepare<[number], { shardSeq: number; hash: string }>('SELECT shard_seq AS shardSeq, hash FROM audit_heads WHERE shard = ?'),
-  insertAudit: db.prepare('INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-  setHead: db.prepare('INSERT INTO audit_heads (shard, shard_seq, hash) VALUES (?, ?, ?) ON CONFLICT (shard) DO UPDATE SET shard_seq = excluded.shard_seq, hash = excluded.hash'),
-  journalStart: db.prepare("INSERT INTO step_journal (order_id, step, status, attempts, started_at) VALUES (?, ?, 'started', 1, ?)"),
-  journalFinish: db.prepare('UPDATE step_journal SET status = ?, outcome = ?, finished_at = ? WHERE order_id = ? AND step = ?'),
-  insertCall: db.prepare(
+/** The audit trail's shards, as the hub's (WASL_AUDIT_SHARDS, else its default). */
+const SHARDS = Number(process.env.WASL_AUDIT_SHARDS) || DEFAULT_SHARDS;
+// DATABASE_URL: on PostgreSQL (bench:scale), else on SQLite in WASL_DATA_DIR.
+const records: Promise<Records> = process.env.DATABASE_URL ? postgresRecords(process.env.DATABASE_URL, SHARDS, CONCURRENCY + 8) : Promise.resolve(sqliteRecords(join(dataDir, 'wasl.db')));
+
+const SQL = {
+  insertKey: 'INSERT INTO idempotency_keys (channel_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)',
+  insertOrder: 'INSERT INTO orders (id, service_code, channel_id, status, doc) VALUES (?, ?, ?, ?, ?)',
+  updateOrder: 'UPDATE orders SET status = ?, doc = ? WHERE id = ?',
+  insertStep: 'INSERT INTO order_timeline (order_id, seq, doc) VALUES (?, ?, ?)',
+  insertEvent: 'INSERT INTO outbox (event_id, order_id, type, service_code, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  insertAudit: 'INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  setHead: 'INSERT INTO audit_heads (shard, shard_seq, hash) VALUES (?, ?, ?) ON CONFLICT (shard) DO UPDATE SET shard_seq = excluded.shard_seq, hash = excluded.hash',
+  journalStart: "INSERT INTO step_journal (order_id, step, status, attempts, started_at) VALUES (?, ?, 'started', 1, ?)",
+  journalFinish: 'UPDATE step_journal SET status = ?, outcome = ?, finished_at = ? WHERE order_id = ? AND step = ?',
+  insertCall:
     'INSERT INTO provider_calls (provider, operation, order_id, endpoint, started_at, finished_at, duration_ms, outcome, status, attempts, request_bytes, response_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)',
-  ),
-  insertDocument: db.prepare(
+  insertDocument:
     'INSERT INTO documents (id, order_id, media_type, provider, operation, source, size, sha256, chunks, key_id, created_at, stored_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)',
-  ),
-  insertChunk: db.prepare('INSERT INTO document_chunks (document_id, idx, iv, tag, ct) VALUES (?, 0, ?, ?, ?)'),
-  insertCode: db.prepare('INSERT INTO document_codes (code_hash, document_id, type, issuer, issued_at, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+  insertChunk: 'INSERT INTO document_chunks (document_id, idx, iv, tag, ct) VALUES (?, 0, ?, ?, ?)',
+  insertCode: 'INSERT INTO document_codes (code_hash, document_id, type, issuer, issued_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
 };
 
-/** Audit records of one write, chained from their shards' heads as the store does it. */
-function audit(entries: AuditEntry[]): void {
-  const { records, heads } = linkAll(entries, 16, (shard) => stmt.head.get(shard), auditKeys);
-  for (const r of records) stmt.insertAudit.run(r.shard, r.shardSeq, r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash, r.mac, r.keyId);
-  for (const h of heads) stmt.setHead.run(h.shard, h.shardSeq, h.hash);
+/** One write: `entries` chained from their shards' heads as the store does it, after what `build` adds. */
+function write<T>(entries: () => AuditEntry[], build: (out: Statement[], seen: Seen) => T, key?: [string, string]): Promise<T> {
+  return records.then((r) =>
+    r.write({ shards: shardsOf(entries(), SHARDS), ...(key ? { key } : {}) }, (seen) => {
+      const statements: Statement[] = [];
+      const value = build(statements, seen);
+      const { records: chained, heads } = linkAll(entries(), SHARDS, (shard) => seen.heads.get(shard), auditKeys);
+      for (const c of chained) statements.push([SQL.insertAudit, [c.shard, c.shardSeq, c.at, c.kind, c.actor, c.subject, JSON.stringify(c.data), c.prev, c.hash, c.mac, c.keyId]]);
+      for (const h of heads) statements.push([SQL.setHead, [h.shard, h.shardSeq, h.hash]]);
+      return { statements, value };
+    }),
+  );
 }
 
-/** The order's status changed: its row, its step, the step's event and audit record (inside a write). */
-function step(doc: OrderDoc, s: TimelineEvent): void {
+/** The order's status changed: its row, its step and the step's event. */
+function step(out: Statement[], doc: OrderDoc, s: TimelineEvent): void {
   const event = eventFor(doc, s);
-  stmt.updateOrder.run(doc.status, JSON.stringify(doc), doc.id);
-  stmt.insertStep.run(doc.id, s.seq, JSON.stringify(s));
-  stmt.insertEvent.run(event.id, doc.id, event.type, event.service, JSON.stringify(event), s.at);
+  out.push([SQL.updateOrder, [doc.status, JSON.stringify(doc), doc.id]]);
+  out.push([SQL.insertStep, [doc.id, s.seq, JSON.stringify(s)]]);
+  out.push([SQL.insertEvent, [event.id, doc.id, event.type, event.service, JSON.stringify(event), s.at]]);
 }
 
 interface Work {
@@ -124,12 +129,12 @@ interface Work {
 
 const SYSTEM = { kind: 'system', id: 'work-floor' } as const;
 
-function advance(work: Work, to: OrderStatus, patch?: Parameters<typeof planTransition>[2]['patch']): AuditEntry {
+/** The next status, planned now (its audit entry known before the write locks its shard). */
+function advance(work: Work, to: OrderStatus, patch?: Parameters<typeof planTransition>[2]['patch']): { entry: AuditEntry; add: (out: Statement[]) => void } {
   const { doc, step: s } = planTransition(work.doc, work.lastSeq, { to, actor: SYSTEM, ...(patch ? { patch } : {}) });
-  step(doc, s);
   work.doc = doc;
   work.lastSeq = s.seq;
-  return stepEntry(doc, s);
+  return { entry: stepEntry(doc, s), add: (out) => step(out, doc, s) };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -138,14 +143,19 @@ const tag = (xml: string, name: string) => new RegExp(`<cr:${name}>([^<]*)</cr:$
 async function complete(work: Work): Promise<void> {
   const id = work.doc.id;
   const startedAt = new Date().toISOString();
-  await database.write(() => {
-    audit([advance(work, 'submitted-to-provider')]);
-    stmt.journalStart.run(id, OPERATION, startedAt);
-  });
+  const submitted = advance(work, 'submitted-to-provider');
+  await write(
+    () => [submitted.entry],
+    (out) => {
+      submitted.add(out);
+      out.push([SQL.journalStart, [id, OPERATION, startedAt]]);
+    },
+  );
   const request = envelope(randomUUID(), work.input, id);
   const t0 = Date.now();
   const answer = await post(ministryUrl, request, SOAP_HEADERS, agent);
   const finishedAt = new Date().toISOString();
+  const durationMs = Date.now() - t0;
   if (answer.status !== 200) throw new Error(`ministry answered ${answer.status}`);
   const reference = tag(answer.body, 'extractReference');
   const issuedAt = tag(answer.body, 'issuedAt');
@@ -158,23 +168,29 @@ async function complete(work: Work): Promise<void> {
   const about = { type: 'civil-registry-extract', issuer: PROVIDER, issuedAt };
   const code = codeHash(codeKey, derivedCode(codeKey, documentId, about).replace(/-/g, ''));
   const expires = new Date(Date.now() + 90 * 86_400_000).toISOString();
-  await database.write(() => {
-    stmt.journalFinish.run('succeeded', JSON.stringify({ reference }), finishedAt, id, OPERATION);
-    const durationMs = Date.now() - t0;
-    stmt.insertCall.run(PROVIDER, OPERATION, id, ministryUrl, startedAt, finishedAt, durationMs, 'ok', 200, Buffer.byteLength(request), Buffer.byteLength(answer.body));
-    const call: AuditEntry = {
-      at: startedAt,
-      kind: 'provider.call',
-      actor: 'system:connector',
-      subject: id,
-      data: { provider: PROVIDER, operation: OPERATION, endpoint: ministryUrl, outcome: 'ok', status: 200, attempts: 1, durationMs, requestBytes: Buffer.byteLength(request), responseBytes: Buffer.byteLength(answer.body) },
-    };
-    stmt.insertDocument.run(documentId, id, 'application/pdf', PROVIDER, OPERATION, 'provider', pdf.length, sha256, 'bench', finishedAt, finishedAt, expires);
-    stmt.insertChunk.run(documentId, sealed.iv, sealed.tag, sealed.ct);
-    stmt.insertCode.run(code, documentId, about.type, about.issuer, issuedAt, finishedAt);
-    const results = { documents: [{ type: about.type, reference: documentId, issuedAt, issuer: PROVIDER, sha256 }], providerReferences: [{ provider: PROVIDER, operation: OPERATION, reference }] };
-    audit([call, advance(work, 'provider-completed', { results }), advance(work, 'ready-for-pickup')]);
-  });
+  const [requestBytes, responseBytes] = [Buffer.byteLength(request), Buffer.byteLength(answer.body)];
+  const call: AuditEntry = {
+    at: startedAt,
+    kind: 'provider.call',
+    actor: 'system:connector',
+    subject: id,
+    data: { provider: PROVIDER, operation: OPERATION, endpoint: ministryUrl, outcome: 'ok', status: 200, attempts: 1, durationMs, requestBytes, responseBytes },
+  };
+  const results = { documents: [{ type: about.type, reference: documentId, issuedAt, issuer: PROVIDER, sha256 }], providerReferences: [{ provider: PROVIDER, operation: OPERATION, reference }] };
+  const completed = advance(work, 'provider-completed', { results });
+  const pickup = advance(work, 'ready-for-pickup');
+  await write(
+    () => [call, completed.entry, pickup.entry],
+    (out) => {
+      out.push([SQL.journalFinish, ['succeeded', JSON.stringify({ reference }), finishedAt, id, OPERATION]]);
+      out.push([SQL.insertCall, [PROVIDER, OPERATION, id, ministryUrl, startedAt, finishedAt, durationMs, 'ok', 200, requestBytes, responseBytes]]);
+      out.push([SQL.insertDocument, [documentId, id, 'application/pdf', PROVIDER, OPERATION, 'provider', pdf.length, sha256, 'bench', finishedAt, finishedAt, expires]]);
+      out.push([SQL.insertChunk, [documentId, sealed.iv, sealed.tag, sealed.ct]]);
+      out.push([SQL.insertCode, [code, documentId, about.type, about.issuer, issuedAt, finishedAt]]);
+      completed.add(out);
+      pickup.add(out);
+    },
+  );
   log.info({ orderId: id, status: work.doc.status }, 'order ready for pickup');
 }
 
@@ -229,29 +245,29 @@ function intake(req: IncomingMessage, res: ServerResponse, body: string): void {
   const hash = requestHash(request);
   const { doc, timeline } = splitOrder(order);
   if (MODE === 'gateway') return accepted(res, order);
-  database
-    .write(() => {
-      const existing = stmt.getKey.get(channel!.channel, key);
-      if (existing) return existing.request_hash === hash ? existing.order_id : undefined;
-      const stored = JSON.stringify(doc);
-      stmt.insertOrder.run(doc.id, doc.service.code, doc.channel.id, doc.status, stored);
+  const entries = timeline.map((s) => stepEntry(doc, s));
+  write(
+    () => entries,
+    (out, seen) => {
+      if (seen.key) return seen.key.request_hash === hash ? seen.key.order_id : undefined;
+      out.push([SQL.insertOrder, [doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)]]);
       for (const s of timeline) {
         const event = eventFor(doc, s);
-        stmt.insertStep.run(doc.id, s.seq, JSON.stringify(s));
-        stmt.insertEvent.run(event.id, doc.id, event.type, event.service, JSON.stringify(event), s.at);
+        out.push([SQL.insertStep, [doc.id, s.seq, JSON.stringify(s)]]);
+        out.push([SQL.insertEvent, [event.id, doc.id, event.type, event.service, JSON.stringify(event), s.at]]);
       }
-      audit(timeline.map((s) => stepEntry(doc, s)));
-      stmt.insertKey.run(channel!.channel, key, hash, doc.id, doc.createdAt);
+      out.push([SQL.insertKey, [channel!.channel, key, hash, doc.id, doc.createdAt]]);
       return doc.id;
-    })
-    .then(
-      (id) => {
-        if (id === undefined) return refuse(res, 409);
-        accepted(res, order);
-        if (id !== doc.id || MODE === 'intake') return;
-        ready.push({ doc, lastSeq: timeline[timeline.length - 1]!.seq, input: ministryInput(request) });
-        pump();
-      },
+    },
+    [channel!.channel, key],
+  ).then(
+    (id) => {
+      if (id === undefined) return refuse(res, 409);
+      accepted(res, order);
+      if (id !== doc.id || MODE === 'intake') return;
+      ready.push({ doc, lastSeq: timeline[timeline.length - 1]!.seq, input: ministryInput(request) });
+      pump();
+    },
       () => refuse(res, 503),
     );
 }
@@ -270,9 +286,11 @@ const server = createServer((req, res) => {
 
 // WASL_BENCH_CPU_PROFILE=<file>: profiled as the hub child is (bench/lib/cpu-profile.ts).
 const profileTo = process.env.WASL_BENCH_CPU_PROFILE;
-void (profileTo ? startProfile() : Promise.resolve(undefined)).then((writeProfile) =>
+void Promise.all([records, profileTo ? startProfile() : undefined]).then(([opened, writeProfile]) => {
+  // bench:scale asks each wasl process for its round trips to the store.
+  process.on('message', (m) => m === 'stats' && process.send?.({ stats: { queries: opened.queries } }));
   serveAsChild(server, async () => {
     if (writeProfile && profileTo) await writeProfile(profileTo);
-    database.close();
-  }),
-);
+    await opened.close();
+  });
+});
