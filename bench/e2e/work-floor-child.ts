@@ -138,7 +138,8 @@ function advance(work: Work, to: OrderStatus, patch?: Parameters<typeof planTran
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const tag = (xml: string, name: string) => new RegExp(`<cr:${name}>([^<]*)</cr:${name}>`).exec(xml)?.[1];
+const TAGS = Object.fromEntries(['extractReference', 'issuedAt', 'content'].map((n) => [n, new RegExp(`<cr:${n}>([^<]*)</cr:${n}>`)]));
+const tag = (xml: string, name: string) => TAGS[name]!.exec(xml)?.[1];
 
 async function complete(work: Work): Promise<void> {
   const id = work.doc.id;
