@@ -376,7 +376,7 @@ interface Setup {
   nextKey: () => string;
 }
 
-/** BENCH_SCALE_CPU_PROFILE=<dir>: each wasl process of the first round profiled into <dir>/<label>.cpuprofile (its figures are then not the ones to quote). */
+/** BENCH_SCALE_CPU_PROFILE=<dir>: each wasl process of the first round profiled into <dir>/<label>.cpuprofile, and wasl's work done bare into work.cpuprofile (their figures are then not the ones to quote). */
 const PROFILE_DIR = process.env.BENCH_SCALE_CPU_PROFILE;
 
 function startNode(setup: Setup, role: 'gateway' | 'worker', label: string): Promise<Server> {
@@ -487,6 +487,7 @@ function startWorkFloor(setup: Setup): Promise<Server> {
       WASL_DATA_DIR: dir,
       WASL_CHANNEL_KEYS: JSON.stringify([setup.channel]),
       ...(AUDIT_SHARDS ? { WASL_AUDIT_SHARDS: AUDIT_SHARDS } : {}),
+      ...(PROFILE_DIR ? { WASL_BENCH_CPU_PROFILE: join(PROFILE_DIR, 'work.cpuprofile') } : {}),
     },
     logFile: join(dir, 'work.log'),
     readyTimeoutMs: 120_000,
