@@ -379,10 +379,16 @@ interface Setup {
 /** BENCH_SCALE_CPU_PROFILE=<dir>: each wasl process of the first round profiled into <dir>/<label>.cpuprofile, and wasl's work done bare into work.cpuprofile (their figures are then not the ones to quote). */
 const PROFILE_DIR = process.env.BENCH_SCALE_CPU_PROFILE;
 
-function startNode(setup: Setup, role: 'gateway' | 'worker', label: string): Promise<Server> {
-  const dir = tempDir(`scale-${label}`);
+/** This process's environment without wasl's or the bench's own settings: each child is given its own. */
+function childBaseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('WASL_') || k.startsWith('BENCH_')) delete env[k];
+  return env;
+}
+
+function startNode(setup: Setup, role: 'gateway' | 'worker', label: string): Promise<Server> {
+  const dir = tempDir(`scale-${label}`);
+  const env = childBaseEnv();
   return startServer(join(__dirname, 'scale', 'node-child.ts'), {
     env: {
       ...env,
@@ -477,11 +483,9 @@ async function waitFinished(monitor: Monitor, since: string, expected: number): 
 /** wasl's own work done bare (bench/e2e/work-floor-child.ts) on the bench's database: one process, node:http, no bus. */
 function startWorkFloor(setup: Setup): Promise<Server> {
   const dir = tempDir('scale-work');
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('WASL_') || k.startsWith('BENCH_')) delete env[k];
   return startServer(join(__dirname, 'e2e', 'work-floor-child.ts'), {
     env: {
-      ...env,
+      ...childBaseEnv(),
       DATABASE_URL: setup.services.databaseUrl,
       MINISTRY_URL: setup.ministry.url,
       WASL_DATA_DIR: dir,

@@ -269,8 +269,8 @@ function intake(req: IncomingMessage, res: ServerResponse, body: string): void {
       ready.push({ doc, lastSeq: timeline[timeline.length - 1]!.seq, input: ministryInput(request) });
       pump();
     },
-      () => refuse(res, 503),
-    );
+    () => refuse(res, 503),
+  );
 }
 
 let requests = 0;
