@@ -415,12 +415,17 @@ function startNode(setup: Setup, role: 'gateway' | 'worker', label: string): Pro
 
 // ───────────────────────────── one configuration ─────────────────────────────
 
+type KnownStats = { hits: number; rewrites: number; misses: number };
+const NO_KNOWN: KnownStats = { hits: 0, rewrites: 0, misses: 0 };
+
 interface Snapshot {
   at: number;
   completed: number;
   accepted: number;
   db: DbStats;
   queries: number[];
+  /** Each node's steps written from a known order (hub/store/postgres/known-orders.ts), cumulative. */
+  known: KnownStats[];
   monitorQueries: number;
   ministryCalls: number;
   machine: number;
@@ -438,6 +443,8 @@ interface Result {
   otherPerOrder: number;
   machineCores: number;
   queriesPerOrder: { gateway: number; workers: number };
+  /** The workers' steps in the window: from a known order in one round trip, written again after a moved head, read again. */
+  known: KnownStats;
   xactsPerOrder: number;
   rollbacksPerOrder: number;
   rowsPerOrder: { inserted: number; updated: number; deleted: number };
@@ -463,10 +470,10 @@ async function snapshot(setup: Setup, since: string, nodes: Server[], driver: Dr
   const [completed, db, queries, ministry] = await Promise.all([
     setup.monitor.completed(since),
     setup.monitor.dbStats(),
-    Promise.all(nodes.map((n) => ask<{ queries: number }>(n.child, 'stats', 'stats').then((s) => s.queries))),
+    Promise.all(nodes.map((n) => ask<{ queries: number; known?: KnownStats }>(n.child, 'stats', 'stats'))),
     setup.ministry.stats(),
   ]);
-  return { at, completed, accepted: driver.accepted, db, queries, monitorQueries: setup.monitor.queries, ministryCalls: ministry.calls, machine };
+  return { at, completed, accepted: driver.accepted, db, queries: queries.map((s) => s.queries), known: queries.map((s) => s.known ?? NO_KNOWN), monitorQueries: setup.monitor.queries, ministryCalls: ministry.calls, machine };
 }
 
 async function waitFinished(monitor: Monitor, since: string, expected: number): Promise<Map<string, number>> {
@@ -582,6 +589,13 @@ async function runConfiguration(setup: Setup, workers: number): Promise<Result> 
       otherPerOrder: per(Math.max(0, machine - measured)),
       machineCores: machine / seconds,
       queriesPerOrder: { gateway: per(q[0]!), workers: per(q.slice(1).reduce((a, b) => a + b, 0)) },
+      known: s1.known.slice(1).reduce(
+        (sum, k, i) => {
+          const k0 = s0.known[i + 1] ?? NO_KNOWN;
+          return { hits: sum.hits + k.hits - k0.hits, rewrites: sum.rewrites + k.rewrites - k0.rewrites, misses: sum.misses + k.misses - k0.misses };
+        },
+        { ...NO_KNOWN },
+      ),
       xactsPerOrder: per(s1.db.xacts - s0.db.xacts - monitorXacts),
       rollbacksPerOrder: per(s1.db.rollbacks - s0.db.rollbacks),
       rowsPerOrder: { inserted: per(s1.db.inserted - s0.db.inserted), updated: per(s1.db.updated - s0.db.updated), deleted: per(s1.db.deleted - s0.db.deleted) },
@@ -621,6 +635,13 @@ function report(r: Result): void {
       `${r.xactsPerOrder.toFixed(1)} transactions (${r.rollbacksPerOrder.toFixed(2)} rolled back); rows ${r.rowsPerOrder.inserted.toFixed(1)} inserted, ${r.rowsPerOrder.updated.toFixed(1)} updated, ${r.rowsPerOrder.deleted.toFixed(1)} deleted; ` +
       `WAL ${(r.walBytesPerOrder / 1024).toFixed(1)} kB (the whole server's)`,
   );
+  const k = r.known;
+  if (k.hits + k.misses > 0) {
+    console.log(
+      `  workers' steps: ${fmt(k.hits)} written from the order their delivery read (one round trip; ${fmt(k.rewrites)} written again after another order moved the shard), ` +
+        `${fmt(k.misses)} read again (the order had moved on), ${fmt(k.hits + k.misses)} in all`,
+    );
+  }
   console.log(`  bus: ${r.eventsPerOrder.toFixed(1)} events published per order (outbox)`);
   const w = r.waits;
   const a = w.avg;

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   };
   process.on('message', (m) => {
     if (m === 'stop') stop();
-    else if (m === 'stats') process.send?.({ stats: { queries } });
+    else if (m === 'stats') process.send?.({ stats: { queries, known: hub.store.knownOrders } });
   });
   process.on('disconnect', stop);
 }

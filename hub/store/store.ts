@@ -324,6 +324,12 @@ export interface StoreConnection {
    * appendingAfterHeads), in this process; none on SQLite, whose one writer never loses its place.
    */
   readonly chainRetries?: number;
+  /**
+   * PostgreSQL: order steps written from the order as this process last read it, in one round
+   * trip (postgres/known-orders.ts); those written again after another order moved the shard;
+   * those that read the order again, as it had moved on. None on SQLite (its own: SqliteOrders.stored).
+   */
+  readonly knownOrders?: { hits: number; rewrites: number; misses: number };
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import { Pool, type PoolClient } from 'pg';
 import { DEFAULT_SHARDS, linkAll, shardOf, shardsOf, type AuditEntry, type ChainHead, type ChainOptions } from '../../audit/chain';
 import { AuditKeys } from '../../audit/keys';
 import { loadMigrations } from '../migrations';
+import { KnownOrders } from './known-orders';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -32,6 +33,8 @@ export class PgDatabase {
   readonly batch: PgBatch;
   /** Two-round-trip appends run again with their heads locked, after losing their place (tests, bench). */
   chainRetries = 0;
+  /** Orders and audit heads as this process last saw them, for the step that follows a read to write in one round trip (known-orders.ts). */
+  readonly known = new KnownOrders();
   /** Audit entries of each open transaction, appended to the chain with its COMMIT. */
   private readonly pendingAudit = new WeakMap<PoolClient, AuditEntry[]>();
 
@@ -142,7 +145,8 @@ export class PgDatabase {
     return second;
   }
 
-  private async onClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  /** `fn` on a connection of its own: rolled back if it throws, released either way. */
+  async onClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     try {
       return await fn(c);
@@ -165,9 +169,11 @@ export class PgDatabase {
    * the head moves only from where it was read (a compare-and-set, which waits for a transaction
    * that holds the head and then finds it moved), and the records go in only if it did. `guard`
    * is true in the transaction once the head is its own: the caller makes its other writes
-   * conditional on it and reads it back before the COMMIT.
+   * conditional on it and reads it back before the COMMIT. With `unchanged`, the head moves only
+   * if that order also has no timeline step after `lastSeq` (a step from an order known from an
+   * earlier read: known-orders.ts).
    */
-  guardedChain(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], shard: number, read: Omit<ChainHead, 'shard'>): { statements: string[]; guard: string } {
+  guardedChain(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], shard: number, read: Omit<ChainHead, 'shard'>, unchanged?: { orderId: string; lastSeq: number }): { statements: string[]; guard: string; head: Omit<ChainHead, 'shard'> } {
     const { records, heads } = linkAll(entries, this.chain.shards, (s) => {
       if (s !== shard) throw new Error(`an entry for audit shard ${s} among entries for shard ${shard}`);
       return read;
@@ -177,8 +183,10 @@ export class PgDatabase {
     const guard = `EXISTS (SELECT 1 FROM audit_heads WHERE shard = ${shard} AND hash = ${lit(head.hash)})`;
     return {
       guard,
+      head: { shardSeq: head.shardSeq, hash: head.hash },
       statements: [
-        `UPDATE audit_heads SET shard_seq = ${head.shardSeq}, hash = ${lit(head.hash)} WHERE shard = ${shard} AND shard_seq = ${read.shardSeq}`,
+        `UPDATE audit_heads SET shard_seq = ${head.shardSeq}, hash = ${lit(head.hash)} WHERE shard = ${shard} AND shard_seq = ${read.shardSeq}` +
+          (unchanged ? ` AND NOT EXISTS (SELECT 1 FROM order_timeline WHERE order_id = ${lit(unchanged.orderId)} AND seq > ${Number(unchanged.lastSeq)})` : ''),
         ...records.map(
           (r) => `INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) SELECT ${r.shard}, ${r.shardSeq}, ${[r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash, r.mac, r.keyId].map(lit).join(', ')} WHERE ${guard}`,
         ),
@@ -202,8 +210,12 @@ export class PgDatabase {
     return this.appendingAfterHeads(async (c, lockHead) => {
       const lit = (v: string) => c.escapeLiteral(v);
       const [, head] = (await c.query(`BEGIN; SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`)) as unknown as [unknown, { rows: Array<{ shard_seq: string; hash: string }> }];
-      const chain = this.guardedChain(c, entries, shard, this.headOf(shard, head.rows[0]));
-      return (await this.commitIfMoved(c, [...chain.statements, ...statements(lit, chain.guard)], chain.guard)) ? undefined : LOST_PLACE;
+      const read = this.headOf(shard, head.rows[0]);
+      this.known.saw(shard, read);
+      const chain = this.guardedChain(c, entries, shard, read);
+      if (!(await this.commitIfMoved(c, [...chain.statements, ...statements(lit, chain.guard)], chain.guard))) return LOST_PLACE;
+      this.known.saw(shard, chain.head);
+      return undefined;
     });
   }
 
@@ -221,8 +233,14 @@ export class PgDatabase {
    * moved, that is whether anything was written.
    */
   async commitIfMoved(c: PoolClient, statements: readonly string[], guard: string): Promise<boolean> {
-    const results = (await c.query([...statements, `SELECT ${guard} AS moved`, 'COMMIT'].join('; '))) as unknown as Array<{ rows: Array<{ moved?: boolean }> }>;
-    return results[results.length - 2]?.rows[0]?.moved === true;
+    return (await this.commitIfMovedWith(c, statements, guard)).moved;
+  }
+
+  /** commitIfMoved, and the row `probe` (a SELECT) reads after the statements, in the same round trip. */
+  async commitIfMovedWith<R>(c: PoolClient, statements: readonly string[], guard: string, probe?: string): Promise<{ moved: boolean; probe?: R }> {
+    const results = (await c.query([...statements, ...(probe ? [probe] : []), `SELECT ${guard} AS moved`, 'COMMIT'].join('; '))) as unknown as Array<{ rows: unknown[] }>;
+    const moved = (results[results.length - 2]?.rows[0] as { moved?: boolean } | undefined)?.moved === true;
+    return probe ? { moved, probe: results[results.length - 3]?.rows[0] as R | undefined } : { moved };
   }
 
   /** The audit shard of an order's records: every record of one order goes to the same one (hub/audit/chain.ts). */

@@ -52,7 +52,7 @@ export class PostgresStore implements Store {
     this.journal = new PgJournal(database.batch);
     this.callbacks = new PgCallbacks(pool);
     this.deadLetters = new PgDeadLetters(database, this.orders);
-    this.processed = new PgProcessedLog(database.batch);
+    this.processed = new PgProcessedLog(database);
     this.audit = new PgAudit(database);
     this.providerCalls = new PgProviderCalls(pool, database);
     this.leases = new PgLeases(pool);
@@ -66,6 +66,11 @@ export class PostgresStore implements Store {
   /** Appends run again with their shard's head locked after losing their place in its chain (database.ts appendingAfterHeads). */
   get chainRetries(): number {
     return this.database.chainRetries;
+  }
+
+  /** Steps written from the order as this process last read it, and those that had to read it again (known-orders.ts). */
+  get knownOrders(): { hits: number; rewrites: number; misses: number } {
+    return { ...this.database.known.stats };
   }
 
   // OrderStore (orders.ts)

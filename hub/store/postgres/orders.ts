@@ -24,6 +24,16 @@ import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumb
 import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
 import { LOST_PLACE, type PgDatabase } from './database';
+import type { Head, KnownOrder } from './known-orders';
+
+/** What a step makes of the order and its timeline: the changed order, the step, and whether it has an outbox event. */
+/** Where the order's shard's head is and the order's last step, as one snapshot saw them after a step lost its place. */
+type HeadProbe = { shard_seq: string; hash: string; last_seq: number | string };
+
+/** Writes from a known order before reading it again: each after the head where the last one found it. */
+const KNOWN_ATTEMPTS = 3;
+
+type StepPlanner = (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier };
 
 export class PgOrders implements OrderStore {
   private readonly pool: Pool;
@@ -56,12 +66,16 @@ export class PgOrders implements OrderStore {
       traceStep(step, trace);
       entries.push(stepEntry(doc, step));
     }
-    const chain = this.database.guardedChain(c, entries, shard, this.database.headOf(shard, head.rows[0]));
+    const read = this.database.headOf(shard, head.rows[0]);
+    this.database.known.saw(shard, read);
+    const chain = this.database.guardedChain(c, entries, shard, read);
     const statements = [...chain.statements, insertRow('orders', ['id', 'service_code', 'channel_id', 'status', 'doc'], [doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit), chain.guard)];
     for (const step of timeline) statements.push(...this.stepStatements(lit, doc, step, trace, true, chain.guard));
     // A creation that lost its shard's head writes nothing; the key it claimed goes with it.
     statements.push(`DELETE FROM idempotency_keys WHERE channel_id = ${lit(idem.channel)} AND key = ${lit(idem.key)} AND NOT ${chain.guard}`);
-    return (await this.database.commitIfMoved(c, statements, chain.guard)) ? { order, replayed: false } : LOST_PLACE;
+    if (!(await this.database.commitIfMoved(c, statements, chain.guard))) return LOST_PLACE;
+    this.database.known.saw(shard, chain.head);
+    return { order, replayed: false };
   }
 
   /** A step's timeline event and, unless it is a note, its outbox event, as statements (written only if `guard` holds, when given). */
@@ -75,15 +89,25 @@ export class PgOrders implements OrderStore {
   }
 
   /**
-   * One step of an existing order in two round trips (above): `plan` gets the order and its
-   * timeline as locked, and gives the changed order and the step; undefined (after a rollback)
-   * when the order does not exist and `required` is false.
+   * One step of an existing order: `plan` gets the order and its timeline, and gives the changed
+   * order and the step; undefined (after a rollback) when the order does not exist and `required`
+   * is false. From the order as this process last read it when it can (one round trip:
+   * known-orders.ts), otherwise in two (above).
    */
-  private lockedStep(id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles?: Settlement): Promise<Order | undefined> {
+  private async lockedStep(id: string, required: boolean, plan: StepPlanner, settles?: Settlement): Promise<Order | undefined> {
+    const known = this.database.known.take(id, this.database.orderShard(id));
+    if (known) {
+      const written = await this.database.onClient((c) => this.stepFromKnown(c, id, known, plan, settles));
+      if (written !== LOST_PLACE) {
+        this.database.known.stats.hits++;
+        return written;
+      }
+      this.database.known.stats.misses++;
+    }
     return this.database.appendingAfterHeads((c, lockHead) => this.step(c, id, required, plan, settles, lockHead));
   }
 
-  private async step(c: PoolClient, id: string, required: boolean, plan: (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier }, settles: Settlement | undefined, lockHead: string): Promise<Order | undefined | typeof LOST_PLACE> {
+  private async step(c: PoolClient, id: string, required: boolean, plan: StepPlanner, settles: Settlement | undefined, lockHead: string): Promise<Order | undefined | typeof LOST_PLACE> {
     const lit = (v: string) => c.escapeLiteral(v);
     const shard = this.database.orderShard(id);
     const [, o, t, head] = (await c.query(
@@ -97,23 +121,75 @@ export class PgOrders implements OrderStore {
       return undefined;
     }
     const timeline = t.rows.map((r) => r.doc);
-    const { doc, step, outbox, trace } = plan(current, timeline);
+    const read = this.database.headOf(shard, head.rows[0]);
+    this.database.known.saw(shard, read);
+    const written = await this.writeStep(c, id, { doc: current, timeline, head: read }, plan(current, timeline), settles);
+    return 'lost' in written ? LOST_PLACE : written;
+  }
+
+  /**
+   * The step written after the order as this process last read it, in one round trip: the
+   * transaction begins, moves the shard's head from the furthest this process has seen if the
+   * order has no step after the known one, writes the step only if it did, and commits. A planner
+   * that throws on the known order (a transition it no longer allows, say) may be looking at an
+   * order that has moved on: the step is then read and planned again (LOST_PLACE). When the head
+   * had moved, the same round trip read where it is now with the order's last step, in one
+   * snapshot: if the order has no step since the one known, only other orders moved the shard,
+   * and the step is written again after the head as it is now — until it lands, or the order has
+   * moved on, or a few tries.
+   */
+  private async stepFromKnown(c: PoolClient, id: string, known: KnownOrder, plan: StepPlanner, settles: Settlement | undefined): Promise<Order | typeof LOST_PLACE> {
+    const shard = this.database.orderShard(id);
+    let head = this.database.known.head(shard);
+    if (!head) return LOST_PLACE;
+    let planned: ReturnType<StepPlanner>;
+    try {
+      planned = plan(known.doc, known.timeline);
+    } catch {
+      return LOST_PLACE;
+    }
+    const unchanged = { orderId: id, lastSeq: known.timeline.at(-1)?.seq ?? 0 };
+    const probe = `SELECT h.shard_seq, h.hash, (SELECT coalesce(max(seq), 0) FROM order_timeline WHERE order_id = ${c.escapeLiteral(id)}) AS last_seq FROM audit_heads h WHERE h.shard = ${shard}`;
+    for (let attempt = 0; attempt < KNOWN_ATTEMPTS; attempt++) {
+      const written = await this.writeStep(c, id, { ...known, head }, planned, settles, { begin: true, probe, unchanged });
+      if (!('lost' in written)) return written;
+      const now = written.now;
+      if (!now || Number(now.last_seq) !== unchanged.lastSeq) return LOST_PLACE;
+      head = { shardSeq: Number(now.shard_seq), hash: now.hash };
+      this.database.known.saw(shard, head);
+      this.database.known.stats.rewrites++;
+    }
+    return LOST_PLACE;
+  }
+
+  /**
+   * The second round trip of a step: after `read` (the order, its timeline and its shard's head
+   * as read), what `planned` changes, with the COMMIT; a step from a known order also begins the
+   * transaction, moves the head only if the order is `unchanged`, and reads `probe` in case it lost.
+   */
+  private async writeStep(c: PoolClient, id: string, read: KnownOrder & { head: Head }, planned: ReturnType<StepPlanner>, settles: Settlement | undefined, fromKnown?: { begin: true; probe: string; unchanged: { orderId: string; lastSeq: number } }): Promise<Order | { lost: true; now?: HeadProbe }> {
+    const lit = (v: string) => c.escapeLiteral(v);
+    const { doc, step, outbox, trace } = planned;
     const stored = JSON.stringify(doc);
-    const chain = this.database.guardedChain(c, [stepEntry(doc, step)], shard, this.database.headOf(shard, head.rows[0]));
-    const moved = await this.database.commitIfMoved(
+    const shard = this.database.orderShard(id);
+    const chain = this.database.guardedChain(c, [stepEntry(doc, step)], shard, read.head, fromKnown?.unchanged);
+    const { moved, probe: now } = await this.database.commitIfMovedWith<HeadProbe>(
       c,
       [
+        ...(fromKnown ? ['BEGIN'] : []),
         ...chain.statements,
         `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)} AND ${chain.guard}`,
         ...this.stepStatements(lit, doc, step, trace, outbox, chain.guard),
         ...(settles ? [`INSERT INTO processed_events (consumer, event_id, processed_at) SELECT ${lit(settles.consumer)}, ${lit(settles.eventId)}, now() WHERE ${chain.guard} ON CONFLICT DO NOTHING`] : []),
       ],
       chain.guard,
+      fromKnown?.probe,
     );
-    if (!moved) return LOST_PLACE;
+    if (!moved) return now ? { lost: true, now } : { lost: true };
+    this.database.known.saw(shard, chain.head);
     settles?.recorded();
     // As a read would give it back: what was stored, parsed again.
-    return { ...(JSON.parse(stored) as OrderDoc), timeline: [...timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
+    return { ...(JSON.parse(stored) as OrderDoc), timeline: [...read.timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
   }
 
   private async replay(c: PoolClient, existing: { request_hash: string; order_id: string }, idem: IdempotencyClaim): Promise<CreateResult> {

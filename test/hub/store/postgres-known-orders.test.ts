@@ -1,0 +1,257 @@
+/**
+ * A step on PostgreSQL written from the order as this process last read it — the bus delivery's
+ * processed check reads the order with its audit shard's head (hub/store/postgres/known-orders.ts)
+ * — in one round trip instead of two, and only while nothing else has written to the order's
+ * shard since. Whatever else happens between the read and the step (another process steps or
+ * notes the order, another order's append moves the shard, the flow changes the order it was
+ * handed, a transition the known order no longer allows), the step must be written exactly as if
+ * it had read the order again: the right sequence, the current order, a whole chain, no failed
+ * statement in PostgreSQL's log.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { Order } from '../../../contracts/types';
+import { AuditKeys } from '../../../hub/audit/keys';
+import { verifyTrail } from '../../../hub/audit/trail';
+import { KnownOrders } from '../../../hub/store/postgres/known-orders';
+import { PostgresStore } from '../../../hub/store/postgres';
+import { dropSchema, PG_URL, requirePostgres } from '../../helpers';
+import { create } from './contract/fixtures';
+
+const SYSTEM = { kind: 'system' as const, id: 'test' };
+const CONSUMER = 'test-flow';
+
+describe('store: PostgreSQL, a step from the order as this process last read it (issue 25)', function () {
+  before(async function () {
+    await requirePostgres(this);
+  });
+
+  const keys = AuditKeys.ephemeral();
+  let schema: string;
+  /** This process's store, and another process's on the same database. */
+  let store: PostgresStore;
+  let other: PostgresStore;
+  const realQuery = Client.prototype.query;
+  let sent: string[];
+  let failed: string[];
+  beforeEach(async () => {
+    sent = [];
+    failed = [];
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const callback = args.find((a) => typeof a === 'function');
+      const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string } | undefined)?.text ?? '');
+      if (callback || (args[0] as { submit?: unknown } | undefined)?.submit) return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
+      sent.push(text);
+      return (realQuery as (...a: unknown[]) => Promise<unknown>).apply(this, args).catch((err: unknown) => {
+        failed.push(`${(err as Error).message}: ${text.slice(0, 60)}`);
+        throw err;
+      });
+    } as typeof Client.prototype.query;
+    schema = `wasl_test_${randomBytes(6).toString('hex')}`;
+    // One shard: every order's appends meet on the same head, as two orders of one shard do.
+    store = await PostgresStore.open({ connectionString: PG_URL, schema, audit: { keys, shards: 1 } });
+    other = await PostgresStore.open({ connectionString: PG_URL, schema, audit: { keys, shards: 1 } });
+  });
+  afterEach(async () => {
+    Client.prototype.query = realQuery;
+    await store.close();
+    await other.close();
+    await dropSchema(schema).catch(() => undefined);
+  });
+
+  /** The round trips `fn` makes. */
+  async function roundTrips(fn: () => Promise<unknown>): Promise<number> {
+    const before = sent.length;
+    await fn();
+    return sent.length - before;
+  }
+
+  /** As a delivery's processed check reads it; the order it is handed. */
+  async function delivered(id: string, eventId = `evt_${randomBytes(4).toString('hex')}`): Promise<Order> {
+    const r = await store.checkAndRead(CONSUMER, eventId, id);
+    assert.equal(r.processed, false);
+    assert.ok(r.order);
+    return r.order;
+  }
+
+  async function assertWholeChain(): Promise<void> {
+    const v = await verifyTrail(store, { keys });
+    assert.equal(v.finding, undefined, `the chain verifies: ${JSON.stringify(v.finding)}`);
+  }
+
+  /** The order as a fresh read of the database gives it. */
+  async function stored(id: string): Promise<Order> {
+    const o = await other.getOrder(id);
+    assert.ok(o);
+    return o;
+  }
+
+  it('writes the step in one round trip, and the order is what a read of the database gives', async () => {
+    const order = await create(store);
+    await delivered(order.id);
+    let result: Order | undefined;
+    const trips = await roundTrips(async () => (result = await store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM })));
+    assert.equal(trips, 1);
+    assert.deepEqual(store.knownOrders, { hits: 1, rewrites: 0, misses: 0 });
+    assert.deepEqual(result, await stored(order.id));
+    assert.deepEqual(result!.timeline.map((s) => s.seq), [1, 2]);
+    // Taken once: the next step reads for itself, in two.
+    assert.equal(await roundTrips(() => store.transition(order.id, { to: 'provider-completed', actor: SYSTEM })), 2);
+    assert.deepEqual((await stored(order.id)).timeline.map((s) => [s.seq, s.status]), [[1, 'received'], [2, 'submitted-to-provider'], [3, 'provider-completed']]);
+    await assertWholeChain();
+    assert.deepEqual(failed, []);
+  });
+
+  it('records the event it settles processed with the step, in the same round trip', async () => {
+    const order = await create(store);
+    await delivered(order.id, 'evt_settled');
+    let recorded = false;
+    const trips = await roundTrips(() => store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM, settles: { consumer: CONSUMER, eventId: 'evt_settled', recorded: () => (recorded = true) } }));
+    assert.equal(trips, 1);
+    assert.ok(recorded);
+    assert.equal(await other.isProcessed(CONSUMER, 'evt_settled'), true);
+  });
+
+  it('another process stepped the order since the read: the step is read and written again, after it', async () => {
+    const order = await create(store);
+    await delivered(order.id);
+    await other.note(order.id, { event: 'operator.remark', actor: SYSTEM });
+    const result = await store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM });
+    assert.deepEqual(store.knownOrders, { hits: 0, rewrites: 0, misses: 1 });
+    const now = await stored(order.id);
+    assert.deepEqual(result, now);
+    assert.deepEqual(now.timeline.map((s) => [s.seq, s.event]), [[1, 'order.received'], [2, 'operator.remark'], [3, 'order.submitted-to-provider']]);
+    assert.equal(now.status, 'submitted-to-provider');
+    await assertWholeChain();
+    assert.deepEqual(failed, [], 'nothing failed: a lost place is no error in the server log');
+  });
+
+  it('another process stepped the order, and this one has seen the head since: the order itself is checked, not only the head', async () => {
+    const order = await create(store);
+    await delivered(order.id);
+    await other.note(order.id, { event: 'operator.remark', actor: SYSTEM });
+    // This process's own append reads the head the note left and moves it: the head it knows is current, the order it knows is not.
+    await store.appendAudit([{ kind: 'provider.call', actor: 'system:test', subject: order.id, data: { operation: 'GetExtract' }, at: new Date().toISOString() }]);
+    const result = await store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM });
+    assert.deepEqual(store.knownOrders, { hits: 0, rewrites: 0, misses: 1 });
+    const now = await stored(order.id);
+    assert.deepEqual(result, now);
+    assert.deepEqual(now.timeline.map((s) => [s.seq, s.event]), [[1, 'order.received'], [2, 'operator.remark'], [3, 'order.submitted-to-provider']]);
+    await assertWholeChain();
+    assert.deepEqual(failed, []);
+  });
+
+  it('a transition the known order does not allow, but the order now does, is planned again on the order as it is', async () => {
+    const order = await create(store);
+    await delivered(order.id);
+    await other.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM });
+    // From received this is illegal; from submitted-to-provider, where the order is now, it is not.
+    const result = await store.transition(order.id, { to: 'provider-completed', actor: SYSTEM });
+    assert.equal(result.status, 'provider-completed');
+    assert.deepEqual((await stored(order.id)).timeline.map((s) => s.seq), [1, 2, 3]);
+    await assertWholeChain();
+  });
+
+  it('a transition the order does not allow either way is refused as before', async () => {
+    const order = await create(store);
+    await delivered(order.id);
+    await assert.rejects(store.transition(order.id, { to: 'delivered', actor: SYSTEM }), (err: { code?: string }) => err.code === 'illegal-transition');
+    assert.deepEqual((await stored(order.id)).timeline.map((s) => s.seq), [1]);
+  });
+
+  it("another order's append to the shard since the read: written again after it, without reading the order", async () => {
+    const order = await create(store);
+    await delivered(order.id);
+    await create(other);
+    // The first write finds the head moved, by another order: this one has no step since, so it is written after the head as it is now.
+    assert.equal(await roundTrips(() => store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM })), 2);
+    assert.deepEqual(store.knownOrders, { hits: 1, rewrites: 1, misses: 0 });
+    assert.deepEqual((await stored(order.id)).timeline.map((s) => s.seq), [1, 2]);
+    await assertWholeChain();
+    assert.deepEqual(failed, []);
+  });
+
+  it("this process's own appends since the read (another order's step, a provider call's records) leave one round trip", async () => {
+    const order = await create(store);
+    await delivered(order.id);
+    const second = await create(store);
+    await store.note(second.id, { event: 'operator.remark', actor: SYSTEM });
+    await store.appendAudit([{ kind: 'provider.call', actor: 'system:test', subject: order.id, data: { operation: 'GetExtract' }, at: new Date().toISOString() }]);
+    assert.equal(await roundTrips(() => store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM })), 1);
+    assert.deepEqual(store.knownOrders, { hits: 1, rewrites: 0, misses: 0 });
+    await assertWholeChain();
+  });
+
+  it('what the flow does to the order it was handed never reaches what the step writes', async () => {
+    const order = await create(store);
+    const handed = await delivered(order.id);
+    (handed as { status: string }).status = 'delivered';
+    handed.applicant.nationalNumber = '00000000000';
+    handed.timeline.push({ ...handed.timeline[0]!, seq: 99 });
+    const result = await store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM });
+    assert.deepEqual(store.knownOrders, { hits: 1, rewrites: 0, misses: 0 });
+    const now = await stored(order.id);
+    assert.deepEqual(result, now);
+    assert.equal(now.applicant.nationalNumber, order.applicant.nationalNumber);
+    assert.deepEqual(now.timeline.map((s) => s.seq), [1, 2]);
+  });
+
+  it('two steps of one order at once from the same read: one writes, the other after it', async () => {
+    const order = await create(store);
+    await delivered(order.id);
+    const [a, b] = await Promise.allSettled([
+      store.note(order.id, { event: 'operator.remark', actor: SYSTEM }),
+      store.note(order.id, { event: 'operator.remark', actor: SYSTEM }),
+    ]);
+    assert.equal(a.status, 'fulfilled');
+    assert.equal(b.status, 'fulfilled');
+    assert.deepEqual((await stored(order.id)).timeline.map((s) => s.seq), [1, 2, 3]);
+    await assertWholeChain();
+    assert.deepEqual(failed, []);
+  });
+
+  it('an order already processed, or not there, is not remembered', async () => {
+    const order = await create(store);
+    await store.recordProcessed(CONSUMER, 'evt_done');
+    assert.equal((await store.checkAndRead(CONSUMER, 'evt_done', order.id)).processed, true);
+    assert.equal((await store.checkAndRead(CONSUMER, 'evt_x', 'ord_missing')).order, undefined);
+    assert.equal(await roundTrips(() => store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM })), 2);
+  });
+});
+
+describe('KnownOrders', () => {
+  const head = (n: number) => ({ shardSeq: n, hash: String(n).padStart(64, '0') });
+  const doc = (id: string) => JSON.stringify({ id });
+
+  it('keeps at most its bound, the oldest going first', () => {
+    const k = new KnownOrders(2);
+    k.remember('a', 1, doc('a'), '[]');
+    k.remember('b', 1, doc('b'), '[]');
+    k.remember('c', 1, doc('c'), '[]');
+    assert.equal(k.size, 2);
+    assert.equal(k.take('a', 1), undefined);
+    assert.equal(k.take('c', 1)?.doc.id, 'c');
+  });
+
+  it('gives an order once, and never for another shard than its own', () => {
+    const k = new KnownOrders();
+    k.remember('a', 1, doc('a'), '[]');
+    assert.equal(k.take('a', 2), undefined);
+    k.remember('a', 1, doc('a'), '[]');
+    assert.ok(k.take('a', 1));
+    assert.equal(k.take('a', 1), undefined);
+  });
+
+  it("keeps each shard's furthest head seen, whatever order the sightings come in", () => {
+    const k = new KnownOrders();
+    k.saw(1, head(2));
+    k.saw(1, head(1));
+    k.saw(2, head(5));
+    assert.deepEqual(k.head(1), head(2));
+    k.saw(1, head(3));
+    assert.deepEqual(k.head(1), head(3));
+    assert.deepEqual(k.head(2), head(5));
+    assert.equal(k.head(3), undefined);
+  });
+});
