@@ -28,6 +28,9 @@ const MIGRATION_LOCK = 0x7761736c;
  */
 export const LOST_PLACE = Symbol('lost its place in the audit chain');
 
+/** Writes after a head this process saw, before reading the head in a round trip of its own: each after the head where the last one found it. */
+export const SEEN_HEAD_ATTEMPTS = 3;
+
 export class PgDatabase {
   /** Single statements of the same moment, in one round trip (batch.ts). */
   readonly batch: PgBatch;
@@ -200,13 +203,18 @@ export class PgDatabase {
    * BEGIN with the head read, then the head's guarded move, the records and the statements —
    * each made conditional on `guard`, which the builder is given (an INSERT … SELECT … WHERE
    * guard, an UPDATE … AND guard) — with the COMMIT, run again with the head locked if another
-   * append moved it (appendingAfterHeads). Entries of several shards lock their heads in shard
-   * order from the start, and the builder gets no guard.
+   * append moved it (appendingAfterHeads). When this process has seen the shard's head (it read
+   * or wrote it: known-orders.ts), the first round trip is left out: the append goes after that
+   * head, and if it lost its place the same round trip read where the head is now, and it goes
+   * again after that — a few tries, then as above. Entries of several shards lock their heads in
+   * shard order from the start, and the builder gets no guard.
    */
   async appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string, guard?: string) => string[] = () => []): Promise<void> {
     const shards = shardsOf(entries, this.chain.shards);
     if (shards.length !== 1) return this.appendLocked(entries, shards, statements);
     const shard = shards[0]!;
+    const seen = this.known.head(shard);
+    if (seen && (await this.onClient((c) => this.appendAfterSeen(c, entries, shard, seen, statements)))) return;
     return this.appendingAfterHeads(async (c, lockHead) => {
       const lit = (v: string) => c.escapeLiteral(v);
       const [, head] = (await c.query(`BEGIN; SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`)) as unknown as [unknown, { rows: Array<{ shard_seq: string; hash: string }> }];
@@ -217,6 +225,25 @@ export class PgDatabase {
       this.known.saw(shard, chain.head);
       return undefined;
     });
+  }
+
+  /** appendWith after the head this process saw last, in one round trip a try; whether it landed. */
+  private async appendAfterSeen(c: PoolClient, entries: readonly AuditEntry[], shard: number, seen: Omit<ChainHead, 'shard'>, statements: (lit: (v: string) => string, guard?: string) => string[]): Promise<boolean> {
+    const lit = (v: string) => c.escapeLiteral(v);
+    let read = seen;
+    for (let attempt = 0; attempt < SEEN_HEAD_ATTEMPTS; attempt++) {
+      const chain = this.guardedChain(c, entries, shard, read);
+      const { moved, probe } = await this.commitIfMovedWith<{ shard_seq: string; hash: string }>(c, ['BEGIN', ...chain.statements, ...statements(lit, chain.guard)], chain.guard, `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}`);
+      if (moved) {
+        this.known.saw(shard, chain.head);
+        return true;
+      }
+      if (!probe) return false;
+      read = this.headOf(shard, probe);
+      this.known.saw(shard, read);
+      this.known.stats.rewrites++;
+    }
+    return false;
   }
 
   private appendLocked(entries: readonly AuditEntry[], shards: readonly number[], statements: (lit: (v: string) => string) => string[]): Promise<void> {

@@ -43,9 +43,9 @@ export class KnownOrders {
   private readonly orders = new Map<string, Entry>();
   private readonly heads = new Map<number, Head>();
   /**
-   * Steps written from a known order; the writes among them made again after a head that had
-   * moved by other orders' appends; the steps whose order had moved on (then read and written as
-   * before).
+   * Steps written from a known order; writes made again after a head that had moved by others'
+   * appends (those steps', and appends' after a head seen: PgDatabase.appendWith); the steps whose
+   * order had moved on (then read and written as before).
    */
   readonly stats = { hits: 0, rewrites: 0, misses: 0 };
 

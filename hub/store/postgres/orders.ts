@@ -23,15 +23,13 @@ import { WaslError } from '../../errors';
 import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, traceStep, type OrderDoc } from '../order-records';
 import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
-import { LOST_PLACE, type PgDatabase } from './database';
+import { LOST_PLACE, SEEN_HEAD_ATTEMPTS, type PgDatabase } from './database';
 import type { Head, KnownOrder } from './known-orders';
 
 /** What a step makes of the order and its timeline: the changed order, the step, and whether it has an outbox event. */
 /** Where the order's shard's head is and the order's last step, as one snapshot saw them after a step lost its place. */
 type HeadProbe = { shard_seq: string; hash: string; last_seq: number | string };
 
-/** Writes from a known order before reading it again: each after the head where the last one found it. */
-const KNOWN_ATTEMPTS = 3;
 
 type StepPlanner = (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier };
 
@@ -150,7 +148,7 @@ export class PgOrders implements OrderStore {
     }
     const unchanged = { orderId: id, lastSeq: known.timeline.at(-1)?.seq ?? 0 };
     const probe = `SELECT h.shard_seq, h.hash, (SELECT coalesce(max(seq), 0) FROM order_timeline WHERE order_id = ${c.escapeLiteral(id)}) AS last_seq FROM audit_heads h WHERE h.shard = ${shard}`;
-    for (let attempt = 0; attempt < KNOWN_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < SEEN_HEAD_ATTEMPTS; attempt++) {
       const written = await this.writeStep(c, id, { ...known, head }, planned, settles, { begin: true, probe, unchanged });
       if (!('lost' in written)) return written;
       const now = written.now;

@@ -127,16 +127,49 @@ describe('store: PostgreSQL, an audit append that loses its place in the chain',
     await assertWholeChain(2);
   });
 
+  const callOf = (orderId: string) => ({
+    entry: (subject: string) => ({ at: new Date().toISOString(), kind: 'provider.call' as const, actor: 'provider:moi-civil-registry', subject, data: { outcome: 'success' } }),
+    record: { provider: 'moi-civil-registry', operation: 'IssueExtract', orderId, endpoint: 'http://127.0.0.1:1/x', outcome: 'success' as const, status: 200, attempts: 1, durationMs: 5, requestBytes: 1, responseBytes: 2, startedAt: new Date().toISOString() },
+  });
+
   it("runs a provider call's records with its step's journal finish again the same way, the finish written once", async () => {
     const a = await create(store);
+    // A process that has not seen the shard's head: it reads it in a round trip of its own first.
+    const fresh = await PostgresStore.open({ connectionString: PG_URL, schema, audit: { keys, shards: 1 } });
+    try {
+      await fresh.journalStart(a.id, 'moi.issue');
+      const { entry, record } = callOf(a.id);
+      // Its head read (place 1: the order's creation), another append takes place 2 first.
+      const { ran } = interleave('UPDATE audit_heads SET', () => store.appendAudit([entry('provider:elsewhere')]));
+      await fresh.journalFinish(a.id, 'moi.issue', 'succeeded', { ok: true }, { records: [record], audit: [entry(a.id)] });
+      await ran;
+      assert.equal(fresh.chainRetries, 1);
+      assert.equal((await fresh.journalGet(a.id, 'moi.issue'))?.status, 'succeeded');
+      assert.equal((await fresh.listProviderCalls({ orderId: a.id, limit: 10 })).length, 1, 'the call recorded once');
+      assert.deepEqual(failed, [], 'no statement failed');
+      await assertWholeChain(3);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("after the head this process saw last, in one round trip: written again after the head the lost write found, the finish written once", async () => {
+    const a = await create(store);
     await store.journalStart(a.id, 'moi.issue');
-    const entry = (subject: string) => ({ at: new Date().toISOString(), kind: 'provider.call' as const, actor: 'provider:moi-civil-registry', subject, data: { outcome: 'success' } });
-    const record = { provider: 'moi-civil-registry', operation: 'IssueExtract', orderId: a.id, endpoint: 'http://127.0.0.1:1/x', outcome: 'success' as const, status: 200, attempts: 1, durationMs: 5, requestBytes: 1, responseBytes: 2, startedAt: new Date().toISOString() };
-    // Its head read (place 1: the order's creation), another append takes place 2 first.
-    const { ran } = interleave('UPDATE audit_heads SET', () => store.appendAudit([entry('provider:elsewhere')]));
-    await store.journalFinish(a.id, 'moi.issue', 'succeeded', { ok: true }, { records: [record], audit: [entry(a.id)] });
-    await ran;
-    assert.equal(store.chainRetries, 1);
+    const { entry, record } = callOf(a.id);
+    // This process saw place 1 (it created the order); another append takes place 2 before its write.
+    const other = await PostgresStore.open({ connectionString: PG_URL, schema, audit: { keys, shards: 1 } });
+    const { ran } = interleave('BEGIN; UPDATE audit_heads SET', () => other.appendAudit([entry('provider:elsewhere')]));
+    const before = sent.length;
+    try {
+      await store.journalFinish(a.id, 'moi.issue', 'succeeded', { ok: true }, { records: [record], audit: [entry(a.id)] });
+      await ran;
+    } finally {
+      await other.close();
+    }
+    assert.equal(sent.slice(before).filter((t) => t.startsWith('BEGIN; UPDATE audit_heads SET')).length, 2, 'the lost write and the one after the head it found, nothing read first');
+    assert.equal(store.chainRetries, 0);
+    assert.equal(store.knownOrders.rewrites, 1);
     assert.equal((await store.journalGet(a.id, 'moi.issue'))?.status, 'succeeded');
     assert.equal((await store.listProviderCalls({ orderId: a.id, limit: 10 })).length, 1, 'the call recorded once');
     assert.deepEqual(failed, [], 'no statement failed');
