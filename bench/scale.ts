@@ -424,7 +424,7 @@ interface Snapshot {
   accepted: number;
   db: DbStats;
   queries: number[];
-  /** Each node's steps written from a known order (hub/store/postgres/known-orders.ts), cumulative. */
+  /** Each node's writes after the audit head it saw last (hub/store/postgres/known-orders.ts), cumulative. */
   known: KnownStats[];
   monitorQueries: number;
   ministryCalls: number;
@@ -443,7 +443,7 @@ interface Result {
   otherPerOrder: number;
   machineCores: number;
   queriesPerOrder: { gateway: number; workers: number };
-  /** The workers' steps in the window: from a known order in one round trip, written again after a moved head, read again. */
+  /** The workers' writes in the window after the audit head they saw last (hub/store/postgres/known-orders.ts): landed, round trips more, read again. */
   known: KnownStats;
   xactsPerOrder: number;
   rollbacksPerOrder: number;
@@ -638,8 +638,8 @@ function report(r: Result): void {
   const k = r.known;
   if (k.hits + k.misses > 0) {
     console.log(
-      `  workers' steps: ${fmt(k.hits)} written from the order their delivery read (one round trip; ${fmt(k.rewrites)} written again after another order moved the shard), ` +
-        `${fmt(k.misses)} read again (the order had moved on), ${fmt(k.hits + k.misses)} in all`,
+      `  workers' writes after the audit head they saw last (steps from the order their delivery read, provider calls' records): ${fmt(k.hits)} landed without reading it ` +
+        `(${fmt(k.rewrites)} round trips more, after another append had moved it), ${fmt(k.misses)} read again (the order had moved on)`,
     );
   }
   console.log(`  bus: ${r.eventsPerOrder.toFixed(1)} events published per order (outbox)`);

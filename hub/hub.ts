@@ -188,6 +188,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     contractChecks: () => drift?.results(),
     sqlite: () => sqlite.map((d) => ({ database: d.name, walBytes: d.db.walBytes, checkpointStats: d.db.checkpointStats })),
     chainRetries: () => rawStore.chainRetries,
+    seenHeadWrites: () => rawStore.knownOrders,
   });
   // Every provider exchange this process makes goes into the audit trail (its metadata; order steps go in with their transaction).
   const bodyKey = config.auditBodies && config.secret ? new BodyKey(config.secret) : undefined;

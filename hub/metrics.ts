@@ -41,6 +41,8 @@ export interface HubMetricsDeps {
   sqlite?: () => ReadonlyArray<{ database: string; walBytes: number; checkpointStats: { completed: number; catchUps: number; failed: number } }>;
   /** PostgreSQL: appends run again after losing their place in an audit chain (Store.chainRetries); undefined on SQLite. */
   chainRetries?: () => number | undefined;
+  /** PostgreSQL: writes after the audit head this process saw last (Store.knownOrders); undefined on SQLite. */
+  seenHeadWrites?: () => { hits: number; rewrites: number; misses: number } | undefined;
   now?: () => Date;
 }
 
@@ -243,6 +245,20 @@ export class HubMetrics {
         this.reset();
         const n = deps.chainRetries?.();
         if (n !== undefined) this.inc(n);
+      },
+    });
+    new Counter({
+      name: 'wasl_audit_seen_head_writes_total',
+      help: "PostgreSQL: writes in this process that went after the audit head it saw last instead of reading it first (a worker's step from the order its delivery read, a provider call's records): landed, written-again (after a head another append had moved: a round trip more), read-again (the order had moved on: read and written as before)",
+      labelNames: ['outcome'],
+      registers: register,
+      collect() {
+        this.reset();
+        const s = deps.seenHeadWrites?.();
+        if (!s) return;
+        this.inc({ outcome: 'landed' }, s.hits);
+        this.inc({ outcome: 'written-again' }, s.rewrites);
+        this.inc({ outcome: 'read-again' }, s.misses);
       },
     });
     flowCounter('wasl_flow_messages_received_total', 'Messages the nodes of each flow were given (kept across redeploys)', (f) => f.received);

@@ -325,9 +325,10 @@ export interface StoreConnection {
    */
   readonly chainRetries?: number;
   /**
-   * PostgreSQL: order steps written from the order as this process last read it, in one round
-   * trip (postgres/known-orders.ts); those written again after another order moved the shard;
-   * those that read the order again, as it had moved on. None on SQLite (its own: SqliteOrders.stored).
+   * PostgreSQL: writes in this process that went after the audit head it saw last, without
+   * reading it first (a worker's step from the order its delivery read, an append): landed; made
+   * again after a head others had moved; gave up and read again (postgres/known-orders.ts).
+   * None on SQLite (its own: SqliteOrders.stored).
    */
   readonly knownOrders?: { hits: number; rewrites: number; misses: number };
   /** Throws when the database cannot be reached. */

@@ -211,23 +211,28 @@ describe('metrics: the embedded store\'s WAL', function () {
 describe('metrics: Prometheus conventions (issue 26)', () => {
   const deps = () => ({ store: { orderCounts: async () => [], countOrders: async () => 0, deadLetterCounts: async () => [] } as never, bus: { depth: async () => ({ ready: 0, inFlight: 0, delayed: 0 }) } as never, catalogue: { all: () => [], refused: () => [] } as never });
 
-  it("counts the PostgreSQL store's appends run again, and a SQLite database's failed checkpoints, at every scrape", async () => {
+  it("counts the PostgreSQL store's appends run again and its writes after a head it saw, and a SQLite database's failed checkpoints, at every scrape", async () => {
     let retries = 2;
     let failed = 0;
     const m = new HubMetrics({
       ...deps(),
       chainRetries: () => retries,
+      seenHeadWrites: () => ({ hits: retries * 10, rewrites: retries, misses: 1 }),
       sqlite: () => [{ database: 'bus', walBytes: 4096, checkpointStats: { completed: 5, catchUps: 1, failed } }],
     });
     try {
       let text = await m.registry.metrics();
       assert.match(text, /^wasl_audit_chain_retries_total 2$/m);
+      assert.match(text, /^wasl_audit_seen_head_writes_total\{outcome="landed"\} 20$/m);
+      assert.match(text, /^wasl_audit_seen_head_writes_total\{outcome="written-again"\} 2$/m);
+      assert.match(text, /^wasl_audit_seen_head_writes_total\{outcome="read-again"\} 1$/m);
       assert.match(text, /^wasl_sqlite_checkpoint_failures_total\{database="bus"\} 0$/m);
       assert.match(text, /^wasl_sqlite_checkpoints_total\{database="bus",kind="passive"\} 4$/m);
       retries = 5;
       failed = 1;
       text = await m.registry.metrics();
       assert.match(text, /^wasl_audit_chain_retries_total 5$/m);
+      assert.match(text, /^wasl_audit_seen_head_writes_total\{outcome="landed"\} 50$/m);
       assert.match(text, /^wasl_sqlite_checkpoint_failures_total\{database="bus"\} 1$/m);
       assert.match(text, /^wasl_sqlite_wal_bytes\{database="bus"\} 4096$/m);
     } finally {

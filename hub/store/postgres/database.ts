@@ -214,7 +214,13 @@ export class PgDatabase {
     if (shards.length !== 1) return this.appendLocked(entries, shards, statements);
     const shard = shards[0]!;
     const seen = this.known.head(shard);
-    if (seen && (await this.onClient((c) => this.appendAfterSeen(c, entries, shard, seen, statements)))) return;
+    if (seen) {
+      if (await this.onClient((c) => this.appendAfterSeen(c, entries, shard, seen, statements))) {
+        this.known.stats.hits++;
+        return;
+      }
+      this.known.stats.misses++;
+    }
     return this.appendingAfterHeads(async (c, lockHead) => {
       const lit = (v: string) => c.escapeLiteral(v);
       const [, head] = (await c.query(`BEGIN; SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`)) as unknown as [unknown, { rows: Array<{ shard_seq: string; hash: string }> }];

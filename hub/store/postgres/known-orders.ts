@@ -43,9 +43,10 @@ export class KnownOrders {
   private readonly orders = new Map<string, Entry>();
   private readonly heads = new Map<number, Head>();
   /**
-   * Steps written from a known order; writes made again after a head that had moved by others'
-   * appends (those steps', and appends' after a head seen: PgDatabase.appendWith); the steps whose
-   * order had moved on (then read and written as before).
+   * Writes that went after the head this process saw last, without reading it first — a step from
+   * a known order (orders.ts), an append (PgDatabase.appendWith): `hits` landed, `rewrites` were
+   * made again after a head others had moved (the round trips, not the writes), `misses` gave up
+   * and read again (the order had moved on, or the head kept moving).
    */
   readonly stats = { hits: 0, rewrites: 0, misses: 0 };
 
