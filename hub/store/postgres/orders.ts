@@ -8,11 +8,13 @@
  * with its timeline and reads the head of the order's audit shard (locked only on a second
  * attempt: PgDatabase.appendingAfterHeads); the hub plans the step and links the audit record;
  * the second moves the head if it is still where it was read and, only if it moved, writes the
- * order, the timeline event, the outbox event and the audit record, and commits. Both are simple queries of several statements
- * with the values escaped by the driver (escapeLiteral), since the extended protocol allows one
- * statement per round trip and node-postgres does not pipeline. The order is returned as written,
- * not read back. A new order likewise: its idempotency key claimed (or found taken) with the
- * shard's head read, then the rest with the COMMIT (the key let go if the head had moved).
+ * order, the timeline event, the outbox event and the audit record, and commits. Both are simple
+ * queries of several statements with the values escaped by the driver (escapeLiteral), since the
+ * extended protocol allows one statement per round trip and node-postgres does not pipeline. The
+ * order is returned as written, not read back. A new order likewise: its idempotency key claimed
+ * (or found taken) with the shard's head read, then the rest with the COMMIT (the key let go if
+ * the head had moved). A step that follows a read of its order in this process (a bus delivery's
+ * processed check) skips the first round trip, and locks nothing across one (known-orders.ts).
  */
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { Order, Receipt, TimelineEvent } from '../../../contracts/types';
@@ -26,11 +28,10 @@ import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery
 import { LOST_PLACE, SEEN_HEAD_ATTEMPTS, type PgDatabase } from './database';
 import type { Head, KnownOrder } from './known-orders';
 
-/** What a step makes of the order and its timeline: the changed order, the step, and whether it has an outbox event. */
 /** Where the order's shard's head is and the order's last step, as one snapshot saw them after a step lost its place. */
 type HeadProbe = { shard_seq: string; hash: string; last_seq: number | string };
 
-
+/** What a step makes of the order and its timeline: the changed order, the step, and whether it has an outbox event. */
 type StepPlanner = (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier };
 
 export class PgOrders implements OrderStore {
