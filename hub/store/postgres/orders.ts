@@ -128,7 +128,9 @@ export class PgOrders implements OrderStore {
 
   /**
    * The step written after the order as this process last read it, in one round trip: the
-   * transaction begins, moves the shard's head from the furthest this process has seen if the
+   * transaction begins, locks the order's row (before the head, as every step takes them, so that
+   * two steps of one order wait for each other instead of deadlocking), moves the shard's head
+   * from the furthest this process has seen if the
    * order has no step after the known one, writes the step only if it did, and commits. A planner
    * that throws on the known order (a transition it no longer allows, say) may be looking at an
    * order that has moved on: the step is then read and planned again (LOST_PLACE). When the head
@@ -175,7 +177,8 @@ export class PgOrders implements OrderStore {
     const { moved, probe: now } = await this.database.commitIfMovedWith<HeadProbe>(
       c,
       [
-        ...(fromKnown ? ['BEGIN'] : []),
+        // The order's row before the head, as the two-round-trip step takes them: the head first would be a cycle with it.
+        ...(fromKnown ? ['BEGIN', `SELECT 1 FROM orders WHERE id = ${lit(id)} FOR UPDATE`] : []),
         ...chain.statements,
         `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)} AND ${chain.guard}`,
         ...this.stepStatements(lit, doc, step, trace, outbox, chain.guard),

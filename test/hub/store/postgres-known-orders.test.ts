@@ -35,15 +35,20 @@ describe('store: PostgreSQL, a step from the order as this process last read it 
   const realQuery = Client.prototype.query;
   let sent: string[];
   let failed: string[];
+  /** A query whose text starts with `prefix` waits for `until` before it is sent (once). */
+  let hold: { prefix: string; until: Promise<void> } | undefined;
   beforeEach(async () => {
     sent = [];
     failed = [];
+    hold = undefined;
     Client.prototype.query = function (this: Client, ...args: unknown[]) {
       const callback = args.find((a) => typeof a === 'function');
       const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string } | undefined)?.text ?? '');
       if (callback || (args[0] as { submit?: unknown } | undefined)?.submit) return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
       sent.push(text);
-      return (realQuery as (...a: unknown[]) => Promise<unknown>).apply(this, args).catch((err: unknown) => {
+      const held = hold && text.startsWith(hold.prefix) ? hold : undefined;
+      if (held) hold = undefined;
+      return (held ? held.until : Promise.resolve()).then(() => (realQuery as (...a: unknown[]) => Promise<unknown>).apply(this, args)).catch((err: unknown) => {
         failed.push(`${(err as Error).message}: ${text.slice(0, 60)}`);
         throw err;
       });
@@ -59,6 +64,15 @@ describe('store: PostgreSQL, a step from the order as this process last read it 
     await other.close();
     await dropSchema(schema).catch(() => undefined);
   });
+
+  /** Resolves once `cond` holds, looking again on each turn of the event loop (for up to 10 s). */
+  async function waitUntil(cond: () => boolean | Promise<boolean>): Promise<void> {
+    const until = Date.now() + 10_000;
+    while (!(await cond())) {
+      if (Date.now() > until) throw new Error('waited 10 s for a condition');
+      await new Promise((r) => setImmediate(r));
+    }
+  }
 
   /** The round trips `fn` makes. */
   async function roundTrips(fn: () => Promise<unknown>): Promise<number> {
@@ -230,6 +244,35 @@ describe('store: PostgreSQL, a step from the order as this process last read it 
     assert.deepEqual((await stored(order.id)).timeline.map((s) => s.seq), [1, 2, 3]);
     await assertWholeChain();
     assert.deepEqual(failed, []);
+  });
+
+  it("a step from the known order waits for another's step of the same order that holds its row, and never deadlocks with it", async function () {
+    this.timeout(30_000);
+    const order = await create(store);
+    await delivered(order.id);
+    // The other process's step has locked the order's row (its first round trip) and is held before its second, which moves the head.
+    let release!: () => void;
+    hold = { prefix: 'UPDATE audit_heads SET', until: new Promise<void>((r) => (release = r)) };
+    const theirs = other.note(order.id, { event: 'operator.remark', actor: SYSTEM });
+    await waitUntil(() => hold === undefined);
+    // This one's step, from the order it knows, must wait for that row lock before it takes the head: taking the head first is a
+    // cycle with their second round trip (head after row), which PostgreSQL ends by failing one of the two.
+    const ours = store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM });
+    const probe = new Client({ connectionString: PG_URL });
+    await probe.connect();
+    try {
+      await waitUntil(async () => Number((await probe.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n) > 0);
+    } finally {
+      await probe.end();
+    }
+    release();
+    await theirs;
+    const result = await ours;
+    assert.deepEqual(failed, [], 'no statement failed: no deadlock');
+    const now = await stored(order.id);
+    assert.deepEqual(result, now);
+    assert.deepEqual(now.timeline.map((s) => [s.seq, s.event]), [[1, 'order.received'], [2, 'operator.remark'], [3, 'order.submitted-to-provider']]);
+    await assertWholeChain();
   });
 
   it('an order already processed, or not there, is not remembered', async () => {
