@@ -5,7 +5,7 @@
  */
 import { PgBatch } from './batch';
 import { Pool, type PoolClient } from 'pg';
-import { DEFAULT_SHARDS, linkAll, shardOf, shardsOf, type AuditEntry, type ChainHead, type ChainOptions } from '../../audit/chain';
+import { DEFAULT_SHARDS, linkAll, shardOf, shardsOf, type AuditEntry, type ChainedRecord, type ChainHead, type ChainOptions } from '../../audit/chain';
 import { AuditKeys } from '../../audit/keys';
 import { loadMigrations } from '../migrations';
 import { KnownOrders } from './known-orders';
@@ -172,29 +172,32 @@ export class PgDatabase {
    * the head moves only from where it was read (a compare-and-set, which waits for a transaction
    * that holds the head and then finds it moved), and the records go in only if it did. `guard`
    * is true in the transaction once the head is its own: the caller makes its other writes
-   * conditional on it and reads it back before the COMMIT. With `unchanged`, the head moves only
-   * if that order also has no timeline step after `lastSeq` (a step from an order known from an
-   * earlier read: known-orders.ts).
+   * conditional on it and reads it back before the COMMIT.
    */
-  guardedChain(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], shard: number, read: Omit<ChainHead, 'shard'>, unchanged?: { orderId: string; lastSeq: number }): { statements: string[]; guard: string; head: Omit<ChainHead, 'shard'> } {
-    const { records, heads } = linkAll(entries, this.chain.shards, (s) => {
-      if (s !== shard) throw new Error(`an entry for audit shard ${s} among entries for shard ${shard}`);
-      return read;
-    }, this.chain.keys);
+  guardedChain(c: Pick<PoolClient, 'escapeLiteral'>, entries: readonly AuditEntry[], shard: number, read: Omit<ChainHead, 'shard'>): { statements: string[]; guard: string; head: Omit<ChainHead, 'shard'> } {
+    const { records, head } = this.linkAfter(entries, shard, read);
     const lit = (v: string) => c.escapeLiteral(v);
-    const head = heads[0]!;
     const guard = `EXISTS (SELECT 1 FROM audit_heads WHERE shard = ${shard} AND hash = ${lit(head.hash)})`;
     return {
       guard,
-      head: { shardSeq: head.shardSeq, hash: head.hash },
+      head,
       statements: [
-        `UPDATE audit_heads SET shard_seq = ${head.shardSeq}, hash = ${lit(head.hash)} WHERE shard = ${shard} AND shard_seq = ${read.shardSeq}` +
-          (unchanged ? ` AND NOT EXISTS (SELECT 1 FROM order_timeline WHERE order_id = ${lit(unchanged.orderId)} AND seq > ${Number(unchanged.lastSeq)})` : ''),
+        `UPDATE audit_heads SET shard_seq = ${head.shardSeq}, hash = ${lit(head.hash)} WHERE shard = ${shard} AND shard_seq = ${read.shardSeq}`,
         ...records.map(
           (r) => `INSERT INTO audit_log (shard, shard_seq, at, kind, actor, subject, data, prev, hash, mac, key_id) SELECT ${r.shard}, ${r.shardSeq}, ${[r.at, r.kind, r.actor, r.subject, JSON.stringify(r.data), r.prev, r.hash, r.mac, r.keyId].map(lit).join(', ')} WHERE ${guard}`,
         ),
       ],
     };
+  }
+
+  /** `entries` (all of `shard`) linked after `read`: their records, and the head they leave. */
+  linkAfter(entries: readonly AuditEntry[], shard: number, read: Omit<ChainHead, 'shard'>): { records: ChainedRecord[]; head: Omit<ChainHead, 'shard'> } {
+    const { records, heads } = linkAll(entries, this.chain.shards, (s) => {
+      if (s !== shard) throw new Error(`an entry for audit shard ${s} among entries for shard ${shard}`);
+      return read;
+    }, this.chain.keys);
+    const head = heads[0]!;
+    return { records, head: { shardSeq: head.shardSeq, hash: head.hash } };
   }
 
   /**

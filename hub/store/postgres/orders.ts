@@ -28,8 +28,8 @@ import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery
 import { LOST_PLACE, SEEN_HEAD_ATTEMPTS, type PgDatabase } from './database';
 import type { Head, KnownOrder } from './known-orders';
 
-/** Where the order's shard's head is and the order's last step, as one snapshot saw them after a step lost its place. */
-type HeadProbe = { shard_seq: string; hash: string; last_seq: number | string };
+/** What wasl_step_after_seen_head answers: whether it wrote, and where the head and the order's last step are. */
+type SeenHeadAnswer = { moved: boolean; shard_seq: string; hash: string; last_seq: number };
 
 /** What a step makes of the order and its timeline: the changed order, the step, and whether it has an outbox event. */
 type StepPlanner = (current: OrderDoc, timeline: TimelineEvent[]) => { doc: OrderDoc; step: TimelineEvent; outbox: boolean; trace?: TraceCarrier };
@@ -122,22 +122,22 @@ export class PgOrders implements OrderStore {
     const timeline = t.rows.map((r) => r.doc);
     const read = this.database.headOf(shard, head.rows[0]);
     this.database.known.saw(shard, read);
-    const written = await this.writeStep(c, id, { doc: current, timeline, head: read }, plan(current, timeline), settles);
-    return 'lost' in written ? LOST_PLACE : written;
+    return this.writeStep(c, id, { doc: current, timeline, head: read }, plan(current, timeline), settles);
   }
 
   /**
-   * The step written after the order as this process last read it, in one round trip: the
-   * transaction begins, locks the order's row (before the head, as every step takes them, so that
-   * two steps of one order wait for each other instead of deadlocking), moves the shard's head
-   * from the furthest this process has seen if the
-   * order has no step after the known one, writes the step only if it did, and commits. A planner
-   * that throws on the known order (a transition it no longer allows, say) may be looking at an
-   * order that has moved on: the step is then read and planned again (LOST_PLACE). When the head
-   * had moved, the same round trip read where it is now with the order's last step, in one
-   * snapshot: if the order has no step since the one known, only other orders moved the shard,
-   * and the step is written again after the head as it is now — until it lands, or the order has
-   * moved on, or a few tries.
+   * The step written after the order as this process last read it, in one round trip: one call of
+   * wasl_step_after_seen_head (migration 012), which locks the order's row (before the head, as
+   * every step takes them, so that two steps of one order wait for each other instead of
+   * deadlocking), moves the shard's head from the furthest this process has seen if the order has
+   * no step after the known one, and writes the step only if it did — with the plans each
+   * connection keeps, where the same statements inlined in a simple query are planned anew each
+   * time. A planner that throws on the known order (a transition it no longer allows, say) may be
+   * looking at an order that has moved on: the step is then read and planned again (LOST_PLACE).
+   * When the head had moved, the call answered where it is now with the order's last step, in one
+   * snapshot: if the order has no step since the one known, only other orders moved the shard, and
+   * the step is written again after the head as it is now — until it lands, or the order has moved
+   * on, or a few tries.
    */
   private async stepFromKnown(c: PoolClient, id: string, known: KnownOrder, plan: StepPlanner, settles: Settlement | undefined): Promise<Order | typeof LOST_PLACE> {
     const shard = this.database.orderShard(id);
@@ -149,13 +149,33 @@ export class PgOrders implements OrderStore {
     } catch {
       return LOST_PLACE;
     }
-    const unchanged = { orderId: id, lastSeq: known.timeline.at(-1)?.seq ?? 0 };
-    const probe = `SELECT h.shard_seq, h.hash, (SELECT coalesce(max(seq), 0) FROM order_timeline WHERE order_id = ${c.escapeLiteral(id)}) AS last_seq FROM audit_heads h WHERE h.shard = ${shard}`;
+    const { doc, step, outbox, trace } = planned;
+    const lastSeq = known.timeline.at(-1)?.seq ?? 0;
+    const stored = JSON.stringify(doc);
+    const event = outbox ? eventFor(doc, step, trace) : undefined;
     for (let attempt = 0; attempt < SEEN_HEAD_ATTEMPTS; attempt++) {
-      const written = await this.writeStep(c, id, { ...known, head }, planned, settles, { begin: true, probe, unchanged });
-      if (!('lost' in written)) return written;
-      const now = written.now;
-      if (!now || Number(now.last_seq) !== unchanged.lastSeq) return LOST_PLACE;
+      const { records, head: next } = this.database.linkAfter([stepEntry(doc, step)], shard, head);
+      const col = <K extends keyof (typeof records)[number]>(k: K) => records.map((r) => r[k]);
+      const result: QueryResult<SeenHeadAnswer> = await c.query<SeenHeadAnswer>({
+        name: 'wasl_step_after_seen_head',
+        text: `SELECT moved, shard_seq, hash, last_seq FROM wasl_step_after_seen_head(${Array.from({ length: 27 }, (_, i) => `$${i + 1}`).join(', ')})`,
+        values: [
+          id, lastSeq, shard, head.shardSeq, next.shardSeq, next.hash,
+          doc.status, stored, Number(step.seq), JSON.stringify(step),
+          col('shardSeq'), col('at'), col('kind'), col('actor'), col('subject'), records.map((r) => JSON.stringify(r.data)), col('prev'), col('hash'), col('mac'), col('keyId'),
+          event?.id ?? null, event?.type ?? null, event?.service ?? null, event ? JSON.stringify(event) : null, event ? step.at : null,
+          settles?.consumer ?? null, settles?.eventId ?? null,
+        ],
+      });
+      const now = result.rows[0];
+      if (!now) return LOST_PLACE;
+      if (now.moved) {
+        this.database.known.saw(shard, next);
+        settles?.recorded();
+        // As a read would give it back: what was stored, parsed again.
+        return { ...(JSON.parse(stored) as OrderDoc), timeline: [...known.timeline, JSON.parse(JSON.stringify(step)) as TimelineEvent] };
+      }
+      if (Number(now.last_seq) !== lastSeq) return LOST_PLACE;
       head = { shardSeq: Number(now.shard_seq), hash: now.hash };
       this.database.known.saw(shard, head);
       this.database.known.stats.rewrites++;
@@ -163,31 +183,24 @@ export class PgOrders implements OrderStore {
     return LOST_PLACE;
   }
 
-  /**
-   * The second round trip of a step: after `read` (the order, its timeline and its shard's head
-   * as read), what `planned` changes, with the COMMIT; a step from a known order also begins the
-   * transaction, moves the head only if the order is `unchanged`, and reads `probe` in case it lost.
-   */
-  private async writeStep(c: PoolClient, id: string, read: KnownOrder & { head: Head }, planned: ReturnType<StepPlanner>, settles: Settlement | undefined, fromKnown?: { begin: true; probe: string; unchanged: { orderId: string; lastSeq: number } }): Promise<Order | { lost: true; now?: HeadProbe }> {
+  /** The second round trip of a step: after `read` (the order, its timeline and its shard's head as read), what `planned` changes, with the COMMIT. */
+  private async writeStep(c: PoolClient, id: string, read: KnownOrder & { head: Head }, planned: ReturnType<StepPlanner>, settles: Settlement | undefined): Promise<Order | typeof LOST_PLACE> {
     const lit = (v: string) => c.escapeLiteral(v);
     const { doc, step, outbox, trace } = planned;
     const stored = JSON.stringify(doc);
     const shard = this.database.orderShard(id);
-    const chain = this.database.guardedChain(c, [stepEntry(doc, step)], shard, read.head, fromKnown?.unchanged);
-    const { moved, probe: now } = await this.database.commitIfMovedWith<HeadProbe>(
+    const chain = this.database.guardedChain(c, [stepEntry(doc, step)], shard, read.head);
+    const moved = await this.database.commitIfMoved(
       c,
       [
-        // The order's row before the head, as the two-round-trip step takes them: the head first would be a cycle with it.
-        ...(fromKnown ? ['BEGIN', `SELECT 1 FROM orders WHERE id = ${lit(id)} FOR UPDATE`] : []),
         ...chain.statements,
         `UPDATE orders SET status = ${lit(doc.status)}, doc = ${lit(stored)} WHERE id = ${lit(id)} AND ${chain.guard}`,
         ...this.stepStatements(lit, doc, step, trace, outbox, chain.guard),
         ...(settles ? [`INSERT INTO processed_events (consumer, event_id, processed_at) SELECT ${lit(settles.consumer)}, ${lit(settles.eventId)}, now() WHERE ${chain.guard} ON CONFLICT DO NOTHING`] : []),
       ],
       chain.guard,
-      fromKnown?.probe,
     );
-    if (!moved) return now ? { lost: true, now } : { lost: true };
+    if (!moved) return LOST_PLACE;
     this.database.known.saw(shard, chain.head);
     settles?.recorded();
     // As a read would give it back: what was stored, parsed again.
