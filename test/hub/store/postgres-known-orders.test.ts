@@ -34,16 +34,20 @@ describe('store: PostgreSQL, a step from the order as this process last read it 
   let other: PostgresStore;
   const realQuery = Client.prototype.query;
   let sent: string[];
+  /** Queries sent through the pool (Pool.query: with a callback), not counted in `sent`. */
+  let pooled: string[];
   let failed: string[];
   /** A query whose text starts with `prefix` waits for `until` before it is sent (once). */
   let hold: { prefix: string; until: Promise<void> } | undefined;
   beforeEach(async () => {
     sent = [];
+    pooled = [];
     failed = [];
     hold = undefined;
     Client.prototype.query = function (this: Client, ...args: unknown[]) {
       const callback = args.find((a) => typeof a === 'function');
       const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string } | undefined)?.text ?? '');
+      if (callback) pooled.push(text);
       if (callback || (args[0] as { submit?: unknown } | undefined)?.submit) return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
       sent.push(text);
       const held = hold && text.startsWith(hold.prefix) ? hold : undefined;
@@ -281,6 +285,30 @@ describe('store: PostgreSQL, a step from the order as this process last read it 
     assert.equal((await store.checkAndRead(CONSUMER, 'evt_done', order.id)).processed, true);
     assert.equal((await store.checkAndRead(CONSUMER, 'evt_x', 'ord_missing')).order, undefined);
     assert.equal(await roundTrips(() => store.transition(order.id, { to: 'submitted-to-provider', actor: SYSTEM })), 2);
+  });
+
+  it("the checks of the same moment go in one round trip, each delivery getting its own order, the one with no order and the processed one included", async () => {
+    const a = await create(store);
+    const b = await create(store);
+    await other.transition(b.id, { to: 'submitted-to-provider', actor: SYSTEM });
+    await store.recordProcessed(CONSUMER, 'evt_b');
+    const before = pooled.length;
+    const [ra, rb, rMissing, rAgain] = await Promise.all([
+      store.checkAndRead(CONSUMER, 'evt_a', a.id),
+      store.checkAndRead(CONSUMER, 'evt_b', b.id),
+      store.checkAndRead(CONSUMER, "evt_'quoted', {braced} \\ \"x\"", 'ord_missing'),
+      store.checkAndRead(`${CONSUMER}-other`, 'evt_b', b.id),
+    ]);
+    assert.equal(pooled.length - before, 1, 'one round trip for the four');
+    assert.deepEqual([ra.processed, rb.processed, rMissing.processed, rAgain.processed], [false, true, false, false]);
+    assert.deepEqual(ra.order, await stored(a.id));
+    assert.deepEqual(rb.order, await stored(b.id));
+    assert.deepEqual(rAgain.order, await stored(b.id));
+    assert.equal(rMissing.order, undefined);
+    assert.equal(rb.order?.timeline.length, 2);
+    // Remembered, with the head: a's step goes in one round trip.
+    assert.equal(await roundTrips(() => store.transition(a.id, { to: 'submitted-to-provider', actor: SYSTEM })), 1);
+    assert.deepEqual(failed, []);
   });
 });
 
