@@ -67,13 +67,23 @@ export class PgOrders implements OrderStore {
     }
     const read = this.database.headOf(shard, head.rows[0]);
     this.database.known.saw(shard, read);
-    const chain = this.database.guardedChain(c, entries, shard, read);
-    const statements = [...chain.statements, insertRow('orders', ['id', 'service_code', 'channel_id', 'status', 'doc'], [doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit), chain.guard)];
-    for (const step of timeline) statements.push(...this.stepStatements(lit, doc, step, trace, true, chain.guard));
-    // A creation that lost its shard's head writes nothing; the key it claimed goes with it.
-    statements.push(`DELETE FROM idempotency_keys WHERE channel_id = ${lit(idem.channel)} AND key = ${lit(idem.key)} AND NOT ${chain.guard}`);
-    if (!(await this.database.commitIfMoved(c, statements, chain.guard))) return LOST_PLACE;
-    this.database.known.saw(shard, chain.head);
+    const { records, head: next } = this.database.linkAfter(entries, shard, read);
+    const events = timeline.map((step) => eventFor(doc, step, trace));
+    // One call of wasl_create_after_head (migration 013), whose statements' plans the connection
+    // keeps; inlined with the COMMIT, a call is planned in no time. A creation that lost its
+    // shard's head writes nothing, and lets go of the key it claimed.
+    const call = [
+      ...[idem.channel, idem.key, doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit),
+      String(shard), String(read.shardSeq), String(next.shardSeq), lit(next.hash),
+      sqlArray('integer', timeline.map((step) => String(Number(step.seq)))), sqlArray('jsonb', timeline.map((step) => lit(JSON.stringify(step)))),
+      ...[events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.service)].map((xs) => sqlArray('text', xs.map(lit))),
+      sqlArray('jsonb', events.map((e) => lit(JSON.stringify(e)))), sqlArray('timestamptz', timeline.map((step) => lit(step.at))),
+      sqlArray('bigint', records.map((r) => String(r.shardSeq))),
+      ...[records.map((r) => r.at), records.map((r) => r.kind), records.map((r) => r.actor), records.map((r) => r.subject), records.map((r) => JSON.stringify(r.data)), records.map((r) => r.prev), records.map((r) => r.hash), records.map((r) => r.mac), records.map((r) => r.keyId)].map((xs) => sqlArray('text', xs.map(lit))),
+    ];
+    const [answer] = (await c.query(`SELECT moved FROM wasl_create_after_head(${call.join(', ')}); COMMIT`)) as unknown as [QueryResult<{ moved: boolean }>];
+    if (answer.rows[0]?.moved !== true) return LOST_PLACE;
+    this.database.known.saw(shard, next);
     return { order, replayed: false };
   }
 
@@ -318,6 +328,11 @@ export class PgOrders implements OrderStore {
 type OrderRow = { doc: OrderDoc; timeline: TimelineEvent[] };
 const READ_ORDER = "SELECT o.doc, coalesce((SELECT jsonb_agg(t.doc ORDER BY t.seq) FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb) AS timeline FROM orders o WHERE o.id = $1";
 const orderOf = (row: OrderRow | undefined): Order | undefined => (row ? { ...row.doc, timeline: row.timeline } : undefined);
+
+/** An array of SQL expressions of one type (typed even when empty). */
+function sqlArray(type: string, items: readonly string[]): string {
+  return `ARRAY[${items.join(', ')}]::${type}[]`;
+}
 
 /** An INSERT of one row of SQL expressions; with `guard`, as INSERT … SELECT … WHERE guard, so that nothing goes in unless it holds. */
 function insertRow(table: string, columns: readonly string[], values: readonly string[], guard?: string): string {
