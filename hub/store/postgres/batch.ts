@@ -87,7 +87,7 @@ export class PgBatch {
 }
 
 /** The statement with its values as literals, or undefined when it cannot be sent so. */
-function inline(sql: string, values: readonly unknown[]): string | undefined {
+export function inline(sql: string, values: readonly unknown[]): string | undefined {
   if (sql.includes(';')) return undefined;
   let ok = true;
   const text = sql.replace(/\$(\d+)/g, (_, n: string) => {

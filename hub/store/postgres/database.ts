@@ -3,12 +3,14 @@
  * every write runs in. Each transaction carries the audit entries its writes queued, appended to
  * their shards' chains with its COMMIT. PostgreSQL commits durably and groups commits itself.
  */
-import { PgBatch } from './batch';
+import { inline, PgBatch } from './batch';
 import { Pool, type PoolClient } from 'pg';
 import { DEFAULT_SHARDS, linkAll, shardOf, shardsOf, type AuditEntry, type ChainedRecord, type ChainHead, type ChainOptions } from '../../audit/chain';
 import { AuditKeys } from '../../audit/keys';
 import { loadMigrations } from '../migrations';
 import { KnownOrders } from './known-orders';
+import type { CallRecord } from '../../../connectors/connector';
+import { CALL_COLUMNS, callValues } from '../provider-calls';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -30,6 +32,16 @@ export const LOST_PLACE = Symbol('lost its place in the audit chain');
 
 /** Writes after a head this process saw, before reading the head in a round trip of its own: each after the head where the last one found it. */
 export const SEEN_HEAD_ATTEMPTS = 3;
+
+/** What goes with an append, in its transaction: a provider call's records, the journal finish of the step that made the calls. */
+export interface AppendRows {
+  calls?: readonly CallRecord[];
+  finish?: { orderId: string; step: string; status: 'succeeded' | 'failed'; outcome: unknown };
+}
+
+/** One call of wasl_append_after_head (migration 014): prepared, or inlined before a COMMIT (batch.ts inline). */
+const APPEND_AFTER_HEAD = `SELECT moved, shard_seq, hash FROM wasl_append_after_head(${Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ')})`;
+type AppendAnswer = { moved: boolean; shard_seq: string | null; hash: string | null };
 
 export class PgDatabase {
   /** Single statements of the same moment, in one round trip (batch.ts). */
@@ -201,58 +213,73 @@ export class PgDatabase {
   }
 
   /**
-   * Audit entries, and `statements` (escaped by the caller with the literal function it is given)
-   * in the same transaction, in two round trips. Entries of one shard (an order's, an operator's):
-   * BEGIN with the head read, then the head's guarded move, the records and the statements —
-   * each made conditional on `guard`, which the builder is given (an INSERT … SELECT … WHERE
-   * guard, an UPDATE … AND guard) — with the COMMIT, run again with the head locked if another
-   * append moved it (appendingAfterHeads). When this process has seen the shard's head (it read
-   * or wrote it: known-orders.ts), the first round trip is left out: the append goes after that
-   * head, and if it lost its place the same round trip read where the head is now, and it goes
-   * again after that — a few tries, then as above. Entries of several shards lock their heads in
-   * shard order from the start, and the builder gets no guard.
+   * Audit entries, and `rows` in the same transaction. Entries of one shard (an order's, an
+   * operator's) go as one call of wasl_append_after_head (migration 014), which moves the head only
+   * from where this process saw it and writes the records and the rows only if it moved — with the
+   * plans each connection keeps. When this process has seen the shard's head (it read or wrote it:
+   * known-orders.ts), one round trip: if it lost its place, the call answered where the head is now,
+   * and it goes again after that — a few tries, then as follows. Otherwise two: BEGIN with the head
+   * read, then the call (inlined) with the COMMIT, run again with the head locked if another append
+   * moved it (appendingAfterHeads). Entries of several shards lock their heads in shard order from
+   * the start.
    */
-  async appendWith(entries: readonly AuditEntry[], statements: (lit: (v: string) => string, guard?: string) => string[] = () => []): Promise<void> {
+  async appendWith(entries: readonly AuditEntry[], rows: AppendRows = {}): Promise<void> {
     const shards = shardsOf(entries, this.chain.shards);
-    if (shards.length !== 1) return this.appendLocked(entries, shards, statements);
+    if (shards.length !== 1) return this.appendLocked(entries, shards, (lit) => rowStatements(rows, lit));
     const shard = shards[0]!;
     const seen = this.known.head(shard);
     if (seen) {
-      if (await this.onClient((c) => this.appendAfterSeen(c, entries, shard, seen, statements))) {
+      if (await this.autocommit((c) => this.appendAfterSeen(c, entries, shard, seen, rows))) {
         this.known.stats.hits++;
         return;
       }
       this.known.stats.misses++;
     }
     return this.appendingAfterHeads(async (c, lockHead) => {
-      const lit = (v: string) => c.escapeLiteral(v);
       const [, head] = (await c.query(`BEGIN; SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}${lockHead}`)) as unknown as [unknown, { rows: Array<{ shard_seq: string; hash: string }> }];
       const read = this.headOf(shard, head.rows[0]);
       this.known.saw(shard, read);
-      const chain = this.guardedChain(c, entries, shard, read);
-      if (!(await this.commitIfMoved(c, [...chain.statements, ...statements(lit, chain.guard)], chain.guard))) return LOST_PLACE;
-      this.known.saw(shard, chain.head);
+      const { records, head: next } = this.linkAfter(entries, shard, read);
+      const call = inline(APPEND_AFTER_HEAD, appendArgs(shard, read, next, records, rows));
+      if (!call) throw new Error('an append that cannot be inlined');
+      const [answer] = (await c.query(`${call}; COMMIT`)) as unknown as [{ rows: AppendAnswer[] }];
+      if (answer.rows[0]?.moved !== true) return LOST_PLACE;
+      this.known.saw(shard, next);
       return undefined;
     });
   }
 
   /** appendWith after the head this process saw last, in one round trip a try; whether it landed. */
-  private async appendAfterSeen(c: PoolClient, entries: readonly AuditEntry[], shard: number, seen: Omit<ChainHead, 'shard'>, statements: (lit: (v: string) => string, guard?: string) => string[]): Promise<boolean> {
-    const lit = (v: string) => c.escapeLiteral(v);
+  private async appendAfterSeen(c: PoolClient, entries: readonly AuditEntry[], shard: number, seen: Omit<ChainHead, 'shard'>, rows: AppendRows): Promise<boolean> {
     let read = seen;
     for (let attempt = 0; attempt < SEEN_HEAD_ATTEMPTS; attempt++) {
-      const chain = this.guardedChain(c, entries, shard, read);
-      const { moved, probe } = await this.commitIfMovedWith<{ shard_seq: string; hash: string }>(c, ['BEGIN', ...chain.statements, ...statements(lit, chain.guard)], chain.guard, `SELECT shard_seq, hash FROM audit_heads WHERE shard = ${shard}`);
-      if (moved) {
-        this.known.saw(shard, chain.head);
+      const { records, head: next } = this.linkAfter(entries, shard, read);
+      const { rows: answer } = await c.query<AppendAnswer>({ name: 'wasl_append_after_head', text: APPEND_AFTER_HEAD, values: appendArgs(shard, read, next, records, rows) });
+      const now = answer[0];
+      if (now?.moved) {
+        this.known.saw(shard, next);
         return true;
       }
-      if (!probe) return false;
-      read = this.headOf(shard, probe);
+      if (!now || now.shard_seq === null || now.hash === null) return false;
+      read = { shardSeq: Number(now.shard_seq), hash: now.hash };
       this.known.saw(shard, read);
       this.known.stats.rewrites++;
     }
     return false;
+  }
+
+  /**
+   * `fn` on a connection of its own whose statements each commit alone (no BEGIN): released
+   * either way, never rolled back — a ROLLBACK outside a transaction only draws a warning into the
+   * server's log.
+   */
+  async autocommit<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.release();
+    }
   }
 
   private appendLocked(entries: readonly AuditEntry[], shards: readonly number[], statements: (lit: (v: string) => string) => string[]): Promise<void> {
@@ -269,14 +296,8 @@ export class PgDatabase {
    * moved, that is whether anything was written.
    */
   async commitIfMoved(c: PoolClient, statements: readonly string[], guard: string): Promise<boolean> {
-    return (await this.commitIfMovedWith(c, statements, guard)).moved;
-  }
-
-  /** commitIfMoved, and the row `probe` (a SELECT) reads after the statements, in the same round trip. */
-  async commitIfMovedWith<R>(c: PoolClient, statements: readonly string[], guard: string, probe?: string): Promise<{ moved: boolean; probe?: R }> {
-    const results = (await c.query([...statements, ...(probe ? [probe] : []), `SELECT ${guard} AS moved`, 'COMMIT'].join('; '))) as unknown as Array<{ rows: unknown[] }>;
-    const moved = (results[results.length - 2]?.rows[0] as { moved?: boolean } | undefined)?.moved === true;
-    return probe ? { moved, probe: results[results.length - 3]?.rows[0] as R | undefined } : { moved };
+    const results = (await c.query([...statements, `SELECT ${guard} AS moved`, 'COMMIT'].join('; '))) as unknown as Array<{ rows: unknown[] }>;
+    return (results[results.length - 2]?.rows[0] as { moved?: boolean } | undefined)?.moved === true;
   }
 
   /** The audit shard of an order's records: every record of one order goes to the same one (hub/audit/chain.ts). */
@@ -311,4 +332,34 @@ export class PgDatabase {
     if (queued) queued.push(entry);
     else this.pendingAudit.set(c, [entry]);
   }
+}
+
+/** wasl_append_after_head's arguments: the head's move, the records, and the rows that go with them. */
+function appendArgs(shard: number, read: Omit<ChainHead, 'shard'>, next: Omit<ChainHead, 'shard'>, records: readonly ChainedRecord[], rows: AppendRows): unknown[] {
+  const col = <K extends keyof ChainedRecord>(k: K) => records.map((r) => r[k]);
+  const { calls, finish } = rows;
+  return [
+    shard, read.shardSeq, next.shardSeq, next.hash,
+    col('shardSeq'), col('at'), col('kind'), col('actor'), col('subject'), records.map((r) => JSON.stringify(r.data)), col('prev'), col('hash'), col('mac'), col('keyId'),
+    calls?.length ? JSON.stringify(calls.map(callObject)) : null,
+    finish?.orderId ?? null, finish?.step ?? null, finish?.status ?? null, finish ? JSON.stringify(finish.outcome ?? null) : null,
+  ];
+}
+
+const CALL_NAMES = CALL_COLUMNS.split(',').map((c) => c.trim());
+
+/** A call's record as the provider_calls row it becomes (jsonb_populate_recordset's input). */
+function callObject(r: CallRecord): Record<string, unknown> {
+  const values = callValues(r);
+  return Object.fromEntries(CALL_NAMES.map((name, i) => [name, values[i]]));
+}
+
+/** `rows` as plain statements, for a transaction that holds its shards' heads (appendLocked) or has no audit records. */
+export function rowStatements(rows: AppendRows, lit: (v: string) => string): string[] {
+  const out: string[] = [];
+  const value = (v: unknown) => (v === null || v === undefined ? 'NULL' : lit(String(v)));
+  if (rows.calls?.length) out.push(`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${rows.calls.map((r) => `(${callValues(r).map(value).join(', ')})`).join(', ')}`);
+  const f = rows.finish;
+  if (f) out.push(`UPDATE step_journal SET status = ${lit(f.status)}, outcome = ${lit(JSON.stringify(f.outcome ?? null))}, finished_at = now() WHERE order_id = ${lit(f.orderId)} AND step = ${lit(f.step)}`);
+  return out;
 }

@@ -91,7 +91,7 @@ export class PostgresStore implements Store {
   /** With the calls' records: one transaction (two round trips with their audit records) instead of two. */
   journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown, calls?: CallRecords) {
     if (!calls?.records.length) return this.journal.journalFinish(orderId, step, status, outcome);
-    return this.providerCalls.recordProviderCalls(calls.records, calls.audit, (lit, guard) => [this.journal.finishStatement(lit, orderId, step, status, outcome, guard)]);
+    return this.providerCalls.recordProviderCalls(calls.records, calls.audit, { orderId, step, status, outcome });
   }
   // CallbackStore (callbacks.ts)
   recordCallback(r: CallbackRecord) { return this.callbacks.recordCallback(r); }

@@ -43,12 +43,6 @@ export class PgJournal implements StepJournal {
     return finished;
   }
 
-  /** The finish as a statement of a larger transaction's simple query, its values escaped by `lit`. */
-  /** The finish as a statement for another's transaction; with `guard`, written only if it holds (PgDatabase.appendWith). */
-  finishStatement(lit: (v: string) => string, orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown, guard?: string): string {
-    return `UPDATE step_journal SET status = ${lit(status)}, outcome = ${lit(JSON.stringify(outcome ?? null))}, finished_at = now() WHERE order_id = ${lit(orderId)} AND step = ${lit(step)}${guard ? ` AND ${guard}` : ''}`;
-  }
-
   async journalFinish(orderId: string, step: string, status: 'succeeded' | 'failed', outcome: unknown): Promise<void> {
     await this.pool.query('UPDATE step_journal SET status = $1, outcome = $2, finished_at = now() WHERE order_id = $3 AND step = $4', [
       status,

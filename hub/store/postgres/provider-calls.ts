@@ -3,7 +3,7 @@ import { escapeLiteral, type Pool } from 'pg';
 import type { CallRecord } from '../../../connectors/connector';
 import { CALL_COLUMNS, callRow, callValues } from '../provider-calls';
 import type { AuditEntry } from '../../audit/chain';
-import type { PgDatabase } from './database';
+import { rowStatements, type AppendRows, type PgDatabase } from './database';
 import type { ProviderCallQuery, ProviderCallRecord, ProviderCallRecords } from '../store';
 
 export class PgProviderCalls implements ProviderCallRecords {
@@ -13,26 +13,18 @@ export class PgProviderCalls implements ProviderCallRecords {
   ) {}
 
   /**
-   * `with`: statements (escaped with the literal function they are given) for the same
-   * transaction — the journal finish of the step that made the calls (hub/held-calls.ts).
+   * `finish`: the journal finish of the step that made the calls (hub/held-calls.ts), in the same
+   * transaction; with audit records, all of it one append (PgDatabase.appendWith).
    */
-  async recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = [], more?: (lit: (v: string) => string, guard?: string) => string[]): Promise<void> {
-    if (records.length === 0 && !more) return;
-    const row = (r: CallRecord, lit: (v: string) => string) => callValues(r).map((v) => (v === null || v === undefined ? 'NULL' : lit(String(v)))).join(', ');
-    // With a guard (PgDatabase.appendWith), each row goes in only if it holds: one INSERT … SELECT each.
-    const insert = (lit: (v: string) => string, guard?: string) =>
-      records.length === 0
-        ? []
-        : guard
-          ? records.map((r) => `INSERT INTO provider_calls (${CALL_COLUMNS}) SELECT ${row(r, lit)} WHERE ${guard}`)
-          : [`INSERT INTO provider_calls (${CALL_COLUMNS}) VALUES ${records.map((r) => `(${row(r, lit)})`).join(', ')}`];
+  async recordProviderCalls(records: CallRecord[], audit: AuditEntry[] = [], finish?: AppendRows['finish']): Promise<void> {
+    if (records.length === 0 && !finish) return;
     if (audit.length) {
-      await this.database.appendWith(audit, (lit, guard) => [...insert(lit, guard), ...(more?.(lit, guard) ?? [])]);
+      await this.database.appendWith(audit, { calls: records, finish });
       return;
     }
-    if (more) {
+    if (finish) {
       // One simple query: one implicit transaction, one round trip.
-      await this.pool.query([...insert(escapeLiteral), ...more(escapeLiteral)].join('; '));
+      await this.pool.query(rowStatements({ calls: records, finish }, escapeLiteral).join('; '));
       return;
     }
     const n = CALL_COLUMNS.split(',').length;

@@ -33,7 +33,7 @@ describe('store: PostgreSQL', function () {
     await c.connect();
     const { rows } = await c.query(`SELECT version FROM ${schema}.schema_migrations`);
     await c.end();
-    assert.deepEqual(rows.map((r) => Number(r.version)).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    assert.deepEqual(rows.map((r) => Number(r.version)).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
     const { order } = await stores[0]!.createOrder(newOrder(), { channel: 'c', key: newKey(), requestHash: 'h' });
     assert.equal((await stores[3]!.getOrder(order.id))?.id, order.id);
     await Promise.all(stores.map((s) => s.close()));
