@@ -39,7 +39,7 @@ export interface AppendRows {
   finish?: { orderId: string; step: string; status: 'succeeded' | 'failed'; outcome: unknown };
 }
 
-/** One call of wasl_append_after_head (migration 014): prepared, or inlined before a COMMIT (batch.ts inline). */
+/** One call of wasl_append_after_head (migration 013): prepared, or inlined before a COMMIT (batch.ts inline). */
 const APPEND_AFTER_HEAD = `SELECT moved, shard_seq, hash FROM wasl_append_after_head(${Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ')})`;
 type AppendAnswer = { moved: boolean; shard_seq: string | null; hash: string | null };
 
@@ -214,7 +214,7 @@ export class PgDatabase {
 
   /**
    * Audit entries, and `rows` in the same transaction. Entries of one shard (an order's, an
-   * operator's) go as one call of wasl_append_after_head (migration 014), which moves the head only
+   * operator's) go as one call of wasl_append_after_head (migration 013), which moves the head only
    * from where this process saw it and writes the records and the rows only if it moved — with the
    * plans each connection keeps. When this process has seen the shard's head (it read or wrote it:
    * known-orders.ts), one round trip: if it lost its place, the call answered where the head is now,

@@ -69,7 +69,7 @@ export class PgOrders implements OrderStore {
     this.database.known.saw(shard, read);
     const { records, head: next } = this.database.linkAfter(entries, shard, read);
     const events = timeline.map((step) => eventFor(doc, step, trace));
-    // One call of wasl_create_after_head (migration 013), whose statements' plans the connection
+    // One call of wasl_create_after_head (migration 014), whose statements' plans the connection
     // keeps; inlined with the COMMIT, a call is planned in no time. A creation that lost its
     // shard's head writes nothing, and lets go of the key it claimed.
     const call = [

@@ -16,7 +16,7 @@ import { dropSchema, newKey, PG_URL, requirePostgres } from '../../helpers';
 import { channel, create, newOrder } from './contract/fixtures';
 
 const SYSTEM = { kind: 'system' as const, id: 'test' };
-/** An append's one call after the head it saw or read (migration 014), prepared or inlined. */
+/** An append's one call after the head it saw or read (migration 013), prepared or inlined. */
 const APPEND_CALL = 'SELECT moved, shard_seq, hash FROM wasl_append_after_head';
 
 describe('store: PostgreSQL, an audit append that loses its place in the chain', function () {
@@ -116,7 +116,7 @@ describe('store: PostgreSQL, an audit append that loses its place in the chain',
   it("runs an order's creation again the same way, its idempotency key claimed once", async () => {
     const a = newOrder();
     const key = newKey();
-    // Its second round trip is one call of wasl_create_after_head (migration 013).
+    // Its second round trip is one call of wasl_create_after_head (migration 014).
     const { ran } = interleave('SELECT moved FROM wasl_create_after_head', () => create(store));
     const r = await store.createOrder(a, { channel: channel.channel, key, requestHash: 'h' });
     await ran;
