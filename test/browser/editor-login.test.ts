@@ -65,7 +65,8 @@ describe('flows editor login in Chromium', function () {
         const RED = (window as unknown as { RED: Red }).RED;
         RED.editor.edit(RED.nodes.node('map1'));
       });
-      await page.waitForFunction(() => document.querySelectorAll('#node-input-operation option').length > 0, undefined, { timeout: 15_000 });
+      // The choosers hold their empty choice from the start; the providers' operations come with the admin API's answer.
+      await page.waitForFunction(() => document.querySelectorAll('#node-input-operation option:not([value=""])').length > 0, undefined, { timeout: 15_000 });
       assert.equal(await page.locator('#node-input-provider').inputValue(), 'moi-civil-registry');
       assert.equal(await page.locator('#node-input-operation').inputValue(), 'IssueIndividualExtract');
       await page.locator('#node-dialog-cancel').click();
