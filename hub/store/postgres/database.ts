@@ -334,13 +334,18 @@ export class PgDatabase {
   }
 }
 
+/** Linked audit records as the store functions take them (migrations 012–014): one array per column, in the functions' order. */
+export function auditColumns(records: readonly ChainedRecord[]): unknown[][] {
+  const col = <K extends keyof ChainedRecord>(k: K) => records.map((r) => r[k]);
+  return [col('shardSeq'), col('at'), col('kind'), col('actor'), col('subject'), records.map((r) => JSON.stringify(r.data)), col('prev'), col('hash'), col('mac'), col('keyId')];
+}
+
 /** wasl_append_after_head's arguments: the head's move, the records, and the rows that go with them. */
 function appendArgs(shard: number, read: Omit<ChainHead, 'shard'>, next: Omit<ChainHead, 'shard'>, records: readonly ChainedRecord[], rows: AppendRows): unknown[] {
-  const col = <K extends keyof ChainedRecord>(k: K) => records.map((r) => r[k]);
   const { calls, finish } = rows;
   return [
     shard, read.shardSeq, next.shardSeq, next.hash,
-    col('shardSeq'), col('at'), col('kind'), col('actor'), col('subject'), records.map((r) => JSON.stringify(r.data)), col('prev'), col('hash'), col('mac'), col('keyId'),
+    ...auditColumns(records),
     calls?.length ? JSON.stringify(calls.map(callObject)) : null,
     finish?.orderId ?? null, finish?.step ?? null, finish?.status ?? null, finish ? JSON.stringify(finish.outcome ?? null) : null,
   ];

@@ -25,7 +25,8 @@ import { WaslError } from '../../errors';
 import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, traceStep, type OrderDoc } from '../order-records';
 import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
-import { LOST_PLACE, SEEN_HEAD_ATTEMPTS, type PgDatabase } from './database';
+import { auditColumns, LOST_PLACE, SEEN_HEAD_ATTEMPTS, type PgDatabase } from './database';
+import { inline } from './batch';
 import type { Head, KnownOrder } from './known-orders';
 
 /** What wasl_step_after_seen_head answers: whether it wrote, and where the head and the order's last step are. */
@@ -72,16 +73,15 @@ export class PgOrders implements OrderStore {
     // One call of wasl_create_after_head (migration 014), whose statements' plans the connection
     // keeps; inlined with the COMMIT, a call is planned in no time. A creation that lost its
     // shard's head writes nothing, and lets go of the key it claimed.
-    const call = [
-      ...[idem.channel, idem.key, doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc)].map(lit),
-      String(shard), String(read.shardSeq), String(next.shardSeq), lit(next.hash),
-      sqlArray('integer', timeline.map((step) => String(Number(step.seq)))), sqlArray('jsonb', timeline.map((step) => lit(JSON.stringify(step)))),
-      ...[events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.service)].map((xs) => sqlArray('text', xs.map(lit))),
-      sqlArray('jsonb', events.map((e) => lit(JSON.stringify(e)))), sqlArray('timestamptz', timeline.map((step) => lit(step.at))),
-      sqlArray('bigint', records.map((r) => String(r.shardSeq))),
-      ...[records.map((r) => r.at), records.map((r) => r.kind), records.map((r) => r.actor), records.map((r) => r.subject), records.map((r) => JSON.stringify(r.data)), records.map((r) => r.prev), records.map((r) => r.hash), records.map((r) => r.mac), records.map((r) => r.keyId)].map((xs) => sqlArray('text', xs.map(lit))),
-    ];
-    const [answer] = (await c.query(`SELECT moved FROM wasl_create_after_head(${call.join(', ')}); COMMIT`)) as unknown as [QueryResult<{ moved: boolean }>];
+    const call = inline(CREATE_AFTER_HEAD, [
+      idem.channel, idem.key, doc.id, doc.service.code, doc.channel.id, doc.status, JSON.stringify(doc),
+      shard, read.shardSeq, next.shardSeq, next.hash,
+      timeline.map((step) => Number(step.seq)), timeline.map((step) => JSON.stringify(step)),
+      events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.service), events.map((e) => JSON.stringify(e)), timeline.map((step) => step.at),
+      ...auditColumns(records),
+    ]);
+    if (!call) throw new Error('a creation that cannot be inlined');
+    const [answer] = (await c.query(`${call}; COMMIT`)) as unknown as [QueryResult<{ moved: boolean }>];
     if (answer.rows[0]?.moved !== true) return LOST_PLACE;
     this.database.known.saw(shard, next);
     return { order, replayed: false };
@@ -165,14 +165,13 @@ export class PgOrders implements OrderStore {
     const event = outbox ? eventFor(doc, step, trace) : undefined;
     for (let attempt = 0; attempt < SEEN_HEAD_ATTEMPTS; attempt++) {
       const { records, head: next } = this.database.linkAfter([stepEntry(doc, step)], shard, head);
-      const col = <K extends keyof (typeof records)[number]>(k: K) => records.map((r) => r[k]);
       const result: QueryResult<SeenHeadAnswer> = await c.query<SeenHeadAnswer>({
         name: 'wasl_step_after_seen_head',
         text: `SELECT moved, shard_seq, hash, last_seq FROM wasl_step_after_seen_head(${Array.from({ length: 27 }, (_, i) => `$${i + 1}`).join(', ')})`,
         values: [
           id, lastSeq, shard, head.shardSeq, next.shardSeq, next.hash,
           doc.status, stored, Number(step.seq), JSON.stringify(step),
-          col('shardSeq'), col('at'), col('kind'), col('actor'), col('subject'), records.map((r) => JSON.stringify(r.data)), col('prev'), col('hash'), col('mac'), col('keyId'),
+          ...auditColumns(records),
           event?.id ?? null, event?.type ?? null, event?.service ?? null, event ? JSON.stringify(event) : null, event ? step.at : null,
           settles?.consumer ?? null, settles?.eventId ?? null,
         ],
@@ -325,14 +324,12 @@ export class PgOrders implements OrderStore {
   }
 }
 
+/** One call of wasl_create_after_head (migration 014), inlined before the COMMIT (batch.ts inline). */
+const CREATE_AFTER_HEAD = `SELECT moved FROM wasl_create_after_head(${Array.from({ length: 28 }, (_, i) => `$${i + 1}`).join(', ')})`;
+
 type OrderRow = { doc: OrderDoc; timeline: TimelineEvent[] };
 const READ_ORDER = "SELECT o.doc, coalesce((SELECT jsonb_agg(t.doc ORDER BY t.seq) FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb) AS timeline FROM orders o WHERE o.id = $1";
 const orderOf = (row: OrderRow | undefined): Order | undefined => (row ? { ...row.doc, timeline: row.timeline } : undefined);
-
-/** An array of SQL expressions of one type (typed even when empty). */
-function sqlArray(type: string, items: readonly string[]): string {
-  return `ARRAY[${items.join(', ')}]::${type}[]`;
-}
 
 /** An INSERT of one row of SQL expressions; with `guard`, as INSERT … SELECT … WHERE guard, so that nothing goes in unless it holds. */
 function insertRow(table: string, columns: readonly string[], values: readonly string[], guard?: string): string {
