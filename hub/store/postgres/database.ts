@@ -39,8 +39,11 @@ export interface AppendRows {
   finish?: { orderId: string; step: string; status: 'succeeded' | 'failed'; outcome: unknown };
 }
 
+/** A call of one of the store's functions (migrations 012–014) with `n` parameters, answering `columns`. */
+export const storeCall = (fn: string, columns: string, n: number): string => `SELECT ${columns} FROM ${fn}(${Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')})`;
+
 /** One call of wasl_append_after_head (migration 013): prepared, or inlined before a COMMIT (batch.ts inline). */
-const APPEND_AFTER_HEAD = `SELECT moved, shard_seq, hash FROM wasl_append_after_head(${Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ')})`;
+const APPEND_AFTER_HEAD = storeCall('wasl_append_after_head', 'moved, shard_seq, hash', 19);
 type AppendAnswer = { moved: boolean; shard_seq: string | null; hash: string | null };
 
 export class PgDatabase {
@@ -225,7 +228,7 @@ export class PgDatabase {
    */
   async appendWith(entries: readonly AuditEntry[], rows: AppendRows = {}): Promise<void> {
     const shards = shardsOf(entries, this.chain.shards);
-    if (shards.length !== 1) return this.appendLocked(entries, shards, (lit) => rowStatements(rows, lit));
+    if (shards.length !== 1) return this.appendLocked(entries, shards, rows);
     const shard = shards[0]!;
     const seen = this.known.head(shard);
     if (seen) {
@@ -282,12 +285,12 @@ export class PgDatabase {
     }
   }
 
-  private appendLocked(entries: readonly AuditEntry[], shards: readonly number[], statements: (lit: (v: string) => string) => string[]): Promise<void> {
+  private appendLocked(entries: readonly AuditEntry[], shards: readonly number[], rows: AppendRows): Promise<void> {
     return this.onClient(async (c) => {
       const lit = (v: string) => c.escapeLiteral(v);
       const [, heads] = (await c.query(`BEGIN; SELECT shard, shard_seq, hash FROM audit_heads WHERE shard IN (${shards.join(', ')}) ORDER BY shard FOR UPDATE`)) as unknown as [unknown, { rows: Array<{ shard: number; shard_seq: string; hash: string }> }];
       const locked = new Map(heads.rows.map((r) => [r.shard, { shardSeq: Number(r.shard_seq), hash: r.hash }]));
-      await c.query([...statements(lit), this.chainStatements(c, entries, locked), 'COMMIT'].join('; '));
+      await c.query([...rowStatements(rows, lit), this.chainStatements(c, entries, locked), 'COMMIT'].join('; '));
     });
   }
 

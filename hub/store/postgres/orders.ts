@@ -25,7 +25,7 @@ import { WaslError } from '../../errors';
 import { encodeCursor, eventFor, idBounds, planNote, planTransition, receiptNumber, splitOrder, summarize, traceStep, type OrderDoc } from '../order-records';
 import type { TraceCarrier } from '../../tracing';
 import type { CreateResult, IdempotencyClaim, NoteRequest, OrderPage, OrderQuery, OrderStore, TransitionRequest } from '../store';
-import { auditColumns, LOST_PLACE, SEEN_HEAD_ATTEMPTS, type PgDatabase } from './database';
+import { auditColumns, LOST_PLACE, SEEN_HEAD_ATTEMPTS, storeCall, type PgDatabase } from './database';
 import { inline } from './batch';
 import type { Head, KnownOrder } from './known-orders';
 
@@ -106,7 +106,7 @@ export class PgOrders implements OrderStore {
   private async lockedStep(id: string, required: boolean, plan: StepPlanner, settles?: Settlement): Promise<Order | undefined> {
     const known = this.database.known.take(id, this.database.orderShard(id));
     if (known) {
-      const written = await this.database.onClient((c) => this.stepFromKnown(c, id, known, plan, settles));
+      const written = await this.database.autocommit((c) => this.stepFromKnown(c, id, known, plan, settles));
       if (written !== LOST_PLACE) {
         this.database.known.stats.hits++;
         return written;
@@ -167,7 +167,7 @@ export class PgOrders implements OrderStore {
       const { records, head: next } = this.database.linkAfter([stepEntry(doc, step)], shard, head);
       const result: QueryResult<SeenHeadAnswer> = await c.query<SeenHeadAnswer>({
         name: 'wasl_step_after_seen_head',
-        text: `SELECT moved, shard_seq, hash, last_seq FROM wasl_step_after_seen_head(${Array.from({ length: 27 }, (_, i) => `$${i + 1}`).join(', ')})`,
+        text: STEP_AFTER_SEEN_HEAD,
         values: [
           id, lastSeq, shard, head.shardSeq, next.shardSeq, next.hash,
           doc.status, stored, Number(step.seq), JSON.stringify(step),
@@ -324,8 +324,10 @@ export class PgOrders implements OrderStore {
   }
 }
 
+/** One call of wasl_step_after_seen_head (migration 012), prepared. */
+const STEP_AFTER_SEEN_HEAD = storeCall('wasl_step_after_seen_head', 'moved, shard_seq, hash, last_seq', 27);
 /** One call of wasl_create_after_head (migration 014), inlined before the COMMIT (batch.ts inline). */
-const CREATE_AFTER_HEAD = `SELECT moved FROM wasl_create_after_head(${Array.from({ length: 28 }, (_, i) => `$${i + 1}`).join(', ')})`;
+const CREATE_AFTER_HEAD = storeCall('wasl_create_after_head', 'moved', 28);
 
 type OrderRow = { doc: OrderDoc; timeline: TimelineEvent[] };
 const READ_ORDER = "SELECT o.doc, coalesce((SELECT jsonb_agg(t.doc ORDER BY t.seq) FROM order_timeline t WHERE t.order_id = o.id), '[]'::jsonb) AS timeline FROM orders o WHERE o.id = $1";

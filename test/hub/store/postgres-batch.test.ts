@@ -1,7 +1,7 @@
 /** Single statements of the same moment in one round trip (hub/store/postgres/batch.ts), against the real server. */
 import assert from 'node:assert/strict';
 import { Pool } from 'pg';
-import { PgBatch } from '../../../hub/store/postgres/batch';
+import { inline, PgBatch } from '../../../hub/store/postgres/batch';
 import { dropSchema, PG_URL, requirePostgres } from '../../helpers';
 
 describe('PostgreSQL: statements of the same moment batched (issue 25)', function () {
@@ -45,6 +45,18 @@ describe('PostgreSQL: statements of the same moment batched (issue 25)', functio
     ]);
     assert.equal(batch.stats.roundTrips, 2);
     assert.deepEqual([count.rows, missing.rows, missing.rowCount, nul.rows], [[{ c: 3 }], [], 0, [{ isnull: true }]]);
+  });
+
+  it('inlines arrays of hostile text and of JSON as the driver sends them as parameters (the store functions\' calls go so)', async () => {
+    const json = tricky.map((t) => JSON.stringify({ name: t, quote: '"', braces: '{a,b}', nul: null }));
+    const sql = 'SELECT $1::text[] AS texts, $2::jsonb[] AS docs, $3::int[] AS none';
+    const text = inline(sql, [[...tricky, '{a,b}', '"q"', 'NULL', ''], json, []]);
+    assert.ok(text);
+    const [inlined, bound] = await Promise.all([pool.query(text), pool.query(sql, [[...tricky, '{a,b}', '"q"', 'NULL', ''], json, []])]);
+    assert.deepEqual(inlined.rows, bound.rows);
+    assert.deepEqual(inlined.rows[0].texts, [...tricky, '{a,b}', '"q"', 'NULL', '']);
+    assert.deepEqual(inlined.rows[0].docs, json.map((j) => JSON.parse(j)));
+    assert.deepEqual(inlined.rows[0].none, []);
   });
 
   it('runs a failed batch again statement by statement: the others succeed, the failing one gets its own error', async () => {
